@@ -1,0 +1,1 @@
+"""twinnet reference implementations: the executable specification, written to be read."""

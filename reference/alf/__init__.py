@@ -1,0 +1,42 @@
+"""Reference implementations of ALF's networks: plain PyTorch written to be read."""
+
+from reference.alf.action_encoder import SimpleActionEncoder
+from reference.alf.encoding import EncodingNetwork, ImageEncodingNetwork, ParallelEncodingNetwork
+from reference.alf.initializers import identity, variance_scaling_init
+from reference.alf.layers import FC, Conv2D, ParallelConv2D, ParallelFC, Reshape
+from reference.alf.nest_utils import NestConcat
+from reference.alf.network import (
+    BatchSquashNetwork,
+    NaiveParallelNetwork,
+    Network,
+    NetworkWrapper,
+    get_input_tensor_spec,
+    wrap_as_network,
+)
+from reference.alf.preprocessors import EmbeddingPreprocessor, PreprocessorNetwork
+from reference.specs import BoundedTensorSpec, TensorSpec
+
+__all__ = [
+    "FC",
+    "BatchSquashNetwork",
+    "BoundedTensorSpec",
+    "Conv2D",
+    "EmbeddingPreprocessor",
+    "EncodingNetwork",
+    "ImageEncodingNetwork",
+    "NaiveParallelNetwork",
+    "NestConcat",
+    "Network",
+    "NetworkWrapper",
+    "ParallelConv2D",
+    "ParallelEncodingNetwork",
+    "ParallelFC",
+    "PreprocessorNetwork",
+    "Reshape",
+    "SimpleActionEncoder",
+    "TensorSpec",
+    "get_input_tensor_spec",
+    "identity",
+    "variance_scaling_init",
+    "wrap_as_network",
+]

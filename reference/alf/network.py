@@ -1,0 +1,339 @@
+"""The ALF ``Network`` contract and its generic wrappers.
+
+A network is an ``nn.Module`` that knows the spec of its input and of its recurrent state
+and is called as ``output, new_state = net(inputs, state)``. Inputs carry one outer (batch)
+dimension unless a wrapper says otherwise; parallel networks take ``[B, n, ...]``.
+
+This module holds the base class and the wrappers that do not depend on any layer:
+``NetworkWrapper``, ``NaiveParallelNetwork`` (the loop over n copies, by definition),
+``BatchSquashNetwork``, ``get_input_tensor_spec`` and ``wrap_as_network``.
+``optimized.alf`` reuses these: they *are* the naive algorithms, and the optimized package
+overrides ``make_parallel`` on the networks where a vectorized form exists.
+"""
+
+from __future__ import annotations
+
+import copy as _copy
+import functools
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+from reference.alf.replicas import Replicated
+from reference.specs import (
+    BoundedTensorSpec,
+    Nest,
+    TensorSpec,
+    check_nest,
+    flatten,
+    map_structure,
+    spec_from_tensor,
+)
+
+
+def make_parallel_spec(spec: Nest, n: int) -> Nest:
+    """Prepend the replica dimension ``n`` to every spec of a nest (bounds kept)."""
+
+    def one(s: TensorSpec) -> TensorSpec:
+        if isinstance(s, BoundedTensorSpec):
+            return BoundedTensorSpec((n, *s.shape), s.dtype, s.minimum, s.maximum)
+        return TensorSpec((n, *s.shape), s.dtype)
+
+    return map_structure(one, spec)
+
+
+def _copy_arg(value: Any) -> Any:
+    """ALF's copy rule: a Network is re-created, an nn.Module deep-copied and re-initialised,
+    containers copied element by element, anything else shared."""
+    if isinstance(value, Network):
+        return value.copy()
+    if isinstance(value, nn.Module):
+        module = _copy.deepcopy(value)
+        for m in module.modules():
+            if hasattr(m, "reset_parameters"):
+                m.reset_parameters()
+        return module
+    if isinstance(value, dict):
+        return type(value)((k, _copy_arg(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
+        return type(value)(_copy_arg(v) for v in value)
+    return value
+
+
+class Network(nn.Module):
+    """Base of every twinnet network: specs, ``copy``, ``make_parallel``, ``output_spec``.
+
+    The arguments of the outermost constructor call are recorded (``saved_args``) so that
+    ``copy(**overrides)`` can rebuild the network with fresh weights.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+        signature = inspect.signature(init)
+
+        @functools.wraps(init)
+        def recording_init(self: Network, *args: Any, **kw: Any) -> None:
+            if "_saved_args" not in self.__dict__:
+                bound = signature.bind(self, *args, **kw)
+                bound.apply_defaults()
+                saved = dict(bound.arguments)
+                saved.pop("self")
+                object.__setattr__(self, "_saved_args", saved)
+                object.__setattr__(self, "_saved_type", cls)
+            init(self, *args, **kw)
+
+        cls.__init__ = recording_init  # type: ignore[method-assign]
+
+    def __init__(self, input_tensor_spec: Nest, state_spec: Nest = (), name: str = "Network"):
+        super().__init__()
+        self._input_tensor_spec = input_tensor_spec
+        self._state_spec = state_spec
+        self._name = name
+        self._singleton_instance = False
+        self._output_spec: Nest | None = None
+
+    # -- specs ---------------------------------------------------------------------------
+    @property
+    def input_tensor_spec(self) -> Nest:
+        """Spec of the input before any preprocessing (outer dims excluded)."""
+        return self._input_tensor_spec
+
+    @property
+    def state_spec(self) -> Nest:
+        return self._state_spec
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def is_rnn(self) -> bool:
+        return len(flatten(self._state_spec)) > 0
+
+    @property
+    def is_distribution_output(self) -> bool:
+        return False
+
+    @property
+    def saved_args(self) -> dict[str, Any]:
+        return dict(self.__dict__.get("_saved_args", {}))
+
+    @property
+    def output_spec(self) -> Nest:
+        """Spec of the output, found once by a test forward on zeros (batch 2, eval mode)."""
+        if self._output_spec is None:
+            was_training = self.training
+            self.eval()
+            try:
+                with torch.no_grad():
+                    out, _ = self(self._test_inputs(2), self._test_state(2))
+            finally:
+                self.train(was_training)
+            self._output_spec = map_structure(lambda t: spec_from_tensor(t, 1), out)
+        return self._output_spec
+
+    def _test_inputs(self, batch: int) -> Nest:
+        dtype = self.float_dtype()
+        return map_structure(
+            lambda s: s.zeros((batch,)).to(dtype) if s.is_continuous else s.zeros((batch,)),
+            self._input_tensor_spec,
+        )
+
+    def _test_state(self, batch: int) -> Nest:
+        return map_structure(lambda s: s.zeros((batch,)), self._state_spec)
+
+    # -- validation ----------------------------------------------------------------------
+    def float_dtype(self) -> torch.dtype | None:
+        """dtype of the first floating parameter (None for a parameterless network)."""
+        for p in self.parameters():
+            if p.dtype.is_floating_point:
+                return p.dtype
+        return None
+
+    def check_inputs(self, inputs: Nest, outer_rank: int | Sequence[int] = 1) -> tuple[int, ...]:
+        """Validate ``inputs`` against ``input_tensor_spec``; raise ``TypeError``/``ValueError``."""
+        return check_nest(
+            self._input_tensor_spec, inputs, outer_rank, self.float_dtype(), f"{self._name} input"
+        )
+
+    # -- copies and replicas -------------------------------------------------------------
+    def copy(self, **kwargs: Any) -> Network:
+        """A new network of the same type and arguments with fresh weights (or ``self`` if
+        this network is a singleton)."""
+        if self._singleton_instance:
+            return self
+        args = {k: _copy_arg(v) for k, v in self.saved_args.items()}
+        args.update(kwargs)
+        cls = self.__dict__.get("_saved_type", type(self))
+        return cls(**args)
+
+    def singleton(self, singleton_instance: bool = True) -> Network:
+        self._singleton_instance = singleton_instance
+        return self
+
+    def make_parallel(self, n: int) -> Network:
+        """n independently initialised replicas; by default the naive loop."""
+        return NaiveParallelNetwork(self, n)
+
+
+def replicate_input(spec: Nest, inputs: Nest, n: int, what: str,
+                    float_dtype: torch.dtype | None, allow_shared: bool = True) -> Nest:
+    """Return ``inputs`` as ``[B, n, ...]``: a ``[B, ...]`` input is broadcast to every replica
+    when ``allow_shared``; anything else raises the contract's ``TypeError``/``ValueError``."""
+    outer = check_nest(spec, inputs, (1, 2) if allow_shared else 2, float_dtype, what)
+    if len(outer) == 2:
+        if outer[1] != n:
+            raise ValueError(f"{what}: expected outer dims [B, {n}] (n={n} replicas), got "
+                             f"{list(outer)}")
+        return inputs
+    return map_structure(
+        lambda s, x: x.unsqueeze(1).expand(x.shape[0], n, *s.shape), spec, inputs
+    )
+
+
+class NaiveParallelNetwork(Replicated, Network):
+    """n copies of ``network`` evaluated one after another; outputs stacked on dim 1.
+
+    Inputs are ``[B, n, ...]`` (copy i sees ``x[:, i]``) or ``[B, ...]`` (shared by all);
+    the state is ``[B, n, ...]``.
+    """
+
+    def __init__(self, network: Network, n: int, name: str | None = None):
+        if not isinstance(network, Network):
+            raise TypeError(f"NaiveParallelNetwork needs a Network, got {type(network).__name__}")
+        if not isinstance(n, int) or n < 1:
+            raise ValueError(f"NaiveParallelNetwork n must be a positive int, got {n!r}")
+        super().__init__(
+            make_parallel_spec(network.input_tensor_spec, n),
+            make_parallel_spec(network.state_spec, n),
+            name or f"naive_parallel_{network.name}",
+        )
+        self._n = n
+        self._single_spec = network.input_tensor_spec
+        self._networks = nn.ModuleList(
+            [network.copy(name=f"{network.name}_{i}") for i in range(n)]
+        )
+        self.set_prototype(network)
+
+    def forward(self, inputs: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
+        x = replicate_input(self._single_spec, inputs, self._n, f"{self.name} input",
+                            self.float_dtype())
+        outs, states = [], []
+        for i, net in enumerate(self._networks):
+            x_i = map_structure(lambda t: t[:, i], x)
+            s_i = map_structure(lambda t: t[:, i], state)
+            o_i, ns_i = net(x_i, s_i)
+            outs.append(o_i)
+            states.append(ns_i)
+        stack = lambda *ts: torch.stack(ts, dim=1)  # noqa: E731
+        out = map_structure(stack, *outs)
+        new_state = map_structure(stack, *states) if flatten(self._state_spec) else state
+        return out, new_state
+
+
+class BatchSquashNetwork(Network):
+    """Run ``network`` on inputs with ``batch_dims`` outer dims by folding them into one.
+
+    ``[B1, ..., Bk, ...] -> [B1*...*Bk, ...] -> network -> [B1, ..., Bk, ...]`` for the
+    input, the state and both results. ``output_spec`` is that of ``network``.
+    """
+
+    def __init__(self, network: Network, batch_dims: int = 2, name: str = "BatchSquashNetwork"):
+        if not isinstance(network, Network):
+            raise TypeError(f"BatchSquashNetwork needs a Network, got {type(network).__name__}")
+        if not isinstance(batch_dims, int) or batch_dims < 1:
+            raise ValueError(f"batch_dims must be a positive int, got {batch_dims!r}")
+        super().__init__(network.input_tensor_spec, network.state_spec, name)
+        self._network = network
+        self._batch_dims = batch_dims
+
+    @property
+    def output_spec(self) -> Nest:
+        return self._network.output_spec
+
+    def forward(self, x: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
+        outer = check_nest(self._input_tensor_spec, x, self._batch_dims,
+                           self._network.float_dtype(), f"{self.name} input")
+        k = self._batch_dims
+        squash = lambda t: t.reshape(-1, *t.shape[k:])  # noqa: E731
+        unsquash = lambda t: t.reshape(*outer, *t.shape[1:])  # noqa: E731
+        out, new_state = self._network(map_structure(squash, x), map_structure(squash, state))
+        return map_structure(unsquash, out), map_structure(unsquash, new_state)
+
+
+class NetworkWrapper(Network):
+    """Make a module or function a Network: ``module(x)`` (stateless) or
+    ``module(x, state) -> (y, new_state)`` when ``state_spec`` is not empty."""
+
+    def __init__(self, module: Callable, input_tensor_spec: Nest, state_spec: Nest = (),
+                 name: str = "NetworkWrapper"):
+        if not callable(module):
+            raise TypeError(f"NetworkWrapper needs a callable, got {type(module).__name__}")
+        super().__init__(input_tensor_spec, state_spec, name)
+        self._module = module
+
+    def forward(self, x: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
+        self.check_inputs(x)
+        if flatten(self._state_spec):
+            return self._module(x, state)
+        return self._module(x), state
+
+    def make_parallel(self, n: int) -> Network:
+        """A wrapped layer with its own ``make_parallel`` (FC, Conv2D...) is replicated by
+        it; anything else by the naive loop over re-initialised copies."""
+        if hasattr(self._module, "make_parallel") and not flatten(self._state_spec):
+            return _ParallelWrapper(self, n)
+        return NaiveParallelNetwork(self, n)
+
+
+class _ParallelWrapper(Replicated, NetworkWrapper):
+    """``NetworkWrapper`` around ``module.make_parallel(n)``; shared input is broadcast."""
+
+    def __init__(self, wrapper: NetworkWrapper, n: int):
+        single = wrapper.input_tensor_spec
+        NetworkWrapper.__init__(self, wrapper._module.make_parallel(n),  # type: ignore[union-attr]
+                                make_parallel_spec(single, n), (), f"parallel_{wrapper.name}")
+        self._n = n
+        self._single_spec = single
+        self.set_prototype(wrapper)
+
+    def forward(self, x: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
+        x = replicate_input(self._single_spec, x, self._n, f"{self.name} input",
+                            self.float_dtype())
+        return self._module(x), state
+
+
+def get_input_tensor_spec(net: nn.Module) -> Nest | None:
+    """The input spec of ``net`` when it can be known: a Network's own, an FC's
+    ``TensorSpec((input_size,))``, the first element's for ``nn.Sequential``; else None."""
+    from reference.alf.layers import FC
+
+    if isinstance(net, Network):
+        return net.input_tensor_spec
+    if isinstance(net, FC):
+        return TensorSpec((net.input_size,))
+    if isinstance(net, nn.Linear):
+        return TensorSpec((net.in_features,))
+    if isinstance(net, nn.Sequential) and len(net) > 0:
+        return get_input_tensor_spec(net[0])
+    return None
+
+
+def wrap_as_network(net: Callable, input_tensor_spec: Nest | None = None) -> Network:
+    """``net`` itself if it is a Network, else a ``NetworkWrapper`` around it."""
+    if isinstance(net, Network):
+        return net
+    if input_tensor_spec is None and isinstance(net, nn.Module):
+        input_tensor_spec = get_input_tensor_spec(net)
+    if input_tensor_spec is None:
+        raise ValueError(
+            f"wrap_as_network: input_tensor_spec is None and cannot be inferred from "
+            f"{type(net).__name__}; pass the spec explicitly"
+        )
+    return NetworkWrapper(net, input_tensor_spec)

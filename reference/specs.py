@@ -180,6 +180,10 @@ class TensorSpec:
     def zeros(self, outer_dims: Sequence[int] = (), device=None) -> torch.Tensor:
         return torch.zeros(*outer_dims, *self.shape, dtype=self.dtype, device=device)
 
+    def example(self, outer_dims: Sequence[int] = (), device=None) -> torch.Tensor:
+        """A constant tensor that satisfies the spec (zeros here; the minimum if bounded)."""
+        return self.zeros(outer_dims, device)
+
     def sample(
         self,
         outer_dims: Sequence[int] = (),
@@ -252,6 +256,10 @@ class BoundedTensorSpec(TensorSpec):
             self.shape if shape is None else shape, dtype or self.dtype, self._minimum,
             self._maximum,
         )
+
+    def example(self, outer_dims=(), device=None) -> torch.Tensor:
+        lo = torch.as_tensor(np.broadcast_to(self._minimum, self.shape).copy(), dtype=self.dtype)
+        return lo.to(device).expand(*outer_dims, *self.shape).clone()
 
     def sample(self, outer_dims=(), generator=None, dtype=None) -> torch.Tensor:
         """Uniform values inside the bounds (uniform integers for a discrete spec)."""

@@ -141,7 +141,7 @@ class Network(nn.Module):
     def _test_inputs(self, batch: int) -> Nest:
         dtype = self.float_dtype()
         return map_structure(
-            lambda s: s.zeros((batch,)).to(dtype) if s.is_continuous else s.zeros((batch,)),
+            lambda s: s.example((batch,)).to(dtype) if s.is_continuous else s.example((batch,)),
             self._input_tensor_spec,
         )
 
@@ -216,8 +216,10 @@ class NaiveParallelNetwork(Replicated, Network):
         )
         self._n = n
         self._single_spec = network.input_tensor_spec
+        named = "name" in network.saved_args
         self._networks = nn.ModuleList(
-            [network.copy(name=f"{network.name}_{i}") for i in range(n)]
+            [network.copy(**({"name": f"{network.name}_{i}"} if named else {}))
+             for i in range(n)]
         )
         self.set_prototype(network)
 

@@ -1,0 +1,168 @@
+"""Hypothesis strategies: specs, layer parameters, nests and network configs.
+
+Configs are plain data (specs, ints, tuples, and *names* of activations, initializers and
+preprocessors) so one drawn config builds the reference and any candidate alike; the
+``resolve_*`` functions turn names into objects of a given implementation.
+Sizes are capped to keep each example to a few milliseconds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from hypothesis import strategies as st
+
+from reference.alf.initializers import identity
+from reference.specs import BoundedTensorSpec, TensorSpec
+
+ACTIVATIONS = {
+    "relu_": torch.relu_,
+    "relu": torch.relu,
+    "tanh": torch.tanh,
+    "identity": identity,
+    "elu": F.elu,
+    "sigmoid": torch.sigmoid,
+}
+
+INITIALIZERS = {
+    "xavier_uniform": torch.nn.init.xavier_uniform_,
+    "small_uniform": lambda w: torch.nn.init.uniform_(w, -0.003, 0.003),
+}
+
+MAX_BATCH = 9
+
+
+def activations() -> st.SearchStrategy[str]:
+    return st.sampled_from(sorted(ACTIVATIONS))
+
+
+def initializers() -> st.SearchStrategy[str | None]:
+    return st.one_of(st.none(), st.sampled_from(sorted(INITIALIZERS)))
+
+
+def resolve_activation(name: str | None):
+    return None if name is None else ACTIVATIONS[name]
+
+
+def resolve_initializer(name: str | None):
+    return None if name is None else INITIALIZERS[name]
+
+
+def sizes(lo: int = 1, hi: int = 12) -> st.SearchStrategy[int]:
+    return st.integers(lo, hi)
+
+
+def fc_layer_params(max_layers: int = 3) -> st.SearchStrategy[tuple[int, ...]]:
+    return st.lists(sizes(1, 16), min_size=0, max_size=max_layers).map(tuple)
+
+
+def vector_specs(lo: int = 1, hi: int = 12) -> st.SearchStrategy[TensorSpec]:
+    return sizes(lo, hi).map(lambda d: TensorSpec((d,)))
+
+
+def discrete_specs(shape: tuple[int, ...] = ()) -> st.SearchStrategy[BoundedTensorSpec]:
+    @st.composite
+    def build(draw: Any) -> BoundedTensorSpec:
+        lo = draw(st.integers(-3, 3))
+        return BoundedTensorSpec(shape, torch.int64, lo, lo + draw(st.integers(0, 5)))
+
+    return build()
+
+
+def bounded_vector_specs() -> st.SearchStrategy[BoundedTensorSpec]:
+    @st.composite
+    def build(draw: Any) -> BoundedTensorSpec:
+        d = draw(sizes(1, 6))
+        lo = draw(st.floats(-5, 4, width=32))
+        return BoundedTensorSpec((d,), torch.float32, lo, lo + draw(st.floats(0.5, 5, width=32)))
+
+    return build()
+
+
+def conv_out(h: int, k: int, s: int, p: int) -> int:
+    return (h + 2 * p - k) // s + 1
+
+
+@st.composite
+def image_and_convs(draw: Any, max_layers: int = 2) -> tuple[TensorSpec, tuple, bool]:
+    """An image spec [C, H, W] and conv params that keep every feature map non-empty."""
+    c, h, w = draw(st.integers(1, 3)), draw(st.integers(3, 9)), draw(st.integers(3, 9))
+    same = draw(st.booleans())
+    params = []
+    hh, ww = h, w
+    for _ in range(draw(st.integers(1, max_layers))):
+        k, s = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+        p = draw(st.one_of(st.none(), st.integers(0, 1)))
+        pad = (k - 1) // 2 if same else (p or 0)
+        if conv_out(hh, k, s, pad) < 1 or conv_out(ww, k, s, pad) < 1:
+            break
+        hh, ww = conv_out(hh, k, s, pad), conv_out(ww, k, s, pad)
+        f = draw(st.integers(1, 4))
+        params.append((f, k, s) if p is None else (f, k, s, p))
+    if not params:
+        params.append((draw(st.integers(1, 4)), 1, 1))
+    return TensorSpec((c, h, w)), tuple(params), same
+
+
+@st.composite
+def nested_inputs(draw: Any) -> tuple[dict | tuple, dict | tuple]:
+    """A nested input spec (dict or tuple, 2-3 leaves, some discrete) and a matching nest of
+    preprocessor names: ``None``, ``'embed:<dim>'`` or ``'fc:<size>'``."""
+    n = draw(st.integers(2, 3))
+    specs, pres = [], []
+    for _ in range(n):
+        if draw(st.booleans()):
+            specs.append(draw(discrete_specs()))
+            pres.append(f"embed:{draw(sizes(1, 6))}")
+        else:
+            spec = draw(vector_specs(1, 6))
+            specs.append(spec)
+            pres.append(draw(st.sampled_from([None, f"fc:{draw(sizes(1, 6))}"])))
+    if draw(st.booleans()):
+        keys = draw(st.lists(st.sampled_from("abcdefg"), min_size=n, max_size=n, unique=True))
+        return dict(zip(keys, specs)), dict(zip(keys, pres))
+    return tuple(specs), tuple(pres)
+
+
+@st.composite
+def encoding_configs(draw: Any, allow_preprocessors: bool = True, with_n: bool = True) -> dict:
+    """Configs of EncodingNetwork: flat, image or nested input, FC stack, last layer,
+    batch norm, output reshape, and a replica count ``n``."""
+    cfg: dict[str, Any] = {"activation": draw(activations()),
+                           "kernel_initializer": draw(initializers())}
+    kind = draw(st.sampled_from(["flat", "image", "nested"]))
+    if kind == "nested" and not allow_preprocessors:
+        kind = "flat"
+    if kind == "flat":
+        cfg["input_tensor_spec"] = draw(vector_specs())
+    elif kind == "image":
+        spec, convs, _ = draw(image_and_convs())
+        cfg["input_tensor_spec"], cfg["conv_layer_params"] = spec, convs
+    else:
+        spec, pres = draw(nested_inputs())
+        cfg["input_tensor_spec"], cfg["input_preprocessors"] = spec, pres
+        cfg["preprocessing_combiner"] = "concat"
+    cfg["fc_layer_params"] = draw(fc_layer_params())
+    cfg["use_fc_bn"] = draw(st.booleans()) and bool(cfg["fc_layer_params"])
+    if draw(st.booleans()):
+        cfg["last_layer_size"] = draw(sizes(1, 8))
+        cfg["last_activation"] = draw(activations())
+        cfg["last_kernel_initializer"] = draw(initializers())
+        cfg["last_use_fc_bn"] = draw(st.booleans())
+        if draw(st.booleans()):
+            size = cfg["last_layer_size"]
+            split = draw(st.sampled_from([d for d in range(1, size + 1) if size % d == 0]))
+            cfg["output_tensor_spec"] = TensorSpec((split, size // split))
+    if with_n:
+        cfg["n"] = draw(st.integers(1, 4))
+    return cfg
+
+
+def batch_sizes() -> st.SearchStrategy[int]:
+    return st.integers(1, MAX_BATCH)
+
+
+def seeds() -> st.SearchStrategy[int]:
+    return st.integers(0, 2**31 - 1)

@@ -86,10 +86,12 @@ def conv_out(h: int, k: int, s: int, p: int) -> int:
 
 
 @st.composite
-def image_and_convs(draw: Any, max_layers: int = 2) -> tuple[TensorSpec, tuple, bool]:
-    """An image spec [C, H, W] and conv params that keep every feature map non-empty."""
+def image_and_convs(draw: Any, max_layers: int = 2,
+                    allow_same_padding: bool = True) -> tuple[TensorSpec, tuple, bool]:
+    """An image spec [C, H, W], conv params that keep every feature map non-empty, and
+    whether they assume same padding (EncodingNetwork never uses it)."""
     c, h, w = draw(st.integers(1, 3)), draw(st.integers(3, 9)), draw(st.integers(3, 9))
-    same = draw(st.booleans())
+    same = allow_same_padding and draw(st.booleans())
     params = []
     hh, ww = h, w
     for _ in range(draw(st.integers(1, max_layers))):
@@ -138,7 +140,7 @@ def encoding_configs(draw: Any, allow_preprocessors: bool = True, with_n: bool =
     if kind == "flat":
         cfg["input_tensor_spec"] = draw(vector_specs())
     elif kind == "image":
-        spec, convs, _ = draw(image_and_convs())
+        spec, convs, _ = draw(image_and_convs(allow_same_padding=False))
         cfg["input_tensor_spec"], cfg["conv_layer_params"] = spec, convs
     else:
         spec, pres = draw(nested_inputs())

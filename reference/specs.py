@@ -349,7 +349,18 @@ def check_nest(
             outer = tuple(x.shape[:r])
         elif tuple(x.shape[:r]) != outer:
             raise ValueError(
-                f"{where}: outer dims {list(x.shape[:r])} differ from {list(outer)} of the "
-                "first leaf"
+                f"{where}: expected the outer dims {list(outer)} of the first leaf, got "
+                f"{list(x.shape[:r])} (shape {list(x.shape)})"
             )
     return outer or ()
+
+
+def check_bounds(spec: BoundedTensorSpec, x: torch.Tensor, what: str = "input") -> None:
+    """Raise ``ValueError`` unless every value of ``x`` lies inside the spec's bounds."""
+    lo = torch.as_tensor(np.broadcast_to(spec.minimum, spec.shape).copy(), device=x.device)
+    hi = torch.as_tensor(np.broadcast_to(spec.maximum, spec.shape).copy(), device=x.device)
+    if bool(((x < lo) | (x > hi)).any()):
+        raise ValueError(
+            f"{what}: expected values in [{spec.minimum.tolist()}, {spec.maximum.tolist()}] "
+            f"for {spec}, got values in [{x.min().item()}, {x.max().item()}]"
+        )

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from reference.alf.network import Network
-from reference.specs import BoundedTensorSpec, Nest, flatten
+from reference.specs import BoundedTensorSpec, Nest, check_bounds, flatten
 
 
 class SimpleActionEncoder(Network):
@@ -34,10 +34,8 @@ class SimpleActionEncoder(Network):
         parts = []
         for s, a in zip(specs, actions):
             if s.is_discrete:
+                check_bounds(s, a, f"{self.name} input")
                 lo, hi = int(s.minimum.flat[0]), int(s.maximum.flat[0])
-                if bool(((a < lo) | (a > hi)).any()):
-                    raise ValueError(f"{self.name} input: action values outside [{lo}, {hi}] "
-                                     f"of {s}")
                 a = F.one_hot((a - lo).long(), hi - lo + 1).to(dtype)
             parts.append(a.reshape(a.shape[0], -1))
         return torch.cat(parts, dim=-1), state

@@ -20,7 +20,8 @@ from collections.abc import Callable, Sequence
 
 import torch
 
-from reference.alf.layers import FC, Conv2D, Identity, Initializer, Reshape
+from reference.alf import layers as reference_layers
+from reference.alf.layers import Identity, Initializer
 from reference.alf.network import Network, wrap_as_network
 from reference.alf.sequential import NestedModules, _Sequential
 from reference.specs import Nest, TensorSpec, flatten, is_nested, map_structure_up_to
@@ -55,7 +56,10 @@ class ImageEncodingNetwork(_Sequential):
 
     Output size per layer: ``H' = (H + 2P - K) // S + 1``. With ``same_padding`` every
     layer's padding is ``(K - 1) // 2``, replacing any padding given in the params.
+    ``layers`` is the module the Conv2D / Reshape classes come from.
     """
+
+    layers = reference_layers
 
     def __init__(
         self,
@@ -75,7 +79,7 @@ class ImageEncodingNetwork(_Sequential):
         for filters, k, s, p in conv_params(conv_layer_params,
                                             "ImageEncodingNetwork conv_layer_params"):
             padding = (k - 1) // 2 if same_padding else (p or 0)
-            conv = Conv2D(c, filters, k, activation=activation, strides=s, padding=padding,
+            conv = self.layers.Conv2D(c, filters, k, activation=activation, strides=s, padding=padding,
                           kernel_initializer=kernel_initializer)
             h, w = conv.output_hw(h, w)
             if h < 1 or w < 1:
@@ -84,7 +88,7 @@ class ImageEncodingNetwork(_Sequential):
             layers.append(conv)
             c = filters
         if flatten_output:
-            layers.append(Reshape((-1,)))
+            layers.append(self.layers.Reshape((-1,)))
         super().__init__(layers, spec, name)
 
 
@@ -94,7 +98,11 @@ class EncodingNetwork(_Sequential):
     ``last_layer_size`` and ``last_activation`` go together (both or neither). Kernels use
     ``kernel_initializer`` (default: ALF variance scaling with the activation's gain); the
     last layer uses ``last_kernel_initializer``, falling back to ``kernel_initializer``.
+    ``layers`` and ``image_encoding_network`` name the building blocks.
     """
+
+    layers = reference_layers
+    image_encoding_network = ImageEncodingNetwork
 
     def __init__(
         self,
@@ -144,7 +152,7 @@ class EncodingNetwork(_Sequential):
             if spec.ndim != 3:
                 raise ValueError(f"{name}: conv_layer_params need an image spec [C, H, W], "
                                  f"got shape {spec.shape}")
-            image = ImageEncodingNetwork(spec.shape[0], spec.shape[1:], conv_layer_params,
+            image = self.image_encoding_network(spec.shape[0], spec.shape[1:], conv_layer_params,
                                          activation=activation,
                                          kernel_initializer=kernel_initializer,
                                          flatten_output=True)
@@ -154,11 +162,11 @@ class EncodingNetwork(_Sequential):
             raise ValueError(f"{name}: FC layers need a flat input [D], got shape {spec.shape}")
         size = spec.shape[0] if spec.ndim == 1 else None
         for units in fcs:
-            elements.append(FC(size, units, activation, use_bn=use_fc_bn,  # type: ignore[arg-type]
+            elements.append(self.layers.FC(size, units, activation, use_bn=use_fc_bn,  # type: ignore[arg-type]
                                kernel_initializer=kernel_initializer))
             size = units
         if last_layer_size is not None:
-            elements.append(FC(size, last_layer_size, last_activation,  # type: ignore[arg-type]
+            elements.append(self.layers.FC(size, last_layer_size, last_activation,  # type: ignore[arg-type]
                                use_bn=last_use_fc_bn,
                                kernel_initializer=last_kernel_initializer or kernel_initializer))
             size = last_layer_size
@@ -169,7 +177,7 @@ class EncodingNetwork(_Sequential):
             if size is None or output_tensor_spec.numel != size:
                 raise ValueError(f"{name}: output_tensor_spec {output_tensor_spec} needs "
                                  f"{output_tensor_spec.numel} values, the network gives {size}")
-            elements.append(Reshape(output_tensor_spec.shape))
+            elements.append(self.layers.Reshape(output_tensor_spec.shape))
         super().__init__(elements, input_tensor_spec, name)
 
 
@@ -192,14 +200,20 @@ def ParallelEncodingNetwork(  # noqa: N802 - ALF exposes this factory under a cl
 ) -> Network:
     """n replicas of ``EncodingNetwork(...)``; input ``[B, ...]`` (shared) or ``[B, n, ...]``,
     output ``[B, n, ...]``. ``input_preprocessors`` must be None."""
-    if input_preprocessors is not None:
-        raise ValueError(f"{name}: input_preprocessors must be None, got {input_preprocessors!r}")
-    net = EncodingNetwork(
-        input_tensor_spec, output_tensor_spec, None, preprocessing_combiner, conv_layer_params,
-        fc_layer_params, activation, kernel_initializer, use_fc_bn, last_layer_size,
-        last_activation, last_kernel_initializer, last_use_fc_bn, name,
-    )
-    return net.make_parallel(n, allow_non_parallel_input=True)
+    kwargs = dict(locals())
+    return parallel_encoding_network(EncodingNetwork, kwargs.pop("n"), **kwargs)
+
+
+def parallel_encoding_network(encoding_class: type[EncodingNetwork], n: int,
+                              **kwargs) -> Network:
+    """``encoding_class(**kwargs).make_parallel(n, allow_non_parallel_input=True)``."""
+    name = kwargs["name"]
+    if kwargs["input_preprocessors"] is not None:
+        raise ValueError(f"{name}: input_preprocessors must be None, got "
+                         f"{kwargs['input_preprocessors']!r}")
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"{name}: n must be a positive int, got {n!r}")
+    return encoding_class(**kwargs).make_parallel(n, allow_non_parallel_input=True)
 
 
 def build_preprocessors(preprocessors: Nest, spec: Nest, name: str) -> NestedModules:

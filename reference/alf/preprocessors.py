@@ -10,7 +10,14 @@ from torch import nn
 from reference.alf.encoding import EncodingNetwork, build_preprocessors
 from reference.alf.initializers import identity
 from reference.alf.network import Network
-from reference.specs import BoundedTensorSpec, Nest, TensorSpec, flatten, is_nested
+from reference.specs import (
+    BoundedTensorSpec,
+    Nest,
+    TensorSpec,
+    check_bounds,
+    flatten,
+    is_nested,
+)
 
 
 class PreprocessorNetwork(Network):
@@ -72,6 +79,8 @@ class EmbeddingPreprocessor(Network):
     ``EncodingNetwork(conv, fc, last_layer_size=embedding_dim, last_activation)``.
     """
 
+    encoding_network = EncodingNetwork
+
     def __init__(
         self,
         input_tensor_spec: TensorSpec,
@@ -99,7 +108,7 @@ class EmbeddingPreprocessor(Network):
             self._minimum = int(lo)
             self._embedding_net: nn.Module = nn.Embedding(int(hi) - int(lo) + 1, embedding_dim)
         else:
-            self._embedding_net = EncodingNetwork(
+            self._embedding_net = self.encoding_network(
                 input_tensor_spec, conv_layer_params=conv_layer_params,
                 fc_layer_params=fc_layer_params, activation=activation,
                 last_layer_size=embedding_dim, last_activation=last_activation,
@@ -109,9 +118,6 @@ class EmbeddingPreprocessor(Network):
     def forward(self, inputs: torch.Tensor, state: Nest = ()) -> tuple[torch.Tensor, Nest]:
         self.check_inputs(inputs)
         if isinstance(self._embedding_net, nn.Embedding):
-            spec = self._input_tensor_spec
-            if bool(((inputs < spec.minimum.item()) | (inputs > spec.maximum.item())).any()):
-                raise ValueError(f"{self.name} input: values outside [{spec.minimum}, "
-                                 f"{spec.maximum}] of {spec}")
+            check_bounds(self._input_tensor_spec, inputs, f"{self.name} input")
             return self._embedding_net(inputs - self._minimum), state
         return self._embedding_net(inputs)[0], state

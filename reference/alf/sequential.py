@@ -36,7 +36,13 @@ def parallel_element(element: Any, n: int) -> Any:
 
 
 class _Sequential(Network):
-    """Apply ``elements`` in order: ``x <- e(x)`` (``e(x)[0]`` for a Network)."""
+    """Apply ``elements`` in order: ``x <- e(x)`` (``e(x)[0]`` for a Network).
+
+    ``parallel_class`` is the stack type ``make_parallel`` builds (optimized swaps in a
+    vectorized one).
+    """
+
+    parallel_class: type[ParallelSequential]
 
     def __init__(self, elements: Sequence[Any], input_tensor_spec: Nest,
                  name: str = "Sequential"):
@@ -56,7 +62,7 @@ class _Sequential(Network):
         where the layers allow it (reference layers still loop over replicas)."""
         if not isinstance(n, int) or n < 1:
             raise ValueError(f"make_parallel n must be a positive int, got {n!r}")
-        pnet = ParallelSequential(self, n)
+        pnet = self.parallel_class(self, n)
         if allow_non_parallel_input:
             return ReplicateInputForParallel(self, n, pnet)
         return pnet
@@ -74,6 +80,9 @@ class ParallelSequential(Replicated, _Sequential):
                              f"parallel_{single.name}")
         self._n = n
         self.set_prototype(single)
+
+
+_Sequential.parallel_class = ParallelSequential
 
 
 class ReplicateInputForParallel(Replicated, Network):

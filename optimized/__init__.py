@@ -1,0 +1,1 @@
+"""twinnet optimized implementations: the reference networks, vectorized and fused."""

@@ -1,0 +1,58 @@
+"""Optimized twins of ``reference.alf``: same names, signatures and state_dict layouts.
+
+What is faster, and how:
+
+* ``EncodingNetwork`` / ``ImageEncodingNetwork``: FC layers fuse bias and GEMM (``addmm``);
+  ``make_parallel(n)`` and ``ParallelEncodingNetwork`` run every layer for all replicas as
+  one ``baddbmm`` (or one grouped convolution) in a replica-major layout, instead of the
+  reference's loop over replicas.
+* ``EmbeddingPreprocessor``: its continuous branch is the optimized ``EncodingNetwork``.
+
+The plumbing (``Network``, ``NetworkWrapper``, ``NaiveParallelNetwork``,
+``BatchSquashNetwork``, ``PreprocessorNetwork``, ``get_input_tensor_spec``,
+``wrap_as_network``) and the parameterless ``SimpleActionEncoder`` are the reference's own
+objects: they only route tensors to the networks they wrap, so there is nothing of their
+own to fuse, and sharing them keeps one definition of the routing rules.
+"""
+
+from reference.alf.action_encoder import SimpleActionEncoder
+from reference.alf.initializers import identity, variance_scaling_init
+from reference.alf.nest_utils import NestConcat
+from reference.alf.network import (
+    BatchSquashNetwork,
+    NaiveParallelNetwork,
+    Network,
+    NetworkWrapper,
+    get_input_tensor_spec,
+    wrap_as_network,
+)
+from reference.specs import BoundedTensorSpec, TensorSpec
+
+from optimized.alf.encoding import EncodingNetwork, ImageEncodingNetwork, ParallelEncodingNetwork
+from optimized.alf.layers import FC, Conv2D, ParallelConv2D, ParallelFC, Reshape
+from optimized.alf.preprocessors import EmbeddingPreprocessor, PreprocessorNetwork
+
+__all__ = [
+    "FC",
+    "BatchSquashNetwork",
+    "BoundedTensorSpec",
+    "Conv2D",
+    "EmbeddingPreprocessor",
+    "EncodingNetwork",
+    "ImageEncodingNetwork",
+    "NaiveParallelNetwork",
+    "NestConcat",
+    "Network",
+    "NetworkWrapper",
+    "ParallelConv2D",
+    "ParallelEncodingNetwork",
+    "ParallelFC",
+    "PreprocessorNetwork",
+    "Reshape",
+    "SimpleActionEncoder",
+    "TensorSpec",
+    "get_input_tensor_spec",
+    "identity",
+    "variance_scaling_init",
+    "wrap_as_network",
+]

@@ -1,0 +1,96 @@
+"""Fast forms of the reference layers: same constructor, parameters and state_dict.
+
+* ``FC``: one fused ``addmm`` (bias + GEMM in a single BLAS call) instead of GEMM then add.
+* ``ParallelFC``: one ``baddbmm`` for all n replicas instead of n GEMMs; ``forward_nbd``
+  works in the replica-major layout ``[n, B, d]`` so a stack of them transposes only at
+  its ends (see ``optimized.alf.sequential``).
+* ``ParallelConv2D``: one grouped convolution (``groups=n``) instead of n convolutions.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from reference.alf import layers as ref
+from reference.alf.layers import Identity, Initializer, Reshape
+
+__all__ = ["FC", "Conv2D", "Identity", "Initializer", "ParallelConv2D", "ParallelFC", "Reshape"]
+
+
+class FC(ref.FC):
+    """``reference.alf.layers.FC`` with the bias fused into the GEMM (``addmm``)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        ref._check_features(x, self._input_size, (2,), "FC input")
+        if self._bias is not None:
+            y = torch.addmm(self._bias, x, self._weight.t())
+        else:
+            y = x.mm(self._weight.t())
+        if self._bn is not None:
+            y = self._bn(y)
+        return self._activation(y)
+
+    def make_parallel(self, n: int) -> ParallelFC:
+        return ParallelFC(
+            self._input_size, self._output_size, n, self._activation, self._use_bias,
+            self._use_bn, self._kernel_initializer, self._kernel_init_gain,
+            self._bias_init_value,
+        )
+
+
+class ParallelFC(ref.ParallelFC):
+    """``reference.alf.layers.ParallelFC`` as one batched GEMM over the n replicas."""
+
+    def forward_nbd(self, x: torch.Tensor) -> torch.Tensor:
+        """``[n, B, in] -> [n, B, out]`` without batch norm: ``baddbmm(b, x, W^T)``."""
+        if self._bias is not None:
+            y = torch.baddbmm(self._bias.unsqueeze(1), x, self._weight.transpose(1, 2))
+        else:
+            y = torch.bmm(x, self._weight.transpose(1, 2))
+        return self._activation(y)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        ref._check_features(x, self._input_size, (2, 3), "ParallelFC input")
+        if x.dim() == 2:
+            x_nbd = x.unsqueeze(0).expand(self._n, -1, -1)
+        elif x.shape[1] != self._n:
+            raise ValueError(
+                f"ParallelFC input: expected [B, {self._n}, {self._input_size}], "
+                f"got {list(x.shape)}"
+            )
+        else:
+            x_nbd = x.transpose(0, 1)
+        if self._bn is None:
+            return self.forward_nbd(x_nbd).transpose(0, 1)
+        if self._bias is not None:
+            y = torch.baddbmm(self._bias.unsqueeze(1), x_nbd, self._weight.transpose(1, 2))
+        else:
+            y = torch.bmm(x_nbd, self._weight.transpose(1, 2))
+        y = y.transpose(0, 1)
+        y = self._bn(y.reshape(y.shape[0], -1)).view(y.shape)
+        return self._activation(y)
+
+
+class Conv2D(ref.Conv2D):
+    """``reference.alf.layers.Conv2D`` whose ``make_parallel`` gives the grouped form."""
+
+    def make_parallel(self, n: int) -> ParallelConv2D:
+        return ParallelConv2D(
+            self._in_channels, self._out_channels, self._kernel_size, n, self._activation,
+            self._strides, self._padding, self._use_bias, self._use_bn,
+            self._kernel_initializer, self._kernel_init_gain, self._bias_init_value,
+        )
+
+
+class ParallelConv2D(ref.ParallelConv2D):
+    """All n replicas as one grouped convolution over ``[B, n*C, H, W]``."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.parallel_input(x)
+        b, n = x.shape[0], self._n
+        y = F.conv2d(x.reshape(b, n * self._in_channels, *x.shape[3:]), self._conv2d.weight,
+                     self._conv2d.bias, self._strides, self._padding, groups=n)
+        if self._bn is not None:
+            y = self._bn(y)
+        return self._activation(y.view(b, n, self._out_channels, *y.shape[2:]))

@@ -1,0 +1,43 @@
+"""state_dict: same keys and shapes; weights move reference -> candidate -> reference and
+through torch.save, with identical outputs after every move."""
+
+import io
+
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from properties.harness import (
+    assert_nest_close,
+    build,
+    draw_case,
+    entry_under_test,
+    inputs_for,
+)
+from properties.impl import REFERENCE
+
+
+@given(data=st.data())
+def test_state_dict(entry: str, data: st.DataObject) -> None:
+    e, cand = entry_under_test(entry)
+    case = draw_case(data, e)
+    ref = build(e, REFERENCE, case.cfg, seed=case.seed)
+    net = build(e, cand, case.cfg, seed=case.seed + 1)
+    ref_sd, net_sd = ref.state_dict(), net.state_dict()
+    assert list(net_sd) == list(ref_sd), "state_dict keys (or their order) differ"
+    for k in ref_sd:
+        assert net_sd[k].shape == ref_sd[k].shape, f"{k}: {net_sd[k].shape} vs {ref_sd[k].shape}"
+
+    x = inputs_for(e, ref, case, torch.float32)
+    net.load_state_dict(ref_sd)
+    with torch.no_grad():
+        assert_nest_close(e.outputs(net, x), e.outputs(ref, x), torch.float32, "ref -> cand")
+    other = build(e, cand, case.cfg, seed=case.seed + 2)
+    ref.load_state_dict(other.state_dict())
+    buf = io.BytesIO()
+    torch.save(other.state_dict(), buf)
+    buf.seek(0)
+    net.load_state_dict(torch.load(buf))
+    with torch.no_grad():
+        assert_nest_close(e.outputs(ref, x), e.outputs(other, x), torch.float32, "cand -> ref")
+        assert_nest_close(e.outputs(net, x), e.outputs(other, x), torch.float32, "torch.save")

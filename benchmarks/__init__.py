@@ -1,0 +1,1 @@
+"""twinnet's benchmark suites, results tooling and the ``twinnet`` command line."""

@@ -15,9 +15,12 @@ import torch
 from hypothesis import HealthCheck, settings
 
 from properties.catalog import CATALOG
+from properties.entry import property_of
 
-_COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow,
-                                                       HealthCheck.data_too_large]}
+_COMMON = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+}
 settings.register_profile("ci", max_examples=6, derandomize=True, print_blob=True, **_COMMON)
 settings.register_profile("dev", max_examples=25, **_COMMON)
 settings.register_profile("thorough", max_examples=300, **_COMMON)
@@ -29,8 +32,12 @@ torch.backends.cudnn.allow_tf32 = False
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--device", default="all", choices=("cpu", "cuda", "all"),
-                     help="devices to run properties on (all = every available one)")
+    parser.addoption(
+        "--device",
+        default="all",
+        choices=("cpu", "cuda", "all"),
+        help="devices to run properties on (all = every available one)",
+    )
 
 
 def selected_devices(config: pytest.Config) -> list[str]:
@@ -43,17 +50,19 @@ def selected_devices(config: pytest.Config) -> list[str]:
 def selected_entries(prop: str) -> list[str]:
     pattern = os.environ.get("TWINNET_ENTRIES", "*")
     patterns = [p.strip() for p in pattern.split(",") if p.strip()]
-    return [name for name, e in CATALOG.items()
-            if prop in e.properties and any(fnmatch.fnmatchcase(name, p) for p in patterns)]
+    return [
+        name
+        for name, e in CATALOG.items()
+        if prop in e.properties and any(fnmatch.fnmatchcase(name, p) for p in patterns)
+    ]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    prop = metafunc.function.__name__.removeprefix("test_")
-    if "entry" in metafunc.fixturenames:
+    prop = property_of(metafunc.function.__name__)
+    if "entry" in metafunc.fixturenames and prop is not None:
         names = selected_entries(prop)
         metafunc.parametrize("entry", names, ids=names)
     if "dtype" in metafunc.fixturenames:
-        metafunc.parametrize("dtype", [torch.float32, torch.float64],
-                             ids=["float32", "float64"])
+        metafunc.parametrize("dtype", [torch.float32, torch.float64], ids=["float32", "float64"])
     if "device" in metafunc.fixturenames:
         metafunc.parametrize("device", selected_devices(metafunc.config))

@@ -28,17 +28,50 @@ from torch import nn
 from reference.specs import Nest, sample_nest
 
 PROPERTY_IDS = (
-    "shape", "parity", "grad_parity", "batch_invariance", "parallel", "device", "state_dict",
-    "recurrent_steps", "flow_inverse", "flow_logdet", "jacobian", "dist_bounds",
-    "dist_logprob", "dist_sampling", "determinism", "init", "bad_input",
+    "shape",
+    "parity",
+    "grad_parity",
+    "batch_invariance",
+    "parallel",
+    "device",
+    "state_dict",
+    "recurrent_steps",
+    "flow_inverse",
+    "flow_logdet",
+    "jacobian",
+    "dist_bounds",
+    "dist_logprob",
+    "dist_sampling",
+    "determinism",
+    "init",
+    "bad_input",
 )
 
-GENERIC = frozenset({"shape", "parity", "grad_parity", "batch_invariance", "device",
-                     "state_dict", "bad_input", "init"})
+
+def property_of(test_name: str) -> str | None:
+    """The property id a test function checks: ``test_<id>`` or ``test_<id>_<detail>``."""
+    name = test_name.removeprefix("test_")
+    matches = [p for p in PROPERTY_IDS if name == p or name.startswith(p + "_")]
+    return max(matches, key=len) if matches else None
 
 
-def default_inputs(net: nn.Module, cfg: dict, batch: int, generator: torch.Generator,
-                   dtype: torch.dtype) -> Nest:
+GENERIC = frozenset(
+    {
+        "shape",
+        "parity",
+        "grad_parity",
+        "batch_invariance",
+        "device",
+        "state_dict",
+        "bad_input",
+        "init",
+    }
+)
+
+
+def default_inputs(
+    net: nn.Module, cfg: dict, batch: int, generator: torch.Generator, dtype: torch.dtype
+) -> Nest:
     return sample_nest(net.input_tensor_spec, (batch,), generator, dtype)
 
 

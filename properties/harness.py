@@ -45,27 +45,52 @@ def draw_case(data: st.DataObject, entry: Entry, min_batch: int = 1) -> Case:
     return Case(cfg, batch, data.draw(S.seeds(), label="seed"))
 
 
-def build(entry: Entry, impl: Impl, cfg: dict, dtype: torch.dtype = torch.float32,
-          device: str = "cpu", seed: int = 0,
-          builder: Callable[[Any, dict], nn.Module] | None = None) -> nn.Module:
+def build(
+    entry: Entry,
+    impl: Impl,
+    cfg: dict,
+    dtype: torch.dtype = torch.float32,
+    device: str = "cpu",
+    seed: int = 0,
+    builder: Callable[[Any, dict], nn.Module] | None = None,
+    perturbed: bool = False,
+) -> nn.Module:
+    """Build in eval mode; ``perturbed`` adds N(0, 0.1^2) noise to every parameter, so that
+    zero-initialised biases and unit BN scales take part in comparisons."""
     torch.manual_seed(seed)
     net = (builder or entry.build)(impl, cfg)
+    if perturbed:
+        with torch.no_grad():
+            for p in net.parameters():
+                if p.dtype.is_floating_point:
+                    p.add_(0.1 * torch.randn_like(p))
     return net.to(device=device, dtype=dtype).eval()
 
 
-def build_twins(entry: Entry, cand: Impl, case: Case, dtype: torch.dtype = torch.float32,
-                device: str = "cpu",
-                builder: Callable[[Any, dict], nn.Module] | None = None,
-                ) -> tuple[nn.Module, nn.Module]:
-    """Reference and candidate for ``case.cfg`` holding the same weights (ref -> candidate)."""
-    ref = build(entry, REFERENCE, case.cfg, dtype, device, case.seed, builder)
+def build_twins(
+    entry: Entry,
+    cand: Impl,
+    case: Case,
+    dtype: torch.dtype = torch.float32,
+    device: str = "cpu",
+    builder: Callable[[Any, dict], nn.Module] | None = None,
+) -> tuple[nn.Module, nn.Module]:
+    """Reference and candidate for ``case.cfg`` holding the same (perturbed) weights."""
+    ref = build(entry, REFERENCE, case.cfg, dtype, device, case.seed, builder, perturbed=True)
     cnd = build(entry, cand, case.cfg, dtype, device, case.seed + 1, builder)
     cnd.load_state_dict(ref.state_dict())
     return ref, cnd
 
 
-def inputs_for(entry: Entry, net: nn.Module, case: Case, dtype: torch.dtype, device: str = "cpu",
-               batch: int | None = None, seed_offset: int = 0) -> Nest:
+def inputs_for(
+    entry: Entry,
+    net: nn.Module,
+    case: Case,
+    dtype: torch.dtype,
+    device: str = "cpu",
+    batch: int | None = None,
+    seed_offset: int = 0,
+) -> Nest:
     g = torch.Generator().manual_seed(case.seed + seed_offset)
     x = entry.inputs(net, case.cfg, case.batch if batch is None else batch, g, dtype)
     return map_structure(lambda t: t.to(device), x)
@@ -76,8 +101,9 @@ def outer_dims(spec: Nest, value: Nest) -> tuple[int, ...]:
     return tuple(v.shape[: v.dim() - s.ndim])
 
 
-def assert_nest_close(actual: Nest, expected: Nest, dtype: torch.dtype, what: str,
-                      scale: float = 1.0) -> None:
+def assert_nest_close(
+    actual: Nest, expected: Nest, dtype: torch.dtype, what: str, scale: float = 1.0
+) -> None:
     """Leaf-wise ``assert_close`` with the contract's tolerance (``scale`` widens it)."""
     assert_same_structure(expected, actual, what)
     tol = {k: v * scale for k, v in TOLERANCES[dtype].items()}
@@ -85,8 +111,9 @@ def assert_nest_close(actual: Nest, expected: Nest, dtype: torch.dtype, what: st
         if e.dtype.is_floating_point:
             torch.testing.assert_close(a, e, **tol, msg=lambda m, i=i: f"{what} leaf {i}: {m}")
         else:
-            torch.testing.assert_close(a, e, rtol=0, atol=0,
-                                       msg=lambda m, i=i: f"{what} leaf {i}: {m}")
+            torch.testing.assert_close(
+                a, e, rtol=0, atol=0, msg=lambda m, i=i: f"{what} leaf {i}: {m}"
+            )
 
 
 def float_leaves(nest: Nest) -> list[torch.Tensor]:

@@ -83,6 +83,12 @@ def candidate_name() -> str:
     return os.environ.get("TWINNET_IMPL", DEFAULT_CANDIDATE)
 
 
-@cache
 def candidate() -> Impl:
-    return Impl(candidate_name(), fallback=REFERENCE)
+    """The implementation named by ``TWINNET_IMPL`` now (read at every call, so one process
+    can verify several candidates in turn)."""
+    return _candidate(candidate_name())
+
+
+@cache
+def _candidate(name: str) -> Impl:
+    return Impl(name, fallback=REFERENCE)

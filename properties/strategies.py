@@ -86,8 +86,9 @@ def conv_out(h: int, k: int, s: int, p: int) -> int:
 
 
 @st.composite
-def image_and_convs(draw: Any, max_layers: int = 2,
-                    allow_same_padding: bool = True) -> tuple[TensorSpec, tuple, bool]:
+def image_and_convs(
+    draw: Any, max_layers: int = 2, allow_same_padding: bool = True
+) -> tuple[TensorSpec, tuple, bool]:
     """An image spec [C, H, W], conv params that keep every feature map non-empty, and
     whether they assume same padding (EncodingNetwork never uses it)."""
     c, h, w = draw(st.integers(1, 3)), draw(st.integers(3, 9)), draw(st.integers(3, 9))
@@ -132,8 +133,10 @@ def nested_inputs(draw: Any) -> tuple[dict | tuple, dict | tuple]:
 def encoding_configs(draw: Any, allow_preprocessors: bool = True, with_n: bool = True) -> dict:
     """Configs of EncodingNetwork: flat, image or nested input, FC stack, last layer,
     batch norm, output reshape, and a replica count ``n``."""
-    cfg: dict[str, Any] = {"activation": draw(activations()),
-                           "kernel_initializer": draw(initializers())}
+    cfg: dict[str, Any] = {
+        "activation": draw(activations()),
+        "kernel_initializer": draw(initializers()),
+    }
     kind = draw(st.sampled_from(["flat", "image", "nested"]))
     if kind == "nested" and not allow_preprocessors:
         kind = "flat"

@@ -10,8 +10,6 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-
-from properties.catalog import CATALOG
 from properties.harness import build, draw_case, entry_under_test, inputs_for
 from properties.impl import REFERENCE
 from reference.specs import BoundedTensorSpec, Nest, flatten, is_nested, pack_sequence_as
@@ -40,8 +38,13 @@ def _bad_inputs(spec: Nest, x: Nest, typed: bool) -> list[tuple[str, Nest, type[
             if isinstance(s, BoundedTensorSpec):
                 high = torch.full_like(t, int(s.maximum.max()) + 1)
                 out.append((f"leaf {i} above maximum", replaced(i, high), ValueError))
-    out.append(("extra outer dim", pack_sequence_as(x, [t.unsqueeze(0).expand(2, *t.shape)
-                                                        for t in leaves]), ValueError))
+    out.append(
+        (
+            "extra outer dim",
+            pack_sequence_as(x, [t.unsqueeze(0).expand(2, *t.shape) for t in leaves]),
+            ValueError,
+        )
+    )
     if is_nested(x):
         if isinstance(x, dict):
             dropped: Nest = {k: v for k, v in x.items() if k != sorted(x)[-1]}
@@ -83,10 +86,10 @@ def test_bad_input(entry: str, data: st.DataObject) -> None:
                 e.outputs(net, bad)
             assert isinstance(info.value, error), (
                 f"{impl}: {why}: expected {error.__name__}, got {type(info.value).__name__}: "
-                f"{info.value}")
+                f"{info.value}"
+            )
             _assert_clear(info.value, f"{impl} {why}")
             after = net.state_dict()
             assert all(torch.equal(before[k], after[k]) for k in before), (
-                f"{impl}: {why}: the network changed state before rejecting the input")
-
-
+                f"{impl}: {why}: the network changed state before rejecting the input"
+            )

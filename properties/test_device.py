@@ -23,5 +23,10 @@ def test_device(entry: str, dtype: torch.dtype, data: st.DataObject) -> None:
     with torch.no_grad():
         cpu = e.outputs(net, x)
         gpu = e.outputs(net.to("cuda"), map_structure(lambda t: t.to("cuda"), x))
-    assert_nest_close(map_structure(lambda t: t.cpu(), gpu), cpu, dtype,
-                      f"{entry} cuda vs cpu", scale=DEVICE_TOLERANCE_SCALE)
+    assert_nest_close(
+        map_structure(lambda t: t.cpu(), gpu),
+        cpu,
+        dtype,
+        f"{entry} cuda vs cpu",
+        scale=DEVICE_TOLERANCE_SCALE,
+    )

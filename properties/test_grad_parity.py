@@ -19,8 +19,11 @@ def _grads(entry, net, x, cotangent_seed: int):
     x = map_structure(lambda t: t.clone().requires_grad_(t.dtype.is_floating_point), x)
     out = flatten(entry.outputs(net, x))
     g = torch.Generator().manual_seed(cotangent_seed)
-    loss = sum((y * torch.randn(y.shape, generator=g, dtype=y.dtype).to(y.device)).sum()
-               for y in out if y.dtype.is_floating_point)
+    loss = sum(
+        (y * torch.randn(y.shape, generator=g, dtype=y.dtype).to(y.device)).sum()
+        for y in out
+        if y.dtype.is_floating_point
+    )
     net.zero_grad(set_to_none=True)
     inputs = float_leaves(x)
     params = [p for _, p in net.named_parameters()]
@@ -28,7 +31,7 @@ def _grads(entry, net, x, cotangent_seed: int):
     grads = torch.autograd.grad(loss, inputs + params, allow_unused=True)
     grads = [torch.zeros_like(t) if gr is None else gr for t, gr in zip(inputs + params, grads)]
     names = [n for n, _ in net.named_parameters()]
-    return grads[: len(inputs)], dict(zip(names, grads[len(inputs):]))
+    return grads[: len(inputs)], dict(zip(names, grads[len(inputs) :]))
 
 
 @given(data=st.data())

@@ -37,5 +37,7 @@ def test_init(entry: str, data: st.DataObject) -> None:
             assert np.all(c == r[0]), f"{key}: reference initialises to {r[0]}, candidate not"
         else:
             p = stats.ks_2samp(r, c).pvalue
-            assert p > P_MIN, (f"{key}: candidate init differs from reference (KS p={p:.2e}, "
-                               f"std {c.std():.4g} vs {r.std():.4g})")
+            assert p > P_MIN, (
+                f"{key}: candidate init differs from reference (KS p={p:.2e}, "
+                f"std {c.std():.4g} vs {r.std():.4g})"
+            )

@@ -17,8 +17,10 @@ def test_parallel(entry: str, dtype: torch.dtype, device: str, data: st.DataObje
     e, cand = entry_under_test(entry)
     case = draw_case(data, e)
     n = case.cfg["n"]
-    singles = [build(e, REFERENCE, case.cfg, dtype, device, case.seed + i, e.replica)
-               for i in range(n)]
+    singles = [
+        build(e, REFERENCE, case.cfg, dtype, device, case.seed + i, e.replica, perturbed=True)
+        for i in range(n)
+    ]
     par = build(e, cand, case.cfg, dtype, device, case.seed + n, e.parallel)
     par.load_state_dict(stack_replica_states(par.state_dict(), [s.state_dict() for s in singles]))
     for i, single in enumerate(singles):
@@ -38,5 +40,6 @@ def test_parallel(entry: str, dtype: torch.dtype, device: str, data: st.DataObje
             assert_nest_close(got, want, dtype, f"{entry} replica {i} of {n}", scale=10)
             want = e.outputs(single, shared)
             got = map_structure(lambda t, i=i: t[:, i], out_shared)
-            assert_nest_close(got, want, dtype, f"{entry} replica {i} of {n}, shared input",
-                              scale=10)
+            assert_nest_close(
+                got, want, dtype, f"{entry} replica {i} of {n}, shared input", scale=10
+            )

@@ -21,7 +21,8 @@ def test_shape(entry: str, data: st.DataObject) -> None:
         assert_same_structure(net.output_spec, out, f"{entry} output")
         for spec, y in zip(flatten(net.output_spec), flatten(out)):
             assert tuple(y.shape) == (*outer, *spec.shape), (
-                f"{entry}: output shape {list(y.shape)}, expected {[*outer, *spec.shape]}")
+                f"{entry}: output shape {list(y.shape)}, expected {[*outer, *spec.shape]}"
+            )
             assert y.dtype == spec.dtype
         if getattr(net, "state_spec", ()) != ():
             _, state = net(x)

@@ -21,7 +21,7 @@ from properties.impl import REFERENCE
 def test_state_dict(entry: str, data: st.DataObject) -> None:
     e, cand = entry_under_test(entry)
     case = draw_case(data, e)
-    ref = build(e, REFERENCE, case.cfg, seed=case.seed)
+    ref = build(e, REFERENCE, case.cfg, seed=case.seed, perturbed=True)
     net = build(e, cand, case.cfg, seed=case.seed + 1)
     ref_sd, net_sd = ref.state_dict(), net.state_dict()
     assert list(net_sd) == list(ref_sd), "state_dict keys (or their order) differ"
@@ -32,7 +32,7 @@ def test_state_dict(entry: str, data: st.DataObject) -> None:
     net.load_state_dict(ref_sd)
     with torch.no_grad():
         assert_nest_close(e.outputs(net, x), e.outputs(ref, x), torch.float32, "ref -> cand")
-    other = build(e, cand, case.cfg, seed=case.seed + 2)
+    other = build(e, cand, case.cfg, seed=case.seed + 2, perturbed=True)
     ref.load_state_dict(other.state_dict())
     buf = io.BytesIO()
     torch.save(other.state_dict(), buf)

@@ -253,7 +253,9 @@ class BoundedTensorSpec(TensorSpec):
 
     def replace(self, shape=None, dtype=None):
         return BoundedTensorSpec(
-            self.shape if shape is None else shape, dtype or self.dtype, self._minimum,
+            self.shape if shape is None else shape,
+            dtype or self.dtype,
+            self._minimum,
             self._maximum,
         )
 

@@ -15,6 +15,9 @@ objects: they only route tensors to the networks they wrap, so there is nothing 
 own to fuse, and sharing them keeps one definition of the routing rules.
 """
 
+from optimized.alf.encoding import EncodingNetwork, ImageEncodingNetwork, ParallelEncodingNetwork
+from optimized.alf.layers import FC, Conv2D, ParallelConv2D, ParallelFC, Reshape
+from optimized.alf.preprocessors import EmbeddingPreprocessor, PreprocessorNetwork
 from reference.alf.action_encoder import SimpleActionEncoder
 from reference.alf.initializers import identity, variance_scaling_init
 from reference.alf.nest_utils import NestConcat
@@ -27,10 +30,6 @@ from reference.alf.network import (
     wrap_as_network,
 )
 from reference.specs import BoundedTensorSpec, TensorSpec
-
-from optimized.alf.encoding import EncodingNetwork, ImageEncodingNetwork, ParallelEncodingNetwork
-from optimized.alf.layers import FC, Conv2D, ParallelConv2D, ParallelFC, Reshape
-from optimized.alf.preprocessors import EmbeddingPreprocessor, PreprocessorNetwork
 
 __all__ = [
     "FC",

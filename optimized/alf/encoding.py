@@ -6,11 +6,10 @@ from __future__ import annotations
 import functools
 import inspect
 
-from reference.alf import encoding as ref
-from reference.alf.network import Network
-
 from optimized.alf import layers
 from optimized.alf.sequential import ParallelSequential
+from reference.alf import encoding as ref
+from reference.alf.network import Network
 
 
 class ImageEncodingNetwork(ref.ImageEncodingNetwork):
@@ -29,7 +28,7 @@ class EncodingNetwork(ref.EncodingNetwork):
 
 
 @functools.wraps(ref.ParallelEncodingNetwork)
-def ParallelEncodingNetwork(*args, **kwargs) -> Network:  # noqa: N802 - ALF's name
+def ParallelEncodingNetwork(*args, **kwargs) -> Network:
     bound = inspect.signature(ref.ParallelEncodingNetwork).bind(*args, **kwargs)
     bound.apply_defaults()
     kw = dict(bound.arguments)

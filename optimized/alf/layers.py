@@ -33,8 +33,14 @@ class FC(ref.FC):
 
     def make_parallel(self, n: int) -> ParallelFC:
         return ParallelFC(
-            self._input_size, self._output_size, n, self._activation, self._use_bias,
-            self._use_bn, self._kernel_initializer, self._kernel_init_gain,
+            self._input_size,
+            self._output_size,
+            n,
+            self._activation,
+            self._use_bias,
+            self._use_bn,
+            self._kernel_initializer,
+            self._kernel_init_gain,
             self._bias_init_value,
         )
 
@@ -77,9 +83,18 @@ class Conv2D(ref.Conv2D):
 
     def make_parallel(self, n: int) -> ParallelConv2D:
         return ParallelConv2D(
-            self._in_channels, self._out_channels, self._kernel_size, n, self._activation,
-            self._strides, self._padding, self._use_bias, self._use_bn,
-            self._kernel_initializer, self._kernel_init_gain, self._bias_init_value,
+            self._in_channels,
+            self._out_channels,
+            self._kernel_size,
+            n,
+            self._activation,
+            self._strides,
+            self._padding,
+            self._use_bias,
+            self._use_bn,
+            self._kernel_initializer,
+            self._kernel_init_gain,
+            self._bias_init_value,
         )
 
 
@@ -89,8 +104,14 @@ class ParallelConv2D(ref.ParallelConv2D):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.parallel_input(x)
         b, n = x.shape[0], self._n
-        y = F.conv2d(x.reshape(b, n * self._in_channels, *x.shape[3:]), self._conv2d.weight,
-                     self._conv2d.bias, self._strides, self._padding, groups=n)
+        y = F.conv2d(
+            x.reshape(b, n * self._in_channels, *x.shape[3:]),
+            self._conv2d.weight,
+            self._conv2d.bias,
+            self._strides,
+            self._padding,
+            groups=n,
+        )
         if self._bn is not None:
             y = self._bn(y)
         return self._activation(y.view(b, n, self._out_channels, *y.shape[2:]))

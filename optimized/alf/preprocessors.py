@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from optimized.alf.encoding import EncodingNetwork
 from reference.alf import preprocessors as ref
 from reference.alf.preprocessors import PreprocessorNetwork
-
-from optimized.alf.encoding import EncodingNetwork
 
 __all__ = ["EmbeddingPreprocessor", "PreprocessorNetwork"]
 

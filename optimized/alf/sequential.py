@@ -7,11 +7,10 @@ transpose out, where a layer-by-layer evaluation would transpose around every GE
 
 from __future__ import annotations
 
+from optimized.alf.layers import ParallelFC
 from reference.alf import sequential as ref
 from reference.alf.network import Network
 from reference.specs import Nest
-
-from optimized.alf.layers import ParallelFC
 
 
 class ParallelSequential(ref.ParallelSequential):

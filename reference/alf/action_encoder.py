@@ -19,12 +19,16 @@ class SimpleActionEncoder(Network):
         super().__init__(action_spec, (), "ActionEncoder")
         for s in flatten(action_spec):
             if not isinstance(s, BoundedTensorSpec):
-                raise TypeError(f"SimpleActionEncoder: every action spec must be a "
-                                f"BoundedTensorSpec, got {s!r}")
-            if s.is_discrete and not (np.all(s.minimum == s.minimum.flat[0])
-                                      and np.all(s.maximum == s.maximum.flat[0])):
-                raise ValueError(f"SimpleActionEncoder: a discrete action needs one range for "
-                                 f"all its elements, got {s}")
+                raise TypeError(
+                    f"SimpleActionEncoder: every action spec must be a BoundedTensorSpec, got {s!r}"
+                )
+            if s.is_discrete and not (
+                np.all(s.minimum == s.minimum.flat[0]) and np.all(s.maximum == s.maximum.flat[0])
+            ):
+                raise ValueError(
+                    f"SimpleActionEncoder: a discrete action needs one range for "
+                    f"all its elements, got {s}"
+                )
 
     def forward(self, inputs: Nest, state: Nest = ()) -> tuple[torch.Tensor, Nest]:
         self.check_inputs(inputs)

@@ -30,14 +30,22 @@ from reference.specs import Nest, TensorSpec, flatten, is_nested, map_structure_
 def conv_params(params: object, what: str) -> list[tuple[int, int, int, int | None]]:
     """Validate ``((filters, kernel_size, strides[, padding]), ...)``; padding None if absent."""
     if not isinstance(params, (tuple, list)) or not params:
-        raise ValueError(f"{what} must be a non-empty tuple of (filters, kernel_size, strides"
-                         f"[, padding]) tuples, got {params!r}")
+        raise ValueError(
+            f"{what} must be a non-empty tuple of (filters, kernel_size, strides"
+            f"[, padding]) tuples, got {params!r}"
+        )
     out = []
     for p in params:
-        if (not isinstance(p, (tuple, list)) or len(p) not in (3, 4)
-                or not all(isinstance(v, int) and v >= 0 for v in p) or min(p[:3]) < 1):
-            raise ValueError(f"{what}: each layer must be (filters, kernel_size, strides"
-                             f"[, padding]) of positive ints, got {p!r}")
+        if (
+            not isinstance(p, (tuple, list))
+            or len(p) not in (3, 4)
+            or not all(isinstance(v, int) and v >= 0 for v in p)
+            or min(p[:3]) < 1
+        ):
+            raise ValueError(
+                f"{what}: each layer must be (filters, kernel_size, strides"
+                f"[, padding]) of positive ints, got {p!r}"
+            )
         out.append((p[0], p[1], p[2], p[3] if len(p) == 4 else None))
     return out
 
@@ -45,8 +53,9 @@ def conv_params(params: object, what: str) -> list[tuple[int, int, int, int | No
 def fc_params(params: object, what: str) -> tuple[int, ...]:
     if params is None:
         return ()
-    if (not isinstance(params, (tuple, list))
-            or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in params)):
+    if not isinstance(params, (tuple, list)) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in params
+    ):
         raise ValueError(f"{what} must be a tuple of positive ints, got {params!r}")
     return tuple(params)
 
@@ -76,15 +85,25 @@ class ImageEncodingNetwork(_Sequential):
         spec = TensorSpec((input_channels, h, w))
         layers: list = []
         c = input_channels
-        for filters, k, s, p in conv_params(conv_layer_params,
-                                            "ImageEncodingNetwork conv_layer_params"):
+        for filters, k, s, p in conv_params(
+            conv_layer_params, "ImageEncodingNetwork conv_layer_params"
+        ):
             padding = (k - 1) // 2 if same_padding else (p or 0)
-            conv = self.layers.Conv2D(c, filters, k, activation=activation, strides=s, padding=padding,
-                          kernel_initializer=kernel_initializer)
+            conv = self.layers.Conv2D(
+                c,
+                filters,
+                k,
+                activation=activation,
+                strides=s,
+                padding=padding,
+                kernel_initializer=kernel_initializer,
+            )
             h, w = conv.output_hw(h, w)
             if h < 1 or w < 1:
-                raise ValueError(f"ImageEncodingNetwork: conv layer {(filters, k, s, p)} "
-                                 f"shrinks the {spec.shape} image to nothing")
+                raise ValueError(
+                    f"ImageEncodingNetwork: conv layer {(filters, k, s, p)} "
+                    f"shrinks the {spec.shape} image to nothing"
+                )
             layers.append(conv)
             c = filters
         if flatten_output:
@@ -136,8 +155,10 @@ class EncodingNetwork(_Sequential):
             elements.append(preprocessing_combiner)
             spec = preprocessing_combiner(spec)
         if not isinstance(spec, TensorSpec):
-            raise TypeError(f"{name}: expected TensorSpec input (after preprocessing), got "
-                            f"{type(spec).__name__}")
+            raise TypeError(
+                f"{name}: expected TensorSpec input (after preprocessing), got "
+                f"{type(spec).__name__}"
+            )
         fcs = fc_params(fc_layer_params, f"{name} fc_layer_params")
         if (last_layer_size is None) != (last_activation is None):
             raise ValueError(
@@ -146,42 +167,67 @@ class EncodingNetwork(_Sequential):
             )
         has_layers = bool(conv_layer_params or fcs or last_layer_size)
         if has_layers and not spec.is_continuous:
-            raise TypeError(f"{name}: layers need a floating input, got {spec}; embed "
-                            "discrete inputs with input_preprocessors")
+            raise TypeError(
+                f"{name}: layers need a floating input, got {spec}; embed "
+                "discrete inputs with input_preprocessors"
+            )
         if conv_layer_params:
             if spec.ndim != 3:
-                raise ValueError(f"{name}: conv_layer_params need an image spec [C, H, W], "
-                                 f"got shape {spec.shape}")
-            image = self.image_encoding_network(spec.shape[0], spec.shape[1:], conv_layer_params,
-                                         activation=activation,
-                                         kernel_initializer=kernel_initializer,
-                                         flatten_output=True)
+                raise ValueError(
+                    f"{name}: conv_layer_params need an image spec [C, H, W], "
+                    f"got shape {spec.shape}"
+                )
+            image = self.image_encoding_network(
+                spec.shape[0],
+                spec.shape[1:],
+                conv_layer_params,
+                activation=activation,
+                kernel_initializer=kernel_initializer,
+                flatten_output=True,
+            )
             elements.append(image)
             spec = image.output_spec
         if has_layers and spec.ndim != 1:
             raise ValueError(f"{name}: FC layers need a flat input [D], got shape {spec.shape}")
-        size = spec.shape[0] if spec.ndim == 1 else None
+        size = spec.numel
         for units in fcs:
-            elements.append(self.layers.FC(size, units, activation, use_bn=use_fc_bn,  # type: ignore[arg-type]
-                               kernel_initializer=kernel_initializer))
+            elements.append(
+                self.layers.FC(
+                    size,
+                    units,
+                    activation,
+                    use_bn=use_fc_bn,
+                    kernel_initializer=kernel_initializer,
+                )
+            )
             size = units
-        if last_layer_size is not None:
-            elements.append(self.layers.FC(size, last_layer_size, last_activation,  # type: ignore[arg-type]
-                               use_bn=last_use_fc_bn,
-                               kernel_initializer=last_kernel_initializer or kernel_initializer))
+        if last_layer_size is not None and last_activation is not None:
+            elements.append(
+                self.layers.FC(
+                    size,
+                    last_layer_size,
+                    last_activation,
+                    use_bn=last_use_fc_bn,
+                    kernel_initializer=last_kernel_initializer or kernel_initializer,
+                )
+            )
             size = last_layer_size
         if output_tensor_spec is not None:
             if not isinstance(output_tensor_spec, TensorSpec):
-                raise TypeError(f"{name}: output_tensor_spec must be a TensorSpec, got "
-                                f"{type(output_tensor_spec).__name__}")
-            if size is None or output_tensor_spec.numel != size:
-                raise ValueError(f"{name}: output_tensor_spec {output_tensor_spec} needs "
-                                 f"{output_tensor_spec.numel} values, the network gives {size}")
+                raise TypeError(
+                    f"{name}: output_tensor_spec must be a TensorSpec, got "
+                    f"{type(output_tensor_spec).__name__}"
+                )
+            if output_tensor_spec.numel != size:
+                raise ValueError(
+                    f"{name}: output_tensor_spec {output_tensor_spec} needs "
+                    f"{output_tensor_spec.numel} values, the network gives {size}"
+                )
             elements.append(self.layers.Reshape(output_tensor_spec.shape))
         super().__init__(elements, input_tensor_spec, name)
 
 
-def ParallelEncodingNetwork(  # noqa: N802 - ALF exposes this factory under a class-like name
+def ParallelEncodingNetwork(
     input_tensor_spec: Nest,
     n: int,
     output_tensor_spec: TensorSpec | None = None,
@@ -204,13 +250,13 @@ def ParallelEncodingNetwork(  # noqa: N802 - ALF exposes this factory under a cl
     return parallel_encoding_network(EncodingNetwork, kwargs.pop("n"), **kwargs)
 
 
-def parallel_encoding_network(encoding_class: type[EncodingNetwork], n: int,
-                              **kwargs) -> Network:
+def parallel_encoding_network(encoding_class: type[EncodingNetwork], n: int, **kwargs) -> Network:
     """``encoding_class(**kwargs).make_parallel(n, allow_non_parallel_input=True)``."""
     name = kwargs["name"]
     if kwargs["input_preprocessors"] is not None:
-        raise ValueError(f"{name}: input_preprocessors must be None, got "
-                         f"{kwargs['input_preprocessors']!r}")
+        raise ValueError(
+            f"{name}: input_preprocessors must be None, got {kwargs['input_preprocessors']!r}"
+        )
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"{name}: n must be a positive int, got {n!r}")
     return encoding_class(**kwargs).make_parallel(n, allow_non_parallel_input=True)
@@ -224,11 +270,15 @@ def build_preprocessors(preprocessors: Nest, spec: Nest, name: str) -> NestedMod
         if p is None:
             return wrap_as_network(Identity(), sub_spec)
         if not callable(p):
-            raise TypeError(f"{name}: a preprocessor must be a Network, module, function or "
-                            f"None, got {type(p).__name__}")
+            raise TypeError(
+                f"{name}: a preprocessor must be a Network, module, function or "
+                f"None, got {type(p).__name__}"
+            )
         if isinstance(p, Network) and p.input_tensor_spec != sub_spec:
-            raise ValueError(f"{name}: preprocessor {p.name} expects {p.input_tensor_spec}, "
-                             f"but its input is {sub_spec}")
+            raise ValueError(
+                f"{name}: preprocessor {p.name} expects {p.input_tensor_spec}, "
+                f"but its input is {sub_spec}"
+            )
         net = wrap_as_network(p, sub_spec)
         if net.is_rnn:
             raise ValueError(f"{name}: preprocessors must be stateless, {net.name} has state")
@@ -236,4 +286,3 @@ def build_preprocessors(preprocessors: Nest, spec: Nest, name: str) -> NestedMod
 
     nets = map_structure_up_to(preprocessors, one, preprocessors, spec)
     return NestedModules(nets, spec, f"{name}_preprocessors")
-

@@ -27,7 +27,7 @@ def identity(x: torch.Tensor) -> torch.Tensor:
     return x
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def activation_gain(activation: Callable) -> float:
     """Gain that restores unit variance after ``activation`` applied to N(0, 1) inputs.
 

@@ -98,8 +98,9 @@ class FC(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        _init_kernel(self._weight.data, self._kernel_initializer, self._kernel_init_gain,
-                     self._activation)
+        _init_kernel(
+            self._weight.data, self._kernel_initializer, self._kernel_init_gain, self._activation
+        )
         if self._bias is not None:
             nn.init.constant_(self._bias.data, self._bias_init_value)
         if self._bn is not None:
@@ -132,8 +133,14 @@ class FC(nn.Module):
 
     def make_parallel(self, n: int) -> ParallelFC:
         return ParallelFC(
-            self._input_size, self._output_size, n, self._activation, self._use_bias,
-            self._use_bn, self._kernel_initializer, self._kernel_init_gain,
+            self._input_size,
+            self._output_size,
+            n,
+            self._activation,
+            self._use_bias,
+            self._use_bn,
+            self._kernel_initializer,
+            self._kernel_init_gain,
             self._bias_init_value,
         )
 
@@ -174,8 +181,12 @@ class ParallelFC(nn.Module):
 
     def reset_parameters(self) -> None:
         for i in range(self._n):
-            _init_kernel(self._weight.data[i], self._kernel_initializer,
-                         self._kernel_init_gain, self._activation)
+            _init_kernel(
+                self._weight.data[i],
+                self._kernel_initializer,
+                self._kernel_init_gain,
+                self._activation,
+            )
         if self._bias is not None:
             nn.init.constant_(self._bias.data, self._bias_init_value)
         if self._bn is not None:
@@ -217,9 +228,22 @@ class ParallelFC(nn.Module):
 class _Conv2DBase(nn.Module):
     """Shared state of Conv2D (n=1) and ParallelConv2D: a grouped kernel of n replicas."""
 
-    def __init__(self, kind, in_channels, out_channels, kernel_size, n, activation, strides,
-                 padding, use_bias, use_bn, kernel_initializer, kernel_init_gain,
-                 bias_init_value):
+    def __init__(
+        self,
+        kind,
+        in_channels,
+        out_channels,
+        kernel_size,
+        n,
+        activation,
+        strides,
+        padding,
+        use_bias,
+        use_bn,
+        kernel_initializer,
+        kernel_init_gain,
+        bias_init_value,
+    ):
         super().__init__()
         self._n = _check_size(n, f"{kind} n")
         self._in_channels = _check_size(in_channels, f"{kind} in_channels")
@@ -234,8 +258,13 @@ class _Conv2DBase(nn.Module):
         self._kernel_init_gain = kernel_init_gain
         self._bias_init_value = bias_init_value
         self._conv2d = nn.Conv2d(
-            n * in_channels, n * out_channels, self._kernel_size, stride=self._strides,
-            padding=self._padding, groups=n, bias=self._use_bias,
+            n * in_channels,
+            n * out_channels,
+            self._kernel_size,
+            stride=self._strides,
+            padding=self._padding,
+            groups=n,
+            bias=self._use_bias,
         )
         self._bn = nn.BatchNorm2d(n * out_channels) if use_bn else None
         self.reset_parameters()
@@ -244,8 +273,12 @@ class _Conv2DBase(nn.Module):
         c = self._out_channels
         fan_in = self._in_channels * self._kernel_size[0] * self._kernel_size[1]
         for i in range(self._n):
-            _init_kernel(self._conv2d.weight.data[i * c:(i + 1) * c], self._kernel_initializer,
-                         self._kernel_init_gain, self._activation)
+            _init_kernel(
+                self._conv2d.weight.data[i * c : (i + 1) * c],
+                self._kernel_initializer,
+                self._kernel_init_gain,
+                self._activation,
+            )
         if self._conv2d.bias is not None:
             if self._bias_init_value == 0.0:
                 bound = 1.0 / math.sqrt(fan_in)
@@ -291,9 +324,21 @@ class Conv2D(_Conv2DBase):
         kernel_init_gain: float = 1.0,
         bias_init_value: float = 0.0,
     ):
-        super().__init__("Conv2D", in_channels, out_channels, kernel_size, 1, activation,
-                         strides, padding, use_bias, use_bn, kernel_initializer,
-                         kernel_init_gain, bias_init_value)
+        super().__init__(
+            "Conv2D",
+            in_channels,
+            out_channels,
+            kernel_size,
+            1,
+            activation,
+            strides,
+            padding,
+            use_bias,
+            use_bn,
+            kernel_initializer,
+            kernel_init_gain,
+            bias_init_value,
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 4 or x.shape[1] != self._in_channels:
@@ -307,9 +352,18 @@ class Conv2D(_Conv2DBase):
 
     def make_parallel(self, n: int) -> ParallelConv2D:
         return ParallelConv2D(
-            self._in_channels, self._out_channels, self._kernel_size, n, self._activation,
-            self._strides, self._padding, self._use_bias, self._use_bn,
-            self._kernel_initializer, self._kernel_init_gain, self._bias_init_value,
+            self._in_channels,
+            self._out_channels,
+            self._kernel_size,
+            n,
+            self._activation,
+            self._strides,
+            self._padding,
+            self._use_bias,
+            self._use_bn,
+            self._kernel_initializer,
+            self._kernel_init_gain,
+            self._bias_init_value,
         )
 
 
@@ -335,9 +389,21 @@ class ParallelConv2D(_Conv2DBase):
         kernel_init_gain: float = 1.0,
         bias_init_value: float = 0.0,
     ):
-        super().__init__("ParallelConv2D", in_channels, out_channels, kernel_size, n,
-                         activation, strides, padding, use_bias, use_bn, kernel_initializer,
-                         kernel_init_gain, bias_init_value)
+        super().__init__(
+            "ParallelConv2D",
+            in_channels,
+            out_channels,
+            kernel_size,
+            n,
+            activation,
+            strides,
+            padding,
+            use_bias,
+            use_bn,
+            kernel_initializer,
+            kernel_init_gain,
+            bias_init_value,
+        )
 
     @property
     def n(self) -> int:
@@ -361,9 +427,10 @@ class ParallelConv2D(_Conv2DBase):
         w, b = self._conv2d.weight, self._conv2d.bias
         outs = []
         for i in range(self._n):
-            b_i = None if b is None else b[i * c:(i + 1) * c]
-            outs.append(F.conv2d(x[:, i], w[i * c:(i + 1) * c], b_i, self._strides,
-                                 self._padding))
+            b_i = None if b is None else b[i * c : (i + 1) * c]
+            outs.append(
+                F.conv2d(x[:, i], w[i * c : (i + 1) * c], b_i, self._strides, self._padding)
+            )
         y = torch.stack(outs, dim=1)
         if self._bn is not None:
             y = self._bn(y.flatten(1, 2)).unflatten(1, (self._n, c))

@@ -53,8 +53,9 @@ def _copy_arg(value: Any) -> Any:
     if isinstance(value, nn.Module):
         module = _copy.deepcopy(value)
         for m in module.modules():
-            if hasattr(m, "reset_parameters"):
-                m.reset_parameters()
+            reset = getattr(m, "reset_parameters", None)
+            if callable(reset):
+                reset()
         return module
     if isinstance(value, dict):
         return type(value)((k, _copy_arg(v)) for k, v in value.items())
@@ -182,19 +183,24 @@ class Network(nn.Module):
         return NaiveParallelNetwork(self, n)
 
 
-def replicate_input(spec: Nest, inputs: Nest, n: int, what: str,
-                    float_dtype: torch.dtype | None, allow_shared: bool = True) -> Nest:
+def replicate_input(
+    spec: Nest,
+    inputs: Nest,
+    n: int,
+    what: str,
+    float_dtype: torch.dtype | None,
+    allow_shared: bool = True,
+) -> Nest:
     """Return ``inputs`` as ``[B, n, ...]``: a ``[B, ...]`` input is broadcast to every replica
     when ``allow_shared``; anything else raises the contract's ``TypeError``/``ValueError``."""
     outer = check_nest(spec, inputs, (1, 2) if allow_shared else 2, float_dtype, what)
     if len(outer) == 2:
         if outer[1] != n:
-            raise ValueError(f"{what}: expected outer dims [B, {n}] (n={n} replicas), got "
-                             f"{list(outer)}")
+            raise ValueError(
+                f"{what}: expected outer dims [B, {n}] (n={n} replicas), got {list(outer)}"
+            )
         return inputs
-    return map_structure(
-        lambda s, x: x.unsqueeze(1).expand(x.shape[0], n, *s.shape), spec, inputs
-    )
+    return map_structure(lambda s, x: x.unsqueeze(1).expand(x.shape[0], n, *s.shape), spec, inputs)
 
 
 class NaiveParallelNetwork(Replicated, Network):
@@ -218,18 +224,18 @@ class NaiveParallelNetwork(Replicated, Network):
         self._single_spec = network.input_tensor_spec
         named = "name" in network.saved_args
         self._networks = nn.ModuleList(
-            [network.copy(**({"name": f"{network.name}_{i}"} if named else {}))
-             for i in range(n)]
+            [network.copy(**({"name": f"{network.name}_{i}"} if named else {})) for i in range(n)]
         )
         self.set_prototype(network)
 
     def forward(self, inputs: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
-        x = replicate_input(self._single_spec, inputs, self._n, f"{self.name} input",
-                            self.float_dtype())
+        x = replicate_input(
+            self._single_spec, inputs, self._n, f"{self.name} input", self.float_dtype()
+        )
         outs, states = [], []
         for i, net in enumerate(self._networks):
-            x_i = map_structure(lambda t: t[:, i], x)
-            s_i = map_structure(lambda t: t[:, i], state)
+            x_i = map_structure(lambda t, i=i: t[:, i], x)
+            s_i = map_structure(lambda t, i=i: t[:, i], state)
             o_i, ns_i = net(x_i, s_i)
             outs.append(o_i)
             states.append(ns_i)
@@ -260,8 +266,13 @@ class BatchSquashNetwork(Network):
         return self._network.output_spec
 
     def forward(self, x: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
-        outer = check_nest(self._input_tensor_spec, x, self._batch_dims,
-                           self._network.float_dtype(), f"{self.name} input")
+        outer = check_nest(
+            self._input_tensor_spec,
+            x,
+            self._batch_dims,
+            self._network.float_dtype(),
+            f"{self.name} input",
+        )
         k = self._batch_dims
         squash = lambda t: t.reshape(-1, *t.shape[k:])  # noqa: E731
         unsquash = lambda t: t.reshape(*outer, *t.shape[1:])  # noqa: E731
@@ -273,8 +284,13 @@ class NetworkWrapper(Network):
     """Make a module or function a Network: ``module(x)`` (stateless) or
     ``module(x, state) -> (y, new_state)`` when ``state_spec`` is not empty."""
 
-    def __init__(self, module: Callable, input_tensor_spec: Nest, state_spec: Nest = (),
-                 name: str = "NetworkWrapper"):
+    def __init__(
+        self,
+        module: Callable,
+        input_tensor_spec: Nest,
+        state_spec: Nest = (),
+        name: str = "NetworkWrapper",
+    ):
         if not callable(module):
             raise TypeError(f"NetworkWrapper needs a callable, got {type(module).__name__}")
         super().__init__(input_tensor_spec, state_spec, name)
@@ -299,15 +315,19 @@ class _ParallelWrapper(Replicated, NetworkWrapper):
 
     def __init__(self, wrapper: NetworkWrapper, n: int):
         single = wrapper.input_tensor_spec
-        NetworkWrapper.__init__(self, wrapper._module.make_parallel(n),  # type: ignore[union-attr]
-                                make_parallel_spec(single, n), (), f"parallel_{wrapper.name}")
+        NetworkWrapper.__init__(
+            self,
+            wrapper._module.make_parallel(n),  # type: ignore[attr-defined]
+            make_parallel_spec(single, n),
+            (),
+            f"parallel_{wrapper.name}",
+        )
         self._n = n
         self._single_spec = single
         self.set_prototype(wrapper)
 
     def forward(self, x: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
-        x = replicate_input(self._single_spec, x, self._n, f"{self.name} input",
-                            self.float_dtype())
+        x = replicate_input(self._single_spec, x, self._n, f"{self.name} input", self.float_dtype())
         return self._module(x), state
 
 

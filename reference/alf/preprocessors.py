@@ -99,19 +99,24 @@ class EmbeddingPreprocessor(Network):
         self._minimum = 0
         if input_tensor_spec.is_discrete:
             if not isinstance(input_tensor_spec, BoundedTensorSpec):
-                raise TypeError(f"{name}: a discrete input needs a BoundedTensorSpec, got "
-                                f"{input_tensor_spec}")
+                raise TypeError(
+                    f"{name}: a discrete input needs a BoundedTensorSpec, got {input_tensor_spec}"
+                )
             lo, hi = input_tensor_spec.minimum, input_tensor_spec.maximum
             if lo.ndim or hi.ndim:
-                raise ValueError(f"{name}: a discrete input needs scalar bounds, got "
-                                 f"{input_tensor_spec}")
+                raise ValueError(
+                    f"{name}: a discrete input needs scalar bounds, got {input_tensor_spec}"
+                )
             self._minimum = int(lo)
             self._embedding_net: nn.Module = nn.Embedding(int(hi) - int(lo) + 1, embedding_dim)
         else:
             self._embedding_net = self.encoding_network(
-                input_tensor_spec, conv_layer_params=conv_layer_params,
-                fc_layer_params=fc_layer_params, activation=activation,
-                last_layer_size=embedding_dim, last_activation=last_activation,
+                input_tensor_spec,
+                conv_layer_params=conv_layer_params,
+                fc_layer_params=fc_layer_params,
+                activation=activation,
+                last_layer_size=embedding_dim,
+                last_activation=last_activation,
                 name="preprocessor_embedding_net",
             )
 

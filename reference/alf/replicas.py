@@ -29,7 +29,7 @@ def _single_key(parallel_key: str) -> tuple[str, int | None]:
     m = _NAIVE.search(key)
     if m is None:
         return key, None
-    return key[: m.start()] + m.group(1) + key[m.end():], int(m.group(2))
+    return key[: m.start()] + m.group(1) + key[m.end() :], int(m.group(2))
 
 
 def _relation(p: torch.Tensor, s: torch.Tensor, n: int, key: str) -> str:
@@ -70,8 +70,10 @@ def stack_replica_states(
 
 
 def replica_state(
-    parallel_state: Mapping[str, torch.Tensor], single_state: Mapping[str, torch.Tensor],
-    i: int, n: int,
+    parallel_state: Mapping[str, torch.Tensor],
+    single_state: Mapping[str, torch.Tensor],
+    i: int,
+    n: int,
 ) -> dict[str, torch.Tensor]:
     """Replica i's slice of ``parallel_state``, keyed like ``single_state``."""
     out: dict[str, torch.Tensor] = {}
@@ -87,7 +89,7 @@ def replica_state(
             out[skey] = p[i].clone()
         elif how == "cat":
             k = s.shape[0]
-            out[skey] = p[i * k:(i + 1) * k].clone()
+            out[skey] = p[i * k : (i + 1) * k].clone()
         else:
             out[skey] = p.clone()
     return out
@@ -137,4 +139,4 @@ class Replicated:
                 f"{type(parallel).__name__}"
             )
         parallel.load_replicas(nets)
-        return parallel
+        return parallel  # type: ignore[return-value]

@@ -44,8 +44,7 @@ class _Sequential(Network):
 
     parallel_class: type[ParallelSequential]
 
-    def __init__(self, elements: Sequence[Any], input_tensor_spec: Nest,
-                 name: str = "Sequential"):
+    def __init__(self, elements: Sequence[Any], input_tensor_spec: Nest, name: str = "Sequential"):
         super().__init__(input_tensor_spec, (), name)
         self._networks = list(elements)
         self._nets = nn.ModuleList([e for e in elements if isinstance(e, nn.Module)])
@@ -75,9 +74,12 @@ class ParallelSequential(Replicated, _Sequential):
     """The replicated stack made by ``_Sequential.make_parallel``; input ``[B, n, ...]``."""
 
     def __init__(self, single: _Sequential, n: int):
-        _Sequential.__init__(self, single._parallel_elements(n),
-                             make_parallel_spec(single.input_tensor_spec, n),
-                             f"parallel_{single.name}")
+        _Sequential.__init__(
+            self,
+            single._parallel_elements(n),
+            make_parallel_spec(single.input_tensor_spec, n),
+            f"parallel_{single.name}",
+        )
         self._n = n
         self.set_prototype(single)
 
@@ -89,16 +91,18 @@ class ReplicateInputForParallel(Replicated, Network):
     """Accept ``[B, ...]`` (broadcast to the n replicas) as well as ``[B, n, ...]``."""
 
     def __init__(self, single: Network, n: int, pnet: Network):
-        super().__init__(make_parallel_spec(single.input_tensor_spec, n), (),
-                         f"parallel_{single.name}")
+        super().__init__(
+            make_parallel_spec(single.input_tensor_spec, n), (), f"parallel_{single.name}"
+        )
         self._n = n
         self._single_spec = single.input_tensor_spec
         self._pnet = pnet
         self.set_prototype(single)
 
     def forward(self, inputs: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
-        x = replicate_input(self._single_spec, inputs, self._n, f"{self.name} input",
-                            self.float_dtype())
+        x = replicate_input(
+            self._single_spec, inputs, self._n, f"{self.name} input", self.float_dtype()
+        )
         return self._pnet(x, state)
 
 
@@ -120,14 +124,14 @@ class NestedModules(Network):
 
     def forward(self, inputs: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
         self.check_inputs(inputs)
-        out = map_structure_up_to(self._structure, lambda net, x: net(x)[0], self._leaves(),
-                                  inputs)
+        out = map_structure_up_to(self._structure, lambda net, x: net(x)[0], self._leaves(), inputs)
         return out, state
 
     def make_parallel(self, n: int) -> Network:
         parallel = map_structure(lambda net: net.make_parallel(n), self._leaves())
-        return NestedModules(parallel, make_parallel_spec(self._input_tensor_spec, n),
-                             f"parallel_{self.name}")
+        return NestedModules(
+            parallel, make_parallel_spec(self._input_tensor_spec, n), f"parallel_{self.name}"
+        )
 
 
 def _module_tree(nest: Nest) -> nn.Module:
@@ -140,13 +144,13 @@ def _module_tree(nest: Nest) -> nn.Module:
     return nest
 
 
-def _tree_to_nest(structure: Nest, tree: nn.Module) -> Nest:
+def _tree_to_nest(structure: Nest, tree: Any) -> Nest:
     if isinstance(structure, dict):
         return type(structure)((k, _tree_to_nest(structure[k], tree[str(k)])) for k in structure)
     if isinstance(structure, tuple) and hasattr(structure, "_fields"):
-        return type(structure)(*[_tree_to_nest(getattr(structure, f), tree[f])
-                                 for f in structure._fields])
+        return type(structure)(
+            *[_tree_to_nest(getattr(structure, f), tree[f]) for f in structure._fields]
+        )
     if isinstance(structure, (tuple, list)):
         return type(structure)(_tree_to_nest(s, t) for s, t in zip(structure, tree))
     return tree
-

@@ -1,0 +1,78 @@
+"""Which catalog entries, benchmark cases and implementations a run covers."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from benchmarks.workload import IMPLS, MODES
+from properties.catalog import CATALOG
+from properties.entry import BenchCase, Entry
+
+QUICK_MAX_ROWS = 4096  # quick runs drop cases with batch * n above this
+
+
+def match_entries(pattern: str, names: Iterable[str] | None = None) -> list[str]:
+    """Names matching any of the comma-separated globs in ``pattern`` (catalog order)."""
+    globs = [g.strip() for g in pattern.split(",") if g.strip()]
+    return [
+        name
+        for name in (CATALOG if names is None else names)
+        if any(fnmatch.fnmatchcase(name, g) for g in globs)
+    ]
+
+
+def parse_impls(text: str) -> tuple[str, ...]:
+    """Comma-separated implementation names; ``ValueError`` on an unknown name."""
+    impls = tuple(i.strip() for i in text.split(",") if i.strip())
+    unknown = [i for i in impls if i not in IMPLS]
+    if not impls or unknown:
+        raise ValueError(
+            f"unknown implementation(s) {unknown or [text]}; choose from {', '.join(IMPLS)}"
+        )
+    return impls
+
+
+def rows(case: BenchCase) -> int:
+    return case.batch * int(case.cfg.get("n", 1))
+
+
+@dataclass(frozen=True)
+class Selection:
+    entries: str = "*"
+    impls: tuple[str, ...] = IMPLS
+    quick: bool = False
+    compile: bool = False
+
+    @classmethod
+    def from_config(cls, config: Any) -> Selection:
+        """The selection given by the ``--bench-*`` options of a pytest config."""
+        return cls(
+            entries=config.getoption("--bench-entries"),
+            impls=parse_impls(config.getoption("--bench-impls")),
+            quick=config.getoption("--bench-quick"),
+            compile=config.getoption("--bench-compile"),
+        )
+
+    def wants_impl(self, entry: Entry, case: BenchCase, impl: str) -> bool:
+        if impl not in self.impls:
+            return False
+        if impl == "vmap":
+            return entry.replica is not None and "n" in case.cfg
+        if impl == "compile":
+            return self.compile or not self.quick
+        return True
+
+    def cases(self) -> Iterator[tuple[Entry, BenchCase, str, str]]:
+        """(entry, case, mode, impl) for every benchmark of this selection."""
+        for name in match_entries(self.entries):
+            entry = CATALOG[name]
+            for case in entry.bench:
+                if self.quick and rows(case) > QUICK_MAX_ROWS:
+                    continue
+                for mode in MODES:
+                    for impl in IMPLS:
+                        if self.wants_impl(entry, case, impl):
+                            yield entry, case, mode, impl

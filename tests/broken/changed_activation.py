@@ -1,0 +1,31 @@
+"""Hidden FC layers apply leaky ReLU where the spec asks for ReLU."""
+
+from types import SimpleNamespace
+
+import torch
+import torch.nn.functional as F
+
+from optimized.alf import encoding, layers
+from tests.broken import candidate
+
+
+class _LeakyFC(layers.FC):
+    def forward(self, x):
+        if self._activation not in (torch.relu_, torch.relu):
+            return super().forward(x)
+        y = x.mm(self._weight.t())
+        if self._bias is not None:
+            y = y + self._bias
+        if self._bn is not None:
+            y = self._bn(y)
+        return F.leaky_relu(y, 0.1)
+
+
+_layers = SimpleNamespace(**{**vars(layers), "FC": _LeakyFC})
+
+
+class EncodingNetwork(encoding.EncodingNetwork):
+    layers = _layers
+
+
+alf = candidate(EncodingNetwork=EncodingNetwork)

@@ -1,0 +1,80 @@
+"""Benchmark selection, workloads, and a small end-to-end ``twinnet bench`` run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from benchmarks.runner import ROOT
+from benchmarks.selection import QUICK_MAX_ROWS, Selection, rows
+from benchmarks.timing import count_flops
+from benchmarks.workload import NotApplicable, workload
+from properties.catalog import CATALOG
+
+
+def test_quick_selection_drops_the_largest_cases_and_compile() -> None:
+    full = list(Selection().cases())
+    quick = list(Selection(quick=True).cases())
+    assert any(rows(case) > QUICK_MAX_ROWS for _, case, _, _ in full)
+    assert all(rows(case) <= QUICK_MAX_ROWS for _, case, _, _ in quick)
+    assert {impl for *_, impl in quick} == {"reference", "optimized", "vmap"}
+    assert "compile" in {impl for *_, impl in Selection(quick=True, compile=True).cases()}
+
+
+def test_vmap_only_for_replicated_cases() -> None:
+    for entry, case, _, impl in Selection(impls=("vmap",)).cases():
+        assert impl == "vmap" and "n" in case.cfg and entry.replica is not None
+
+
+@pytest.mark.parametrize("impl", ["reference", "vmap"])
+def test_workload_runs_and_counts_flops(impl: str) -> None:
+    entry = CATALOG["alf.ParallelEncodingNetwork"]
+    case = next(c for c in entry.bench if c.label == "B=64,n=4")
+    step = workload(entry, case, impl, "fwd+bwd", torch.device("cpu")).step
+    grads = step()
+    assert all(torch.isfinite(g).all() for g in grads)  # type: ignore[attr-defined]
+    fwd = workload(entry, case, impl, "fwd", torch.device("cpu")).step
+    # two layers: 32->256->256, 4 replicas, batch 64, 2 FLOPs per multiply-add
+    assert count_flops(fwd) == 2 * 64 * 4 * (32 * 256 + 256 * 256)
+
+
+def test_missing_name_is_not_provided() -> None:
+    entry = CATALOG["alf.EncodingNetwork"]
+    with pytest.raises(NotApplicable, match="not provided"):
+        workload(entry, entry.bench[0], "json", "fwd", torch.device("cpu"))
+
+
+@pytest.mark.slow
+def test_bench_smoke(tmp_path: Path) -> None:
+    out = tmp_path / "run.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.cli",
+            "bench",
+            "--entries",
+            "alf.EncodingNetwork",
+            "--quick",
+            "--impls",
+            "reference",
+            "--json",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    data = json.loads(out.read_text())
+    groups = {b["group"] for b in data["benchmarks"]}
+    assert "gemm|peak" in groups and "alf.EncodingNetwork|B=64|fwd+bwd" in groups
+    assert data["machine_info"]["torch"] == torch.__version__
+    assert "median" in done.stdout and "B=1024" in done.stdout

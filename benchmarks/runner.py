@@ -29,9 +29,16 @@ class Outcome:
     output: str
 
 
+# Set by pytest-xdist in its workers; an inner session that inherits them believes it is a
+# worker too (pytest-benchmark then disables itself), so they are cleared for the run.
+XDIST_VARIABLES = ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID")
+
+
 @contextlib.contextmanager
 def environment(values: Mapping[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
+    saved = {k: os.environ.get(k) for k in (*values, *XDIST_VARIABLES)}
+    for key in XDIST_VARIABLES:
+        os.environ.pop(key, None)
     os.environ.update(values)
     try:
         yield

@@ -1,0 +1,1 @@
+"""Catalog entries, one module per family: each defines ``entries() -> list[Entry]``."""

@@ -23,6 +23,27 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+IMPL_COLORS = {
+    "reference": "tab:gray",
+    "optimized": "tab:blue",
+    "vmap": "tab:orange",
+    "compile": "tab:green",
+}
+LINE_STYLES = ("-", "--", ":", "-.")
+MARKERS = ("o", "s", "^", "D", "v")
+
+
+def _style(label: str, others: list[str]) -> dict[str, str]:
+    """One colour per implementation, one line style and marker per size of the other axis."""
+    impl, _, other = label.partition(", ")
+    k = others.index(other) if other in others else 0
+    return {
+        "color": IMPL_COLORS.get(impl, "tab:purple"),
+        "linestyle": LINE_STYLES[k % len(LINE_STYLES)],
+        "marker": MARKERS[k % len(MARKERS)],
+    }
+
+
 def _series(rows: Sequence[Row], mode: str, x: str, keep: str) -> dict[str, list[tuple]]:
     """(label -> sorted points) of one mode; ``x`` is "batch" or "n"."""
     series: dict[str, list[tuple]] = {}
@@ -47,9 +68,14 @@ def _figure(rows: Sequence[Row], entry: str, x: str, keep: str, ylabel: str) -> 
         return None
     fig, axes = plt.subplots(1, len(MODES), figsize=(5.5 * len(MODES), 3.6), squeeze=False)
     for ax, mode in zip(axes[0], MODES, strict=True):
-        for label, points in _series(mine, mode, x, keep).items():
+        series = _series(mine, mode, x, keep)
+        others = sorted(
+            {label.partition(", ")[2] for label in series},
+            key=lambda s: [int(v) for v in s.split("=")[1:] if v.isdigit()] or [0],
+        )
+        for label, points in series.items():
             xs, ys = zip(*points, strict=True)
-            ax.plot(xs, ys, marker="o", label=label)
+            ax.plot(xs, ys, label=label, **_style(label, others))
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         if keep == "speedup":

@@ -14,9 +14,7 @@ from reference.specs import Nest
 
 
 class ParallelSequential(ref.ParallelSequential):
-    def forward(self, inputs: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
-        self.check_inputs(inputs)
-        x = inputs
+    def run(self, x: Nest) -> Nest:
         replica_major = False
         for element in self._networks:
             if isinstance(element, ParallelFC) and element._bn is None:
@@ -29,4 +27,4 @@ class ParallelSequential(ref.ParallelSequential):
             x = element(x)[0] if isinstance(element, Network) else element(x)
         if replica_major:
             x = x.transpose(0, 1)
-        return x, state
+        return x

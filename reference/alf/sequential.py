@@ -51,10 +51,13 @@ class _Sequential(Network):
 
     def forward(self, inputs: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
         self.check_inputs(inputs)
-        x = inputs
+        return self.run(inputs), state
+
+    def run(self, x: Nest) -> Nest:
+        """The stack on inputs already validated against ``input_tensor_spec``."""
         for element in self._networks:
             x = element(x)[0] if isinstance(element, Network) else element(x)
-        return x, state
+        return x
 
     def make_parallel(self, n: int, allow_non_parallel_input: bool = False) -> Network:
         """n independently initialised replicas of this stack, vectorized layer by layer
@@ -90,7 +93,7 @@ _Sequential.parallel_class = ParallelSequential
 class ReplicateInputForParallel(Replicated, Network):
     """Accept ``[B, ...]`` (broadcast to the n replicas) as well as ``[B, n, ...]``."""
 
-    def __init__(self, single: Network, n: int, pnet: Network):
+    def __init__(self, single: Network, n: int, pnet: ParallelSequential):
         super().__init__(
             make_parallel_spec(single.input_tensor_spec, n), (), f"parallel_{single.name}"
         )
@@ -103,7 +106,7 @@ class ReplicateInputForParallel(Replicated, Network):
         x = replicate_input(
             self._single_spec, inputs, self._n, f"{self.name} input", self.float_dtype()
         )
-        return self._pnet(x, state)
+        return self._pnet.run(x), state
 
 
 class NestedModules(Network):

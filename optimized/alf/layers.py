@@ -31,19 +31,6 @@ class FC(ref.FC):
             y = self._bn(y)
         return self._activation(y)
 
-    def make_parallel(self, n: int) -> ParallelFC:
-        return ParallelFC(
-            self._input_size,
-            self._output_size,
-            n,
-            self._activation,
-            self._use_bias,
-            self._use_bn,
-            self._kernel_initializer,
-            self._kernel_init_gain,
-            self._bias_init_value,
-        )
-
 
 class ParallelFC(ref.ParallelFC):
     """``reference.alf.layers.ParallelFC`` as one batched GEMM over the n replicas."""
@@ -81,22 +68,6 @@ class ParallelFC(ref.ParallelFC):
 class Conv2D(ref.Conv2D):
     """``reference.alf.layers.Conv2D`` whose ``make_parallel`` gives the grouped form."""
 
-    def make_parallel(self, n: int) -> ParallelConv2D:
-        return ParallelConv2D(
-            self._in_channels,
-            self._out_channels,
-            self._kernel_size,
-            n,
-            self._activation,
-            self._strides,
-            self._padding,
-            self._use_bias,
-            self._use_bn,
-            self._kernel_initializer,
-            self._kernel_init_gain,
-            self._bias_init_value,
-        )
-
 
 class ParallelConv2D(ref.ParallelConv2D):
     """All n replicas as one grouped convolution over ``[B, n*C, H, W]``."""
@@ -115,3 +86,7 @@ class ParallelConv2D(ref.ParallelConv2D):
         if self._bn is not None:
             y = self._bn(y)
         return self._activation(y.view(b, n, self._out_channels, *y.shape[2:]))
+
+
+FC.parallel_type = ParallelFC
+Conv2D.parallel_type = ParallelConv2D

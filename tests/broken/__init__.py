@@ -16,3 +16,17 @@ def candidate(**overrides: Any) -> SimpleNamespace:
     """``optimized.alf``'s public names with some of them replaced."""
     names = {n: getattr(optimized.alf, n) for n in optimized.alf.__all__}
     return SimpleNamespace(**{**names, **overrides})
+
+
+def parallel_encoding(encoding_class: type) -> Any:
+    """A ``ParallelEncodingNetwork`` factory that replicates ``encoding_class``."""
+    from reference.alf.encoding import parallel_encoding_network
+
+    def factory(input_tensor_spec: Any, n: int, **kwargs: Any) -> Any:
+        kwargs.setdefault("input_preprocessors", None)
+        kwargs.setdefault("name", "ParallelEncodingNetwork")
+        return parallel_encoding_network(
+            encoding_class, n, input_tensor_spec=input_tensor_spec, **kwargs
+        )
+
+    return factory

@@ -4,29 +4,23 @@ import torch
 
 from optimized.alf import encoding
 from optimized.alf.sequential import ParallelSequential
-from tests.broken import candidate
+from tests.broken import candidate, parallel_encoding
 
 
 class _Swapped(ParallelSequential):
-    def forward(self, inputs, state=()):
-        out, state = super().forward(inputs, state)
+    def run(self, x):
+        out = super().run(x)
         if self.n < 2:
-            return out, state
+            return out
         order = torch.arange(self.n, device=out.device)
         order[[0, 1]] = order[[1, 0]]
-        return out.index_select(1, order), state
+        return out.index_select(1, order)
 
 
 class EncodingNetwork(encoding.EncodingNetwork):
     parallel_class = _Swapped
 
 
-def ParallelEncodingNetwork(input_tensor_spec, n, **kwargs):
-    kwargs.setdefault("input_preprocessors", None)
-    kwargs.setdefault("name", "ParallelEncodingNetwork")
-    return encoding.ref.parallel_encoding_network(
-        EncodingNetwork, n, input_tensor_spec=input_tensor_spec, **kwargs
-    )
-
-
-alf = candidate(EncodingNetwork=EncodingNetwork, ParallelEncodingNetwork=ParallelEncodingNetwork)
+alf = candidate(
+    EncodingNetwork=EncodingNetwork, ParallelEncodingNetwork=parallel_encoding(EncodingNetwork)
+)

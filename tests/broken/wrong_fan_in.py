@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 from optimized.alf import encoding, layers
 from reference.alf.initializers import variance_scaling_init
-from tests.broken import candidate
+from tests.broken import candidate, parallel_encoding
 
 
 class _WideFanInParallelFC(layers.ParallelFC):
@@ -14,33 +14,13 @@ class _WideFanInParallelFC(layers.ParallelFC):
 
 
 class _FC(layers.FC):
-    def make_parallel(self, n):
-        return _WideFanInParallelFC(
-            self._input_size,
-            self._output_size,
-            n,
-            self._activation,
-            self._use_bias,
-            self._use_bn,
-            self._kernel_initializer,
-            self._kernel_init_gain,
-            self._bias_init_value,
-        )
-
-
-_layers = SimpleNamespace(**{**vars(layers), "FC": _FC})
+    parallel_type = _WideFanInParallelFC
 
 
 class EncodingNetwork(encoding.EncodingNetwork):
-    layers = _layers
+    layers = SimpleNamespace(**{**vars(layers), "FC": _FC})
 
 
-def ParallelEncodingNetwork(input_tensor_spec, n, **kwargs):
-    kwargs.setdefault("input_preprocessors", None)
-    kwargs.setdefault("name", "ParallelEncodingNetwork")
-    return encoding.ref.parallel_encoding_network(
-        EncodingNetwork, n, input_tensor_spec=input_tensor_spec, **kwargs
-    )
-
-
-alf = candidate(EncodingNetwork=EncodingNetwork, ParallelEncodingNetwork=ParallelEncodingNetwork)
+alf = candidate(
+    EncodingNetwork=EncodingNetwork, ParallelEncodingNetwork=parallel_encoding(EncodingNetwork)
+)

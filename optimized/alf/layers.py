@@ -37,11 +37,14 @@ class ParallelFC(ref.ParallelFC):
     """``reference.alf.layers.ParallelFC`` as one batched GEMM over the n replicas."""
 
     def forward_nbd(self, x: torch.Tensor) -> torch.Tensor:
-        """``[n, B, in] -> [n, B, out]`` without batch norm: ``baddbmm(b, x, W^T)``."""
+        """``[n, B, in] -> [n, B, out]`` without batch norm: ``bmm(x, W^T) + b`` in place.
+
+        (``baddbmm`` first broadcasts the bias into a fresh output and then accumulates;
+        adding it after the GEMM saves that extra write of the whole output.)
+        """
+        y = torch.bmm(x, self._weight.transpose(1, 2))
         if self._bias is not None:
-            y = torch.baddbmm(self._bias.unsqueeze(1), x, self._weight.transpose(1, 2))
-        else:
-            y = torch.bmm(x, self._weight.transpose(1, 2))
+            y = y.add_(self._bias.unsqueeze(1))
         return self._activation(y)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

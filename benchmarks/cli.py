@@ -176,8 +176,8 @@ def parser() -> Parser:
     p.add_argument("--entries", default="*", help="glob(s) of entries, comma-separated")
     p.add_argument(
         "--impls",
-        default="reference,optimized,vmap,compile",
-        help="comma-separated: reference, optimized, vmap, compile",
+        default="reference,optimized,vmap,compile,peers",
+        help="comma-separated: reference, optimized, vmap, compile, peers (or a peer name)",
     )
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     p.add_argument("--quick", action="store_true", help="few rounds, largest cases dropped")

@@ -40,7 +40,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--bench-impls",
-        default="reference,optimized,vmap,compile",
+        default="reference,optimized,vmap,compile,peers",
         help="comma-separated implementations to time",
     )
     group.addoption(

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks.workload import IMPLS, MODES
+from benchmarks.workload import IMPLS, MODES, PEERS
 from properties.catalog import CATALOG
 from properties.entry import BenchCase, Entry
 
@@ -24,13 +24,20 @@ def match_entries(pattern: str, names: Iterable[str] | None = None) -> list[str]
     ]
 
 
+def peer_names() -> list[str]:
+    """Every peer declared by some catalog entry."""
+    return sorted({p for entry in CATALOG.values() for p in entry.peers})
+
+
 def parse_impls(text: str) -> tuple[str, ...]:
-    """Comma-separated implementation names; ``ValueError`` on an unknown name."""
+    """Comma-separated implementation names (``peers`` or a declared peer's name included);
+    ``ValueError`` on an unknown name."""
     impls = tuple(i.strip() for i in text.split(",") if i.strip())
-    unknown = [i for i in impls if i not in IMPLS]
+    known = [*IMPLS, PEERS, *peer_names()]
+    unknown = [i for i in impls if i not in known]
     if not impls or unknown:
         raise ValueError(
-            f"unknown implementation(s) {unknown or [text]}; choose from {', '.join(IMPLS)}"
+            f"unknown implementation(s) {unknown or [text]}; choose from {', '.join(known)}"
         )
     return impls
 
@@ -42,7 +49,7 @@ def rows(case: BenchCase) -> int:
 @dataclass(frozen=True)
 class Selection:
     entries: str = "*"
-    impls: tuple[str, ...] = IMPLS
+    impls: tuple[str, ...] = (*IMPLS, PEERS)
     quick: bool = False
     compile: bool = False
 
@@ -57,6 +64,8 @@ class Selection:
         )
 
     def wants_impl(self, entry: Entry, case: BenchCase, impl: str) -> bool:
+        if impl in entry.peers:
+            return PEERS in self.impls or impl in self.impls
         if impl not in self.impls:
             return False
         if impl == "vmap":
@@ -73,6 +82,6 @@ class Selection:
                 if self.quick and rows(case) > QUICK_MAX_ROWS:
                     continue
                 for mode in MODES:
-                    for impl in IMPLS:
+                    for impl in (*IMPLS, *entry.peers):
                         if self.wants_impl(entry, case, impl):
                             yield entry, case, mode, impl

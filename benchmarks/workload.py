@@ -9,7 +9,13 @@ implementation and one mode. Implementations:
 * ``vmap``: n reference replicas (``entry.replica``) stacked with
   ``torch.func.stack_module_state`` and run with ``functional_call`` under ``vmap`` over
   the replica dim 1 of the inputs;
-* ``compile``: ``torch.compile`` of the reference network.
+* ``compile``: ``torch.compile`` of the reference network;
+* a *peer* declared by the entry (``Entry.peers``: name -> build function), e.g. the plain
+  ``torch.distributions`` chain beside a fused distribution head; ``peers`` in a selection
+  means every declared peer.
+
+Entries with a ``dist`` spec time ``dist.timed`` (forward, sample, log_prob of the sample)
+instead of their comparison ``outputs``.
 """
 
 from __future__ import annotations
@@ -22,11 +28,12 @@ from typing import Any
 import torch
 from torch import nn
 
-from properties.entry import BenchCase, Entry
+from properties.entry import BenchCase, Entry, moved, parameters_of
 from properties.impl import REFERENCE, Impl
 from reference.specs import Nest, flatten, map_structure
 
 IMPLS = ("reference", "optimized", "vmap", "compile")
+PEERS = "peers"  # selection token: every peer the entry declares
 MODES = ("fwd", "fwd+bwd")
 SEED = 0
 
@@ -88,19 +95,36 @@ def make_step(
     return fwd_bwd
 
 
+def timed_outputs(entry: Entry) -> Callable[[Any, Nest], Nest]:
+    """What a benchmark step computes: ``entry.dist.timed`` for distribution entries (forward
+    + sample + log_prob), else ``entry.outputs``."""
+    return entry.dist.timed if entry.dist is not None else entry.outputs
+
+
 def _eager(
-    entry: Entry, case: BenchCase, impl_name: str, mode: str, device: torch.device, compiled: bool
+    entry: Entry,
+    case: BenchCase,
+    impl_name: str,
+    mode: str,
+    device: torch.device,
+    compiled: bool,
+    peer: Callable[[Any, dict], nn.Module] | None = None,
 ) -> Workload:
     impl = package(impl_name)
-    if not impl.provides(entry.name):
+    if peer is None and not impl.provides(entry.name):
         raise NotApplicable(f"not provided by {impl_name}")
-    net = network(entry, case, impl).to(device)
+    net = moved(
+        peer(REFERENCE, case.cfg) if peer is not None else network(entry, case, impl), device
+    )
     inputs = case_inputs(entry, case, net, device)
     run: Callable[..., Any] = net
     if compiled:
+        if not isinstance(net, nn.Module):
+            raise NotApplicable("torch.compile is timed for nn.Module networks only")
         run = torch.compile(net)
-    params = tuple(net.parameters())
-    return Workload(make_step(lambda: entry.outputs(run, inputs), params, mode), params)
+    params = tuple(p for _, p in parameters_of(net))
+    outputs = timed_outputs(entry)
+    return Workload(make_step(lambda: outputs(run, inputs), params, mode), params)
 
 
 def _vmapped(entry: Entry, case: BenchCase, mode: str, device: torch.device) -> Workload:
@@ -112,8 +136,10 @@ def _vmapped(entry: Entry, case: BenchCase, mode: str, device: torch.device) -> 
     base = copy.deepcopy(replicas[0]).to("meta")
     inputs = case_inputs(entry, case, network(entry, case, REFERENCE), device)
 
+    outputs = timed_outputs(entry)
+
     def one(p: dict, b: dict, x: Nest) -> Nest:
-        return entry.outputs(lambda inp: torch.func.functional_call(base, (p, b), (inp,)), x)
+        return outputs(lambda inp: torch.func.functional_call(base, (p, b), (inp,)), x)
 
     batched = torch.func.vmap(one, in_dims=(0, 0, 1), out_dims=1, randomness="different")
     leaves = tuple(params.values())
@@ -128,4 +154,6 @@ def workload(
         return _vmapped(entry, case, mode, device)
     if impl_name == "compile":
         return _eager(entry, case, "reference", mode, device, compiled=True)
+    if impl_name in entry.peers:
+        return _eager(entry, case, "reference", mode, device, False, entry.peers[impl_name])
     return _eager(entry, case, impl_name, mode, device, compiled=False)

@@ -12,12 +12,24 @@ An entry is data plus small functions, in the style of torch's OpInfo:
   parallel network (``cfg['n']`` replicas, shared ``[B, ...]`` input allowed) and one
   single network of the same shape;
 * ``properties``: the property ids that apply; ``bad_configs``: constructor calls that must
-  raise; ``bench``: benchmark cases.
+  raise; ``bench``: benchmark cases;
+* ``dist``: for networks that return a distribution, a
+  :class:`~properties.distributions.DistSpec` (support, independent scipy model, declared
+  parameter limits) used by the dist_* and determinism properties;
+* ``peers``: well-known alternative implementations timed by the benchmarks beside
+  ``reference`` and the candidate (name -> build function);
+* ``input_spec(net, cfg)`` / ``output_spec(net, cfg)`` / ``bad_inputs(net, cfg, x)``: for
+  networks that are not ALF-shaped (no ``input_tensor_spec``, several positional inputs,
+  not an ``nn.Module`` at all), their specs and input corruptions.
+
+The network an entry builds may be any callable: the helpers ``parameters_of``,
+``state_of``, ``load_state``, ``moved`` and ``set_training`` treat a non-module as a
+network without parameters, state or mode.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +37,7 @@ import torch
 from hypothesis import strategies as st
 from torch import nn
 
+from properties.distributions import DistSpec
 from reference.specs import Nest, sample_nest
 
 PROPERTY_IDS = (
@@ -45,7 +58,16 @@ PROPERTY_IDS = (
     "determinism",
     "init",
     "bad_input",
+    # network-specific properties (AMAGO): see the test modules that define them
+    "output_range",
+    "actions_differentiable",
+    "timestep_independence",
+    "augmentation",
+    "input_norm",
 )
+
+
+DIST_PROPERTIES = frozenset({"dist_bounds", "dist_logprob", "dist_sampling", "determinism"})
 
 
 def property_of(test_name: str) -> str | None:
@@ -77,6 +99,47 @@ def default_inputs(
 
 def default_outputs(net: nn.Module, inputs: Nest) -> Nest:
     return net(inputs)[0]
+
+
+def default_input_spec(net: Any, cfg: dict) -> Nest:
+    return net.input_tensor_spec
+
+
+def default_output_spec(net: Any, cfg: dict) -> Nest:
+    return net.output_spec
+
+
+# A network under test is an ``nn.Module`` or, for libraries whose heads are plain objects
+# (AMAGO's ``PolicyOutput``, a bare function), any callable without parameters or state.
+# The helpers below are what the properties and benchmarks ask of either kind.
+
+
+def parameters_of(net: Any) -> list[tuple[str, torch.Tensor]]:
+    """``net.named_parameters()``; none for a callable that is not a module."""
+    return list(net.named_parameters()) if isinstance(net, nn.Module) else []
+
+
+def state_of(net: Any) -> dict[str, torch.Tensor]:
+    """``net.state_dict()``; empty for a callable that is not a module."""
+    return dict(net.state_dict()) if isinstance(net, nn.Module) else {}
+
+
+def load_state(net: Any, state: dict[str, torch.Tensor]) -> None:
+    """``net.load_state_dict(state)``; a non-module accepts only the empty state."""
+    if isinstance(net, nn.Module):
+        net.load_state_dict(state)
+    elif state:
+        raise ValueError(f"{type(net).__name__} has no state, got keys {sorted(state)}")
+
+
+def moved(net: Any, device: Any = None, dtype: torch.dtype | None = None) -> Any:
+    """``net.to(device, dtype)``; a non-module is returned as is (its inputs carry both)."""
+    return net.to(device=device, dtype=dtype) if isinstance(net, nn.Module) else net
+
+
+def set_training(net: Any, mode: bool) -> Any:
+    """``net.train(mode)``; a non-module has no mode."""
+    return net.train(mode) if isinstance(net, nn.Module) else net
 
 
 @dataclass(frozen=True)
@@ -112,10 +175,24 @@ class Entry:
     bad_configs: tuple[BadConfig, ...] = ()
     bench: tuple[BenchCase, ...] = field(default=())
     has_batchnorm: Callable[[dict], bool] = lambda cfg: False
+    #: The input / output nest specs of a built network (outer dims excluded); defaults
+    #: ``net.input_tensor_spec`` / ``net.output_spec``.
+    input_spec: Callable[[Any, dict], Nest] = default_input_spec
+    output_spec: Callable[[Any, dict], Nest] = default_output_spec
+    #: ``bad_inputs(net, cfg, x)``: corruptions of a valid input ``x`` as
+    #: ``(why, bad input, error type)``; default: derived from ``input_spec``.
+    bad_inputs: Callable[[Any, dict, Nest], list[tuple[str, Nest, type[Exception]]]] | None = None
+    #: Distribution-valued networks: what the dist_* properties need (see
+    #: ``properties.distributions.DistSpec``); ``outputs`` is then its summary.
+    dist: DistSpec | None = None
+    #: Well-known alternatives timed beside reference/optimized: name -> ``build(impl, cfg)``.
+    peers: Mapping[str, Callable[[Any, dict], nn.Module]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = self.properties - set(PROPERTY_IDS)
         if unknown:
             raise ValueError(f"{self.name}: unknown property ids {sorted(unknown)}")
+        if self.properties & DIST_PROPERTIES and self.dist is None:
+            raise ValueError(f"{self.name}: the dist_* / determinism properties need dist=")
         if "parallel" in self.properties and (self.parallel is None or self.replica is None):
             raise ValueError(f"{self.name}: the parallel property needs parallel= and replica=")

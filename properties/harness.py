@@ -13,7 +13,7 @@ from torch import nn
 
 from properties import strategies as S
 from properties.catalog import CATALOG
-from properties.entry import Entry
+from properties.entry import Entry, load_state, moved, parameters_of, set_training, state_of
 from properties.impl import NOT_PROVIDED, REFERENCE, Impl, candidate, candidate_name
 from reference.specs import Nest, assert_same_structure, flatten, map_structure
 
@@ -61,10 +61,10 @@ def build(
     net = (builder or entry.build)(impl, cfg)
     if perturbed:
         with torch.no_grad():
-            for p in net.parameters():
+            for _, p in parameters_of(net):
                 if p.dtype.is_floating_point:
                     p.add_(0.1 * torch.randn_like(p))
-    return net.to(device=device, dtype=dtype).eval()
+    return set_training(moved(net, device, dtype), False)
 
 
 def build_twins(
@@ -78,7 +78,7 @@ def build_twins(
     """Reference and candidate for ``case.cfg`` holding the same (perturbed) weights."""
     ref = build(entry, REFERENCE, case.cfg, dtype, device, case.seed, builder, perturbed=True)
     cnd = build(entry, cand, case.cfg, dtype, device, case.seed + 1, builder)
-    cnd.load_state_dict(ref.state_dict())
+    load_state(cnd, state_of(ref))
     return ref, cnd
 
 

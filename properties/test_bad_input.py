@@ -10,6 +10,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+from properties.entry import parameters_of, set_training, state_of
 from properties.harness import build, draw_case, entry_under_test, inputs_for
 from properties.impl import REFERENCE
 from reference.specs import BoundedTensorSpec, Nest, flatten, is_nested, pack_sequence_as
@@ -77,11 +78,15 @@ def test_bad_input(entry: str, data: st.DataObject) -> None:
     e, cand = entry_under_test(entry)
     case = draw_case(data, e, min_batch=2)
     for impl in (REFERENCE, cand):
-        net = build(e, impl, case.cfg, seed=case.seed).train()
+        net = set_training(build(e, impl, case.cfg, seed=case.seed), True)
         x = inputs_for(e, net, case, torch.float32)
-        typed = any(p.dtype.is_floating_point for p in net.parameters())
-        for why, bad, error in _bad_inputs(net.input_tensor_spec, x, typed):
-            before = {k: v.clone() for k, v in net.state_dict().items()}
+        if e.bad_inputs is not None:
+            corruptions = e.bad_inputs(net, case.cfg, x)
+        else:
+            typed = any(p.dtype.is_floating_point for _, p in parameters_of(net))
+            corruptions = _bad_inputs(e.input_spec(net, case.cfg), x, typed)
+        for why, bad, error in corruptions:
+            before = {k: v.clone() for k, v in state_of(net).items()}
             with pytest.raises((ValueError, TypeError)) as info:
                 e.outputs(net, bad)
             assert isinstance(info.value, error), (
@@ -89,7 +94,7 @@ def test_bad_input(entry: str, data: st.DataObject) -> None:
                 f"{info.value}"
             )
             _assert_clear(info.value, f"{impl} {why}")
-            after = net.state_dict()
+            after = state_of(net)
             assert all(torch.equal(before[k], after[k]) for k in before), (
                 f"{impl}: {why}: the network changed state before rejecting the input"
             )

@@ -5,6 +5,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+from properties.entry import moved
 from properties.harness import assert_nest_close, build, draw_case, entry_under_test, inputs_for
 from reference.specs import map_structure
 
@@ -22,7 +23,7 @@ def test_device(entry: str, dtype: torch.dtype, data: st.DataObject) -> None:
     x = inputs_for(e, net, case, dtype)
     with torch.no_grad():
         cpu = e.outputs(net, x)
-        gpu = e.outputs(net.to("cuda"), map_structure(lambda t: t.to("cuda"), x))
+        gpu = e.outputs(moved(net, "cuda"), map_structure(lambda t: t.to("cuda"), x))
     assert_nest_close(
         map_structure(lambda t: t.cpu(), gpu),
         cpu,

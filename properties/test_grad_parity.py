@@ -4,6 +4,7 @@ import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from properties.entry import parameters_of
 from properties.harness import (
     assert_nest_close,
     build_twins,
@@ -24,13 +25,13 @@ def _grads(entry, net, x, cotangent_seed: int):
         for y in out
         if y.dtype.is_floating_point
     )
-    net.zero_grad(set_to_none=True)
+    named = parameters_of(net)
     inputs = float_leaves(x)
-    params = [p for _, p in net.named_parameters()]
+    params = [p for _, p in named]
     assume(inputs or params)
     grads = torch.autograd.grad(loss, inputs + params, allow_unused=True)
     grads = [torch.zeros_like(t) if gr is None else gr for t, gr in zip(inputs + params, grads)]
-    names = [n for n, _ in net.named_parameters()]
+    names = [n for n, _ in named]
     return grads[: len(inputs)], dict(zip(names, grads[len(inputs) :]))
 
 

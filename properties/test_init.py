@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
+from properties.entry import state_of
 from properties.harness import build, draw_case, entry_under_test
 from properties.impl import REFERENCE
 
@@ -18,7 +19,7 @@ P_MIN = 1e-4  # per-key significance; a fan-in error moves p far below this
 def _pooled(entry, impl, cfg, seed: int) -> dict[str, np.ndarray]:
     pooled: dict[str, list[np.ndarray]] = {}
     for b in range(BUILDS):
-        for k, v in build(entry, impl, cfg, torch.float64, seed=seed + b).state_dict().items():
+        for k, v in state_of(build(entry, impl, cfg, torch.float64, seed=seed + b)).items():
             if v.dtype.is_floating_point:
                 pooled.setdefault(k, []).append(v.numpy().ravel())
     return {k: np.concatenate(v) for k, v in pooled.items()}

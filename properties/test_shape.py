@@ -1,4 +1,5 @@
-"""shape: outputs and states match ``output_spec`` / ``state_spec`` (batch sizes incl. 1)."""
+"""shape: outputs and states match ``output_spec`` / ``state_spec`` (batch sizes incl. 1); a
+distribution's batch_shape, event_shape and samples match its ``DistributionSpec``."""
 
 import torch
 from hypothesis import given
@@ -13,13 +14,18 @@ def test_shape(entry: str, data: st.DataObject) -> None:
     e, cand = entry_under_test(entry)
     case = draw_case(data, e)
     ref, net = build_twins(e, cand, case)
-    assert net.output_spec == ref.output_spec, "candidate output_spec differs from reference"
+    out_spec, in_spec = e.output_spec(net, case.cfg), e.input_spec(net, case.cfg)
+    assert out_spec == e.output_spec(ref, case.cfg), "candidate output_spec differs from reference"
+    assert in_spec == e.input_spec(ref, case.cfg), "candidate input spec differs from reference"
     for batch in sorted({1, case.batch}):
         x = inputs_for(e, net, case, torch.float32, batch=batch)
-        outer = outer_dims(net.input_tensor_spec, x)
+        if e.dist is not None:
+            e.dist.check_shape(e.dist.dist(net, x), out_spec, batch, entry)
+            continue
+        outer = outer_dims(in_spec, x)
         out = e.outputs(net, x)
-        assert_same_structure(net.output_spec, out, f"{entry} output")
-        for spec, y in zip(flatten(net.output_spec), flatten(out)):
+        assert_same_structure(out_spec, out, f"{entry} output")
+        for spec, y in zip(flatten(out_spec), flatten(out)):
             assert tuple(y.shape) == (*outer, *spec.shape), (
                 f"{entry}: output shape {list(y.shape)}, expected {[*outer, *spec.shape]}"
             )

@@ -7,6 +7,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+from properties.entry import load_state, state_of
 from properties.harness import (
     assert_nest_close,
     build,
@@ -23,21 +24,21 @@ def test_state_dict(entry: str, data: st.DataObject) -> None:
     case = draw_case(data, e)
     ref = build(e, REFERENCE, case.cfg, seed=case.seed, perturbed=True)
     net = build(e, cand, case.cfg, seed=case.seed + 1)
-    ref_sd, net_sd = ref.state_dict(), net.state_dict()
+    ref_sd, net_sd = state_of(ref), state_of(net)
     assert list(net_sd) == list(ref_sd), "state_dict keys (or their order) differ"
     for k in ref_sd:
         assert net_sd[k].shape == ref_sd[k].shape, f"{k}: {net_sd[k].shape} vs {ref_sd[k].shape}"
 
     x = inputs_for(e, ref, case, torch.float32)
-    net.load_state_dict(ref_sd)
+    load_state(net, ref_sd)
     with torch.no_grad():
         assert_nest_close(e.outputs(net, x), e.outputs(ref, x), torch.float32, "ref -> cand")
     other = build(e, cand, case.cfg, seed=case.seed + 2, perturbed=True)
-    ref.load_state_dict(other.state_dict())
+    load_state(ref, state_of(other))
     buf = io.BytesIO()
-    torch.save(other.state_dict(), buf)
+    torch.save(state_of(other), buf)
     buf.seek(0)
-    net.load_state_dict(torch.load(buf))
+    load_state(net, torch.load(buf))
     with torch.no_grad():
         assert_nest_close(e.outputs(ref, x), e.outputs(other, x), torch.float32, "cand -> ref")
         assert_nest_close(e.outputs(net, x), e.outputs(other, x), torch.float32, "torch.save")

@@ -22,6 +22,11 @@ EXPECTED = {
     "changed_activation": [("alf.EncodingNetwork", "grad_parity")],
     "relative_error": [("alf.EncodingNetwork", "parity")],
     "wrong_fan_in": [("alf.ParallelEncodingNetwork", "init")],
+    "wide_sampler": [("alf.NormalProjectionNetwork", "dist_sampling")],
+    "missing_tanh_logdet": [
+        ("alf.NormalProjectionNetwork", "dist_logprob"),
+        ("alf.NormalProjectionNetwork", "parity"),
+    ],
 }
 
 

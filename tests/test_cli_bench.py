@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from benchmarks.runner import ROOT
-from benchmarks.selection import QUICK_MAX_ROWS, Selection, rows
+from benchmarks.selection import QUICK_MAX_ROWS, Selection, peer_names, rows
 from benchmarks.timing import count_flops
 from benchmarks.workload import NotApplicable, workload
 from properties.catalog import CATALOG
@@ -22,7 +22,7 @@ def test_quick_selection_drops_the_largest_cases_and_compile() -> None:
     quick = list(Selection(quick=True).cases())
     assert any(rows(case) > QUICK_MAX_ROWS for _, case, _, _ in full)
     assert all(rows(case) <= QUICK_MAX_ROWS for _, case, _, _ in quick)
-    assert {impl for *_, impl in quick} == {"reference", "optimized", "vmap"}
+    assert {impl for *_, impl in quick} == {"reference", "optimized", "vmap", *peer_names()}
     assert "compile" in {impl for *_, impl in Selection(quick=True, compile=True).cases()}
 
 

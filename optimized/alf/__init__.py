@@ -8,6 +8,9 @@ What is faster, and how:
   reference's loop over replicas.
 * ``EmbeddingPreprocessor``: its continuous branch is the optimized ``EncodingNetwork``.
 
+* Projection networks (``NormalProjectionNetwork`` ... ``MixtureProjectionNetwork``): the
+  fused layers and the closed-form distributions of ``optimized.distributions``.
+
 The plumbing (``Network``, ``NetworkWrapper``, ``NaiveParallelNetwork``,
 ``BatchSquashNetwork``, ``PreprocessorNetwork``, ``get_input_tensor_spec``,
 ``wrap_as_network``) and the parameterless ``SimpleActionEncoder`` are the reference's own
@@ -18,6 +21,17 @@ own to fuse, and sharing them keeps one definition of the routing rules.
 from optimized.alf.encoding import EncodingNetwork, ImageEncodingNetwork, ParallelEncodingNetwork
 from optimized.alf.layers import FC, Conv2D, ParallelConv2D, ParallelFC, Reshape
 from optimized.alf.preprocessors import EmbeddingPreprocessor, PreprocessorNetwork
+from optimized.alf.projection import (
+    BetaProjectionNetwork,
+    CategoricalProjectionNetwork,
+    CauchyProjectionNetwork,
+    MixtureProjectionNetwork,
+    NormalProjectionNetwork,
+    OnehotCategoricalProjectionNetwork,
+    ParallelCategoricalProjectionNetwork,
+    StableNormalProjectionNetwork,
+    TruncatedProjectionNetwork,
+)
 from reference.alf.action_encoder import SimpleActionEncoder
 from reference.alf.initializers import identity, variance_scaling_init
 from reference.alf.nest_utils import NestConcat
@@ -34,22 +48,31 @@ from reference.specs import BoundedTensorSpec, TensorSpec
 __all__ = [
     "FC",
     "BatchSquashNetwork",
+    "BetaProjectionNetwork",
     "BoundedTensorSpec",
+    "CategoricalProjectionNetwork",
+    "CauchyProjectionNetwork",
     "Conv2D",
     "EmbeddingPreprocessor",
     "EncodingNetwork",
     "ImageEncodingNetwork",
+    "MixtureProjectionNetwork",
     "NaiveParallelNetwork",
     "NestConcat",
     "Network",
     "NetworkWrapper",
+    "NormalProjectionNetwork",
+    "OnehotCategoricalProjectionNetwork",
+    "ParallelCategoricalProjectionNetwork",
     "ParallelConv2D",
     "ParallelEncodingNetwork",
     "ParallelFC",
     "PreprocessorNetwork",
     "Reshape",
     "SimpleActionEncoder",
+    "StableNormalProjectionNetwork",
     "TensorSpec",
+    "TruncatedProjectionNetwork",
     "get_input_tensor_spec",
     "identity",
     "variance_scaling_init",

@@ -62,6 +62,8 @@ def variance_scaling_init(
     ``uniform`` (limit sqrt(3) * std) or ``normal``.
     """
     std = gain * activation_gain(nonlinearity) / math.sqrt(max(1.0, float(fan_in_of(weight))))
+    if std == 0.0:  # gain 0 (e.g. ALF's Beta projection): every distribution is the constant 0
+        return weight.zero_()
     if distribution == "truncated_normal":
         std /= TRUNCATED_NORMAL_STD
         return torch.nn.init.trunc_normal_(weight, 0.0, std, -2 * std, 2 * std, generator=generator)

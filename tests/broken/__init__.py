@@ -1,6 +1,6 @@
 """Deliberately broken candidates: the property suite must report each as a failure.
 
-Every module exposes ``alf`` like a real candidate (``twinnet verify --impl
+Every module exposes ``alf`` (or ``amago``) like a real candidate (``twinnet verify --impl
 tests.broken.<module>``): the optimized package with one defect planted.
 """
 
@@ -15,6 +15,14 @@ import optimized.alf
 def candidate(**overrides: Any) -> SimpleNamespace:
     """``optimized.alf``'s public names with some of them replaced."""
     names = {n: getattr(optimized.alf, n) for n in optimized.alf.__all__}
+    return SimpleNamespace(**{**names, **overrides})
+
+
+def amago_candidate(**overrides: Any) -> SimpleNamespace:
+    """``optimized.amago``'s public names with some of them replaced."""
+    import optimized.amago
+
+    names = {n: getattr(optimized.amago, n) for n in optimized.amago.__all__}
     return SimpleNamespace(**{**names, **overrides})
 
 

@@ -1,0 +1,466 @@
+"""The distributions the projection networks return, built from ``torch.distributions``.
+
+Each class is the plain statement of its density; ``optimized.distributions`` computes the
+same numbers in closed, fused form.
+
+* :class:`StableTanh`: the bijector ``y = tanh(x)`` with
+  ``log|dy/dx| = log(1 - tanh(x)^2) = 2 (log 2 - x - softplus(-2x))``, the form that stays
+  finite for large ``|x|``. Its inverse clamps ``|y|`` to ``1 - eps(dtype)`` (upstream
+  clamps to the float64 constant 0.99999997, which rounds to 1 in float32 and gives an
+  infinite ``atanh``; the dtype's own epsilon keeps the inverse finite in both dtypes).
+* :class:`SquashedDistribution`: ``TransformedDistribution(base, [StableTanh,
+  Affine(m, s)])``, the ``scale_distribution`` form ``y = m + s tanh(x)``; its density is
+  ``p_Y(y) = p_X(x) / (s (1 - tanh(x)^2))`` with ``x = atanh((y - m) / s)``. ``mode`` is the
+  image of the base mode (ALF's convention); mean and entropy have no closed form and are
+  left undefined.
+* :class:`DiagMultivariateNormal`, :class:`DiagMultivariateCauchy`,
+  :class:`DiagMultivariateBeta`: independent per-dimension families, the last dim is the event.
+  Cauchy's ``rsample`` clips its uniform noise to ``[-0.49, 0.49]`` before ``tan(pi u)``,
+  as upstream does, so samples stay within ``31.8`` scales of the median.
+* :class:`AffineTransformedDistribution`: ``y = loc + scale x`` with closed-form mean, mode,
+  variance and entropy ``H[Y] = H[X] + sum log|scale|``.
+* :class:`TruncatedNormal`: ``N(loc, scale^2)`` restricted to ``[lower, upper]``:
+  ``log q(x) = log phi(z) - log scale - log Z``, ``z = (x - loc) / scale``,
+  ``Z = Phi(b) - Phi(a)``. ``log Z`` and inverse-CDF sampling are evaluated on the side of
+  the interval nearer the normal's centre (an interval entirely above ``loc`` is mirrored),
+  with ``log_ndtr``, so bounds many scales into a tail keep a finite, accurate density.
+  (Upstream clips the uniform noise to ``[0.001, 0.999]`` of the *untruncated* CDF, which
+  distorts the distribution when the interval sits in a tail; we sample exactly.)
+* One-hot categoricals with straight-through and Gumbel-softmax ``rsample``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+import torch
+import torch.distributions as td
+import torch.nn.functional as F
+from torch.distributions import constraints
+from torch.types import _size
+
+LOG_2 = math.log(2.0)
+HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+CAUCHY_CLIP = 0.49
+
+
+@dataclass(frozen=True)
+class DistributionSpec:
+    """What a distribution-valued network returns, outer (batch) dims excluded.
+
+    ``kind`` names the family, ``batch_shape`` the inner batch dims (``(n,)`` for a
+    network with ``parallelism=n``), ``event_shape`` one sample's shape and ``dtype`` the
+    samples' dtype (the network's float dtype is not part of it).
+    """
+
+    kind: str
+    batch_shape: tuple[int, ...]
+    event_shape: tuple[int, ...]
+    dtype: torch.dtype
+
+
+# --------------------------------------------------------------------------------------
+# bijectors
+# --------------------------------------------------------------------------------------
+
+
+class StableTanh(td.Transform):
+    """``y = tanh(x)`` with the overflow-free log-det ``2 (log 2 - x - softplus(-2x))``."""
+
+    domain = constraints.real
+    codomain = constraints.interval(-1.0, 1.0)
+    bijective = True
+    sign = +1
+
+    def __init__(self, cache_size: int = 1):
+        # The cache lets log_prob of a fresh sample reuse its pre-image exactly.
+        super().__init__(cache_size=cache_size)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StableTanh)
+
+    def __hash__(self) -> int:
+        return hash(StableTanh)
+
+    def _call(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(x)
+
+    def _inverse(self, y: torch.Tensor) -> torch.Tensor:
+        limit = 1.0 - torch.finfo(y.dtype).eps
+        inside = y.abs() <= 1.0
+        return torch.atanh(torch.where(inside, y.clamp(-limit, limit), y))
+
+    def log_abs_det_jacobian(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return 2.0 * (LOG_2 - x - F.softplus(-2.0 * x))
+
+    def with_cache(self, cache_size: int = 1) -> StableTanh:
+        return self if self._cache_size == cache_size else StableTanh(cache_size)
+
+
+class ClampedAffineTransform(td.AffineTransform):
+    """``y = clamp(loc + scale x, low, high)``: the affine map onto the action box, with the
+    rounding of ``loc + scale x`` (``loc - scale`` need not equal ``low`` in floating point)
+    kept inside the box. The log-det is the affine one, ``log|scale|``."""
+
+    def __init__(
+        self,
+        loc: torch.Tensor,
+        scale: torch.Tensor,
+        low: torch.Tensor,
+        high: torch.Tensor,
+        event_dim: int = 1,
+        cache_size: int = 0,
+    ):
+        super().__init__(loc, scale, event_dim=event_dim, cache_size=cache_size)
+        self.low, self.high = low, high
+
+    def _call(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.minimum(torch.maximum(super()._call(x), self.low), self.high)
+
+    def with_cache(self, cache_size: int = 1) -> ClampedAffineTransform:
+        if self._cache_size == cache_size:
+            return self
+        return ClampedAffineTransform(
+            self.loc,  # type: ignore[arg-type]
+            self.scale,  # type: ignore[arg-type]
+            self.low,
+            self.high,
+            self.event_dim,
+            cache_size,
+        )
+
+
+# --------------------------------------------------------------------------------------
+# continuous families
+# --------------------------------------------------------------------------------------
+
+
+class DiagMultivariateNormal(td.Independent):
+    """Independent ``N(loc_i, scale_i^2)`` per dimension of the last axis."""
+
+    def __init__(self, loc: torch.Tensor, scale: torch.Tensor):
+        super().__init__(td.Normal(loc, scale, validate_args=False), 1, validate_args=False)
+
+    @property
+    def loc(self) -> torch.Tensor:
+        return self.base_dist.loc
+
+    @property
+    def scale(self) -> torch.Tensor:
+        return self.base_dist.scale
+
+    @property
+    def stddev(self) -> torch.Tensor:
+        return self.base_dist.stddev
+
+    @property
+    def mode(self) -> torch.Tensor:
+        return self.base_dist.loc
+
+
+class StableCauchy(td.Cauchy):
+    """Cauchy whose reparameterised sample clips the noise: ``loc + scale tan(pi u)``,
+    ``u ~ U(-0.5, 0.5)`` clipped to ``[-0.49, 0.49]``."""
+
+    def rsample(self, sample_shape: _size = ()) -> torch.Tensor:
+        shape = self._extended_shape(torch.Size(sample_shape))
+        u = torch.rand(shape, dtype=self.loc.dtype, device=self.loc.device) - 0.5
+        u = u.clamp(-CAUCHY_CLIP, CAUCHY_CLIP)
+        return self.loc + self.scale * torch.tan(math.pi * u)
+
+
+class DiagMultivariateCauchy(td.Independent):
+    """Independent Cauchy(median ``loc_i``, half width ``scale_i``) per dimension."""
+
+    def __init__(self, loc: torch.Tensor, scale: torch.Tensor):
+        super().__init__(StableCauchy(loc, scale, validate_args=False), 1, validate_args=False)
+
+    @property
+    def loc(self) -> torch.Tensor:
+        return self.base_dist.loc
+
+    @property
+    def scale(self) -> torch.Tensor:
+        return self.base_dist.scale
+
+    @property
+    def mode(self) -> torch.Tensor:
+        return self.base_dist.loc
+
+    @property
+    def mean(self) -> torch.Tensor:
+        raise NotImplementedError("a Cauchy distribution has no mean")
+
+    @property
+    def variance(self) -> torch.Tensor:
+        raise NotImplementedError("a Cauchy distribution has no variance")
+
+
+class Beta(td.Beta):
+    """Beta(``concentration1`` = alpha, ``concentration0`` = beta) keeping the very tensors
+    it was given (so a gradient hook on them sees their gradient), with samples clamped to
+    ``[eps, 1 - eps]`` and the mode ``(a - 1) / (a + b - 2)`` (``0`` or ``1`` when a
+    concentration is below 1, by which is larger)."""
+
+    def __init__(self, concentration1: torch.Tensor, concentration0: torch.Tensor):
+        self._alpha, self._beta = concentration1, concentration0
+        super().__init__(concentration1, concentration0, validate_args=False)
+        self._eps = torch.finfo(concentration1.dtype).eps
+
+    @property
+    def concentration1(self) -> torch.Tensor:
+        return self._alpha
+
+    @property
+    def concentration0(self) -> torch.Tensor:
+        return self._beta
+
+    @property
+    def mode(self) -> torch.Tensor:
+        a, b = self._alpha, self._beta
+        interior = (a - 1) / (a + b - 2)
+        edge = (a >= b).to(a.dtype)
+        return torch.where((a > 1) & (b > 1), interior, edge)
+
+    def rsample(self, sample_shape: _size = ()) -> torch.Tensor:
+        x = super().rsample(torch.Size(sample_shape))
+        return x.clamp(self._eps, 1 - self._eps)
+
+
+class DiagMultivariateBeta(td.Independent):
+    """Independent Beta(alpha_i, beta_i) per dimension of the last axis."""
+
+    def __init__(self, concentration1: torch.Tensor, concentration0: torch.Tensor):
+        super().__init__(Beta(concentration1, concentration0), 1, validate_args=False)
+
+    @property
+    def concentration1(self) -> torch.Tensor:
+        return self.base_dist.concentration1
+
+    @property
+    def concentration0(self) -> torch.Tensor:
+        return self.base_dist.concentration0
+
+    @property
+    def mode(self) -> torch.Tensor:
+        return self.base_dist.mode
+
+
+class AffineTransformedDistribution(td.TransformedDistribution):
+    """``Y = loc + scale X``: ``E[Y] = loc + scale E[X]``, ``mode(Y) = loc + scale mode(X)``,
+    ``Var[Y] = scale^2 Var[X]``, ``H[Y] = H[X] + sum_event log|scale|``."""
+
+    def __init__(
+        self,
+        base_dist: td.Distribution,
+        loc: torch.Tensor,
+        scale: torch.Tensor,
+        high: torch.Tensor | None = None,
+    ):
+        event_dim = len(base_dist.event_shape)
+        transform: td.Transform
+        if high is None:
+            transform = td.AffineTransform(loc, scale, event_dim=event_dim)
+        else:  # samples clamped into [loc, high], the box this maps [0, 1] onto
+            transform = ClampedAffineTransform(loc, scale, loc, high, event_dim=event_dim)
+        super().__init__(base_dist, transform, validate_args=False)
+        self.loc, self.scale, self.high = loc, scale, high
+
+    def _box(self, y: torch.Tensor) -> torch.Tensor:
+        if self.high is None:
+            return y
+        return torch.minimum(torch.maximum(y, self.loc), self.high)
+
+    @property
+    def mean(self) -> torch.Tensor:
+        return self._box(self.loc + self.scale * self.base_dist.mean)
+
+    @property
+    def mode(self) -> torch.Tensor:
+        return self._box(self.loc + self.scale * self.base_dist.mode)
+
+    @property
+    def variance(self) -> torch.Tensor:
+        return self.scale**2 * self.base_dist.variance
+
+    @property
+    def stddev(self) -> torch.Tensor:
+        return self.scale.abs() * self.base_dist.stddev
+
+    def entropy(self) -> torch.Tensor:
+        log_scale = self.scale.abs().log().expand(self.base_dist.event_shape)
+        return self.base_dist.entropy() + log_scale.sum()
+
+
+class SquashedDistribution(td.TransformedDistribution):
+    """``Y = clamp(m + s tanh(X), low, high)`` for a base ``X`` with a real support
+    (scale_distribution), ``m = (high + low) / 2``, ``s = (high - low) / 2``."""
+
+    def __init__(
+        self,
+        base_dist: td.Distribution,
+        low: torch.Tensor,
+        high: torch.Tensor,
+        squashing: td.Transform | None = None,
+    ):
+        mean, magnitude = (high + low) / 2, (high - low) / 2
+        transforms = [
+            squashing if squashing is not None else StableTanh(),
+            ClampedAffineTransform(mean, magnitude, low, high, event_dim=1),
+        ]
+        super().__init__(base_dist, transforms, validate_args=False)
+        self.low, self.high = low, high
+        self.action_mean, self.action_magnitude = mean, magnitude
+
+    @property
+    def mode(self) -> torch.Tensor:
+        y = self.base_dist.mode
+        for t in self.transforms:
+            y = t(y)
+        return y
+
+
+# --------------------------------------------------------------------------------------
+# truncated normal
+# --------------------------------------------------------------------------------------
+
+
+def log1mexp(t: torch.Tensor) -> torch.Tensor:
+    """``log(1 - exp(t))`` for ``t <= 0``, accurate near 0 and for very negative ``t``."""
+    return torch.where(t > -LOG_2, torch.log(-torch.expm1(t)), torch.log1p(-torch.exp(t)))
+
+
+def standard_interval(
+    loc: torch.Tensor, scale: torch.Tensor, lower: torch.Tensor, upper: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The standardised bounds ``(a, b)`` mirrored, where the whole interval lies above the
+    centre, to ``(-b, -a)`` (so ``a <= 0`` or ``b <= 0``), and the mirror flag."""
+    a, b = (lower - loc) / scale, (upper - loc) / scale
+    flip = a > 0
+    return torch.where(flip, -b, a), torch.where(flip, -a, b), flip
+
+
+def log_normal_mass(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """``log(Phi(b) - Phi(a))`` for ``a < b`` with ``a <= 0`` or ``b <= 0``:
+    ``log Phi(b) + log(1 - exp(log Phi(a) - log Phi(b)))``."""
+    log_b = torch.special.log_ndtr(b)
+    return log_b + log1mexp(torch.special.log_ndtr(a) - log_b)
+
+
+class TruncatedNormal(td.Distribution):
+    """``N(loc, scale^2)`` truncated to ``[lower_bound, upper_bound]`` (the last ``event``
+    dims, shaped like the bounds, form the event)."""
+
+    arg_constraints: ClassVar[dict] = {"loc": constraints.real, "scale": constraints.positive}
+    has_rsample = True
+
+    def __init__(
+        self,
+        loc: torch.Tensor,
+        scale: torch.Tensor,
+        lower_bound: torch.Tensor,
+        upper_bound: torch.Tensor,
+    ):
+        event_shape = torch.broadcast_shapes(lower_bound.shape, upper_bound.shape)
+        shape = torch.broadcast_shapes(loc.shape, scale.shape, event_shape)
+        batch_shape = shape[: len(shape) - len(event_shape)]
+        self.loc, self.scale = loc, scale
+        self.lower_bound = lower_bound.to(loc)
+        self.upper_bound = upper_bound.to(loc)
+        super().__init__(batch_shape, event_shape, validate_args=False)
+
+    @property
+    def support(self) -> constraints.Constraint:
+        return constraints.interval(self.lower_bound, self.upper_bound)
+
+    def _reduce(self, x: torch.Tensor) -> torch.Tensor:
+        n = len(self.event_shape)
+        return x.sum(dim=tuple(range(-n, 0))) if n else x
+
+    def _standard(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return standard_interval(self.loc, self.scale, self.lower_bound, self.upper_bound)
+
+    def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        a, b, _ = self._standard()
+        z = (value - self.loc) / self.scale
+        log_q = -0.5 * z * z - HALF_LOG_2PI - self.scale.log() - log_normal_mass(a, b)
+        return self._reduce(log_q)
+
+    def rsample(self, sample_shape: _size = ()) -> torch.Tensor:
+        """Inverse CDF, in float64: ``z = Phi^-1(Phi(a) + u (Phi(b) - Phi(a)))``, written in
+        log space as ``log Phi(z) = logaddexp(log Phi(a) + log(1 - u), log Phi(b) + log u)``."""
+        shape = self._extended_shape(torch.Size(sample_shape))
+        a, b, flip = self._standard()
+        a, b = a.double(), b.double()
+        u = torch.rand(shape, dtype=torch.float64, device=self.loc.device)
+        log_phi = torch.logaddexp(
+            torch.special.log_ndtr(a) + torch.log1p(-u), torch.special.log_ndtr(b) + torch.log(u)
+        )
+        z = torch.special.ndtri(log_phi.exp())
+        z = torch.minimum(torch.maximum(z, a), b)
+        z = torch.where(flip, -z, z).to(self.loc.dtype)
+        x = self.loc + self.scale * z
+        return torch.minimum(torch.maximum(x, self.lower_bound), self.upper_bound)
+
+    @property
+    def mode(self) -> torch.Tensor:
+        lo, hi = self.lower_bound, self.upper_bound
+        return torch.minimum(torch.maximum(self.loc, lo), hi).expand(self._extended_shape())
+
+    @property
+    def mean(self) -> torch.Tensor:
+        """``loc + scale (phi(a) - phi(b)) / Z`` (in the mirrored frame, sign restored)."""
+        a, b, flip = self._standard()
+        log_z = log_normal_mass(a, b)
+        pdf = lambda t: torch.exp(-0.5 * t * t - HALF_LOG_2PI - log_z)  # noqa: E731
+        shift = pdf(a) - pdf(b)
+        return self.loc + self.scale * torch.where(flip, -shift, shift)
+
+    def entropy(self) -> torch.Tensor:
+        """``log(sqrt(2 pi e) scale Z) + (a phi(a) - b phi(b)) / (2 Z)`` summed over the event."""
+        a, b, _ = self._standard()
+        log_z = log_normal_mass(a, b)
+        pdf = lambda t: torch.exp(-0.5 * t * t - HALF_LOG_2PI - log_z)  # noqa: E731
+        h = 0.5 + HALF_LOG_2PI + self.scale.log() + log_z + 0.5 * (a * pdf(a) - b * pdf(b))
+        return self._reduce(h)
+
+
+# --------------------------------------------------------------------------------------
+# one-hot categoricals
+# --------------------------------------------------------------------------------------
+
+
+def straight_through_mode(logits: torch.Tensor, probs: torch.Tensor) -> torch.Tensor:
+    """One-hot of ``argmax logits`` whose gradient is that of ``probs`` (straight-through)."""
+    hard = F.one_hot(logits.argmax(-1), logits.shape[-1]).to(probs)
+    return hard + probs - probs.detach()
+
+
+class OneHotCategoricalStraightThrough(td.OneHotCategoricalStraightThrough):
+    """One-hot samples whose ``rsample`` and ``mode`` pass the gradient of ``probs``."""
+
+    @property
+    def mode(self) -> torch.Tensor:
+        return straight_through_mode(self.logits, self.probs)
+
+
+class OneHotCategoricalGumbelSoftmax(td.OneHotCategorical):
+    """One-hot categorical whose ``rsample`` is the Gumbel-softmax relaxation
+    ``softmax((logits + g) / tau)``, ``g ~ Gumbel(0, 1)`` (made one-hot with a
+    straight-through gradient when ``hard_sample``)."""
+
+    has_rsample = True
+
+    def __init__(self, logits: torch.Tensor, tau: float = 1.0, hard_sample: bool = True):
+        super().__init__(logits=logits, validate_args=False)
+        self._tau, self._hard_sample = tau, hard_sample
+
+    def rsample(self, sample_shape: _size = ()) -> torch.Tensor:
+        logits = self.logits.expand(self._extended_shape(torch.Size(sample_shape)))
+        return F.gumbel_softmax(logits, tau=self._tau, hard=self._hard_sample, dim=-1)
+
+    @property
+    def mode(self) -> torch.Tensor:
+        return straight_through_mode(self.logits, self.probs)

@@ -1,0 +1,327 @@
+"""Policy heads with closed-form distributions (no transformed-distribution chains).
+
+Construction, argument checks and defaults are the reference's
+(``reference.amago.policy_dists``); ``forward`` returns light ``Distribution`` objects,
+built without argument validation, whose ``log_prob`` / ``rsample`` are one short chain of
+tensor ops (in the reference's operation order, so float32 results agree to rounding):
+
+* tanh-Gaussian: y = tanh(mu + sigma eps); with x = atanh(clip(y)),
+  log p(y) = -(x - mu)^2 / (2 sigma^2) - log sigma - log(2 pi) / 2 - log(1 - tanh(x)^2),
+  log(1 - tanh(x)^2) = 2 log 2 - 2|x| - 2 log(1 + exp(-2|x|)) (no overflow, one exp);
+  ``log_prob(rsample())`` reuses the unclipped pre-tanh sample x, as the reference's
+  transform cache does, and its noise: (x - mu) / sigma = eps.
+* shifted Beta: log p(y) = (a - 1) log u + (b - 1) log(1 - u) - log B(a, b) - log 2 with
+  u = (clip(y) + 1) / 2.
+* tanh-GMM: log p(y) = logsumexp_m(log softmax(logits)_m + sum_d log N(x_d; mu_md, s_md))
+  - sum_d log(1 - y_d^2 + 1e-6), x = atanh with upstream's epsilon guard.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+import torch
+import torch.nn.functional as F
+from torch import distributions as pyd
+from torch.distributions import constraints
+from torch.types import _size
+
+from reference.amago import policy_dists as ref
+from reference.amago.policy_dists import PolicyOutput, StdActivation
+from reference.amago.utils import add_activation_log
+
+_LOG_2 = math.log(2.0)
+_HALF_LOG_2PI = math.log(math.sqrt(2 * math.pi))
+
+
+def tanh_bounded_positive(x: torch.Tensor, low: float, high: float) -> torch.Tensor:
+    """exp(log low + (log high - log low) (tanh(x) + 1) / 2), the reference's operations
+    in its order (bitwise equal: a GMM's tiny stds amplify any rounding difference), on
+    one buffer."""
+    log_low, log_high = math.log(low), math.log(high)
+    return torch.tanh(x).add(1).mul_(0.5 * (log_high - log_low)).add_(log_low).exp_()
+
+
+def softplus_bounded_positive(
+    x: torch.Tensor, low: float, high: float | None = None
+) -> torch.Tensor:
+    """min(softplus(x) + low, high), the shift applied in place."""
+    y = F.softplus(x).add_(low)
+    return y if high is None else y.clamp(max=high)
+
+
+def _tanh_log_det(x: torch.Tensor) -> torch.Tensor:
+    """log(1 - tanh(x)^2) = 2 log 2 - 2|x| - 2 log(1 + exp(-2|x|)): the overflow-free form
+    (the reference's 2 (log 2 - x - softplus(-2x)), rewritten with one exp and one log)."""
+    minus_2a = x.abs() * -2.0
+    return torch.add(minus_2a, torch.log(torch.exp(minus_2a) + 1.0), alpha=-2.0).add_(2 * _LOG_2)
+
+
+def _atanh(y: torch.Tensor) -> torch.Tensor:
+    return 0.5 * (y.log1p() - (-y).log1p())
+
+
+def _log_normal(x: torch.Tensor, loc: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    """log N(x; loc, scale) = -(x - loc)^2 / (2 scale^2) - log scale - log sqrt(2 pi)."""
+    return -((x - loc) ** 2) / (2 * scale**2) - scale.log() - _HALF_LOG_2PI
+
+
+class TanhNormal(pyd.Distribution):
+    """tanh(N(loc, scale)) per action dim, in closed form (see the module docstring)."""
+
+    arg_constraints: ClassVar[dict] = {}
+    support = constraints.interval(-1.0, 1.0)
+    has_rsample = True
+
+    def __init__(self, loc: torch.Tensor, scale: torch.Tensor, clip: tuple[float, float]):
+        self.loc, self.scale, self.clip = loc, scale, clip
+        self._last: tuple[torch.Tensor, ...] | None = None
+        super().__init__(loc.shape, validate_args=False)
+
+    @property
+    def mean(self) -> torch.Tensor:
+        return torch.tanh(self.loc)
+
+    @property
+    def base_dist(self) -> pyd.Normal:
+        return pyd.Normal(self.loc, self.scale, validate_args=False)
+
+    def rsample(self, sample_shape: _size = torch.Size()) -> torch.Tensor:  # noqa: B008
+        shape = self._extended_shape(sample_shape)
+        eps = torch.randn(shape, dtype=self.loc.dtype, device=self.loc.device)
+        x = torch.addcmul(self.loc, eps, self.scale)
+        y = torch.tanh(x)
+        self._last = (y, x, eps)
+        return y
+
+    def sample(self, sample_shape: _size = torch.Size()) -> torch.Tensor:  # noqa: B008
+        with torch.no_grad():
+            return self.rsample(sample_shape)
+
+    def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        if self._last is not None and value is self._last[0]:
+            # a fresh sample: (x - loc) / scale is the noise eps itself
+            _, x, eps = self._last
+            log_normal = torch.addcmul(-_HALF_LOG_2PI - self.scale.log(), eps, eps, value=-0.5)
+            return log_normal.sub_(_tanh_log_det(x))
+        x = _atanh(value.clamp(*self.clip))
+        return _log_normal(x, self.loc, self.scale) - _tanh_log_det(x)
+
+
+class ShiftedBeta(pyd.Distribution):
+    """2 Beta(alpha, beta) - 1 per action dim, log density in closed form."""
+
+    arg_constraints: ClassVar[dict] = {}
+    support = constraints.interval(-1.0, 1.0)
+    has_rsample = True
+
+    def __init__(self, alpha: torch.Tensor, beta: torch.Tensor, clip: tuple[float, float]):
+        self.concentration1, self.concentration0, self.clip = alpha, beta, clip
+        super().__init__(alpha.shape, validate_args=False)
+
+    @property
+    def base_dist(self) -> pyd.Beta:
+        return pyd.Beta(self.concentration1, self.concentration0, validate_args=False)
+
+    @property
+    def mean(self) -> torch.Tensor:
+        return 2.0 * self.concentration1 / (self.concentration1 + self.concentration0) - 1.0
+
+    def rsample(self, sample_shape: _size = torch.Size()) -> torch.Tensor:  # noqa: B008
+        return self.base_dist.rsample(sample_shape) * 2.0 - 1.0
+
+    def sample(self, sample_shape: _size = torch.Size()) -> torch.Tensor:  # noqa: B008
+        with torch.no_grad():
+            return self.rsample(sample_shape)
+
+    def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        u = (value.clamp(*self.clip) + 1.0) / 2.0
+        a, b = self.concentration1, self.concentration0
+        log_kernel = torch.xlogy(a - 1.0, u) + torch.xlogy(b - 1.0, 1.0 - u)
+        return -_LOG_2 + (log_kernel + torch.lgamma(a + b) - (torch.lgamma(a) + torch.lgamma(b)))
+
+
+class TanhGaussianMixture(pyd.Distribution):
+    """tanh of a mixture of diagonal Gaussians ``means, stds: [..., modes, d]`` with
+    mixture ``logits: [..., modes]``; log_prob has a trailing dim of 1 (upstream's)."""
+
+    arg_constraints: ClassVar[dict] = {}
+    support = constraints.interval(-1.0, 1.0)
+    has_rsample = False
+    tanh_epsilon = 1e-6
+
+    def __init__(self, means: torch.Tensor, stds: torch.Tensor, logits: torch.Tensor):
+        self.means, self.stds, self.logits = means, stds, logits
+        d = means.shape[-1]
+        super().__init__(means.shape[:-2], torch.Size((d,)), validate_args=False)
+
+    @property
+    def base_dist(self) -> pyd.MixtureSameFamily:
+        """The pre-tanh mixture as torch objects (for inspection; not used here)."""
+        normal = pyd.Normal(self.means, self.stds, validate_args=False)
+        return pyd.MixtureSameFamily(
+            pyd.Categorical(logits=self.logits, validate_args=False),
+            pyd.Independent(normal, 1, validate_args=False),
+            validate_args=False,
+        )
+
+    @property
+    def mean(self) -> torch.Tensor:
+        weights = torch.softmax(self.logits, -1).unsqueeze(-1)
+        return torch.tanh((weights * self.means).sum(-2))
+
+    def sample(self, sample_shape: _size = torch.Size()) -> torch.Tensor:  # noqa: B008
+        with torch.no_grad():
+            shape = torch.Size(sample_shape)
+            mode = pyd.Categorical(logits=self.logits, validate_args=False).sample(shape)
+            index = mode[..., None, None].expand(*mode.shape, 1, self.means.shape[-1])
+            mu = self.means.expand(*shape, *self.means.shape).gather(-2, index).squeeze(-2)
+            sd = self.stds.expand(*shape, *self.stds.shape).gather(-2, index).squeeze(-2)
+            return torch.tanh(torch.addcmul(mu, torch.randn_like(mu), sd))
+
+    def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        eps = self.tanh_epsilon
+        x = 0.5 * torch.log((1.0 + value).clamp(min=eps) / (1.0 - value).clamp(min=eps))
+        per_mode = _log_normal(x.unsqueeze(-2), self.means, self.stds).sum(-1)
+        logits = self.logits - self.logits.logsumexp(-1, keepdim=True)
+        lp = torch.logsumexp(per_mode + torch.log_softmax(logits, -1), -1)
+        log_det = torch.log(1 - value * value + eps)
+        return (lp - log_det.sum(-1)).unsqueeze(-1)
+
+
+class Categorical(ref.CategoricalWithActionDim):
+    """The reference's categorical (``sample()`` with a trailing dim of 1) built from
+    already-normalised probabilities, without re-normalising or validating them."""
+
+    def __init__(self, probs: torch.Tensor):
+        self.probs = probs
+        self._param = probs
+        self._num_events = probs.shape[-1]
+        pyd.Distribution.__init__(self, probs.shape[:-1], validate_args=False)
+
+
+class TanhGaussian(ref.TanhGaussian):
+    __doc__ = ref.TanhGaussian.__doc__
+
+    def __init__(
+        self,
+        d_action: int,
+        std_low: float = math.exp(-5.0),
+        std_high: float = math.exp(2.0),
+        std_activation: StdActivation = tanh_bounded_positive,
+        clip_actions_on_log_prob: tuple[float, float] = (-0.99, 0.99),
+    ):
+        super().__init__(d_action, std_low, std_high, std_activation, clip_actions_on_log_prob)
+
+    def forward(self, vec: torch.Tensor, log_dict: dict | None = None) -> pyd.Distribution:
+        # both halves contiguous (one copy): strided elementwise kernels are several times
+        # slower than contiguous ones on the CPU
+        mu, raw_std = vec.unflatten(-1, (2, self.d_action)).movedim(-2, 0).contiguous()
+        std = self.std_activation(raw_std, self.std_low, self.std_high)
+        if log_dict is not None:
+            add_activation_log("TanhGaussian-mu", mu, log_dict)
+            add_activation_log("TanhGaussian-std", std, log_dict)
+            add_activation_log("TanhGaussian-raw_std", raw_std, log_dict)
+        return TanhNormal(mu, std, self.clip_actions_on_log_prob)
+
+
+class Beta(ref.Beta):
+    __doc__ = ref.Beta.__doc__
+
+    def __init__(
+        self,
+        d_action: int,
+        alpha_low: float = 1.0001,
+        alpha_high: float | None = None,
+        beta_low: float = 1.0001,
+        beta_high: float | None = None,
+        std_activation: StdActivation = softplus_bounded_positive,
+        clip_actions_on_log_prob: tuple[float, float] = (-0.99, 0.99),
+    ):
+        super().__init__(
+            d_action,
+            alpha_low,
+            alpha_high,
+            beta_low,
+            beta_high,
+            std_activation,
+            clip_actions_on_log_prob,
+        )
+
+    def forward(self, vec: torch.Tensor, log_dict: dict | None = None) -> pyd.Distribution:
+        alpha_in, beta_in = vec.chunk(2, dim=-1)
+        alpha = self.std_activation(alpha_in, self.alpha_low, self.alpha_high)
+        beta = self.std_activation(beta_in, self.beta_low, self.beta_high)
+        if log_dict is not None:
+            add_activation_log("Beta-alpha", alpha, log_dict)
+            add_activation_log("Beta-beta", beta, log_dict)
+        return ShiftedBeta(alpha, beta, self.clip_actions_on_log_prob)
+
+
+class GMM(ref.GMM):
+    __doc__ = ref.GMM.__doc__
+
+    def __init__(
+        self,
+        d_action: int,
+        gmm_modes: int = 5,
+        std_low: float = 1e-4,
+        std_high: float | None = None,
+        std_activation: StdActivation = softplus_bounded_positive,
+    ):
+        super().__init__(d_action, gmm_modes, std_low, std_high, std_activation)
+
+    def forward(self, vec: torch.Tensor, log_dict: dict | None = None) -> pyd.Distribution:
+        k = self.gmm_modes * self.d_action
+        means = vec[..., :k].unflatten(-1, (self.gmm_modes, self.d_action))
+        raw_std = vec[..., k : 2 * k].unflatten(-1, (self.gmm_modes, self.d_action))
+        stds = self.std_activation(raw_std, self.std_low, self.std_high)
+        logits = vec[..., 2 * k :]
+        if log_dict is not None:
+            add_activation_log("GMM-means", means, log_dict)
+            add_activation_log("GMM-raw_std", raw_std, log_dict)
+            add_activation_log("GMM-stds", stds, log_dict)
+            add_activation_log("GMM-logits", logits, log_dict)
+        return TanhGaussianMixture(means, stds, logits)
+
+
+class Discrete(ref.Discrete):
+    """The reference's clipped categorical, p = clip(softmax(vec)) / sum(clip(...)), built
+    once (the reference builds two Categoricals and normalises twice); same gradients:
+    the reference's detached first normalisation is undone by Categorical's own."""
+
+    def forward(self, vec: torch.Tensor, log_dict: dict | None = None) -> pyd.Distribution:
+        probs = torch.softmax(vec, -1)
+        clipped = probs.clamp(self.clip_prob_low, self.clip_prob_high)
+        add_activation_log("Discrete-probs", probs, log_dict)
+        return Categorical(clipped / clipped.sum(-1, keepdim=True))
+
+
+class DiscreteLikeContinuous(ref.DiscreteLikeContinuous):
+    """The reference's one-hot view, its OneHotCategorical built without validation."""
+
+    @staticmethod
+    def one_hot(logits: torch.Tensor) -> pyd.OneHotCategorical:
+        return pyd.OneHotCategorical(logits=logits, validate_args=False)
+
+
+class Multibinary(ref.Multibinary):
+    __doc__ = ref.Multibinary.__doc__
+
+    def forward(self, vec: torch.Tensor, log_dict: dict | None = None) -> pyd.Distribution:
+        add_activation_log("Multibinary-logits", vec, log_dict)
+        return pyd.Bernoulli(logits=vec, validate_args=False)
+
+
+__all__ = [
+    "GMM",
+    "Beta",
+    "Discrete",
+    "DiscreteLikeContinuous",
+    "Multibinary",
+    "PolicyOutput",
+    "TanhGaussian",
+    "softplus_bounded_positive",
+    "tanh_bounded_positive",
+]

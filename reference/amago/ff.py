@@ -1,0 +1,84 @@
+"""Feed-forward pieces of AMAGO's timestep encoders. Upstream: ``amago/nets/ff.py``."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from reference.amago.utils import activation_switch, check_positive_int
+
+NORMS = ("layer", "batch", "rmsnorm", "unitball", "unitball-detach", "none")
+
+
+class RMSNorm(nn.Module):
+    """y = scale * x / sqrt(mean(x**2, last dim) + eps), scale initialised to ones."""
+
+    def __init__(self, size: int, eps: float = 1e-5):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(size))
+        self.eps = eps
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.scale * (x * torch.rsqrt((x * x).mean(-1, keepdim=True) + self.eps))
+
+
+class Normalization(nn.Module):
+    """Normalisation over the last (feature) dim, chosen by name:
+
+    * ``layer``: ``nn.LayerNorm(d)``; ``rmsnorm``: :class:`RMSNorm`;
+    * ``batch``: ``nn.BatchNorm1d(d)`` over every leading (batch and time) position;
+    * ``unitball``: x / (||x||_2 + 1e-5); ``unitball-detach``: the same with the norm
+      detached from the graph; ``none``: identity.
+
+    The parameterised norms live in the submodule ``norm`` (upstream's state_dict keys).
+    """
+
+    def __init__(self, method: str, d_model: int):
+        super().__init__()
+        if method not in NORMS:
+            raise ValueError(f"norm: expected one of {list(NORMS)}, got {method!r}")
+        self.method = method
+        if method == "layer":
+            self.norm: nn.Module | None = nn.LayerNorm(d_model)
+        elif method == "batch":
+            self.norm = nn.BatchNorm1d(d_model)
+        elif method == "rmsnorm":
+            self.norm = RMSNorm(d_model)
+        else:
+            self.norm = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.method == "batch":
+            assert self.norm is not None
+            return self.norm(x.reshape(-1, x.shape[-1])).reshape(x.shape)
+        if self.norm is not None:
+            return self.norm(x)
+        if self.method == "none":
+            return x
+        length = torch.linalg.vector_norm(x, ord=2, dim=-1, keepdim=True) + 1e-5
+        if self.method == "unitball-detach":
+            length = length.detach()
+        return x / length
+
+
+class MLP(nn.Module):
+    """``n_layers`` hidden layers then a linear output:
+
+        h_1 = act(W_in x + b_in),  h_{k+1} = act(W_k h_k + b_k),  y = W_out h_n + b_out.
+
+    Layers are ``nn.Linear`` with PyTorch's default initialisation (upstream's).
+    """
+
+    def __init__(self, d_inp: int, d_hidden: int, n_layers: int, d_output: int, activation: str):
+        super().__init__()
+        check_positive_int("n_layers", n_layers)
+        self.in_layer = nn.Linear(d_inp, d_hidden)
+        self.layers = nn.ModuleList(nn.Linear(d_hidden, d_hidden) for _ in range(n_layers - 1))
+        self.out_layer = nn.Linear(d_hidden, d_output)
+        self.activation = activation_switch(activation)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.activation(self.in_layer(x))
+        for layer in self.layers:
+            x = self.activation(layer(x))
+        return self.out_layer(x)

@@ -137,11 +137,8 @@ class ClampedAffineTransform(td.AffineTransform):
 # --------------------------------------------------------------------------------------
 
 
-class DiagMultivariateNormal(td.Independent):
-    """Independent ``N(loc_i, scale_i^2)`` per dimension of the last axis."""
-
-    def __init__(self, loc: torch.Tensor, scale: torch.Tensor):
-        super().__init__(td.Normal(loc, scale, validate_args=False), 1, validate_args=False)
+class _Diagonal(td.Independent):
+    """An elementwise location-scale family, independent over the last axis."""
 
     @property
     def loc(self) -> torch.Tensor:
@@ -152,12 +149,19 @@ class DiagMultivariateNormal(td.Independent):
         return self.base_dist.scale
 
     @property
-    def stddev(self) -> torch.Tensor:
-        return self.base_dist.stddev
-
-    @property
     def mode(self) -> torch.Tensor:
         return self.base_dist.loc
+
+
+class DiagMultivariateNormal(_Diagonal):
+    """Independent ``N(loc_i, scale_i^2)`` per dimension of the last axis."""
+
+    def __init__(self, loc: torch.Tensor, scale: torch.Tensor):
+        super().__init__(td.Normal(loc, scale, validate_args=False), 1, validate_args=False)
+
+    @property
+    def stddev(self) -> torch.Tensor:
+        return self.base_dist.stddev
 
 
 class StableCauchy(td.Cauchy):
@@ -171,23 +175,11 @@ class StableCauchy(td.Cauchy):
         return self.loc + self.scale * torch.tan(math.pi * u)
 
 
-class DiagMultivariateCauchy(td.Independent):
+class DiagMultivariateCauchy(_Diagonal):
     """Independent Cauchy(median ``loc_i``, half width ``scale_i``) per dimension."""
 
     def __init__(self, loc: torch.Tensor, scale: torch.Tensor):
         super().__init__(StableCauchy(loc, scale, validate_args=False), 1, validate_args=False)
-
-    @property
-    def loc(self) -> torch.Tensor:
-        return self.base_dist.loc
-
-    @property
-    def scale(self) -> torch.Tensor:
-        return self.base_dist.scale
-
-    @property
-    def mode(self) -> torch.Tensor:
-        return self.base_dist.loc
 
     @property
     def mean(self) -> torch.Tensor:

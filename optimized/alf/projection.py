@@ -134,14 +134,9 @@ class NormalProjectionNetwork(_FusedNormalHeads, ref.NormalProjectionNetwork):
         return self._normal_dist(self._mean_transform(a), self._std_transform(b)), state
 
 
-class StableNormalProjectionNetwork(_FusedNormalHeads, ref.StableNormalProjectionNetwork):
-    layers = layers
-    dists = dists
-
-    def _normal_dist(self, means: torch.Tensor, stds: torch.Tensor) -> td.Distribution:
-        if self._scale_distribution and _stable_tanh(self._squashing):
-            return self._squashed(dists.SquashedNormal, means, stds)
-        return super()._normal_dist(means, stds.expand(means.shape))
+class StableNormalProjectionNetwork(NormalProjectionNetwork, ref.StableNormalProjectionNetwork):
+    """The fused heads and ``_normal_dist`` of the optimized NormalProjectionNetwork with
+    the reference's stable std parameterisation."""
 
     def _stds_of(self, b: torch.Tensor) -> torch.Tensor:
         inv_std = self._std_transform(b)

@@ -81,7 +81,7 @@ class Selection:
             for case in entry.bench:
                 if self.quick and rows(case) > QUICK_MAX_ROWS:
                     continue
-                for mode in MODES:
+                for mode in (m for m in MODES if m in case.modes):
                     for impl in (*IMPLS, *entry.peers):
                         if self.wants_impl(entry, case, impl):
                             yield entry, case, mode, impl

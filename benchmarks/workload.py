@@ -14,8 +14,9 @@ implementation and one mode. Implementations:
   ``torch.distributions`` chain beside a fused distribution head; ``peers`` in a selection
   means every declared peer.
 
-Entries with a ``dist`` spec time ``dist.timed`` (forward, sample, log_prob of the sample)
-instead of their comparison ``outputs``.
+Entries with a ``timed`` hook time what it computes for the case (``cfg['op']``: a Jacobian,
+a flow's inverse); entries with a ``dist`` spec time ``dist.timed`` (forward, sample,
+log_prob of the sample); the others time their comparison ``outputs``.
 """
 
 from __future__ import annotations
@@ -95,9 +96,13 @@ def make_step(
     return fwd_bwd
 
 
-def timed_outputs(entry: Entry) -> Callable[[Any, Nest], Nest]:
-    """What a benchmark step computes: ``entry.dist.timed`` for distribution entries (forward
-    + sample + log_prob), else ``entry.outputs``."""
+def timed_outputs(entry: Entry, case: BenchCase) -> Callable[[Any, Nest], Nest]:
+    """What a benchmark step computes: the entry's ``timed`` for the case where it declares
+    one, ``entry.dist.timed`` for distribution entries (forward + sample + log_prob), else
+    ``entry.outputs``."""
+    timed = entry.timed
+    if timed is not None:
+        return lambda net, inputs: timed(net, inputs, case.cfg)
     return entry.dist.timed if entry.dist is not None else entry.outputs
 
 
@@ -123,7 +128,7 @@ def _eager(
             raise NotApplicable("torch.compile is timed for nn.Module networks only")
         run = torch.compile(net)
     params = tuple(p for _, p in parameters_of(net))
-    outputs = timed_outputs(entry)
+    outputs = timed_outputs(entry, case)
     return Workload(make_step(lambda: outputs(run, inputs), params, mode), params)
 
 
@@ -136,7 +141,7 @@ def _vmapped(entry: Entry, case: BenchCase, mode: str, device: torch.device) -> 
     base = copy.deepcopy(replicas[0]).to("meta")
     inputs = case_inputs(entry, case, network(entry, case, REFERENCE), device)
 
-    outputs = timed_outputs(entry)
+    outputs = timed_outputs(entry, case)
 
     def one(p: dict, b: dict, x: Nest) -> Nest:
         return outputs(lambda inp: torch.func.functional_call(base, (p, b), (inp,)), x)

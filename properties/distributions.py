@@ -72,10 +72,14 @@ NEAR_BOUND = 1e-6
 def probe_points(dist: td.Distribution, support: Support) -> torch.Tensor:
     """Values ``[P, *batch_shape, *event_shape]`` inside the support of ``dist``."""
     shape = (*dist.batch_shape, *dist.event_shape)
+    dtype = _float_dtype(dist)
     ref = _defined(lambda: dist.mode) if isinstance(support, Real) else None
     if isinstance(support, Real) and ref is None:
-        ref = dist.mean  # a mixture has a mean but no closed-form mode
-    dtype = _float_dtype(dist)
+        # a mixture has a mean but no closed-form mode; a flow has neither: probe around 0
+        ref = _defined(lambda: dist.mean)
+        if ref is None:
+            param = _float_parameter(dist)
+            ref = torch.zeros(shape, dtype=dtype, device=None if param is None else param.device)
     if isinstance(support, Interval):
         lo, hi = support.low.to(dtype), support.high.to(dtype)
         u = torch.tensor(INTERVAL_PROBES, dtype=dtype).reshape(-1, *([1] * len(shape)))
@@ -92,13 +96,19 @@ def probe_points(dist: td.Distribution, support: Support) -> torch.Tensor:
     return ref.unsqueeze(0) + z
 
 
-def _float_dtype(dist: td.Distribution) -> torch.dtype:
+def _float_parameter(dist: td.Distribution) -> torch.Tensor | None:
+    """A floating parameter tensor of ``dist`` or of a distribution it wraps."""
     for name in ("logits", "loc", "concentration1", "probs"):
         for d in _chain(dist):
             t = getattr(d, name, None)
             if isinstance(t, torch.Tensor) and t.dtype.is_floating_point:
-                return t.dtype
-    return torch.get_default_dtype()
+                return t
+    return None
+
+
+def _float_dtype(dist: td.Distribution) -> torch.dtype:
+    t = _float_parameter(dist)
+    return torch.get_default_dtype() if t is None else t.dtype
 
 
 def _chain(dist: td.Distribution) -> list[Any]:
@@ -159,8 +169,10 @@ class Model:
     """An independent statement (numpy, float64) of one distribution.
 
     ``log_prob(values [P, *batch, *event]) -> [P, *batch]``; ``entropy`` ``[*batch]`` or None
-    where the family has none in closed form; ``cdf(values) -> same shape``: the elementwise
-    *marginal* CDF (continuous families); ``probs`` ``[*batch, *elements, K]`` for
+    where the family has none in closed form; ``cdf(values) -> same shape``: an elementwise
+    map under which samples become independent U(0, 1) values (continuous families): the
+    *marginal* CDF of a family with independent elements, the prior's CDF of the inverse
+    map for a flow (a Rosenblatt transform); ``probs`` ``[*batch, *elements, K]`` for
     categorical families.
     """
 

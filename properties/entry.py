@@ -18,6 +18,8 @@ An entry is data plus small functions, in the style of torch's OpInfo:
   parameter limits) used by the dist_* and determinism properties;
 * ``peers``: well-known alternative implementations timed by the benchmarks beside
   ``reference`` and the candidate (name -> build function);
+* ``timed(net, inputs, cfg)``: what a benchmark step computes, for entries whose cases time
+  something other than the forward pass (a Jacobian, a flow's inverse);
 * ``input_spec(net, cfg)`` / ``output_spec(net, cfg)`` / ``bad_inputs(net, cfg, x)``: for
   networks that are not ALF-shaped (no ``input_tensor_spec``, several positional inputs,
   not an ``nn.Module`` at all), their specs and input corruptions.
@@ -159,6 +161,8 @@ class BenchCase:
     label: str
     cfg: dict
     batch: int
+    #: The benchmark modes that apply (``fwd``: no grad; ``fwd+bwd``: with parameter grads).
+    modes: tuple[str, ...] = ("fwd", "fwd+bwd")
 
 
 @dataclass(frozen=True)
@@ -187,6 +191,10 @@ class Entry:
     dist: DistSpec | None = None
     #: Well-known alternatives timed beside reference/optimized: name -> ``build(impl, cfg)``.
     peers: Mapping[str, Callable[[Any, dict], nn.Module]] = field(default_factory=dict)
+    #: ``timed(net, inputs, cfg)``: what one benchmark step computes for a case (default:
+    #: ``dist.timed`` for distribution entries, else ``outputs``); lets a case time a
+    #: method other than forward (``cfg['op']``: a Jacobian, a flow's inverse...).
+    timed: Callable[[Any, Nest, dict], Nest] | None = None
 
     def __post_init__(self) -> None:
         unknown = self.properties - set(PROPERTY_IDS)

@@ -27,6 +27,16 @@ EXPECTED = {
         ("alf.NormalProjectionNetwork", "dist_logprob"),
         ("alf.NormalProjectionNetwork", "parity"),
     ],
+    "realnvp_unmasked_logdet": [
+        ("alf.RealNVPNetwork", "flow_logdet"),
+        ("alf.RealNVPNetwork", "parity"),
+        ("alf.LatentActorDistributionNetwork", "dist_logprob"),
+    ],
+    "realnvp_inverse_times_scale": [
+        ("alf.RealNVPNetwork", "flow_inverse"),
+        ("alf.LatentActorDistributionNetwork", "dist_logprob"),
+    ],
+    "stale_logdet_cache": [("alf.RealNVPNetwork", "flow_logdet")],
 }
 
 

@@ -19,6 +19,11 @@ own to fuse, and sharing them keeps one definition of the routing rules.
 """
 
 from optimized.alf.encoding import EncodingNetwork, ImageEncodingNetwork, ParallelEncodingNetwork
+from optimized.alf.flows import RealNVPNetwork
+from optimized.alf.latent_actor import (
+    LatentActorDistributionNetwork,
+    UnitNormalActorDistributionNetwork,
+)
 from optimized.alf.layers import FC, Conv2D, ParallelConv2D, ParallelFC, Reshape
 from optimized.alf.preprocessors import EmbeddingPreprocessor, PreprocessorNetwork
 from optimized.alf.projection import (
@@ -33,6 +38,7 @@ from optimized.alf.projection import (
     TruncatedProjectionNetwork,
 )
 from reference.alf.action_encoder import SimpleActionEncoder
+from reference.alf.flows import NormalizingFlowNetwork
 from reference.alf.initializers import identity, variance_scaling_init
 from reference.alf.nest_utils import NestConcat
 from reference.alf.network import (
@@ -56,23 +62,27 @@ __all__ = [
     "EmbeddingPreprocessor",
     "EncodingNetwork",
     "ImageEncodingNetwork",
+    "LatentActorDistributionNetwork",
     "MixtureProjectionNetwork",
     "NaiveParallelNetwork",
     "NestConcat",
     "Network",
     "NetworkWrapper",
     "NormalProjectionNetwork",
+    "NormalizingFlowNetwork",
     "OnehotCategoricalProjectionNetwork",
     "ParallelCategoricalProjectionNetwork",
     "ParallelConv2D",
     "ParallelEncodingNetwork",
     "ParallelFC",
     "PreprocessorNetwork",
+    "RealNVPNetwork",
     "Reshape",
     "SimpleActionEncoder",
     "StableNormalProjectionNetwork",
     "TensorSpec",
     "TruncatedProjectionNetwork",
+    "UnitNormalActorDistributionNetwork",
     "get_input_tensor_spec",
     "identity",
     "variance_scaling_init",

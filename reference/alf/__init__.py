@@ -2,7 +2,12 @@
 
 from reference.alf.action_encoder import SimpleActionEncoder
 from reference.alf.encoding import EncodingNetwork, ImageEncodingNetwork, ParallelEncodingNetwork
+from reference.alf.flows import NormalizingFlowNetwork, RealNVPNetwork
 from reference.alf.initializers import identity, variance_scaling_init
+from reference.alf.latent_actor import (
+    LatentActorDistributionNetwork,
+    UnitNormalActorDistributionNetwork,
+)
 from reference.alf.layers import FC, Conv2D, ParallelConv2D, ParallelFC, Reshape
 from reference.alf.nest_utils import NestConcat
 from reference.alf.network import (
@@ -38,23 +43,27 @@ __all__ = [
     "EmbeddingPreprocessor",
     "EncodingNetwork",
     "ImageEncodingNetwork",
+    "LatentActorDistributionNetwork",
     "MixtureProjectionNetwork",
     "NaiveParallelNetwork",
     "NestConcat",
     "Network",
     "NetworkWrapper",
     "NormalProjectionNetwork",
+    "NormalizingFlowNetwork",
     "OnehotCategoricalProjectionNetwork",
     "ParallelCategoricalProjectionNetwork",
     "ParallelConv2D",
     "ParallelEncodingNetwork",
     "ParallelFC",
     "PreprocessorNetwork",
+    "RealNVPNetwork",
     "Reshape",
     "SimpleActionEncoder",
     "StableNormalProjectionNetwork",
     "TensorSpec",
     "TruncatedProjectionNetwork",
+    "UnitNormalActorDistributionNetwork",
     "get_input_tensor_spec",
     "identity",
     "variance_scaling_init",

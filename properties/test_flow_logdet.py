@@ -1,0 +1,157 @@
+"""flow_logdet: a flow's ``log |det J|`` is the log-determinant of its autograd Jacobian.
+
+* Flows: the transform's ``log_abs_det_jacobian(x, f(x))`` equals ``slogdet`` of
+  ``torch.func.jacrev`` of the forward map at ``x`` (float64 copy of the same network), for
+  the pair the transform just produced (what a fused implementation may cache), for copies
+  of it (recomputed), for a pair it did not produce (a stale cache answers wrongly), and
+  through the inverse transform after an inverse
+  (``log |det J_{f^-1}(y)| = -log |det J_f(x)|``). Every mask mode and ``sub_dim`` 0, D.
+* RealNVP coupling layers (reference always; a candidate whose transform exposes its
+  layers as ``ComposeTransform.parts``): after putting the kept coordinates first, each
+  layer's Jacobian is lower triangular with an identity block on the kept coordinates and
+  a positive diagonal (``g(s)``) on the changed ones, and its log-det is that diagonal's.
+* LatentActorDistributionNetwork: ``log_prob`` of fresh reparameterised samples (the
+  cached path of SAC's update) and of copies of them (the inverse path) equals the prior
+  log-density of the inverse plus the log-det of the inverse from the autograd Jacobian
+  (``properties.entries.alf_flows.latent_model``).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+import torch
+import torch.distributions as td
+from hypothesis import given
+from hypothesis import strategies as st
+
+from properties.entries.alf_flows import latent_model, split, variants
+from properties.entry import state_of
+from properties.harness import build, build_twins, draw_case, entry_under_test, inputs_for
+from properties.impl import REFERENCE
+from reference.specs import Nest, map_structure
+
+#: log-det agreement: float64 tight; float32 against the float64 Jacobian of the same weights.
+TOL = {torch.float64: 1e-8, torch.float32: 2e-4}
+
+
+def row_jacobians(fn: Any, v: torch.Tensor) -> torch.Tensor:
+    """``[B, D, D]`` Jacobians of a row-wise map ``fn`` at ``v`` ``[B, *shape]`` (float64):
+    rows are independent, so the Jacobian of the summed rows holds every row's block."""
+    flat = v.detach().double().reshape(v.shape[0], -1)
+    jac = torch.func.jacrev(lambda u: fn(u.reshape(v.shape)).reshape(flat.shape).sum(0))(flat)
+    return jac.permute(1, 0, 2)
+
+
+def _double(z: Nest) -> Nest:
+    if z is None:
+        return None
+    return map_structure(lambda t: t.double() if t.is_floating_point() else t, z)
+
+
+def _with(x: torch.Tensor, z: Nest) -> Nest:
+    return x if z is None else (x, z)
+
+
+def _close(actual: torch.Tensor, expected: torch.Tensor, dtype: torch.dtype, what: str) -> None:
+    tol = TOL[dtype] * max(1.0, float(expected.abs().max()))
+    torch.testing.assert_close(
+        actual.double(), expected.double(), rtol=0, atol=tol, msg=lambda m: what + m
+    )
+
+
+def check_flow_logdet(
+    net: Any, xz: Nest, x_other: torch.Tensor, dtype: torch.dtype, what: str
+) -> None:
+    x, z = split(net, xz)
+    net64, z64 = copy.deepcopy(net).double(), _double(z)
+
+    def log_det_at(v: torch.Tensor) -> torch.Tensor:
+        return torch.linalg.slogdet(row_jacobians(lambda u: net64(_with(u, z64))[0], v))[1]
+
+    with torch.no_grad():
+        t = net.make_invertible_transform(z)
+        x = x.clone()
+        y = t(x)
+        _close(t.log_abs_det_jacobian(x, y), log_det_at(x), dtype, what + "cached pair ")
+        _close(t.log_abs_det_jacobian(x.clone(), y.clone()), log_det_at(x), dtype, what + "copies ")
+        # a pair this transform did not produce (computed by a copy of the network)
+        y_other = copy.deepcopy(net)(_with(x_other, z))[0]
+        got = t.log_abs_det_jacobian(x_other, y_other)
+        _close(got, log_det_at(x_other), dtype, what + "another pair ")
+        y_fresh = y.clone()
+        x_back = t.inv(y_fresh)
+        minus = t.inv.log_abs_det_jacobian(y_fresh, x_back)
+    _close(-minus, log_det_at(x_back), dtype, what + "inverse ")
+
+
+def check_coupling_layers(net: Any, xz: Nest, what: str) -> None:
+    """The triangular structure of every coupling layer (float64)."""
+    net64 = copy.deepcopy(net).double()
+    x, z = split(net64, map_structure(lambda t: t.double() if t.is_floating_point() else t, xz))
+    masks = state_of(net64)["_masks"]
+    with torch.no_grad():
+        t = net64.make_invertible_transform(z)
+    parts = t.parts if isinstance(t, td.ComposeTransform) else [t]
+    assert len(parts) == masks.shape[0], f"{what}: {len(parts)} layers, {masks.shape[0]} masks"
+    for layer, (part, mask) in enumerate(zip(parts, masks)):
+        b = mask.reshape(-1)
+        order = torch.cat([torch.nonzero(b).flatten(), torch.nonzero(~b).flatten()])
+        k = int(b.sum())
+        jac = row_jacobians(lambda v, part=part: part(v), x)[:, order][:, :, order]
+        where = f"{what} layer {layer}: "
+        eye = torch.eye(k, dtype=jac.dtype).expand(jac.shape[0], k, k)
+        torch.testing.assert_close(
+            jac[:, :k, :k], eye, msg=lambda m, w=where: w + "kept block " + m
+        )
+        assert bool((jac[:, :k, k:] == 0).all()), where + "kept rows depend on changed inputs"
+        changed = jac[:, k:, k:]
+        diag = torch.diagonal(changed, dim1=-2, dim2=-1)
+        assert bool((changed - torch.diag_embed(diag) == 0).all()), where + "not diagonal"
+        assert bool((diag > 0).all()), where + "non-positive scale"
+        with torch.no_grad():
+            y = part(x)
+            got = part.log_abs_det_jacobian(x.clone(), y.clone())
+        torch.testing.assert_close(
+            got, diag.log().sum(-1), rtol=0, atol=1e-9, msg=lambda m, w=where: w + "log-det " + m
+        )
+        x = y
+
+
+def check_latent_log_prob(entry: Any, cand: Any, case: Any, dtype: torch.dtype, what: str) -> None:
+    ref, net = build_twins(entry, cand, case, dtype)
+    ref64 = copy.deepcopy(ref).double()
+    obs = inputs_for(entry, ref, case, dtype)
+    rtol = 1e-7 if dtype == torch.float64 else 1e-4
+    with torch.no_grad():
+        model = latent_model(entry.dist.dist(ref64, _double(obs)), ref64)
+        dist = entry.dist.dist(net, obs)
+        torch.manual_seed(case.seed)
+        a = dist.rsample((2,))
+        for name, value in (("fresh sample", a), ("copy of a sample", a.clone())):
+            got = dist.log_prob(value).double().numpy()
+            want = model.log_prob(value.double().numpy())
+            np.testing.assert_allclose(
+                got, want, rtol=rtol, atol=rtol, err_msg=f"{what}: log_prob of a {name}"
+            )
+
+
+@given(data=st.data())
+def test_flow_logdet(entry: str, dtype: torch.dtype, data: st.DataObject) -> None:
+    e, cand = entry_under_test(entry)
+    case = draw_case(data, e)
+    if e.dist is not None:
+        check_latent_log_prob(e, cand, case, dtype, entry)
+        return
+    for cfg in variants(case.cfg):
+        for impl in (REFERENCE, cand):
+            net = build(e, impl, cfg, dtype, seed=case.seed, perturbed=True)
+            xz = inputs_for(e, net, case, dtype)
+            x_other = split(net, inputs_for(e, net, case, dtype, seed_offset=1))[0]
+            variant = f"{cfg.get('mask_mode')}, sub_dim {cfg.get('sub_dim')}"
+            what = f"{entry} ({impl.module_name}, {variant}): "
+            check_flow_logdet(net, xz, x_other, dtype, what)
+            if "_masks" in state_of(net) and (impl is REFERENCE or dtype == torch.float64):
+                check_coupling_layers(net, xz, what)

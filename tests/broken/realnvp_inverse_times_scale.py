@@ -1,0 +1,22 @@
+"""The coupling layer's inverse multiplies by the scale instead of dividing by it."""
+
+import torch
+
+from optimized.alf import flows
+from tests.broken import candidate
+
+
+class _Coupling(flows.FusedCouplingTransform):
+    def _inverse(self, y: torch.Tensor) -> torch.Tensor:
+        s, t = self.scale_translation(y)
+        scale, log_g = flows.scale_and_log(self.g, s)
+        x = torch.where(self.b, y, (y - t) * scale)
+        self._keep(x, y, log_g)
+        return x
+
+
+class RealNVPNetwork(flows.RealNVPNetwork):
+    coupling_transform = _Coupling
+
+
+alf = candidate(RealNVPNetwork=RealNVPNetwork)

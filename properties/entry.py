@@ -191,6 +191,10 @@ class Entry:
     dist: DistSpec | None = None
     #: Well-known alternatives timed beside reference/optimized: name -> ``build(impl, cfg)``.
     peers: Mapping[str, Callable[[Any, dict], nn.Module]] = field(default_factory=dict)
+    #: Factor on the contract tolerance where outputs are compared (parity, state_dict,
+    #: device): above 1 only for outputs that are sums of many O(1) terms, such as the
+    #: log-density of a chain of transforms, whose rounding is relative to the terms.
+    output_tolerance: float = 1.0
     #: ``timed(net, inputs, cfg)``: what one benchmark step computes for a case (default:
     #: ``dist.timed`` for distribution entries, else ``outputs``); lets a case time a
     #: method other than forward (``cfg['op']``: a Jacobian, a flow's inverse...).

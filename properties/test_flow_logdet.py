@@ -120,22 +120,39 @@ def check_coupling_layers(net: Any, xz: Nest, what: str) -> None:
         x = y
 
 
+def _log_prob_sensitivity(dist64: td.Distribution, a: torch.Tensor) -> np.ndarray:
+    """``sum_j |d log p / d a_j| |a_j|`` (float64): how much rounding ``a`` to the float32
+    grid can move its log-density (large where a squashed action nears its bound)."""
+    a64 = a.detach().double().requires_grad_(True)
+    (grad,) = torch.autograd.grad(dist64.log_prob(a64).sum(), a64)
+    return (grad.abs() * a64.detach().abs()).sum(-1).numpy()
+
+
 def check_latent_log_prob(entry: Any, cand: Any, case: Any, dtype: torch.dtype, what: str) -> None:
+    """float64: within 1e-7 of the model; float32: within 1e-4 plus the log-density's
+    sensitivity to rounding the action (:func:`_log_prob_sensitivity`)."""
     ref, net = build_twins(entry, cand, case, dtype)
     ref64 = copy.deepcopy(ref).double()
     obs = inputs_for(entry, ref, case, dtype)
-    rtol = 1e-7 if dtype == torch.float64 else 1e-4
+    dist64 = entry.dist.dist(ref64, _double(obs))
     with torch.no_grad():
-        model = latent_model(entry.dist.dist(ref64, _double(obs)), ref64)
+        model = latent_model(dist64, ref64)
         dist = entry.dist.dist(net, obs)
         torch.manual_seed(case.seed)
         a = dist.rsample((2,))
-        for name, value in (("fresh sample", a), ("copy of a sample", a.clone())):
+    eps = torch.finfo(dtype).eps
+    tol = (1e-7 if dtype == torch.float64 else 1e-4) + 16 * eps * _log_prob_sensitivity(dist64, a)
+    for name, value in (("fresh sample", a), ("copy of a sample", a.clone())):
+        with torch.no_grad():
             got = dist.log_prob(value).double().numpy()
-            want = model.log_prob(value.double().numpy())
-            np.testing.assert_allclose(
-                got, want, rtol=rtol, atol=rtol, err_msg=f"{what}: log_prob of a {name}"
-            )
+        want = model.log_prob(value.double().numpy())
+        # a float32 sample rounded onto a bound of the action box has no density left to
+        # compare (-inf); the fresh-sample path still knows its pre-image
+        inside = np.isfinite(want) | (dtype == torch.float64)
+        err = np.abs(got - want) - tol * np.maximum(1.0, np.abs(want))
+        assert bool((err[inside] <= 0).all()), (
+            f"{what}: log_prob of a {name}: got {got}, the change of variables gives {want}"
+        )
 
 
 @given(data=st.data())

@@ -78,3 +78,22 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert "gemm|peak" in groups and "alf.EncodingNetwork|B=64|fwd+bwd" in groups
     assert data["machine_info"]["torch"] == torch.__version__
     assert "median" in done.stdout and "B=1024" in done.stdout
+
+
+def test_timed_cases_run_their_operation_and_modes() -> None:
+    """``Entry.timed`` decides what a case times (a flow's inverse, its forward + log-det),
+    and ``BenchCase.modes`` which modes run; the optimized flow maps and takes the log-det
+    with one pass of its scale networks, the reference with two (counted, not timed)."""
+    entry = CATALOG["alf.RealNVPNetwork"]
+    cpu = torch.device("cpu")
+    inverse = next(c for c in entry.bench if c.cfg["op"] == "inverse")
+    x = workload(entry, inverse, "optimized", "fwd", cpu).step()
+    assert isinstance(x, torch.Tensor) and x.shape == (inverse.batch, 16)
+    logdet = next(c for c in entry.bench if c.cfg["op"] == "fwd_logdet")
+    flops = {
+        impl: count_flops(workload(entry, logdet, impl, "fwd", cpu).step)
+        for impl in ("reference", "optimized")
+    }
+    assert flops["reference"] == 2 * flops["optimized"] > 0
+    for e, case, mode, _ in Selection().cases():
+        assert mode in case.modes, (e.name, case.label, mode)

@@ -22,6 +22,7 @@ import copy
 from typing import Any
 
 import numpy as np
+import pytest
 import torch
 import torch.distributions as td
 from hypothesis import given
@@ -172,3 +173,41 @@ def test_flow_logdet(entry: str, dtype: torch.dtype, data: st.DataObject) -> Non
             check_flow_logdet(net, xz, x_other, dtype, what)
             if "_masks" in state_of(net) and (impl is REFERENCE or dtype == torch.float64):
                 check_coupling_layers(net, xz, what)
+
+
+def expected_kept(mode: str, d: int, sub_dim: int) -> torch.Tensor | None:
+    """The kept coordinates of an even layer's mask (None: random, checked by count)."""
+    if mode == "contiguous":
+        return torch.arange(d) < sub_dim
+    if mode == "distributed":
+        b = torch.zeros(d, dtype=torch.bool)
+        if sub_dim:
+            b[torch.arange(0, (d // sub_dim) * sub_dim, d // sub_dim)] = True
+        return b
+    return None
+
+
+@given(data=st.data())
+def test_flow_logdet_masks(entry: str, data: st.DataObject) -> None:
+    """The coupling masks the log-det rests on: even layers keep ``sub_dim`` coordinates
+    placed as the mode says (the first ones, every ``D // sub_dim``-th one, or a random
+    draw per pair of layers), odd layers keep exactly the others."""
+    e, cand = entry_under_test(entry)
+    case = draw_case(data, e)
+    for cfg in variants(case.cfg):
+        for impl in (REFERENCE, cand):
+            state = state_of(build(e, impl, cfg, seed=case.seed))
+            if "_masks" not in state:
+                pytest.skip(f"{entry} has no coupling masks")
+            masks = state["_masks"].reshape(state["_masks"].shape[0], -1)
+            d = masks.shape[1]
+            sub_dim = d // 2 if cfg["sub_dim"] is None else cfg["sub_dim"]
+            what = f"{entry} ({impl.module_name}, {cfg['mask_mode']}, sub_dim {sub_dim})"
+            want = expected_kept(cfg["mask_mode"], d, sub_dim)
+            for layer, b in enumerate(masks):
+                if layer % 2:
+                    assert torch.equal(b, ~masks[layer - 1]), f"{what}: layer {layer} not flipped"
+                elif want is not None:
+                    assert torch.equal(b, want), f"{what}: layer {layer} keeps {b.tolist()}"
+                else:
+                    assert int(b.sum()) == sub_dim, f"{what}: layer {layer} keeps {int(b.sum())}"

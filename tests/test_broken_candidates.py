@@ -27,6 +27,8 @@ EXPECTED = {
         ("alf.NormalProjectionNetwork", "dist_logprob"),
         ("alf.NormalProjectionNetwork", "parity"),
     ],
+    "relu_mask_at_zero": [("alf.ReluMLP", "jacobian")],
+    "transposed_jacobian": [("alf.ReluMLP", "jacobian")],
     "realnvp_unmasked_logdet": [
         ("alf.RealNVPNetwork", "flow_logdet"),
         ("alf.RealNVPNetwork", "parity"),

@@ -10,6 +10,16 @@ What is faster, and how:
 
 * Projection networks (``NormalProjectionNetwork`` ... ``MixtureProjectionNetwork``): the
   fused layers and the closed-form distributions of ``optimized.distributions``.
+* ``RealNVPNetwork`` / ``LatentActorDistributionNetwork``: coupling layers that keep each
+  map's log-det with its ``(x, y)`` pair (no second pass of the scale networks for the
+  log-det of a pair just mapped) and run each scale/translation pair as one GEMM chain
+  (``optimized.alf.flows``). ``NormalizingFlowNetwork`` is the reference base class: it
+  only dispatches to the transform a subclass builds.
+* ``ReluMLP``: closed-form Jacobians, diagonals, JVPs and VJPs as tall GEMM chains over
+  all samples at once, without autograd (``optimized.alf.relu_mlp``).
+
+``SimpleFC`` is the reference's class: it is ``nn.Linear`` (already one ``addmm``) plus
+recording its pre-activation, so there is nothing to fuse.
 
 The plumbing (``Network``, ``NetworkWrapper``, ``NaiveParallelNetwork``,
 ``BatchSquashNetwork``, ``PreprocessorNetwork``, ``get_input_tensor_spec``,
@@ -37,6 +47,7 @@ from optimized.alf.projection import (
     StableNormalProjectionNetwork,
     TruncatedProjectionNetwork,
 )
+from optimized.alf.relu_mlp import ReluMLP, SimpleFC
 from reference.alf.action_encoder import SimpleActionEncoder
 from reference.alf.flows import NormalizingFlowNetwork
 from reference.alf.initializers import identity, variance_scaling_init
@@ -77,8 +88,10 @@ __all__ = [
     "ParallelFC",
     "PreprocessorNetwork",
     "RealNVPNetwork",
+    "ReluMLP",
     "Reshape",
     "SimpleActionEncoder",
+    "SimpleFC",
     "StableNormalProjectionNetwork",
     "TensorSpec",
     "TruncatedProjectionNetwork",

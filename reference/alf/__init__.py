@@ -30,6 +30,7 @@ from reference.alf.projection import (
     StableNormalProjectionNetwork,
     TruncatedProjectionNetwork,
 )
+from reference.alf.relu_mlp import ReluMLP, SimpleFC
 from reference.specs import BoundedTensorSpec, TensorSpec
 
 __all__ = [
@@ -58,8 +59,10 @@ __all__ = [
     "ParallelFC",
     "PreprocessorNetwork",
     "RealNVPNetwork",
+    "ReluMLP",
     "Reshape",
     "SimpleActionEncoder",
+    "SimpleFC",
     "StableNormalProjectionNetwork",
     "TensorSpec",
     "TruncatedProjectionNetwork",

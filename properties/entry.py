@@ -163,6 +163,10 @@ class BenchCase:
     batch: int
     #: The benchmark modes that apply (``fwd``: no grad; ``fwd+bwd``: with parameter grads).
     modes: tuple[str, ...] = ("fwd", "fwd+bwd")
+    #: FLOPs per mode that the math needs, where the reference does more than that (a
+    #: diagonal taken from a full Jacobian, a log-det recomputed): every implementation is
+    #: credited these instead of the reference's counted FLOPs.
+    flops: Mapping[str, int] | None = None
 
 
 @dataclass(frozen=True)

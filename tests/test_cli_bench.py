@@ -97,3 +97,14 @@ def test_timed_cases_run_their_operation_and_modes() -> None:
     assert flops["reference"] == 2 * flops["optimized"] > 0
     for e, case, mode, _ in Selection().cases():
         assert mode in case.modes, (e.name, case.label, mode)
+
+
+def test_declared_flops_are_what_the_optimized_code_counts() -> None:
+    """A case's declared FLOPs (the work the math needs, credited to every implementation)
+    equal what FlopCounterMode counts for the optimized implementation's forward."""
+    cpu = torch.device("cpu")
+    declared = [(e, c) for e in CATALOG.values() for c in e.bench if c.flops is not None]
+    assert declared
+    for entry, case in declared:
+        counted = count_flops(workload(entry, case, "optimized", "fwd", cpu).step)
+        assert counted == case.flops["fwd"], (entry.name, case.label, counted)

@@ -17,6 +17,7 @@ A flow entry's ``outputs`` are ``forward``, ``inverse`` (of the input read as a 
 from __future__ import annotations
 
 import functools
+import itertools
 from typing import Any
 
 import numpy as np
@@ -223,6 +224,16 @@ def flow_timed(net: Any, xz: Nest, cfg: dict) -> Nest:
     return y, transform.log_abs_det_jacobian(x, y)
 
 
+def realnvp_flops(d: int, fc: tuple[int, ...], num_layers: int, batch: int) -> dict[str, int]:
+    """FLOPs a RealNVP map needs, forward or inverse with its log-det: one pass of every
+    layer's scale and translation networks (2 per multiply-add; backward twice the
+    forward). The reference's forward + log-det runs the networks twice."""
+    sizes = [d, *fc, d]
+    pair = 2 * sum(a * b for a, b in itertools.pairwise(sizes))
+    fwd = 2 * batch * pair * num_layers
+    return {"fwd": fwd, "fwd+bwd": 3 * fwd}
+
+
 def _flow_bench() -> tuple[BenchCase, ...]:
     base = {
         "input_tensor_spec": TensorSpec((16,)),
@@ -231,7 +242,7 @@ def _flow_bench() -> tuple[BenchCase, ...]:
         "activation": "tanh",
     }
     return tuple(
-        BenchCase(f"{op},B={b}", {**base, "op": op}, b)
+        BenchCase(f"{op},B={b}", {**base, "op": op}, b, flops=realnvp_flops(16, (128, 128), 4, b))
         for op in ("fwd_logdet", "inverse")
         for b in (64, 1024)
     )

@@ -14,6 +14,7 @@ forward, its diagonal for ``jac_diag``) and ``jac_then_diag`` (the candidate's o
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import torch
@@ -116,6 +117,24 @@ def jac_then_diag_peer(impl: Any, cfg: dict) -> nn.Module:
     return JacThenDiag(build_relu_mlp(candidate(), cfg))
 
 
+def relu_mlp_flops(op: str, d: int, hidden: tuple[int, ...], out: int, batch: int) -> int:
+    """FLOPs the math of ``op`` needs (2 per multiply-add): the forward pass that finds the
+    ReLU masks, plus for ``jac`` the chain of products from its cheaper end, for
+    ``jac_diag`` that chain without its last GEMM plus a row-wise contraction (one
+    ``[H, D]`` product for one hidden layer). The reference forms the whole Jacobian for
+    the diagonal, which is not work the diagonal needs."""
+    sizes = [d, *hidden, out]
+    forward = sum(a * b for a, b in itertools.pairwise(sizes))
+    h = len(hidden)
+    inner = sum(sizes[i] * sizes[i - 1] for i in range(2, h + 1))
+    if op == "jac":
+        from_output = out * sum(sizes[i] * sizes[i - 1] for i in range(1, h + 1))
+        chain = min(from_output, d * (inner + sizes[h] * out)) if h else 0
+    else:
+        chain = 0 if h == 0 else d * sizes[1] if h == 1 else out * inner + d * sizes[1]
+    return 2 * batch * (forward + chain)
+
+
 def _relu_mlp_bench() -> tuple[BenchCase, ...]:
     def case(op: str, hidden: tuple[int, ...], batch: int) -> BenchCase:
         cfg = {
@@ -125,7 +144,8 @@ def _relu_mlp_bench() -> tuple[BenchCase, ...]:
             "op": op,
         }
         label = f"{op} 64-{'-'.join(map(str, hidden))}-64 B={batch}"
-        return BenchCase(label, cfg, batch, modes=("fwd",))
+        flops = {"fwd": relu_mlp_flops(op, 64, hidden, 64, batch)}
+        return BenchCase(label, cfg, batch, modes=("fwd",), flops=flops)
 
     return (
         case("jac", (256, 256), 256),

@@ -30,33 +30,19 @@ def test_state_dict(entry: str, data: st.DataObject) -> None:
         assert net_sd[k].shape == ref_sd[k].shape, f"{k}: {net_sd[k].shape} vs {ref_sd[k].shape}"
 
     x = inputs_for(e, ref, case, torch.float32)
+
+    def same_outputs(a: object, b: object, what: str) -> None:
+        with torch.no_grad():
+            got, want = e.outputs(a, x), e.outputs(b, x)
+        assert_nest_close(got, want, torch.float32, what, scale=e.output_tolerance)
+
     load_state(net, ref_sd)
-    with torch.no_grad():
-        assert_nest_close(
-            e.outputs(net, x),
-            e.outputs(ref, x),
-            torch.float32,
-            "ref -> cand",
-            scale=e.output_tolerance,
-        )
+    same_outputs(net, ref, "ref -> cand")
     other = build(e, cand, case.cfg, seed=case.seed + 2, perturbed=True)
     load_state(ref, state_of(other))
     buf = io.BytesIO()
     torch.save(state_of(other), buf)
     buf.seek(0)
     load_state(net, torch.load(buf))
-    with torch.no_grad():
-        assert_nest_close(
-            e.outputs(ref, x),
-            e.outputs(other, x),
-            torch.float32,
-            "cand -> ref",
-            scale=e.output_tolerance,
-        )
-        assert_nest_close(
-            e.outputs(net, x),
-            e.outputs(other, x),
-            torch.float32,
-            "torch.save",
-            scale=e.output_tolerance,
-        )
+    same_outputs(ref, other, "cand -> ref")
+    same_outputs(net, other, "torch.save")

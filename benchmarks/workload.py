@@ -29,7 +29,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from properties.entry import BenchCase, Entry, moved, parameters_of
+from properties.entry import BenchCase, Entry, NotApplicable, moved, parameters_of
 from properties.impl import REFERENCE, Impl
 from reference.specs import Nest, flatten, map_structure
 
@@ -37,10 +37,6 @@ IMPLS = ("reference", "optimized", "vmap", "compile")
 PEERS = "peers"  # selection token: every peer the entry declares
 MODES = ("fwd", "fwd+bwd")
 SEED = 0
-
-
-class NotApplicable(Exception):
-    """This implementation does not apply to this entry or case (the reason says why)."""
 
 
 @dataclass(frozen=True)

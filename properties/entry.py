@@ -144,6 +144,11 @@ def set_training(net: Any, mode: bool) -> Any:
     return net.train(mode) if isinstance(net, nn.Module) else net
 
 
+class NotApplicable(Exception):
+    """A benchmark implementation (a peer, vmap, compile...) does not apply to this entry
+    or case; the reason says why. Peer builders raise it, the benchmarks skip."""
+
+
 @dataclass(frozen=True)
 class BadConfig:
     """A constructor call that must raise ``error`` with ``match`` in its message."""

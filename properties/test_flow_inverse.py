@@ -20,10 +20,11 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from properties.entries.alf_flows import split, variants
+from properties.autodiff import as_float64, row_jacobians
+from properties.entries.alf_flows import join, split, variants
 from properties.harness import build, draw_case, entry_under_test, inputs_for
 from properties.impl import REFERENCE
-from reference.specs import Nest, map_structure
+from reference.specs import Nest
 
 #: Round-trip tolerance in units of the dtype's epsilon, times the size of what is compared:
 #: ``max(1, |x|, gain * |y|)`` where ``gain`` is how much the map applied last amplifies a
@@ -35,11 +36,8 @@ SAMPLES = 3
 
 
 def gain(fn: Callable[[torch.Tensor], torch.Tensor], v: torch.Tensor) -> float:
-    """``max_b ||d fn(v)_b / d v_b||_inf`` in float64 (rows are independent, so the Jacobian
-    of the summed rows holds every row's block)."""
-    flat = v.detach().reshape(v.shape[0], -1)
-    jac = torch.func.jacrev(lambda u: fn(u.reshape(v.shape)).reshape(flat.shape).sum(0))(flat)
-    return float(jac.abs().sum(-1).max())
+    """``max_b ||d fn(v)_b / d v_b||_inf`` in float64."""
+    return float(row_jacobians(fn, v).abs().sum(-1).max())
 
 
 def _close(
@@ -49,16 +47,6 @@ def _close(
     torch.testing.assert_close(actual, expected, rtol=0, atol=tol, msg=lambda m: what + m)
 
 
-def _with(x: torch.Tensor, z: Nest) -> Nest:
-    return x if z is None else (x, z)
-
-
-def _double(z: Nest) -> Nest:
-    if z is None:
-        return None
-    return map_structure(lambda t: t.double() if t.is_floating_point() else t, z)
-
-
 def _max(t: torch.Tensor) -> float:
     return float(t.detach().abs().max())
 
@@ -66,19 +54,19 @@ def _max(t: torch.Tensor) -> float:
 def check_round_trips(net: Any, xz: Nest, dtype: torch.dtype, seed: int, what: str) -> None:
     """Every round trip of the module doc for one built flow and one batch of inputs."""
     x, z = split(net, xz)
-    net64, z64 = copy.deepcopy(net).double(), _double(z)
+    net64, z64 = copy.deepcopy(net).double(), as_float64(z)
 
     def forward64(v: torch.Tensor) -> torch.Tensor:
-        return net64(_with(v, z64))[0]
+        return net64(join(v, z64))[0]
 
     def inverse64(v: torch.Tensor) -> torch.Tensor:
-        return net64.inverse(_with(v, z64))[0]
+        return net64.inverse(join(v, z64))[0]
 
     with torch.no_grad():
         y = net(xz)[0]
-        x_back = net.inverse(_with(y.clone(), z))[0]
+        x_back = net.inverse(join(y.clone(), z))[0]
         x_of_y = net.inverse(xz)[0]
-        y_back = net(_with(x_of_y.clone(), z))[0]
+        y_back = net(join(x_of_y.clone(), z))[0]
     size = max(_max(x), gain(inverse64, y.double()) * _max(y))
     _close(x_back, x, size, dtype, what + "f^-1(f(x)) ")
     size = max(_max(x), gain(forward64, x_of_y.double()) * _max(x_of_y))
@@ -89,7 +77,7 @@ def check_round_trips(net: Any, xz: Nest, dtype: torch.dtype, seed: int, what: s
     with torch.no_grad():
         transform = net.make_invertible_transform(z)
         ys = transform(xs)
-        one_by_one = torch.stack([net(_with(xs[s].clone(), z))[0] for s in range(SAMPLES)])
+        one_by_one = torch.stack([net(join(xs[s].clone(), z))[0] for s in range(SAMPLES)])
         xs_back = transform.inv(ys.clone())
     fwd_gain = max(gain(forward64, xs[s].double()) for s in range(SAMPLES))
     inv_gain = max(gain(inverse64, ys[s].double()) for s in range(SAMPLES))
@@ -133,7 +121,7 @@ def test_flow_inverse_cache(entry: str, data: st.DataObject) -> None:
         if cached:
             with torch.no_grad():
                 y = net(xz)[0]
-                assert torch.equal(net.inverse(_with(y, z))[0], x), f"{what}: cached pair"
+                assert torch.equal(net.inverse(join(y, z))[0], x), f"{what}: cached pair"
             current = net.make_invertible_transform(z)
             net.load_state_dict(net.state_dict())
             assert net.make_invertible_transform(z) is not current, f"{what}: after load"

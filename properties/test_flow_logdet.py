@@ -28,7 +28,8 @@ import torch.distributions as td
 from hypothesis import given
 from hypothesis import strategies as st
 
-from properties.entries.alf_flows import latent_model, split, variants
+from properties.autodiff import as_float64, row_jacobians
+from properties.entries.alf_flows import join, latent_model, split, variants
 from properties.entry import state_of
 from properties.harness import build, build_twins, draw_case, entry_under_test, inputs_for
 from properties.impl import REFERENCE
@@ -36,24 +37,6 @@ from reference.specs import Nest, map_structure
 
 #: log-det agreement: float64 tight; float32 against the float64 Jacobian of the same weights.
 TOL = {torch.float64: 1e-8, torch.float32: 2e-4}
-
-
-def row_jacobians(fn: Any, v: torch.Tensor) -> torch.Tensor:
-    """``[B, D, D]`` Jacobians of a row-wise map ``fn`` at ``v`` ``[B, *shape]`` (float64):
-    rows are independent, so the Jacobian of the summed rows holds every row's block."""
-    flat = v.detach().double().reshape(v.shape[0], -1)
-    jac = torch.func.jacrev(lambda u: fn(u.reshape(v.shape)).reshape(flat.shape).sum(0))(flat)
-    return jac.permute(1, 0, 2)
-
-
-def _double(z: Nest) -> Nest:
-    if z is None:
-        return None
-    return map_structure(lambda t: t.double() if t.is_floating_point() else t, z)
-
-
-def _with(x: torch.Tensor, z: Nest) -> Nest:
-    return x if z is None else (x, z)
 
 
 def _close(actual: torch.Tensor, expected: torch.Tensor, dtype: torch.dtype, what: str) -> None:
@@ -67,10 +50,10 @@ def check_flow_logdet(
     net: Any, xz: Nest, x_other: torch.Tensor, dtype: torch.dtype, what: str
 ) -> None:
     x, z = split(net, xz)
-    net64, z64 = copy.deepcopy(net).double(), _double(z)
+    net64, z64 = copy.deepcopy(net).double(), as_float64(z)
 
     def log_det_at(v: torch.Tensor) -> torch.Tensor:
-        return torch.linalg.slogdet(row_jacobians(lambda u: net64(_with(u, z64))[0], v))[1]
+        return torch.linalg.slogdet(row_jacobians(lambda u: net64(join(u, z64))[0], v.double()))[1]
 
     with torch.no_grad():
         t = net.make_invertible_transform(z)
@@ -79,7 +62,7 @@ def check_flow_logdet(
         _close(t.log_abs_det_jacobian(x, y), log_det_at(x), dtype, what + "cached pair ")
         _close(t.log_abs_det_jacobian(x.clone(), y.clone()), log_det_at(x), dtype, what + "copies ")
         # a pair this transform did not produce (computed by a copy of the network)
-        y_other = copy.deepcopy(net)(_with(x_other, z))[0]
+        y_other = copy.deepcopy(net)(join(x_other, z))[0]
         got = t.log_abs_det_jacobian(x_other, y_other)
         _close(got, log_det_at(x_other), dtype, what + "another pair ")
         y_fresh = y.clone()
@@ -135,7 +118,7 @@ def check_latent_log_prob(entry: Any, cand: Any, case: Any, dtype: torch.dtype, 
     ref, net = build_twins(entry, cand, case, dtype)
     ref64 = copy.deepcopy(ref).double()
     obs = inputs_for(entry, ref, case, dtype)
-    dist64 = entry.dist.dist(ref64, _double(obs))
+    dist64 = entry.dist.dist(ref64, as_float64(obs))
     with torch.no_grad():
         model = latent_model(dist64, ref64)
         dist = entry.dist.dist(net, obs)

@@ -28,6 +28,7 @@ from scipy import stats
 from torch import nn
 
 from properties import strategies as S
+from properties.autodiff import row_jacobians
 from properties.distributions import DistSpec, Interval, Model, Real, Support, to_numpy
 from properties.entry import GENERIC, BadConfig, BenchCase, Entry
 from reference.alf.flows import MASK_MODES, clipped_exp
@@ -190,6 +191,11 @@ def variants(cfg: dict) -> list[dict]:
 def split(net: Any, xz: Nest) -> tuple[torch.Tensor, Nest]:
     """``(x, z)`` of a flow input (``z`` None without conditional inputs)."""
     return (xz[0], xz[1]) if net.use_conditional_inputs else (xz, None)
+
+
+def join(x: torch.Tensor, z: Nest) -> Nest:
+    """The flow input for ``x`` and conditional input ``z`` (None: none); ``split``'s inverse."""
+    return x if z is None else (x, z)
 
 
 def flow_outputs(net: Any, xz: Nest) -> dict[str, torch.Tensor]:
@@ -377,16 +383,9 @@ def inverse_chain(dist: td.TransformedDistribution, a: torch.Tensor) -> torch.Te
 
 def inverse_log_det(dist: td.TransformedDistribution, a: torch.Tensor) -> torch.Tensor:
     """``log |det d u / d a|`` per action, from the autograd Jacobian of the inverse chain
-    (never from the transforms' own log-dets). Rows are independent, so the Jacobian of
-    the summed rows w.r.t. ``a`` ``[N, d]`` holds every row's ``d x d`` block."""
+    (never from the transforms' own log-dets)."""
     flat = a.reshape(-1, a.shape[-1]).detach()
-
-    def summed(v: torch.Tensor) -> torch.Tensor:
-        u = inverse_chain(dist, v.reshape(a.shape))
-        return u.reshape(-1, a.shape[-1]).sum(0)
-
-    jac = torch.func.jacrev(summed)(flat)  # [d, N, d]
-    blocks = jac.permute(1, 0, 2)  # [N, d, d]
+    blocks = row_jacobians(lambda v: inverse_chain(dist, v.reshape(a.shape)), flat)
     return torch.linalg.slogdet(blocks)[1].reshape(a.shape[:-1])
 
 

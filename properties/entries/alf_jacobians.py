@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from properties import strategies as S
-from properties.entry import GENERIC, BadConfig, BenchCase, Entry
+from properties.entry import GENERIC, BadConfig, BenchCase, Entry, NotApplicable
 from properties.impl import candidate
 from reference.specs import Nest, TensorSpec, sample_nest
 
@@ -110,8 +110,6 @@ def vmap_jacrev_peer(impl: Any, cfg: dict) -> nn.Module:
 def jac_then_diag_peer(impl: Any, cfg: dict) -> nn.Module:
     """The candidate package's ``compute_jac`` then ``torch.diagonal`` (``jac_diag`` cases
     only: for other ops it is the candidate itself)."""
-    from benchmarks.workload import NotApplicable
-
     if cfg.get("op") != "jac_diag":
         raise NotApplicable("jac_then_diag times the jac_diag cases only")
     return JacThenDiag(build_relu_mlp(candidate(), cfg))

@@ -9,15 +9,28 @@ import torch
 from reference.specs import Nest, map_structure
 
 
-def row_jacobians(fn: Callable[[torch.Tensor], torch.Tensor], v: torch.Tensor) -> torch.Tensor:
+def row_jacobians(
+    fn: Callable[[torch.Tensor], torch.Tensor], v: torch.Tensor, out: int | None = None
+) -> torch.Tensor:
     """``[B, out, in]``: the Jacobian of every row of a row-wise map ``fn`` at ``v``
-    ``[B, *shape]``, from ``torch.func.jacrev``. Rows are independent, so the Jacobian of
-    the summed rows w.r.t. all of ``v`` holds every row's block (one jacrev, ``out``
-    backward passes, instead of one per row)."""
-    flat = v.detach().reshape(v.shape[0], -1)
-    rows = v.shape[0]
-    jac = torch.func.jacrev(lambda u: fn(u.reshape(v.shape)).reshape(rows, -1).sum(0))(flat)
-    return jac.permute(1, 0, 2)
+    ``[B, *shape]`` (``in`` the flattened input size; ``out`` the flattened output size,
+    ``in`` unless given), by plain reverse-mode autograd.
+
+    ``fn`` is called once, on ``out`` copies of ``v`` stacked on a new leading dim
+    (``[out, B, *shape]``), and must map them row by row to ``[out, B, *out_shape]`` (a
+    transform conditioned on a ``[B, ...]`` input takes such sample dims as they are).
+    Copy ``i`` carries the cotangent ``e_i`` of the output, so one backward pass gives row
+    ``i`` of every sample's Jacobian in copy ``i``: exactly what ``vmap(jacrev)`` computes,
+    without vmap's per-operator overhead."""
+    batch = v.shape[0]
+    flat = v.detach().reshape(batch, -1)
+    out = flat.shape[1] if out is None else out
+    with torch.enable_grad():
+        copies = flat.unsqueeze(0).repeat(out, 1, 1).requires_grad_(True)
+        y = fn(copies.reshape(out, *v.shape)).reshape(out, batch, out)
+        picked = torch.diagonal(y, dim1=0, dim2=2)  # [B, out]: output i of copy i
+        (grad,) = torch.autograd.grad(picked.sum(), copies)
+    return grad.permute(1, 0, 2)
 
 
 def as_float64(nest: Nest) -> Nest:

@@ -1,29 +1,65 @@
-"""``CATALOG``: one :class:`~properties.entry.Entry` per inventory name.
+"""The catalog: one :class:`~properties.entry.Entry` per inventory name.
 
-Adding a network means adding an entry (config strategy, build function, the property ids
-that apply, benchmark cases) to a module of ``properties/entries/``; every module there
-that defines ``entries()`` is collected here, and the property modules loop over the
-catalog.
+Adding a network means adding an entry to the module of ``properties/entries/<lib>/`` that
+mirrors its reference module ``reference/<lib>/<module>.py``; every module there that
+defines ``entries()`` is collected (``_``-prefixed modules hold shared build helpers).
+Modules outside the project can add entries of their own (``pytest --catalog-extra
+MODULE``): a user's network with its own reference, or the small stateful network of
+twinnet's tests.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Iterable, Sequence
+from functools import cache
 
 from properties import entries as _entries
 from properties.entry import Entry
+from properties.ids import GLOBAL_IDS
 
 
-def _collect() -> dict[str, Entry]:
-    catalog: dict[str, Entry] = {}
-    for info in sorted(pkgutil.iter_modules(_entries.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{_entries.__name__}.{info.name}")
-        for entry in module.entries():
-            if entry.name in catalog:
-                raise ValueError(f"catalog entry {entry.name} is defined twice")
-            catalog[entry.name] = entry
-    return catalog
+def _modules() -> list[str]:
+    names = []
+    for info in pkgutil.walk_packages(_entries.__path__, prefix=f"{_entries.__name__}."):
+        if not info.ispkg and not info.name.rpartition(".")[2].startswith("_"):
+            names.append(info.name)
+    return sorted(names)
 
 
-CATALOG: dict[str, Entry] = _collect()
+def _add(catalog: dict[str, Entry], module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    for entry in module.entries():
+        if entry.name in catalog:
+            raise ValueError(f"catalog entry {entry.name} is defined twice ({module_name})")
+        entry.kind.check_declarations()
+        catalog[entry.name] = entry
+
+
+@cache
+def catalog(extra: tuple[str, ...] = ()) -> dict[str, Entry]:
+    """Every entry of the project's entry modules and of the ``extra`` modules."""
+    out: dict[str, Entry] = {}
+    for name in [*_modules(), *extra]:
+        _add(out, name)
+    return out
+
+
+def known_ids(entries: Iterable[Entry]) -> list[str]:
+    """The global property ids, then the ids the entries' kinds add, in first-seen order."""
+    ids = dict.fromkeys(GLOBAL_IDS)
+    for entry in entries:
+        ids.update(dict.fromkeys(entry.kind.own_ids))
+    return list(ids)
+
+
+def parse_modules(text: str | Sequence[str] | None) -> tuple[str, ...]:
+    """Comma-separated module names as a tuple (empty for None / '')."""
+    if not text:
+        return ()
+    parts = text.split(",") if isinstance(text, str) else list(text)
+    return tuple(p.strip() for p in parts if p.strip())
+
+
+CATALOG: dict[str, Entry] = catalog()

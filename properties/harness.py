@@ -1,120 +1,242 @@
-"""Shared machinery of the property tests: drawing cases, building twins, comparing nests."""
+"""What every property module works with: the subject under test and its drawn cases.
+
+A property test is ``test_<id>(subject, ...)``, decorated with :func:`spec_property`.
+``subject`` (a fixture of ``properties/conftest.py``) holds the catalog entry, its kind,
+the candidate and the reference implementations, and a tally of the examples. The
+decorator runs the test as a hypothesis property and sorts its examples:
+
+* an example whose config the candidate declines (its build raises
+  ``NotImplementedError``, or needs a helper name it lacks) counts as *unsupported*, not
+  as a failure, and never hides a failure of a supported example: it is tallied and
+  rejected, so hypothesis draws another in its place (declined examples do not use up the
+  profile's examples); when the candidate declines every example hypothesis can draw, the
+  cell is *unsupported*;
+* an example that cannot be compared (the two implementations' weights cannot be shared
+  because their state_dict layouts differ) skips the cell as *blocked*, with the reason; the
+  ``state_dict`` cell reports the layout difference itself;
+* a failing example records its drawn case (config, batch, seed) for the report.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import torch
+from hypothesis import given, reject
 from hypothesis import strategies as st
-from torch import nn
+from hypothesis.errors import Unsatisfiable
 
-from properties import strategies as S
-from properties.catalog import CATALOG
-from properties.entry import Entry, load_state, moved, parameters_of, set_training, state_of
-from properties.impl import NOT_PROVIDED, REFERENCE, Impl, candidate, candidate_name
-from reference.specs import Nest, assert_same_structure, flatten, map_structure
+from properties.candidate import Impl, NotProvided
+from properties.entry import Entry
+from properties.kinds.base import Kind, load_state, parameters_of, seeded, state_of, to_device
+from reference.specs import Nest
 
-#: The parity contract's tolerances (DESIGN.md, item 4).
-TOLERANCES: dict[torch.dtype, dict[str, float]] = {
-    torch.float32: {"rtol": 1e-5, "atol": 1e-6},
-    torch.float64: {"rtol": 1e-9, "atol": 1e-10},
-}
+#: Skip reasons the conformance matrix reads (they start a skip message).
+NOT_PROVIDED = "not provided"
+SAME_AS_REFERENCE = "same as reference"
+BLOCKED = "blocked"
+UNSUPPORTED = "unsupported"
+#: The user_properties key of a test's tally.
+TALLY_KEY = "twinnet_tally"
+MAX_BATCH = 9
+
+
+class Unsupported(Exception):
+    """The candidate declines this example's config (NotImplementedError at build) or lacks a
+    helper name its build needs."""
+
+
+class Blocked(Exception):
+    """This example cannot be compared (the reason says why)."""
 
 
 @dataclass(frozen=True)
 class Case:
+    """One drawn example: a plain-data config, a batch size and a seed."""
+
     cfg: dict
     batch: int
     seed: int
 
 
-def entry_under_test(name: str) -> tuple[Entry, Impl]:
-    """The catalog entry and the candidate; skip as *not provided* if the candidate lacks it."""
-    cand = candidate()
-    if not cand.provides(name):
-        pytest.skip(f"{NOT_PROVIDED}: {candidate_name()} has no {name}")
-    return CATALOG[name], cand
+@dataclass
+class Tally:
+    """What a test's examples came to: counts, notes and the failing case (plain data, so it
+    travels in pytest reports, also from xdist workers)."""
+
+    data: dict = field(
+        default_factory=lambda: {"examples": 0, "unsupported": 0, "why": [], "notes": []}
+    )
+    current: dict | None = None
+
+    def unsupported(self, why: str) -> None:
+        self.data["unsupported"] += 1
+        if why not in self.data["why"] and len(self.data["why"]) < 3:
+            self.data["why"].append(why)
+
+    def note(self, text: str) -> None:
+        if text not in self.data["notes"]:
+            self.data["notes"].append(text)
+
+    def failed(self, error: BaseException) -> None:
+        self.data["case"] = self.current
+        self.data["error"] = f"{type(error).__name__}: {error}".splitlines()[0][:500]
 
 
-def draw_case(data: st.DataObject, entry: Entry, min_batch: int = 1) -> Case:
-    cfg = data.draw(entry.configs(), label="config")
-    batch = data.draw(st.integers(min_batch, S.MAX_BATCH), label="batch")
-    return Case(cfg, batch, data.draw(S.seeds(), label="seed"))
+@dataclass
+class Subject:
+    """One catalog entry under one property, with the implementations it compares."""
+
+    entry: Entry
+    prop: str
+    candidate: Impl
+    reference: Impl
+    tally: Tally = field(default_factory=Tally)
+
+    @property
+    def kind(self) -> Kind:
+        return self.entry.kind
+
+    @property
+    def name(self) -> str:
+        return self.entry.name
+
+    # -- drawing --------------------------------------------------------------------------
+    def draw(self, data: st.DataObject, min_batch: int = 1, max_batch: int = MAX_BATCH) -> Case:
+        cfg = data.draw(self.entry.configs(), label="config")
+        batch = data.draw(st.integers(min_batch, max_batch), label="batch")
+        seed = data.draw(st.integers(0, 2**31 - 1), label="seed")
+        self.tally.current = {"config": repr(cfg), "batch": batch, "seed": seed}
+        return Case(cfg, batch, seed)
+
+    def case_of(self, cfg: dict, batch: int, seed: int) -> Case:
+        """A fixed case (an entry's example config), recorded like a drawn one."""
+        self.tally.current = {"config": repr(cfg), "batch": batch, "seed": seed}
+        return Case(cfg, batch, seed)
+
+    # -- building -------------------------------------------------------------------------
+    def build(
+        self,
+        impl: Impl,
+        cfg: dict,
+        dtype: torch.dtype = torch.float32,
+        device: Any = "cpu",
+        seed: int = 0,
+        perturbed: bool = False,
+        builder: Callable[[Impl, dict], Any] | None = None,
+    ) -> Any:
+        """The entry built from ``impl`` (eval mode, on ``device`` in ``dtype``), its global
+        random draws seeded by ``seed``. ``perturbed`` adds N(0, 0.1^2) to every floating
+        parameter, so that zero biases and unit scales take part in comparisons."""
+        make = builder or self.entry.build
+        with seeded(seed):
+            if impl == self.reference:
+                net = make(impl, cfg)
+            else:
+                try:
+                    net = make(impl, cfg)
+                except NotImplementedError as error:
+                    raise Unsupported(f"{impl} declines the config: {error}") from error
+                except NotProvided as error:
+                    raise Unsupported(str(error)) from error
+            if perturbed:
+                with torch.no_grad():
+                    for _, p in parameters_of(net):
+                        if p.dtype.is_floating_point:
+                            p.add_(0.1 * torch.randn_like(p))
+        return self.kind.prepare(net, dtype, device)
+
+    def twins(
+        self,
+        case: Case,
+        dtype: torch.dtype = torch.float32,
+        device: Any = "cpu",
+        builder: Callable[[Impl, dict], Any] | None = None,
+    ) -> tuple[Any, Any]:
+        """Reference and candidate for ``case.cfg`` holding the same (perturbed) weights."""
+        ref = self.build(self.reference, case.cfg, dtype, device, case.seed, True, builder)
+        cand = self.build(self.candidate, case.cfg, dtype, device, case.seed + 1, False, builder)
+        self.share_weights(ref, cand)
+        return ref, cand
+
+    def share_weights(self, source: Any, target: Any) -> None:
+        """Load ``source``'s state into ``target``: by key when the layouts agree, by position
+        when only the key names differ (noted; the ``state_dict`` cell reports it), else
+        :class:`Blocked`."""
+        src, dst = state_of(source), state_of(target)
+        if set(src) == set(dst) and all(src[k].shape == dst[k].shape for k in src):
+            load_state(target, src)
+            return
+        shapes_src = [tuple(v.shape) for v in src.values()]
+        shapes_dst = [tuple(v.shape) for v in dst.values()]
+        if shapes_src == shapes_dst:
+            load_state(target, dict(zip(dst, src.values())))
+            self.tally.note("state_dict keys differ from the reference's; weights shared by order")
+            return
+        missing = sorted(set(src) - set(dst))[:3]
+        extra = sorted(set(dst) - set(src))[:3]
+        raise Blocked(
+            f"the weights cannot be shared: state_dict layouts differ (reference-only keys "
+            f"{missing}, candidate-only keys {extra}; see the state_dict cell)"
+        )
+
+    # -- inputs and observations ------------------------------------------------------------
+    def inputs(
+        self,
+        case: Case,
+        dtype: torch.dtype = torch.float32,
+        device: Any = "cpu",
+        batch: int | None = None,
+        seed_offset: int = 0,
+    ) -> Nest:
+        g = torch.Generator().manual_seed(case.seed + seed_offset)
+        x = self.kind.inputs(case.cfg, case.batch if batch is None else batch, g, dtype)
+        return to_device(x, device)
+
+    def observe(self, net: Any, x: Nest, case: Case) -> Nest:
+        return self.kind.observe(net, x, case.cfg, seed=case.seed)
 
 
-def build(
-    entry: Entry,
-    impl: Impl,
-    cfg: dict,
-    dtype: torch.dtype = torch.float32,
-    device: str = "cpu",
-    seed: int = 0,
-    builder: Callable[[Any, dict], nn.Module] | None = None,
-    perturbed: bool = False,
-) -> nn.Module:
-    """Build in eval mode; ``perturbed`` adds N(0, 0.1^2) noise to every parameter, so that
-    zero-initialised biases and unit BN scales take part in comparisons."""
-    torch.manual_seed(seed)
-    net = (builder or entry.build)(impl, cfg)
-    if perturbed:
-        with torch.no_grad():
-            for _, p in parameters_of(net):
-                if p.dtype.is_floating_point:
-                    p.add_(0.1 * torch.randn_like(p))
-    return set_training(moved(net, device, dtype), False)
+def spec_property(fn: Callable[..., None]) -> Callable[..., None]:
+    """Run ``fn(subject, ..., data)`` as a hypothesis property over drawn examples, sorting
+    unsupported, blocked and failing examples (module doc)."""
+
+    @functools.wraps(fn)
+    def run(subject: Subject, *args: Any, **kwargs: Any) -> None:
+        subject.tally.data["examples"] += 1
+        try:
+            fn(subject, *args, **kwargs)
+        except Unsupported as why:
+            subject.tally.unsupported(str(why))
+            reject()
+        except Blocked as why:
+            pytest.skip(f"{BLOCKED}: {why}")
+        except BaseException as error:
+            if not isinstance(error, pytest.skip.Exception):
+                subject.tally.failed(error)
+            raise
+
+    prop = given(data=st.data())(run)
+
+    @functools.wraps(prop)
+    def property_test(*args: Any, **kwargs: Any) -> None:
+        try:
+            prop(*args, **kwargs)
+        except Unsatisfiable:
+            subject = kwargs.get("subject")
+            why = subject.tally.data["why"] if isinstance(subject, Subject) else []
+            pytest.skip(f"{UNSUPPORTED}: the candidate declined every example ({'; '.join(why)})")
+
+    return property_test
 
 
-def build_twins(
-    entry: Entry,
-    cand: Impl,
-    case: Case,
-    dtype: torch.dtype = torch.float32,
-    device: str = "cpu",
-    builder: Callable[[Any, dict], nn.Module] | None = None,
-) -> tuple[nn.Module, nn.Module]:
-    """Reference and candidate for ``case.cfg`` holding the same (perturbed) weights."""
-    ref = build(entry, REFERENCE, case.cfg, dtype, device, case.seed, builder, perturbed=True)
-    cnd = build(entry, cand, case.cfg, dtype, device, case.seed + 1, builder)
-    load_state(cnd, state_of(ref))
-    return ref, cnd
-
-
-def inputs_for(
-    entry: Entry,
-    net: nn.Module,
-    case: Case,
-    dtype: torch.dtype,
-    device: str = "cpu",
-    batch: int | None = None,
-    seed_offset: int = 0,
-) -> Nest:
-    g = torch.Generator().manual_seed(case.seed + seed_offset)
-    x = entry.inputs(net, case.cfg, case.batch if batch is None else batch, g, dtype)
-    return map_structure(lambda t: t.to(device), x)
-
-
-def outer_dims(spec: Nest, value: Nest) -> tuple[int, ...]:
-    s, v = flatten(spec)[0], flatten(value)[0]
-    return tuple(v.shape[: v.dim() - s.ndim])
-
-
-def assert_nest_close(
-    actual: Nest, expected: Nest, dtype: torch.dtype, what: str, scale: float = 1.0
-) -> None:
-    """Leaf-wise ``assert_close`` with the contract's tolerance (``scale`` widens it)."""
-    assert_same_structure(expected, actual, what)
-    tol = {k: v * scale for k, v in TOLERANCES[dtype].items()}
-    for i, (a, e) in enumerate(zip(flatten(actual), flatten(expected))):
-        if e.dtype.is_floating_point:
-            torch.testing.assert_close(a, e, **tol, msg=lambda m, i=i: f"{what} leaf {i}: {m}")
-        else:
-            torch.testing.assert_close(
-                a, e, rtol=0, atol=0, msg=lambda m, i=i: f"{what} leaf {i}: {m}"
-            )
-
-
-def float_leaves(nest: Nest) -> list[torch.Tensor]:
-    return [t for t in flatten(nest) if t.dtype.is_floating_point]
+def declined(subject: Subject, check: Callable[[], None]) -> None:
+    """Run a non-hypothesis check, tallying a config the candidate declines as unsupported."""
+    try:
+        check()
+    except Unsupported as why:
+        subject.tally.unsupported(str(why))

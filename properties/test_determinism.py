@@ -1,35 +1,34 @@
-"""determinism: the same seed gives the same samples and reparameterised samples (and a
-different seed different ones), in the reference and in the candidate."""
+"""determinism: for every stochastic entry, the random results of a call (samples of a
+distribution, an augmented forward pass, noise) are the same for the same seed and differ
+for a different seed, in the reference and in the candidate (the kind controls where the
+randomness comes from)."""
 
 from __future__ import annotations
 
 import torch
-from hypothesis import given
-from hypothesis import strategies as st
 
-from properties.harness import build, draw_case, entry_under_test, inputs_for
-from properties.impl import REFERENCE
+from properties.harness import Subject, spec_property
+from reference.specs import flatten
 
 
-def _draw(dist: torch.distributions.Distribution, seed: int) -> list[torch.Tensor]:
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        out = [dist.sample((3,))]
-        if dist.has_rsample:
-            out.append(dist.rsample((3,)))
-    return out
+def _equal(a, b) -> bool:
+    return all(torch.equal(x, y) for x, y in zip(flatten(a), flatten(b)))
 
 
-@given(data=st.data())
-def test_determinism(entry: str, data: st.DataObject) -> None:
-    e, cand = entry_under_test(entry)
-    assert e.dist is not None
-    case = draw_case(data, e)
-    for impl in (REFERENCE, cand):
-        net = build(e, impl, case.cfg, seed=case.seed, perturbed=True)
-        x = inputs_for(e, net, case, torch.float32)
+@spec_property
+def test_determinism(subject: Subject, data) -> None:
+    case = subject.draw(data)
+    kind = subject.kind
+    if not kind.stochastic(case.cfg, case.batch):
+        subject.tally.note("some drawn configs draw no random numbers")
+        return
+    for impl in (subject.reference, subject.candidate):
+        net = subject.build(impl, case.cfg, seed=case.seed, perturbed=True)
+        x = subject.inputs(case)
         with torch.no_grad():
-            dist = e.dist.dist(net, x)
-            first, again = _draw(dist, case.seed), _draw(dist, case.seed)
-        for a, b in zip(first, again):
-            assert torch.equal(a, b), f"{entry} ({impl.module_name}): same seed, other samples"
+            first = kind.draw(net, x, case.cfg, case.seed)
+            again = kind.draw(net, x, case.cfg, case.seed)
+            other = kind.draw(net, x, case.cfg, case.seed + 1)
+        assert _equal(first, again), f"{impl}: the same seed gave other random results"
+        if kind.distinct(net, x, case.cfg):
+            assert not _equal(first, other), f"{impl}: another seed gave the same random results"

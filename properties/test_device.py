@@ -1,33 +1,28 @@
-"""device: CPU == CUDA for the same weights and inputs (skipped without CUDA)."""
+"""device: CPU == CUDA for the same weights and inputs (skipped without CUDA), within the
+condition-aware tolerance of the CPU evaluation."""
+
+import copy
 
 import pytest
 import torch
-from hypothesis import given
-from hypothesis import strategies as st
 
-from properties.entry import moved
-from properties.harness import assert_nest_close, build, draw_case, entry_under_test, inputs_for
-from reference.specs import map_structure
-
-# Different devices accumulate sums in different orders: 10x the parity tolerance.
-DEVICE_TOLERANCE_SCALE = 10.0
+from properties.compare import assert_expected, expect
+from properties.harness import Subject, spec_property
+from properties.kinds.base import moved, to_device
 
 
-@given(data=st.data())
-def test_device(entry: str, dtype: torch.dtype, data: st.DataObject) -> None:
-    e, cand = entry_under_test(entry)
+@spec_property
+def test_device(subject: Subject, dtype: torch.dtype, data) -> None:
     if not torch.cuda.is_available():
         pytest.skip("CUDA is not available")
-    case = draw_case(data, e)
-    net = build(e, cand, case.cfg, dtype, seed=case.seed)
-    x = inputs_for(e, net, case, dtype)
-    with torch.no_grad():
-        cpu = e.outputs(net, x)
-        gpu = e.outputs(moved(net, "cuda"), map_structure(lambda t: t.to("cuda"), x))
-    assert_nest_close(
-        map_structure(lambda t: t.cpu(), gpu),
-        cpu,
-        dtype,
-        f"{entry} cuda vs cpu",
-        scale=DEVICE_TOLERANCE_SCALE * e.output_tolerance,
-    )
+    case = subject.draw(data)
+    net = subject.build(subject.candidate, case.cfg, dtype, seed=case.seed, perturbed=True)
+    x = subject.inputs(case, dtype)
+
+    def observed(net, x):
+        with torch.no_grad():
+            return subject.observe(net, x, case)
+
+    expected = expect(observed, (net, x), dtype)
+    gpu = observed(moved(copy.deepcopy(net), "cuda"), to_device(x, "cuda"))
+    assert_expected(to_device(gpu, "cpu"), expected, f"{subject.name} cuda vs cpu")

@@ -1,44 +1,107 @@
 """init: freshly built candidates draw every parameter from the reference's distribution
-(two-sample Kolmogorov-Smirnov per state_dict key, values pooled over a few builds and over
-replicas); constant initialisations must match exactly."""
+(two-sample Kolmogorov-Smirnov per state_dict key, values pooled over a few builds);
+constant initialisations must match exactly. Where the kind has a parallel form, every
+replica of the candidate's parallel network is checked against the reference's single
+network the same way (a fan-in taken from the wrong axis of an ``[n, out, in]`` weight
+fails). ``test_init_examples`` checks the entry's fixed ``examples`` (fan-in-dependent
+initializers) in every profile, beside the drawn configs."""
+
+from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
-from hypothesis import given
-from hypothesis import strategies as st
 from scipy import stats
 
-from properties.entry import state_of
-from properties.harness import build, draw_case, entry_under_test
-from properties.impl import REFERENCE
+from properties.harness import Case, Subject, declined, spec_property
+from properties.kinds.base import state_of
 
 BUILDS = 4
 P_MIN = 1e-4  # per-key significance; a fan-in error moves p far below this
 
 
-def _pooled(entry, impl, cfg, seed: int) -> dict[str, np.ndarray]:
+def _pool(states: list[dict[str, torch.Tensor]]) -> dict[str, np.ndarray]:
     pooled: dict[str, list[np.ndarray]] = {}
-    for b in range(BUILDS):
-        for k, v in state_of(build(entry, impl, cfg, torch.float64, seed=seed + b)).items():
+    for state in states:
+        for k, v in state.items():
             if v.dtype.is_floating_point:
-                pooled.setdefault(k, []).append(v.numpy().ravel())
+                pooled.setdefault(k, []).append(v.detach().double().cpu().numpy().ravel())
     return {k: np.concatenate(v) for k, v in pooled.items()}
 
 
-@given(data=st.data())
-def test_init(entry: str, data: st.DataObject) -> None:
-    e, cand = entry_under_test(entry)
-    case = draw_case(data, e)
-    ref = _pooled(e, REFERENCE, case.cfg, case.seed)
-    got = _pooled(e, cand, case.cfg, case.seed + 1000)
-    assert sorted(got) == sorted(ref)
-    for key, r in ref.items():
+def _assert_same_law(got: dict[str, np.ndarray], want: dict[str, np.ndarray], what: str) -> None:
+    assert sorted(got) == sorted(want), f"{what}: keys {sorted(got)}, expected {sorted(want)}"
+    for key, r in want.items():
         c = got[key]
         if np.all(r == r[0]):
-            assert np.all(c == r[0]), f"{key}: reference initialises to {r[0]}, candidate not"
-        else:
-            p = stats.ks_2samp(r, c).pvalue
-            assert p > P_MIN, (
-                f"{key}: candidate init differs from reference (KS p={p:.2e}, "
-                f"std {c.std():.4g} vs {r.std():.4g})"
+            assert np.all(c == r[0]), f"{what} {key}: the reference initialises to {r[0]}"
+            continue
+        p = stats.ks_2samp(r, c).pvalue
+        assert p > P_MIN, (
+            f"{what} {key}: initial values differ from the reference's law (KS p={p:.2e}, "
+            f"std {c.std():.4g} vs {r.std():.4g})"
+        )
+
+
+def _check(subject: Subject, case: Case) -> None:
+    builds = range(BUILDS)
+    ref = [
+        state_of(subject.build(subject.reference, case.cfg, torch.float64, seed=case.seed + b))
+        for b in builds
+    ]
+    want = _pool(ref)
+    cand = [
+        state_of(
+            subject.build(subject.candidate, case.cfg, torch.float64, seed=case.seed + 100 + b)
+        )
+        for b in builds
+    ]
+    _assert_same_law(_pool(cand), want, f"{subject.name}")
+    form = getattr(subject.kind, "parallel", None)
+    if form is None:
+        return
+    n = form.n(case.cfg)
+    single = state_of(
+        subject.build(subject.reference, case.cfg, torch.float64, builder=form.replica)
+    )
+    singles = _pool(
+        [
+            state_of(
+                subject.build(
+                    subject.reference,
+                    case.cfg,
+                    torch.float64,
+                    seed=case.seed + b,
+                    builder=form.replica,
+                )
             )
+            for b in builds
+        ]
+    )
+    parallels = [
+        state_of(
+            subject.build(
+                subject.candidate,
+                case.cfg,
+                torch.float64,
+                seed=case.seed + 200 + b,
+                builder=form.build,
+            )
+        )
+        for b in builds
+    ]
+    for i in range(n):
+        replicas = [form.split(p, single, i, n) for p in parallels]
+        _assert_same_law(_pool(replicas), singles, f"{subject.name} parallel replica {i} of {n}")
+
+
+def test_init_examples(subject: Subject) -> None:
+    if not subject.entry.examples:
+        pytest.skip(f"{subject.name} declares no fixed example configs")
+    for cfg in subject.entry.examples:
+        declined(subject, lambda cfg=cfg: _check(subject, subject.case_of(cfg, 1, 0)))
+
+
+@spec_property
+def test_init(subject: Subject, data) -> None:
+    _check(subject, subject.draw(data))

@@ -1,9 +1,10 @@
 """jacobian: closed-form Jacobians, their diagonals, JVPs and VJPs equal autograd.
 
-For an entry with the ``jacobian`` property (``alf.ReluMLP``), every Jacobian method of the
-candidate, on a batch and on a single 1-D input, equals ``torch.func`` applied to the
-*reference* network's plain forward ``f(x) = ref(x)[0]`` with the same weights, in float32
-and float64:
+For a Jacobian network (``properties.kinds.jacobian``), every Jacobian method of the
+candidate and of the reference, on a batch and on a single 1-D input, equals ``torch.func``
+applied to the *reference* network's plain forward ``f(x) = ref(x)[0]`` with the same
+weights, in float32 and float64, within the condition-aware allowance of
+``properties.compare`` (the truth evaluated in float64):
 
 * ``compute_jac(x)`` and ``compute_jac(x, idx)`` == ``vmap(jacrev(f))(x)`` (rows ``idx``);
   ``idx`` is a drawn list of output indices, repeats and any order allowed;
@@ -18,13 +19,11 @@ Exact zero crossings. The ReLU derivative at exactly 0 is 0 (mask ``h > 0``, as 
 ReLU backward); a mask ``h >= 0`` differs only where a pre-activation is exactly 0, which
 random floats never produce. So in a drawn fraction of the examples (about half, when the
 network has a hidden layer) the test constructs such points: it sets the first layer's
-bias to exactly 0 for a drawn non-empty subset of its units (in both twins) and sets a
-drawn non-empty subset of the input rows to exactly 0. For those rows the chosen units'
-pre-activations are ``0 · W + 0 = 0`` exactly, while their weights (and so their paths to
-the outputs) are non-zero.
-
-Tolerances: ``harness.TOLERANCES`` (the parity contract), widened 10x in float32 because the
-closed forms and autograd sum the same products over all hidden paths in different orders.
+bias (the kind names its state_dict key) to exactly 0 for a drawn non-empty subset of its
+units, in both twins, and sets a drawn non-empty subset of the input rows to exactly 0.
+For those rows the chosen units' pre-activations are ``0 · W + 0 = 0`` exactly, while
+their weights (and so their paths to the outputs) are non-zero. The comparisons'
+perturbations scale values by ``1 + O(eps)``, so the planted zeros stay exact zeros.
 
 ``test_jacobian_bad_arguments`` (same cell): bad ``vec`` / ``output_partial_idx`` /
 inputs of every method raise the contract's clear ``ValueError``/``TypeError`` in the
@@ -38,51 +37,37 @@ from typing import Any
 
 import pytest
 import torch
-from hypothesis import given
 from hypothesis import strategies as st
 
-from properties.entry import load_state, state_of
-from properties.harness import (
-    assert_nest_close,
-    build,
-    build_twins,
-    draw_case,
-    entry_under_test,
-    inputs_for,
-)
-from properties.impl import REFERENCE
-
-#: float32 tolerance factor (summation order over the hidden paths); float64 uses 1x.
-SCALE = {torch.float32: 10.0, torch.float64: 1.0}
-FIRST_BIAS = "_fc_layers.0.bias"
+from properties.compare import assert_expected, expect
+from properties.harness import Subject, spec_property
+from properties.kinds.base import load_state, state_of
+from properties.kinds.jacobian import JacobianNetwork
 
 
 def _plant_zero_crossings(
-    data: st.DataObject, ref: Any, net: Any, x: torch.Tensor, hidden: tuple[int, ...]
+    subject: Subject, data: Any, ref: Any, net: Any, x: torch.Tensor, key: str, units: int
 ) -> torch.Tensor:
     """Zero the first-layer bias of drawn units (both twins) and drawn input rows."""
-    units = data.draw(
-        st.lists(st.integers(0, hidden[0] - 1), min_size=1, unique=True), label="zero-bias units"
+    chosen = data.draw(
+        st.lists(st.integers(0, units - 1), min_size=1, unique=True), label="zero-bias units"
     )
     rows = data.draw(
         st.lists(st.integers(0, x.shape[0] - 1), min_size=1, unique=True), label="zero rows"
     )
     state = state_of(ref)
-    bias = state[FIRST_BIAS].clone()
-    bias[units] = 0.0
-    state[FIRST_BIAS] = bias
+    bias = state[key].clone()
+    bias[chosen] = 0.0
+    state[key] = bias
     load_state(ref, state)
-    load_state(net, state)
+    subject.share_weights(ref, net)
     x = x.clone()
     x[rows] = 0.0
     return x
 
 
 def _autograd(
-    f: Callable[[torch.Tensor], torch.Tensor],
-    x: torch.Tensor,
-    v: torch.Tensor,
-    u: torch.Tensor,
+    f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, v: torch.Tensor, u: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """``(J, J v, u^T J)`` per sample by ``torch.func`` (vmapped over the batch)."""
     jac = torch.func.vmap(torch.func.jacrev(f))(x)
@@ -91,18 +76,21 @@ def _autograd(
     return jac, jvp, vjp
 
 
-@given(data=st.data())
-def test_jacobian(entry: str, dtype: torch.dtype, device: str, data: st.DataObject) -> None:
-    e, cand = entry_under_test(entry)
-    case = draw_case(data, e)
-    ref, net = build_twins(e, cand, case, dtype, device)
-    x = inputs_for(e, ref, case, dtype, device)
-    hidden = tuple(case.cfg["hidden_layers"])
-    planted = bool(hidden) and data.draw(st.booleans(), label="plant zero crossings")
-    if planted:
-        x = _plant_zero_crossings(data, ref, net, x, hidden)
-    d = x.shape[-1]
-    n_out = e.output_spec(ref, case.cfg).shape[0]
+@spec_property
+def test_jacobian(subject: Subject, dtype: torch.dtype, device: str, data) -> None:
+    case = subject.draw(data)
+    kind = subject.kind
+    assert isinstance(kind, JacobianNetwork) and kind.output_size is not None
+    cfg = case.cfg
+    ref, net = subject.twins(case, dtype, device)
+    x = subject.inputs(case, dtype, device)
+    hidden = kind.hidden(cfg)
+    key = kind.first_bias(cfg) if kind.first_bias is not None and hidden else None
+    planted = key is not None and data.draw(st.booleans(), label="plant zero crossings")
+    if key is not None and planted:
+        x = _plant_zero_crossings(subject, data, ref, net, x, key, hidden[0])
+    d, n_out = x.shape[-1], kind.output_size(cfg)
+    square = n_out == d
     idx = data.draw(
         st.lists(st.integers(0, n_out - 1), min_size=1, max_size=2 * n_out + 1), label="idx"
     )
@@ -112,53 +100,76 @@ def test_jacobian(entry: str, dtype: torch.dtype, device: str, data: st.DataObje
     u = torch.randn((case.batch, n_out), generator=g, dtype=dtype).to(device)
     u_k = torch.randn((case.batch, len(idx)), generator=g, dtype=dtype).to(device)
 
-    def f(x1: torch.Tensor) -> torch.Tensor:
-        return ref(x1)[0]
-
-    def f_idx(x1: torch.Tensor) -> torch.Tensor:
-        return ref(x1)[0][idx]
-
     def sel(w: torch.Tensor) -> torch.Tensor:  # upstream's reading of a vjp vec with idx
         return w[..., idx] if w.shape[-1] == n_out else w
 
-    jac, jvp, vjp = _autograd(f, x, v, u)
-    _, jvp_i, vjp_i = _autograd(f_idx, x, v, sel(u))
-    _, _, vjp_k = _autograd(f_idx, x, v, sel(u_k))
-    with torch.no_grad():
-        y = ref(x)[0]
-    tag = f"{entry} ({'with' if planted else 'no'} zero crossings)"
+    def truth(ref: Any, x: torch.Tensor, v: torch.Tensor, u: torch.Tensor, u_k: torch.Tensor):
+        def f(x1: torch.Tensor) -> torch.Tensor:
+            return ref(x1)[0]
 
-    def close(actual: Any, expected: Any, what: str) -> None:
-        assert_nest_close(actual, expected, dtype, f"{tag} {what}", scale=SCALE[dtype])
+        def f_idx(x1: torch.Tensor) -> torch.Tensor:
+            return ref(x1)[0][idx]
 
-    close(net.compute_jac(x), jac, "compute_jac")
-    close(net.compute_jac(x, idx), jac[:, idx], f"compute_jac(idx={idx})")
-    close(net.compute_jac(x[r]), jac[r], "compute_jac of a 1-D input")
-    close(net.compute_jac(x[r], idx), jac[r, idx], f"compute_jac(1-D, idx={idx})")
-    close(net.compute_jvp(x, v), (jvp, y), "compute_jvp")
-    close(net.compute_jvp(x, v, idx), (jvp_i, y), f"compute_jvp(idx={idx})")
-    close(net.compute_jvp(x[r], v[r], idx), (jvp_i[r], y[r]), "compute_jvp of a 1-D input")
-    close(net.compute_vjp(x, u), (vjp, y), "compute_vjp")
-    close(net.compute_vjp(x, u, idx), (vjp_i, y), f"compute_vjp(vec of output size, idx={idx})")
-    close(net.compute_vjp(x, u_k, idx), (vjp_k, y), f"compute_vjp(vec of len(idx), idx={idx})")
-    close(net.compute_vjp(x[r], u[r]), (vjp[r], y[r]), "compute_vjp of a 1-D input")
-    close(net(x, requires_jac=True), ((y, jac), ()), "forward(requires_jac=True)")
-    close(net(x[r], requires_jac=True), ((y[r], jac[r]), ()), "forward(1-D, requires_jac=True)")
-    if n_out == d:
-        diag = torch.diagonal(jac, 0, -2, -1)
-        close(net.compute_jac_diag(x), diag, "compute_jac_diag")
-        close(net.compute_jac_diag(x[r]), diag[r], "compute_jac_diag of a 1-D input")
-        close(net(x, requires_jac_diag=True), ((y, diag), ()), "forward(requires_jac_diag=True)")
-        close(
-            net(x[r], requires_jac_diag=True),
-            ((y[r], diag[r]), ()),
-            "forward(1-D, requires_jac_diag=True)",
-        )
-    else:
-        with pytest.raises(ValueError, match="expected"):
-            net.compute_jac_diag(x)
-        with pytest.raises(ValueError, match="expected"):
-            net(x, requires_jac_diag=True)
+        jac, jvp, vjp = _autograd(f, x, v, u)
+        _, jvp_i, vjp_i = _autograd(f_idx, x, v, sel(u))
+        _, _, vjp_k = _autograd(f_idx, x, v, sel(u_k))
+        with torch.no_grad():
+            y = ref(x)[0]
+        out = {
+            "compute_jac": jac,
+            "compute_jac(idx)": jac[:, idx],
+            "compute_jac(1-D)": jac[r],
+            "compute_jac(1-D, idx)": jac[r, idx],
+            "compute_jvp": (jvp, y),
+            "compute_jvp(idx)": (jvp_i, y),
+            "compute_jvp(1-D, idx)": (jvp_i[r], y[r]),
+            "compute_vjp": (vjp, y),
+            "compute_vjp(vec of the output size, idx)": (vjp_i, y),
+            "compute_vjp(vec of len(idx), idx)": (vjp_k, y),
+            "compute_vjp(1-D)": (vjp[r], y[r]),
+            "forward(requires_jac)": ((y, jac), ()),
+            "forward(1-D, requires_jac)": ((y[r], jac[r]), ()),
+        }
+        if square:
+            diag = torch.diagonal(jac, 0, -2, -1)
+            out["compute_jac_diag"] = diag
+            out["compute_jac_diag(1-D)"] = diag[r]
+            out["forward(requires_jac_diag)"] = ((y, diag), ())
+            out["forward(1-D, requires_jac_diag)"] = ((y[r], diag[r]), ())
+        return out
+
+    def closed(net: Any) -> dict:
+        out = {
+            "compute_jac": net.compute_jac(x),
+            "compute_jac(idx)": net.compute_jac(x, idx),
+            "compute_jac(1-D)": net.compute_jac(x[r]),
+            "compute_jac(1-D, idx)": net.compute_jac(x[r], idx),
+            "compute_jvp": net.compute_jvp(x, v),
+            "compute_jvp(idx)": net.compute_jvp(x, v, idx),
+            "compute_jvp(1-D, idx)": net.compute_jvp(x[r], v[r], idx),
+            "compute_vjp": net.compute_vjp(x, u),
+            "compute_vjp(vec of the output size, idx)": net.compute_vjp(x, u, idx),
+            "compute_vjp(vec of len(idx), idx)": net.compute_vjp(x, u_k, idx),
+            "compute_vjp(1-D)": net.compute_vjp(x[r], u[r]),
+            "forward(requires_jac)": net(x, requires_jac=True),
+            "forward(1-D, requires_jac)": net(x[r], requires_jac=True),
+        }
+        if square:
+            out["compute_jac_diag"] = net.compute_jac_diag(x)
+            out["compute_jac_diag(1-D)"] = net.compute_jac_diag(x[r])
+            out["forward(requires_jac_diag)"] = net(x, requires_jac_diag=True)
+            out["forward(1-D, requires_jac_diag)"] = net(x[r], requires_jac_diag=True)
+        else:
+            with pytest.raises(ValueError, match="expected"):
+                net.compute_jac_diag(x)
+            with pytest.raises(ValueError, match="expected"):
+                net(x, requires_jac_diag=True)
+        return out
+
+    expected = expect(truth, (ref, x, v, u, u_k), dtype)
+    tag = f"{subject.name} ({'with' if planted else 'no'} zero crossings, idx={idx}, row {r})"
+    for impl, each in ((subject.reference, ref), (subject.candidate, net)):
+        assert_expected(closed(each), expected, f"{tag}, {impl}:")
 
 
 def _bad_calls(net: Any, x: torch.Tensor, n_out: int) -> list[tuple[str, Callable, type]]:
@@ -166,6 +177,7 @@ def _bad_calls(net: Any, x: torch.Tensor, n_out: int) -> list[tuple[str, Callabl
     b, d = x.shape
     other = torch.float64 if x.dtype == torch.float32 else torch.float32
     v, u = torch.zeros(b, d, dtype=x.dtype), torch.zeros(b, n_out, dtype=x.dtype)
+    k = n_out + 1
     calls: list[tuple[str, Callable, type]] = [
         ("compute_jac of a 3-D input", lambda: net.compute_jac(x[None]), ValueError),
         (
@@ -191,28 +203,26 @@ def _bad_calls(net: Any, x: torch.Tensor, n_out: int) -> list[tuple[str, Callabl
         ("vjp vec dtype", lambda: net.compute_vjp(x, u.to(other)), TypeError),
         ("jac_diag of a 3-D input", lambda: net.compute_jac_diag(x[None]), ValueError),
         ("forward of a 3-D input", lambda: net(x[None], requires_jac=True), ValueError),
-    ]
-    k = n_out + 1
-    calls.append(
         (
             "vjp vec neither len(idx) nor the output size",
             lambda: net.compute_vjp(x, torch.zeros(b, k + 1, dtype=x.dtype), [0] * k),
             ValueError,
-        )
-    )
+        ),
+    ]
     if n_out != d:
         calls.append(("jac_diag of a non-square net", lambda: net.compute_jac_diag(x), ValueError))
     return calls
 
 
-@given(data=st.data())
-def test_jacobian_bad_arguments(entry: str, data: st.DataObject) -> None:
-    e, cand = entry_under_test(entry)
-    case = draw_case(data, e, min_batch=2)
-    for impl in (REFERENCE, cand):
-        net = build(e, impl, case.cfg, seed=case.seed)
-        x = inputs_for(e, net, case, torch.float32)
-        n_out = e.output_spec(net, case.cfg).shape[0]
+@spec_property
+def test_jacobian_bad_arguments(subject: Subject, data) -> None:
+    case = subject.draw(data, min_batch=2)
+    kind = subject.kind
+    assert isinstance(kind, JacobianNetwork) and kind.output_size is not None
+    n_out = kind.output_size(case.cfg)
+    for impl in (subject.reference, subject.candidate):
+        net = subject.build(impl, case.cfg, seed=case.seed)
+        x = subject.inputs(case)
         for why, call, error in _bad_calls(net, x, n_out):
             with pytest.raises((ValueError, TypeError)) as info:
                 call()

@@ -1,45 +1,61 @@
 """parallel: the candidate's parallel form == n independent reference replicas run one by
-one, on ``[B, n, ...]`` inputs and on a shared ``[B, ...]`` input; its weights map onto the
-replicas' both ways (``stack_replica_states`` / ``replica_state``)."""
+one, on ``[B, n, ...]`` inputs and, where the form takes it, on a shared ``[B, ...]``
+input; its weights map onto the replicas' both ways (the kind's layout rules)."""
 
 import torch
-from hypothesis import given
-from hypothesis import strategies as st
 
-from properties.harness import assert_nest_close, build, draw_case, entry_under_test
-from properties.impl import REFERENCE
-from reference.alf.replicas import replica_state, stack_replica_states
+from properties.compare import assert_expected, expect
+from properties.harness import Subject, spec_property
+from properties.kinds.base import state_of, to_device
 from reference.specs import map_structure, sample_nest
 
 
-@given(data=st.data())
-def test_parallel(entry: str, dtype: torch.dtype, device: str, data: st.DataObject) -> None:
-    e, cand = entry_under_test(entry)
-    case = draw_case(data, e)
-    n = case.cfg["n"]
+def _stacked(observed: list) -> object:
+    return map_structure(lambda *ts: torch.stack(ts, dim=1), *observed)
+
+
+@spec_property
+def test_parallel(subject: Subject, dtype: torch.dtype, device: str, data) -> None:
+    form = subject.kind.parallel
+    case = subject.draw(data)
+    n = form.n(case.cfg)
     singles = [
-        build(e, REFERENCE, case.cfg, dtype, device, case.seed + i, e.replica, perturbed=True)
+        subject.build(subject.reference, case.cfg, dtype, device, case.seed + i, True, form.replica)
         for i in range(n)
     ]
-    par = build(e, cand, case.cfg, dtype, device, case.seed + n, e.parallel)
-    par.load_state_dict(stack_replica_states(par.state_dict(), [s.state_dict() for s in singles]))
-    for i, single in enumerate(singles):
-        back = replica_state(par.state_dict(), single.state_dict(), i, n)
-        assert_nest_close(back, dict(single.state_dict()), dtype, f"replica {i} weights")
+    par = subject.build(
+        subject.candidate, case.cfg, dtype, device, case.seed + n, False, form.build
+    )
+    states = [state_of(s) for s in singles]
+    par.load_state_dict(form.stack(state_of(par), states))
+    for i, single in enumerate(states):
+        back = form.split(state_of(par), single, i, n)
+        assert sorted(back) == sorted(single), f"replica {i}: keys {sorted(back)}"
+        for k in single:
+            assert torch.equal(back[k], single[k]), f"replica {i} weights {k} did not round-trip"
 
-    spec = singles[0].input_tensor_spec
     g = torch.Generator().manual_seed(case.seed)
-    x = map_structure(lambda t: t.to(device), sample_nest(spec, (case.batch, n), g, dtype))
+    x = to_device(sample_nest(subject.kind.input_spec(case.cfg), (case.batch, n), g, dtype), device)
     shared = map_structure(lambda t: t[:, 0], x)
-    with torch.no_grad():
-        out = e.outputs(par, x)
-        out_shared = e.outputs(par, shared)
-        for i, single in enumerate(singles):
-            want = e.outputs(single, map_structure(lambda t, i=i: t[:, i], x))
-            got = map_structure(lambda t, i=i: t[:, i], out)
-            assert_nest_close(got, want, dtype, f"{entry} replica {i} of {n}", scale=10)
-            want = e.outputs(single, shared)
-            got = map_structure(lambda t, i=i: t[:, i], out_shared)
-            assert_nest_close(
-                got, want, dtype, f"{entry} replica {i} of {n}, shared input", scale=10
+
+    def replicas(nets, x):
+        with torch.no_grad():
+            return _stacked(
+                [
+                    subject.observe(net, map_structure(lambda t, i=i: t[:, i], x), case)
+                    for i, net in enumerate(nets)
+                ]
             )
+
+    def replicas_shared(nets, x):
+        with torch.no_grad():
+            return _stacked([subject.observe(net, x, case) for net in nets])
+
+    with torch.no_grad():
+        got = subject.observe(par, x, case)
+    assert_expected(got, expect(replicas, (singles, x), dtype), f"{subject.name} n={n}")
+    if form.shared_input:
+        with torch.no_grad():
+            got_shared = subject.observe(par, shared, case)
+        expected = expect(replicas_shared, (singles, shared), dtype)
+        assert_expected(got_shared, expected, f"{subject.name} n={n}, shared input")

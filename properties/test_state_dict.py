@@ -1,48 +1,56 @@
-"""state_dict: same keys and shapes; weights move reference -> candidate -> reference and
-through torch.save, with identical outputs after every move."""
+"""state_dict: the candidate's keys, their order and shapes are the reference's (the
+upstream layout); weights move reference -> candidate -> reference and through
+``torch.save`` with the same results after every move."""
 
 import io
 
 import torch
-from hypothesis import given
-from hypothesis import strategies as st
 
-from properties.entry import load_state, state_of
-from properties.harness import (
-    assert_nest_close,
-    build,
-    draw_case,
-    entry_under_test,
-    inputs_for,
-)
-from properties.impl import REFERENCE
+from properties.compare import assert_expected, expect
+from properties.harness import Subject, spec_property
+from properties.kinds.base import load_state, state_of
 
 
-@given(data=st.data())
-def test_state_dict(entry: str, data: st.DataObject) -> None:
-    e, cand = entry_under_test(entry)
-    case = draw_case(data, e)
-    ref = build(e, REFERENCE, case.cfg, seed=case.seed, perturbed=True)
-    net = build(e, cand, case.cfg, seed=case.seed + 1)
-    ref_sd, net_sd = state_of(ref), state_of(net)
-    assert list(net_sd) == list(ref_sd), "state_dict keys (or their order) differ"
+@spec_property
+def test_state_dict(subject: Subject, data) -> None:
+    case = subject.draw(data)
+    ref = subject.build(subject.reference, case.cfg, seed=case.seed, perturbed=True)
+    cand = subject.build(subject.candidate, case.cfg, seed=case.seed + 1)
+    ref_sd, cand_sd = state_of(ref), state_of(cand)
+    missing, extra = sorted(set(ref_sd) - set(cand_sd)), sorted(set(cand_sd) - set(ref_sd))
+    assert not missing and not extra, (
+        f"state_dict keys differ: the reference's {missing} are missing, {extra} are extra"
+    )
+    assert list(cand_sd) == list(ref_sd), (
+        f"state_dict key order {list(cand_sd)}, expected {list(ref_sd)}"
+    )
     for k in ref_sd:
-        assert net_sd[k].shape == ref_sd[k].shape, f"{k}: {net_sd[k].shape} vs {ref_sd[k].shape}"
+        assert cand_sd[k].shape == ref_sd[k].shape, (
+            f"{k}: shape {list(cand_sd[k].shape)}, expected {list(ref_sd[k].shape)}"
+        )
+        assert cand_sd[k].dtype == ref_sd[k].dtype, (
+            f"{k}: dtype {cand_sd[k].dtype}, expected {ref_sd[k].dtype}"
+        )
 
-    x = inputs_for(e, ref, case, torch.float32)
+    x = subject.inputs(case)
 
-    def same_outputs(a: object, b: object, what: str) -> None:
+    def observed(net, x):
         with torch.no_grad():
-            got, want = e.outputs(a, x), e.outputs(b, x)
-        assert_nest_close(got, want, torch.float32, what, scale=e.output_tolerance)
+            return subject.observe(net, x, case)
 
-    load_state(net, ref_sd)
-    same_outputs(net, ref, "ref -> cand")
-    other = build(e, cand, case.cfg, seed=case.seed + 2, perturbed=True)
+    load_state(cand, ref_sd)
+    assert_expected(
+        observed(cand, x), expect(observed, (ref, x), torch.float32), "reference -> candidate"
+    )
+    other = subject.build(subject.candidate, case.cfg, seed=case.seed + 2, perturbed=True)
     load_state(ref, state_of(other))
-    buf = io.BytesIO()
-    torch.save(state_of(other), buf)
-    buf.seek(0)
-    load_state(net, torch.load(buf))
-    same_outputs(ref, other, "cand -> ref")
-    same_outputs(net, other, "torch.save")
+    assert_expected(
+        observed(other, x), expect(observed, (ref, x), torch.float32), "candidate -> reference"
+    )
+    buffer = io.BytesIO()
+    torch.save(state_of(other), buffer)
+    buffer.seek(0)
+    load_state(cand, torch.load(buffer))
+    assert_expected(
+        observed(cand, x), expect(observed, (ref, x), torch.float32), "through torch.save"
+    )

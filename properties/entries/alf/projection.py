@@ -1,11 +1,12 @@
-"""Catalog entries of ALF's ``projections`` family (networks that return distributions).
+"""Catalog entries of ``alf.networks.projection_networks``: the nine projection networks.
 
-Each entry's ``outputs`` is the distribution summary of ``properties.distributions``; its
-``dist`` spec gives the support from the action spec, the scipy model of a reference
-distribution (:func:`reference_model`) and the declared parameter limits. Peers for the
-benchmarks: ``td_chain``, the reference network returning plain ``torch.distributions``
-objects (``TransformedDistribution(Independent(Normal), [TanhTransform, AffineTransform])``
-and the like, with torch's default argument validation).
+Each entry is an :class:`~properties.kinds.alf_distribution.AlfDistribution` whose law
+comes from the plain-data config: the support from the action spec and the squashing
+options, the scipy model of the *reference* distribution (:func:`reference_model`), and
+the declared parameter limits. Benchmark peer ``td_chain``: the reference network
+returning plain ``torch.distributions`` objects
+(``TransformedDistribution(Independent(Normal), [TanhTransform, AffineTransform])`` and
+the like, with torch's default argument validation).
 """
 
 from __future__ import annotations
@@ -20,29 +21,31 @@ import torch.distributions as td
 import torch.nn.functional as F
 from hypothesis import strategies as st
 from scipy import special, stats
-from torch import nn
 
 from properties import strategies as S
+from properties.candidate import Impl
 from properties.distributions import (
     Categories,
-    DistSpec,
     Interval,
     Limit,
     Model,
     Real,
     Support,
     event_sum,
+    find_parameter,
     squashed,
     to_numpy,
 )
-from properties.entry import GENERIC, BadConfig, BenchCase, Entry
+from properties.entry import BadConfig, Bench, BenchCase, Entry
+from properties.kinds.alf_distribution import AlfDistribution
+from properties.kinds.alf_network import Parallel
+from properties.kinds.distribution import DistShape, Law
+from properties.specs import alf_specs
 from reference import distributions as rd
 from reference.specs import BoundedTensorSpec, TensorSpec
 
+#: Names of the std / scale / concentration transforms (configs stay plain data).
 TRANSFORMS = {"softplus": F.softplus, "exp": torch.exp}
-BOUNDED_KINDS = ("squashed_normal", "squashed_cauchy", "beta", "truncated")
-DIST_PROPS = frozenset({"dist_bounds", "dist_logprob", "dist_sampling", "determinism"})
-FAMILY = "projections"
 
 # --------------------------------------------------------------------------------------
 # configs
@@ -87,7 +90,6 @@ def normal_configs(draw: Any) -> dict:
 def stable_configs(draw: Any) -> dict:
     squash, scale = draw(st.booleans()), draw(st.booleans())
     init_std = draw(st.sampled_from([0.3, 1.0, 1.7]))
-    min_std = draw(st.sampled_from([0.0, 0.05]))
     return {
         "input_size": draw(S.sizes(1, 8)),
         "action_spec": _action(draw, squash or scale),
@@ -98,7 +100,7 @@ def stable_configs(draw: Any) -> dict:
         "inverse_std_transform": draw(st.sampled_from(["exp", "softplus"])),
         "scale_distribution": scale,
         "init_std": init_std,
-        "min_std": min_std,
+        "min_std": draw(st.sampled_from([0.0, 0.05])),
         "max_std": draw(st.sampled_from([None, 2.0 * init_std + 0.1])),
         "n": draw(st.integers(1, 3)),
     }
@@ -186,7 +188,8 @@ def mixture_configs(draw: Any) -> dict:
 # --------------------------------------------------------------------------------------
 
 
-def _kwargs(cfg: dict) -> dict:
+def projection_kwargs(impl: Impl, cfg: dict) -> dict:
+    """Constructor keyword arguments: names resolved, the action spec in ``impl``'s class."""
     kw = {k: v for k, v in cfg.items() if k != "n"}
     if "activation" in kw:
         name = kw["activation"]
@@ -194,75 +197,103 @@ def _kwargs(cfg: dict) -> dict:
     for key in ("std_transform", "scale_transform"):
         if key in kw:
             kw[key] = TRANSFORMS[kw[key]]
+    kw["action_spec"] = alf_specs(impl, kw["action_spec"])
     return kw
 
 
+def input_spec(cfg: dict) -> TensorSpec:
+    """A projection network's input: ``[input_size]`` features."""
+    return TensorSpec((cfg["input_size"],))
+
+
 def builder(cls_name: str) -> Any:
-    def build(impl: Any, cfg: dict) -> nn.Module:
-        return getattr(impl.alf, cls_name)(**_kwargs(cfg))
+    def build(impl: Impl, cfg: dict) -> Any:
+        return impl.get(f"alf.{cls_name}")(**projection_kwargs(impl, cfg))
 
     return build
 
 
 def parallel_of(cls_name: str) -> Any:
-    def build(impl: Any, cfg: dict) -> nn.Module:
-        return getattr(impl.alf, cls_name)(**_kwargs(cfg)).make_parallel(cfg["n"])
+    def build(impl: Impl, cfg: dict) -> Any:
+        return builder(cls_name)(impl, cfg).make_parallel(cfg["n"])
 
     return build
 
 
-def build_parallel_categorical(impl: Any, cfg: dict) -> nn.Module:
-    return impl.alf.ParallelCategoricalProjectionNetwork(n=cfg["n"], **_kwargs(cfg))
+def build_parallel_categorical(impl: Impl, cfg: dict) -> Any:
+    return impl.alf.ParallelCategoricalProjectionNetwork(n=cfg["n"], **projection_kwargs(impl, cfg))
 
 
-def build_mixture(impl: Any, cfg: dict) -> nn.Module:
-    kw = {"state_dependent_std": cfg["state_dependent_std"]}
-    kw["scale_distribution"] = cfg["scale_distribution"]
-    kw["squash_mean"] = cfg["scale_distribution"]
-    cls = (
+def build_mixture(impl: Impl, cfg: dict) -> Any:
+    kw = {
+        "state_dependent_std": cfg["state_dependent_std"],
+        "scale_distribution": cfg["scale_distribution"],
+        "squash_mean": cfg["scale_distribution"],
+    }
+    component = (
         impl.alf.NormalProjectionNetwork
         if cfg["component"] == "normal"
         else impl.alf.StableNormalProjectionNetwork
     )
     return impl.alf.MixtureProjectionNetwork(
         cfg["input_size"],
-        cfg["action_spec"],
+        alf_specs(impl, cfg["action_spec"]),
         cfg["num_components"],
-        functools.partial(cls, **kw),
+        functools.partial(component, **kw),
     )
 
 
 # --------------------------------------------------------------------------------------
-# supports, models, limits
+# supports, shapes, models, limits (from the config and the reference distribution)
 # --------------------------------------------------------------------------------------
 
 
-def _interval(spec: BoundedTensorSpec) -> Interval:
+def interval_of(spec: BoundedTensorSpec) -> Interval:
     lo = torch.as_tensor(np.broadcast_to(spec.minimum, spec.shape).copy())
     hi = torch.as_tensor(np.broadcast_to(spec.maximum, spec.shape).copy())
     return Interval(lo, hi)
 
 
-def support_of(net: nn.Module) -> Support:
-    spec = net.saved_args["action_spec"]
-    kind = net.output_spec.kind
-    if kind == "mixture":
-        kind = net._components_proj.output_spec.kind
-    if kind in BOUNDED_KINDS:
-        return _interval(spec)
-    if kind == "categorical":
-        return Categories(int(spec.maximum.max() - spec.minimum.min()) + 1)
-    if kind == "onehot_categorical":
-        return Categories(net.output_spec.event_shape[-1], onehot=True)
-    return Real()
+def num_categories(spec: BoundedTensorSpec) -> int:
+    return int(np.max(spec.maximum) - np.min(spec.minimum)) + 1
 
 
-def _elementwise(dist: td.Distribution) -> tuple[Any, Any, np.ndarray | None]:
+def scaled_support(cfg: dict) -> Support:
+    """The action box with ``scale_distribution``, else the real line (``squash_mean``
+    squashes the mean only)."""
+    return interval_of(cfg["action_spec"]) if cfg["scale_distribution"] else Real()
+
+
+def box_support(cfg: dict) -> Support:
+    return interval_of(cfg["action_spec"])
+
+
+def categorical_support(cfg: dict) -> Support:
+    return Categories(num_categories(cfg["action_spec"]))
+
+
+def onehot_support(cfg: dict) -> Support:
+    return Categories(num_categories(cfg["action_spec"]), onehot=True)
+
+
+def continuous_shape(cfg: dict) -> DistShape:
+    return DistShape((), tuple(cfg["action_spec"].shape), torch.float32)
+
+
+def categorical_shape(cfg: dict) -> DistShape:
+    return DistShape((), tuple(cfg["action_spec"].shape), torch.int64)
+
+
+def onehot_shape(cfg: dict) -> DistShape:
+    spec = cfg["action_spec"]
+    return DistShape((), (*spec.shape, num_categories(spec)), torch.float32)
+
+
+def _elementwise(dist: Any) -> tuple[Any, Any, np.ndarray | None]:
     """(logpdf, cdf, entropy) elementwise (over batch + event) of a reference continuous
     distribution."""
     if isinstance(dist, rd.SquashedDistribution):
-        inner = dist.base_dist
-        base_lp, base_cdf, _ = _elementwise(inner)
+        base_lp, base_cdf, _ = _elementwise(dist.base_dist)
         m, s = to_numpy(dist.action_mean), to_numpy(dist.action_magnitude)
         lp, cdf = squashed(base_lp, base_cdf, m, s)
         return lp, cdf, None
@@ -271,7 +302,7 @@ def _elementwise(dist: td.Distribution) -> tuple[Any, Any, np.ndarray | None]:
     elif isinstance(dist, rd.DiagMultivariateCauchy):
         frozen = stats.cauchy(to_numpy(dist.loc), to_numpy(dist.scale))
     elif isinstance(dist, rd.AffineTransformedDistribution):
-        b = dist.base_dist
+        b: Any = dist.base_dist
         frozen = stats.beta(
             to_numpy(b.concentration1),
             to_numpy(b.concentration0),
@@ -287,41 +318,8 @@ def _elementwise(dist: td.Distribution) -> tuple[Any, Any, np.ndarray | None]:
     return frozen.logpdf, frozen.cdf, frozen.entropy()
 
 
-def _categorical_model(dist: td.Distribution, onehot: bool) -> Model:
-    base = dist.base_dist if isinstance(dist, td.Independent) else dist
-    logits = to_numpy(base.logits)
-    log_p = special.log_softmax(logits, axis=-1)
-    extra = len(dist.event_shape) - (1 if onehot else 0)
-
-    def log_prob(values: np.ndarray) -> np.ndarray:
-        idx = values.argmax(-1) if onehot else values.astype(np.int64)
-        lp = np.take_along_axis(
-            np.broadcast_to(log_p, (*idx.shape, log_p.shape[-1])), idx[..., None], -1
-        )
-        return event_sum(lp[..., 0], extra)
-
-    entropy = event_sum(-(np.exp(log_p) * log_p).sum(-1), extra)
-    return Model(log_prob, entropy, probs=np.exp(log_p))
-
-
-def reference_model(dist: td.Distribution, net: nn.Module) -> Model:
-    """scipy.stats statement of a reference projection distribution (float64)."""
-    kind = net.output_spec.kind
-    if kind in ("categorical", "onehot_categorical"):
-        return _categorical_model(dist, kind == "onehot_categorical")
-    if isinstance(dist, td.MixtureSameFamily):
-        comp = dist.component_distribution
-        lp, cdf, _ = _elementwise(comp)
-        log_w = special.log_softmax(to_numpy(dist.mixture_distribution.logits), -1)
-
-        def mix_log_prob(values: np.ndarray) -> np.ndarray:
-            per = event_sum(lp(values[..., None, :]), 1)  # [P, *batch, K]
-            return special.logsumexp(per + log_w, axis=-1)
-
-        def mix_cdf(values: np.ndarray) -> np.ndarray:
-            return (cdf(values[..., None, :]) * np.exp(log_w)[..., None]).sum(-2)
-
-        return Model(mix_log_prob, None, mix_cdf)
+def continuous_model(dist: Any, cfg: dict) -> Model:
+    """scipy.stats statement of a reference continuous projection distribution."""
     lp, cdf, entropy = _elementwise(dist)
     return Model(
         lambda v: event_sum(lp(v), 1),
@@ -330,69 +328,117 @@ def reference_model(dist: td.Distribution, net: nn.Module) -> Model:
     )
 
 
-def _find(dist: td.Distribution, attr: str) -> torch.Tensor:
-    d: Any = dist
-    while d is not None:
-        if not isinstance(d, rd.AffineTransformedDistribution) and hasattr(d, attr):
-            return getattr(d, attr)
-        d = getattr(d, "base_dist", None)
-    raise AttributeError(f"{type(dist).__name__} exposes no {attr}")
+def categorical_model(dist: Any, onehot: bool) -> Model:
+    """log p(k) = log_softmax(logits)_k (k the argmax of a one-hot vector), summed over the
+    action's elements; entropy -sum p log p."""
+    base = dist.base_dist if isinstance(dist, td.Independent) else dist
+    log_p = special.log_softmax(to_numpy(base.logits), axis=-1)
+    extra = len(dist.event_shape) - (1 if onehot else 0)
+
+    def log_prob(values: np.ndarray) -> np.ndarray:
+        idx = values.argmax(-1) if onehot else values.astype(np.int64)
+        table = np.broadcast_to(log_p, (*idx.shape, log_p.shape[-1]))
+        return event_sum(np.take_along_axis(table, idx[..., None], -1)[..., 0], extra)
+
+    entropy = event_sum(-(np.exp(log_p) * log_p).sum(-1), extra)
+    return Model(log_prob, entropy, probs=np.exp(log_p))
 
 
-def normal_limits(dist: td.Distribution, net: nn.Module) -> list[Limit]:
-    return [Limit("std", _find(dist, "scale"), low=0.0)]
+def mixture_model(dist: Any, cfg: dict) -> Model:
+    """p(y) = sum_k w_k p_k(y) with the components' elementwise scipy laws; the marginal
+    CDF is the weighted sum of the components'."""
+    lp, cdf, _ = _elementwise(dist.component_distribution)
+    log_w = special.log_softmax(to_numpy(dist.mixture_distribution.logits), -1)
+
+    def log_prob(values: np.ndarray) -> np.ndarray:
+        per = event_sum(lp(values[..., None, :]), 1)  # [P, *batch, K]
+        return special.logsumexp(per + log_w, axis=-1)
+
+    def mix_cdf(values: np.ndarray) -> np.ndarray:
+        return (cdf(values[..., None, :]) * np.exp(log_w)[..., None]).sum(-2)
+
+    return Model(log_prob, None, mix_cdf)
 
 
-def stable_limits(dist: td.Distribution, net: nn.Module) -> list[Limit]:
-    args = net.saved_args
-    tol = 1e-5 * (1 + abs(args["min_std"]))
-    hi = None if args["max_std"] is None else args["max_std"] * (1 + 1e-5)
-    return [Limit("std", _find(dist, "scale"), low=args["min_std"] - tol, high=hi)]
+#: Relative slack of declared limits (a limit computed in float32 may round past it).
+SLACK = 1e-5
 
 
-def beta_limits(dist: td.Distribution, net: nn.Module) -> list[Limit]:
-    low = net.saved_args["min_concentration"]
+def normal_limits(dist: Any, cfg: dict) -> list[Limit]:
+    return [Limit("std", find_parameter(dist, "scale"), low=0.0)]
+
+
+def stable_limits(dist: Any, cfg: dict) -> list[Limit]:
+    low = cfg["min_std"] - SLACK * (1 + cfg["min_std"])
+    high = None if cfg["max_std"] is None else cfg["max_std"] * (1 + SLACK)
+    return [Limit("std", find_parameter(dist, "scale"), low=low, high=high)]
+
+
+def beta_limits(dist: Any, cfg: dict) -> list[Limit]:
+    low = cfg["min_concentration"]
     return [
-        Limit("concentration1", _find(dist, "concentration1"), low=low),
-        Limit("concentration0", _find(dist, "concentration0"), low=low),
+        Limit("concentration1", find_parameter(dist, "concentration1"), low=low),
+        Limit("concentration0", find_parameter(dist, "concentration0"), low=low),
     ]
 
 
-def truncated_limits(dist: td.Distribution, net: nn.Module) -> list[Limit]:
-    args = net.saved_args
-    return [Limit("scale", _find(dist, "scale"), low=args["min_scale"], high=args["max_scale"])]
-
-
-def _spec(limits: Any = None, extreme: Any = None) -> DistSpec:
-    kw: dict[str, Any] = {}
-    if limits is not None:
-        kw["limits"] = limits
-    if extreme is not None:
-        kw["extreme"] = extreme
-    return DistSpec(support_of, reference_model, **kw)
+def truncated_limits(dist: Any, cfg: dict) -> list[Limit]:
+    return [
+        Limit("scale", find_parameter(dist, "scale"), low=cfg["min_scale"], high=cfg["max_scale"])
+    ]
 
 
 # Inputs of magnitude 1e4 saturate softplus/exp heads to a zero or infinite scale; where
 # that makes the distribution itself undefined (0 * inf, 0 / 0), the config opts out.
-NORMAL = _spec(normal_limits, lambda cfg: cfg.get("scale_distribution", False))
-STABLE = _spec(stable_limits, lambda cfg: cfg["max_std"] is not None and cfg["min_std"] > 0)
-CAUCHY = _spec(normal_limits, lambda cfg: cfg["scale_distribution"])
-BETA = _spec(
-    beta_limits, lambda cfg: cfg["min_concentration"] > 0 and cfg["activation"] == "softplus"
+NORMAL = Law(
+    scaled_support,
+    continuous_shape,
+    continuous_model,
+    normal_limits,
+    extreme=lambda cfg: cfg["scale_distribution"],
 )
-TRUNCATED = _spec(
+STABLE = Law(
+    scaled_support,
+    continuous_shape,
+    continuous_model,
+    stable_limits,
+    extreme=lambda cfg: cfg["max_std"] is not None and cfg["min_std"] > 0,
+)
+CAUCHY = Law(
+    scaled_support,
+    continuous_shape,
+    continuous_model,
+    normal_limits,
+    extreme=lambda cfg: cfg["scale_distribution"],
+)
+BETA = Law(
+    box_support,
+    continuous_shape,
+    continuous_model,
+    beta_limits,
+    extreme=lambda cfg: cfg["min_concentration"] > 0 and cfg["activation"] == "softplus",
+)
+TRUNCATED = Law(
+    box_support,
+    continuous_shape,
+    continuous_model,
     truncated_limits,
-    lambda cfg: (
+    extreme=lambda cfg: (
         cfg["min_scale"] is not None
         and (cfg["max_scale"] is not None or cfg["scale_transform"] == "softplus")
     ),
 )
-CATEGORICAL = _spec()
-MIXTURE = _spec(extreme=lambda cfg: False)
+CATEGORICAL = Law(
+    categorical_support,
+    categorical_shape,
+    lambda dist, cfg: categorical_model(dist, onehot=False),
+)
+ONEHOT = Law(onehot_support, onehot_shape, lambda dist, cfg: categorical_model(dist, onehot=True))
+MIXTURE = Law(scaled_support, continuous_shape, mixture_model, extreme=lambda cfg: False)
 
 
 # --------------------------------------------------------------------------------------
-# benchmark peers: the plain torch.distributions chain
+# benchmark peer: the plain torch.distributions chain
 # --------------------------------------------------------------------------------------
 
 
@@ -426,10 +472,10 @@ def _td_chain_class(cls: type) -> type:
 def td_chain(cls_name: str) -> Any:
     """The reference network returning plain torch.distributions chains."""
 
-    def build(impl: Any, cfg: dict) -> nn.Module:
+    def build(impl: Impl, cfg: dict) -> Any:
         from reference import alf
 
-        return _td_chain_class(getattr(alf, cls_name))(**_kwargs(cfg))
+        return _td_chain_class(getattr(alf, cls_name))(**projection_kwargs(impl, cfg))
 
     return build
 
@@ -451,7 +497,13 @@ def _inverted_box() -> BoundedTensorSpec:
 
 
 def _bad(cls: str, why: str, args: tuple, kwargs: dict, error: type, match: str) -> BadConfig:
-    return BadConfig(why, lambda impl: getattr(impl.alf, cls)(*args, **kwargs), error, match)
+    """``cls(input_size, spec, *rest, **kwargs)`` with the spec in ``impl``'s classes."""
+    size, spec, *rest = args
+
+    def build(impl: Impl) -> Any:
+        return impl.get(f"alf.{cls}")(size, alf_specs(impl, spec), *rest, **kwargs)
+
+    return BadConfig(why, build, error, match)
 
 
 def _continuous_bad(cls: str) -> tuple[BadConfig, ...]:
@@ -471,7 +523,24 @@ def _categorical_bad(cls: str, extra: dict) -> tuple[BadConfig, ...]:
     )
 
 
-_BAD: dict[str, tuple[BadConfig, ...]] = {
+def _mixture_bad() -> tuple[BadConfig, ...]:
+    def zero_components(impl: Impl) -> Any:
+        box = alf_specs(impl, BOX)
+        return impl.alf.MixtureProjectionNetwork(4, box, 0, impl.alf.NormalProjectionNetwork)
+
+    def discrete_components(impl: Impl) -> Any:
+        spec = alf_specs(impl, DISCRETE)
+        return impl.alf.MixtureProjectionNetwork(4, spec, 2, impl.alf.NormalProjectionNetwork)
+
+    return (
+        BadConfig("zero components", zero_components, ValueError, "num_components"),
+        BadConfig(
+            "discrete spec to normal components", discrete_components, TypeError, "continuous"
+        ),
+    )
+
+
+BAD: dict[str, tuple[BadConfig, ...]] = {
     "NormalProjectionNetwork": (
         *_continuous_bad("NormalProjectionNetwork"),
         _bad(
@@ -541,132 +610,141 @@ _BAD: dict[str, tuple[BadConfig, ...]] = {
             "mode",
         ),
     ),
-    "MixtureProjectionNetwork": (
-        BadConfig(
-            "zero components",
-            lambda impl: impl.alf.MixtureProjectionNetwork(
-                4, BOX, 0, impl.alf.NormalProjectionNetwork
-            ),
-            ValueError,
-            "num_components",
-        ),
-        BadConfig(
-            "discrete spec to normal components",
-            lambda impl: impl.alf.MixtureProjectionNetwork(
-                4, DISCRETE, 2, impl.alf.NormalProjectionNetwork
-            ),
-            TypeError,
-            "continuous",
-        ),
-    ),
+    "MixtureProjectionNetwork": _mixture_bad(),
 }
 
 BENCH_INPUT, BENCH_ACTIONS, BENCH_BATCHES = 256, 6, (1, 64, 1024)
 BENCH_BOX = BoundedTensorSpec((BENCH_ACTIONS,), torch.float32, -1.0, 1.0)
+BENCH_DISCRETE = BoundedTensorSpec((), torch.int64, 0, BENCH_ACTIONS - 1)
 
 
-def _bench(cfg: dict) -> tuple[BenchCase, ...]:
+def _cases(cfg: dict) -> tuple[BenchCase, ...]:
     base = {"input_size": BENCH_INPUT, **cfg}
     return tuple(BenchCase(f"B={b}", base, b) for b in BENCH_BATCHES)
 
 
-_BENCH = {
-    "NormalProjectionNetwork": _bench({"action_spec": BENCH_BOX, "scale_distribution": True}),
-    "StableNormalProjectionNetwork": _bench({"action_spec": BENCH_BOX, "scale_distribution": True}),
-    "CauchyProjectionNetwork": _bench({"action_spec": BENCH_BOX, "scale_distribution": True}),
-    "BetaProjectionNetwork": _bench({"action_spec": BENCH_BOX}),
-    "TruncatedProjectionNetwork": _bench({"action_spec": BENCH_BOX}),
-    "CategoricalProjectionNetwork": _bench(
-        {"action_spec": BoundedTensorSpec((), torch.int64, 0, BENCH_ACTIONS - 1)}
-    ),
-    "ParallelCategoricalProjectionNetwork": _bench(
-        {"action_spec": BoundedTensorSpec((), torch.int64, 0, BENCH_ACTIONS - 1), "n": 4}
-    ),
-    "OnehotCategoricalProjectionNetwork": _bench(
-        {"action_spec": BoundedTensorSpec((), torch.int64, 0, BENCH_ACTIONS - 1)}
-    ),
-    "MixtureProjectionNetwork": _bench(
-        {
-            "action_spec": BENCH_BOX,
-            "num_components": 3,
-            "component": "normal",
-            "scale_distribution": True,
-            "state_dependent_std": False,
-        }
-    ),
-}
+def _bench(cfg: dict, peer: str | None = None) -> Bench:
+    peers = {"td_chain": td_chain(peer)} if peer is not None else {}
+    return Bench(_cases(cfg), peers)
 
-_COMMON = GENERIC | DIST_PROPS
-_PARALLEL = _COMMON | {"parallel"}
+
+NO_RSAMPLE = "its distribution has no rsample (categorical samples are not reparameterised)"
 
 
 def _entry(
-    cls: str, configs: Any, dist: DistSpec, build: Any = None, parallel: bool = False, **kw: Any
+    cls: str,
+    configs: Any,
+    law: Law,
+    bench: Bench,
+    build: Any = None,
+    parallel: Parallel | None = None,
+    left_out: dict | None = None,
 ) -> Entry:
-    build = build or builder(cls)
-    extra: dict[str, Any] = {}
-    if parallel:
-        extra = {"parallel": kw.pop("parallel_build", parallel_of(cls)), "replica": builder(cls)}
+    reasons = {} if parallel is not None else {"parallel": "the spec gives it no parallel form"}
     return Entry(
         f"alf.{cls}",
-        FAMILY,
+        AlfDistribution(spec=input_spec, parallel=parallel, law=law),
         configs,
-        build,
-        _PARALLEL if parallel else _COMMON,
-        outputs=dist.outputs,
-        bad_configs=_BAD[cls],
-        bench=_BENCH[cls],
-        dist=dist,
-        **extra,
-        **kw,
+        build or builder(cls),
+        left_out={**reasons, **(left_out or {})},
+        bad_configs=BAD[cls],
+        bench=bench,
     )
 
 
+def _parallel(cls: str) -> Parallel:
+    return Parallel(parallel_of(cls), builder(cls))
+
+
 def entries() -> list[Entry]:
-    categorical_single = builder("CategoricalProjectionNetwork")
     return [
         _entry(
             "NormalProjectionNetwork",
             normal_configs,
             NORMAL,
-            parallel=True,
-            peers={"td_chain": td_chain("NormalProjectionNetwork")},
+            _bench(
+                {"action_spec": BENCH_BOX, "scale_distribution": True}, "NormalProjectionNetwork"
+            ),
+            parallel=_parallel("NormalProjectionNetwork"),
         ),
         _entry(
             "StableNormalProjectionNetwork",
             stable_configs,
             STABLE,
-            parallel=True,
-            peers={"td_chain": td_chain("StableNormalProjectionNetwork")},
+            _bench(
+                {"action_spec": BENCH_BOX, "scale_distribution": True},
+                "StableNormalProjectionNetwork",
+            ),
+            parallel=_parallel("StableNormalProjectionNetwork"),
         ),
         _entry(
             "CauchyProjectionNetwork",
             cauchy_configs,
             CAUCHY,
-            peers={"td_chain": td_chain("CauchyProjectionNetwork")},
+            _bench(
+                {"action_spec": BENCH_BOX, "scale_distribution": True}, "CauchyProjectionNetwork"
+            ),
         ),
         _entry(
             "BetaProjectionNetwork",
             beta_configs,
             BETA,
-            parallel=True,
-            peers={"td_chain": td_chain("BetaProjectionNetwork")},
+            _bench({"action_spec": BENCH_BOX}, "BetaProjectionNetwork"),
+            parallel=_parallel("BetaProjectionNetwork"),
         ),
-        _entry("TruncatedProjectionNetwork", truncated_configs, TRUNCATED),
-        _entry("CategoricalProjectionNetwork", categorical_configs, CATEGORICAL, parallel=True),
+        _entry(
+            "TruncatedProjectionNetwork",
+            truncated_configs,
+            TRUNCATED,
+            _bench({"action_spec": BENCH_BOX}),
+        ),
+        _entry(
+            "CategoricalProjectionNetwork",
+            categorical_configs,
+            CATEGORICAL,
+            _bench({"action_spec": BENCH_DISCRETE}),
+            parallel=Parallel(build_parallel_categorical, builder("CategoricalProjectionNetwork")),
+            left_out={"reparam_grad": NO_RSAMPLE},
+        ),
         Entry(
             "alf.ParallelCategoricalProjectionNetwork",
-            FAMILY,
+            AlfDistribution(
+                spec=input_spec,
+                outer=lambda cfg, batch: (batch, cfg["n"]),
+                parallel=Parallel(
+                    build_parallel_categorical, builder("CategoricalProjectionNetwork")
+                ),
+                law=CATEGORICAL,
+            ),
             categorical_configs,
             build_parallel_categorical,
-            _PARALLEL,
-            outputs=CATEGORICAL.outputs,
-            parallel=build_parallel_categorical,
-            replica=categorical_single,
-            bad_configs=_BAD["ParallelCategoricalProjectionNetwork"],
-            bench=_BENCH["ParallelCategoricalProjectionNetwork"],
-            dist=CATEGORICAL,
+            left_out={"reparam_grad": NO_RSAMPLE},
+            bad_configs=BAD["ParallelCategoricalProjectionNetwork"],
+            bench=_bench({"action_spec": BENCH_DISCRETE, "n": 4}),
         ),
-        _entry("OnehotCategoricalProjectionNetwork", onehot_configs, CATEGORICAL),
-        _entry("MixtureProjectionNetwork", mixture_configs, MIXTURE, build=build_mixture),
+        _entry(
+            "OnehotCategoricalProjectionNetwork",
+            onehot_configs,
+            ONEHOT,
+            _bench({"action_spec": BENCH_DISCRETE}),
+        ),
+        _entry(
+            "MixtureProjectionNetwork",
+            mixture_configs,
+            MIXTURE,
+            _bench(
+                {
+                    "action_spec": BENCH_BOX,
+                    "num_components": 3,
+                    "component": "normal",
+                    "scale_distribution": True,
+                    "state_dependent_std": False,
+                }
+            ),
+            build=build_mixture,
+            left_out={
+                "reparam_grad": "a mixture's choice of component is not reparameterised: "
+                "its distribution has no rsample"
+            },
+        ),
     ]

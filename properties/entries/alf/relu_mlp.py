@@ -1,15 +1,14 @@
-"""Catalog entries of ALF's ``jacobians`` family: ``ReluMLP`` and its ``SimpleFC`` layer.
+"""Catalog entries of ``alf.networks.relu_mlp``: ReluMLP and its SimpleFC layer.
 
-``ReluMLP`` is ALF-shaped (``net(x) -> (y, state)``); its Jacobian methods are checked by
-the ``jacobian`` property (``properties/test_jacobian.py``). ``SimpleFC`` is an
-``nn.Linear`` called as ``layer(x)``: its entry declares its specs, compares its output
-together with the pre-activation it records (``hidden_neurons``), and lists its own bad
-inputs (it takes any number of leading dims, like ``nn.Linear``).
+``ReluMLP`` is an ALF network with closed-form Jacobians (the ``jacobian`` property checks
+them against autograd). ``SimpleFC`` is an ``nn.Linear`` called as ``layer(x)``; its
+observation includes the pre-activation it records (``hidden_neurons``, in the spec).
 
 Benchmark cases time a Jacobian method (``cfg['op']``: ``jac`` or ``jac_diag``) rather than
-the forward pass; peers: ``vmap_jacrev`` (``torch.func.vmap(jacrev(f))`` of the reference
-forward, its diagonal for ``jac_diag``) and ``jac_then_diag`` (the candidate's own
-``compute_jac`` followed by ``torch.diagonal``; ``jac_diag`` cases only).
+the forward pass; peers: ``vmap_jacrev`` (``torch.func.vmap(jacrev(f))`` of the given
+implementation's plain forward, its diagonal for ``jac_diag``) and ``jac_then_diag`` (the
+given implementation's ``compute_jac`` followed by ``torch.diagonal``; ``jac_diag`` cases
+only).
 """
 
 from __future__ import annotations
@@ -22,12 +21,14 @@ from hypothesis import strategies as st
 from torch import nn
 
 from properties import strategies as S
-from properties.entry import GENERIC, BadConfig, BenchCase, Entry, NotApplicable
-from properties.impl import candidate
-from reference.specs import Nest, TensorSpec, sample_nest
+from properties.candidate import Impl
+from properties.entry import BadConfig, Bench, BenchCase, Entry, NotApplicable
+from properties.kinds.jacobian import JacobianNetwork
+from properties.kinds.layer import Layer
+from properties.specs import alf_specs
+from reference.specs import Nest, TensorSpec
 
-FAMILY = "jacobians"
-OPS = ("jac", "jac_diag")
+NO_PARALLEL = "the spec gives ReluMLP no parallel form of its own"
 
 # --------------------------------------------------------------------------------------
 # ReluMLP
@@ -45,26 +46,21 @@ def relu_mlp_configs(draw: Any) -> dict:
     return {"input_tensor_spec": TensorSpec((d,)), "output_size": output, "hidden_layers": hidden}
 
 
-def build_relu_mlp(impl: Any, cfg: dict) -> nn.Module:
-    return impl.alf.ReluMLP(cfg["input_tensor_spec"], cfg["output_size"], cfg["hidden_layers"])
+def build_relu_mlp(impl: Impl, cfg: dict) -> Any:
+    return impl.alf.ReluMLP(
+        alf_specs(impl, cfg["input_tensor_spec"]), cfg["output_size"], cfg["hidden_layers"]
+    )
 
 
-def relu_mlp_inputs(
-    net: Any, cfg: dict, batch: int, generator: torch.Generator, dtype: torch.dtype
-) -> torch.Tensor:
-    """Standard-normal ``[B, D]`` from the config's spec (the benchmark peers wrap the
-    network, so the spec is not read off ``net``)."""
-    return sample_nest(cfg["input_tensor_spec"], (batch,), generator, dtype)
+def relu_mlp_output_size(cfg: dict) -> int:
+    """The spec's default output size is the input's."""
+    size = cfg["output_size"]
+    return cfg["input_tensor_spec"].shape[0] if size is None else size
 
 
-def relu_mlp_timed(net: Any, inputs: torch.Tensor, cfg: dict) -> Nest:
-    """What a benchmark step computes: ``cfg['op']`` of the network, else its forward."""
-    op = cfg.get("op")
-    if op == "jac":
-        return net.compute_jac(inputs)
-    if op == "jac_diag":
-        return net.compute_jac_diag(inputs)
-    return net(inputs)[0]
+def relu_mlp_first_bias(cfg: dict) -> str:
+    """Upstream's state_dict key of the first layer's bias (``_fc_layers``, SimpleFCs)."""
+    return "_fc_layers.0.bias"
 
 
 class VmapJacrev(nn.Module):
@@ -102,17 +98,17 @@ class JacThenDiag(nn.Module):
         return self.net(inputs, state)
 
 
-def vmap_jacrev_peer(impl: Any, cfg: dict) -> nn.Module:
-    """``torch.func`` on the reference network (``impl`` is the reference here)."""
+def vmap_jacrev_peer(impl: Impl, cfg: dict) -> nn.Module:
+    """``torch.func`` on ``impl``'s network (the benchmarks pass the reference)."""
     return VmapJacrev(build_relu_mlp(impl, cfg))
 
 
-def jac_then_diag_peer(impl: Any, cfg: dict) -> nn.Module:
-    """The candidate package's ``compute_jac`` then ``torch.diagonal`` (``jac_diag`` cases
-    only: for other ops it is the candidate itself)."""
+def jac_then_diag_peer(impl: Impl, cfg: dict) -> nn.Module:
+    """``impl``'s ``compute_jac`` then ``torch.diagonal`` (``jac_diag`` cases only: for other
+    ops it would be the implementation itself)."""
     if cfg.get("op") != "jac_diag":
         raise NotApplicable("jac_then_diag times the jac_diag cases only")
-    return JacThenDiag(build_relu_mlp(candidate(), cfg))
+    return JacThenDiag(build_relu_mlp(impl, cfg))
 
 
 def relu_mlp_flops(op: str, d: int, hidden: tuple[int, ...], out: int, batch: int) -> int:
@@ -133,7 +129,7 @@ def relu_mlp_flops(op: str, d: int, hidden: tuple[int, ...], out: int, batch: in
     return 2 * batch * (forward + chain)
 
 
-def _relu_mlp_bench() -> tuple[BenchCase, ...]:
+def _relu_mlp_bench() -> Bench:
     def case(op: str, hidden: tuple[int, ...], batch: int) -> BenchCase:
         cfg = {
             "input_tensor_spec": TensorSpec((64,)),
@@ -145,43 +141,47 @@ def _relu_mlp_bench() -> tuple[BenchCase, ...]:
         flops = {"fwd": relu_mlp_flops(op, 64, hidden, 64, batch)}
         return BenchCase(label, cfg, batch, modes=("fwd",), flops=flops)
 
-    return (
-        case("jac", (256, 256), 256),
-        case("jac", (256, 256), 16),
-        case("jac_diag", (256, 256), 256),
-        case("jac_diag", (64, 64), 256),
-        case("jac_diag", (256,), 256),
+    return Bench(
+        (
+            case("jac", (256, 256), 256),
+            case("jac", (256, 256), 16),
+            case("jac_diag", (256, 256), 256),
+            case("jac_diag", (64, 64), 256),
+            case("jac_diag", (256,), 256),
+        ),
+        peers={"vmap_jacrev": vmap_jacrev_peer, "jac_then_diag": jac_then_diag_peer},
     )
+
+
+def _relu_mlp(impl: Impl, spec: TensorSpec, *args: Any) -> Any:
+    return impl.alf.ReluMLP(alf_specs(impl, spec), *args)
 
 
 _RELU_MLP_BAD = (
     BadConfig(
-        "2-D input spec",
-        lambda impl: impl.alf.ReluMLP(TensorSpec((2, 3))),
-        ValueError,
-        "1-D",
+        "2-D input spec", lambda impl: _relu_mlp(impl, TensorSpec((2, 3))), ValueError, "1-D"
     ),
     BadConfig(
         "output_size 0",
-        lambda impl: impl.alf.ReluMLP(TensorSpec((3,)), 0),
+        lambda impl: _relu_mlp(impl, TensorSpec((3,)), 0),
         ValueError,
         "output_size",
     ),
     BadConfig(
         "a hidden layer of 0 units",
-        lambda impl: impl.alf.ReluMLP(TensorSpec((3,)), 2, (4, 0)),
+        lambda impl: _relu_mlp(impl, TensorSpec((3,)), 2, (4, 0)),
         ValueError,
         "hidden_layers",
     ),
     BadConfig(
         "hidden_layers as an int",
-        lambda impl: impl.alf.ReluMLP(TensorSpec((3,)), 2, 4),
+        lambda impl: _relu_mlp(impl, TensorSpec((3,)), 2, 4),
         TypeError,
         "hidden_layers",
     ),
     BadConfig(
         "integer input spec",
-        lambda impl: impl.alf.ReluMLP(TensorSpec((3,), torch.int64)),
+        lambda impl: _relu_mlp(impl, TensorSpec((3,), torch.int64)),
         TypeError,
         "floating",
     ),
@@ -201,44 +201,10 @@ def simple_fc_configs(draw: Any) -> dict:
     }
 
 
-def build_simple_fc(impl: Any, cfg: dict) -> nn.Module:
+def build_simple_fc(impl: Impl, cfg: dict) -> Any:
     return impl.alf.SimpleFC(
         cfg["input_size"], cfg["output_size"], S.resolve_activation(cfg["activation"])
     )
-
-
-def simple_fc_inputs(
-    net: Any, cfg: dict, batch: int, generator: torch.Generator, dtype: torch.dtype
-) -> torch.Tensor:
-    return torch.randn((batch, cfg["input_size"]), generator=generator, dtype=dtype)
-
-
-def simple_fc_outputs(net: Any, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The activation's output and the pre-activation the layer recorded."""
-    y = net(x)
-    return y, net.hidden_neurons
-
-
-def simple_fc_input_spec(net: Any, cfg: dict) -> TensorSpec:
-    return TensorSpec((cfg["input_size"],))
-
-
-def simple_fc_output_spec(net: Any, cfg: dict) -> tuple[TensorSpec, TensorSpec]:
-    return (TensorSpec((cfg["output_size"],)), TensorSpec((cfg["output_size"],)))
-
-
-def simple_fc_bad_inputs(net: Any, cfg: dict, x: torch.Tensor) -> list:
-    other = torch.float64 if x.dtype == torch.float32 else torch.float32
-    bad: list = [
-        ("last dim +1", torch.cat([x, x[..., :1]], -1), ValueError),
-        ("as int32", x.to(torch.int32), TypeError),
-        (f"as {other}", x.to(other), TypeError),
-        ("tensor inside a list", [x], TypeError),
-        ("0-d tensor", x.reshape(-1)[0], ValueError),
-    ]
-    if x.shape[-1] > 1:
-        bad.append(("last dim -1", x[..., :-1], ValueError))
-    return bad
 
 
 _SIMPLE_FC_BAD = (
@@ -247,31 +213,38 @@ _SIMPLE_FC_BAD = (
 )
 
 
+#: Configs whose initializers depend on the fan-in of every layer (``nn.Linear``'s default):
+#: the init property checks them in every profile.
+RELU_MLP_FAN_IN = {"input_tensor_spec": TensorSpec((7,)), "output_size": 3, "hidden_layers": (9, 5)}
+SIMPLE_FC_FAN_IN = {"input_size": 7, "output_size": 9, "activation": "relu"}
+
+
 def entries() -> list[Entry]:
     return [
         Entry(
             "alf.ReluMLP",
-            FAMILY,
+            JacobianNetwork(
+                output_size=relu_mlp_output_size,
+                hidden=lambda cfg: tuple(cfg["hidden_layers"]),
+                first_bias=relu_mlp_first_bias,
+            ),
             relu_mlp_configs,
             build_relu_mlp,
-            GENERIC | {"jacobian"},
-            inputs=relu_mlp_inputs,
+            left_out={"parallel": NO_PARALLEL},
             bad_configs=_RELU_MLP_BAD,
+            examples=(RELU_MLP_FAN_IN,),
             bench=_relu_mlp_bench(),
-            peers={"vmap_jacrev": vmap_jacrev_peer, "jac_then_diag": jac_then_diag_peer},
-            timed=relu_mlp_timed,
         ),
         Entry(
             "alf.SimpleFC",
-            FAMILY,
+            Layer(
+                in_size=lambda cfg: cfg["input_size"],
+                out_size=lambda cfg: cfg["output_size"],
+                recorded=("hidden_neurons",),
+            ),
             simple_fc_configs,
             build_simple_fc,
-            GENERIC,
-            inputs=simple_fc_inputs,
-            outputs=simple_fc_outputs,
-            input_spec=simple_fc_input_spec,
-            output_spec=simple_fc_output_spec,
-            bad_inputs=simple_fc_bad_inputs,
             bad_configs=_SIMPLE_FC_BAD,
+            examples=(SIMPLE_FC_FAN_IN,),
         ),
     ]

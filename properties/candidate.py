@@ -1,0 +1,104 @@
+"""Implementations and name lookup: the reference, and the candidate under test.
+
+An implementation is an importable module that exposes inventory names per library:
+``<module>.alf.EncodingNetwork``, ``<module>.amago.TanhGaussian`` and so on. The candidate
+is ``optimized`` unless ``pytest --impl MODULE`` (``twinnet verify --impl MODULE``) names
+another. A lookup never falls back to another implementation: a name the candidate lacks
+raises :class:`NotProvided`. The harness reports that as *not provided* when it is the
+name under test, and counts the example as *unsupported* when it is a helper the build
+needs (``alf.FC`` for a preprocessor, say).
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+DEFAULT_CANDIDATE = "optimized"
+REFERENCE_MODULE = "reference"
+
+
+class NotProvided(LookupError):
+    """``impl`` has no object under the inventory name ``dotted``."""
+
+    def __init__(self, impl: str, dotted: str):
+        super().__init__(f"{impl} does not provide {dotted}")
+        self.impl, self.dotted = impl, dotted
+
+
+class Impl:
+    """Name lookup in one implementation module: ``Impl('optimized').alf.FC``."""
+
+    def __init__(self, module_name: str):
+        self.name = module_name
+
+    @property
+    def module(self) -> ModuleType:
+        return _import(self.name)
+
+    def find(self, dotted: str) -> Any | None:
+        """The object named ``dotted`` (``'alf.FC'``), or None."""
+        obj: Any = self.module
+        for part in dotted.split("."):
+            if hasattr(obj, part):
+                obj = getattr(obj, part)
+                continue
+            if not isinstance(obj, ModuleType):
+                return None
+            try:
+                obj = _import(f"{obj.__name__}.{part}")
+            except ImportError:
+                return None
+        return obj
+
+    def provides(self, dotted: str) -> bool:
+        return self.find(dotted) is not None
+
+    def get(self, dotted: str) -> Any:
+        obj = self.find(dotted)
+        if obj is None:
+            raise NotProvided(self.name, dotted)
+        return obj
+
+    def same_object(self, other: Impl, dotted: str) -> bool:
+        """Whether both implementations expose the very same object under ``dotted``."""
+        mine = self.find(dotted)
+        return mine is not None and mine is other.find(dotted)
+
+    def __getattr__(self, library: str) -> _Library:
+        if library.startswith("_"):
+            raise AttributeError(library)
+        return _Library(self, library)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Impl) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class _Library:
+    def __init__(self, impl: Impl, library: str):
+        self._impl, self._library = impl, library
+
+    def __getattr__(self, name: str) -> Any:
+        return self._impl.get(f"{self._library}.{name}")
+
+
+@cache
+def _import(name: str) -> ModuleType:
+    return importlib.import_module(name)
+
+
+def importable(module_name: str) -> str | None:
+    """None when ``module_name`` imports, else the import error in one line."""
+    try:
+        _import(module_name)
+    except Exception as error:  # a candidate's import may fail in any way
+        return f"{type(error).__name__}: {error}".splitlines()[0]
+    return None

@@ -1,0 +1,221 @@
+"""Catalog entries of ``alf.networks.encoding_networks``: EncodingNetwork,
+ParallelEncodingNetwork, ImageEncodingNetwork."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from hypothesis import strategies as st
+
+from properties import strategies as S
+from properties.candidate import Impl
+from properties.entries.alf._build import alf_kwargs
+from properties.entry import BadConfig, Bench, BenchCase, Entry
+from properties.kinds.alf_network import AlfNetwork, Parallel
+from properties.specs import alf_specs
+from reference.specs import TensorSpec
+
+
+def build_encoding(impl: Impl, cfg: dict) -> Any:
+    return impl.alf.EncodingNetwork(**alf_kwargs(impl, cfg))
+
+
+def parallel_encoding(impl: Impl, cfg: dict) -> Any:
+    return build_encoding(impl, cfg).make_parallel(cfg["n"], allow_non_parallel_input=True)
+
+
+def build_parallel_encoding(impl: Impl, cfg: dict) -> Any:
+    kw = alf_kwargs(impl, cfg)
+    spec = kw.pop("input_tensor_spec")
+    return impl.alf.ParallelEncodingNetwork(spec, cfg["n"], **kw)
+
+
+def _encoding_bench(parallel: bool) -> Bench:
+    base = {
+        "input_tensor_spec": TensorSpec((32,)),
+        "fc_layer_params": (256, 256),
+        "activation": "relu_",
+    }
+    ns = (1, 4, 16) if parallel else (None,)
+    return Bench(
+        tuple(
+            BenchCase(f"B={b}" + (f",n={n}" if n else ""), {**base, **({"n": n} if n else {})}, b)
+            for n in ns
+            for b in (1, 64, 1024)
+        )
+    )
+
+
+#: A config whose initializer depends on the fan-in of every layer (ALF's default variance
+#: scaling), with replicas: the init property checks it in every profile. Its first layer is
+#: four times wider in than out, so a fan-in read off the wrong axis halves the scale.
+FAN_IN_EXAMPLE = {
+    "input_tensor_spec": TensorSpec((24,)),
+    "fc_layer_params": (6, 5),
+    "activation": "relu_",
+    "kernel_initializer": None,
+    "n": 3,
+}
+
+
+def _spec(impl: Impl, spec: Any) -> Any:
+    return alf_specs(impl, spec)
+
+
+_ENCODING_BAD = (
+    BadConfig(
+        "last_activation without last_layer_size",
+        lambda impl: impl.alf.EncodingNetwork(
+            _spec(impl, TensorSpec((3,))), fc_layer_params=(4,), last_activation=torch.tanh
+        ),
+        ValueError,
+        "last_layer_size",
+    ),
+    BadConfig(
+        "nested input without combiner",
+        lambda impl: impl.alf.EncodingNetwork(
+            _spec(impl, (TensorSpec((3,)), TensorSpec((2,)))), fc_layer_params=(4,)
+        ),
+        ValueError,
+        "combiner",
+    ),
+    BadConfig(
+        "conv params for a flat input",
+        lambda impl: impl.alf.EncodingNetwork(
+            _spec(impl, TensorSpec((12,))), conv_layer_params=((4, 3, 1),)
+        ),
+        ValueError,
+        "conv_layer_params",
+    ),
+    BadConfig(
+        "non-positive FC size",
+        lambda impl: impl.alf.EncodingNetwork(
+            _spec(impl, TensorSpec((3,))), fc_layer_params=(4, 0)
+        ),
+        ValueError,
+        "fc_layer_params",
+    ),
+    BadConfig(
+        "output_tensor_spec of the wrong size",
+        lambda impl: impl.alf.EncodingNetwork(
+            _spec(impl, TensorSpec((3,))), _spec(impl, TensorSpec((2, 3))), fc_layer_params=(5,)
+        ),
+        ValueError,
+        "output_tensor_spec",
+    ),
+)
+
+_PARALLEL_ENCODING_BAD = (
+    BadConfig(
+        "input_preprocessors given",
+        lambda impl: impl.alf.ParallelEncodingNetwork(
+            _spec(impl, TensorSpec((3,))), 2, input_preprocessors=torch.nn.Identity()
+        ),
+        ValueError,
+        "input_preprocessors",
+    ),
+    BadConfig(
+        "non-positive n",
+        lambda impl: impl.alf.ParallelEncodingNetwork(
+            _spec(impl, TensorSpec((3,))), 0, fc_layer_params=(4,)
+        ),
+        ValueError,
+        "n",
+    ),
+)
+
+
+@st.composite
+def image_configs(draw: Any) -> dict:
+    spec, convs, same = draw(S.image_and_convs())
+    return {
+        "input_channels": spec.shape[0],
+        "input_size": spec.shape[1:],
+        "conv_layer_params": convs,
+        "same_padding": same,
+        "activation": draw(S.activations()),
+        "kernel_initializer": draw(S.initializers()),
+        "flatten_output": draw(st.booleans()),
+        "n": draw(st.integers(1, 4)),
+    }
+
+
+def image_spec(cfg: dict) -> TensorSpec:
+    return TensorSpec((cfg["input_channels"], *cfg["input_size"]))
+
+
+def build_image(impl: Impl, cfg: dict) -> Any:
+    return impl.alf.ImageEncodingNetwork(**alf_kwargs(impl, cfg))
+
+
+def _image_bench() -> Bench:
+    base = {
+        "input_channels": 3,
+        "input_size": (16, 16),
+        "conv_layer_params": ((16, 3, 2), (32, 3, 2)),
+        "same_padding": False,
+        "activation": "relu_",
+        "kernel_initializer": None,
+        "flatten_output": True,
+    }
+    return Bench(
+        tuple(
+            BenchCase(f"B={b},n={n}", {**base, "n": n}, b)
+            for n in (1, 4, 16)
+            for b in (1, 64, 1024)
+        )
+    )
+
+
+def entries() -> list[Entry]:
+    return [
+        Entry(
+            "alf.EncodingNetwork",
+            AlfNetwork(parallel=Parallel(parallel_encoding, build_encoding)),
+            S.encoding_configs,
+            build_encoding,
+            bad_configs=_ENCODING_BAD,
+            examples=(FAN_IN_EXAMPLE,),
+            bench=_encoding_bench(False),
+        ),
+        Entry(
+            "alf.ParallelEncodingNetwork",
+            AlfNetwork(
+                outer=lambda cfg, batch: (batch, cfg["n"]),
+                result_outer=lambda cfg, batch: (batch,),
+                parallel=Parallel(build_parallel_encoding, build_encoding),
+            ),
+            lambda: S.encoding_configs(allow_preprocessors=False),
+            build_parallel_encoding,
+            bad_configs=_PARALLEL_ENCODING_BAD,
+            examples=(FAN_IN_EXAMPLE,),
+            bench=_encoding_bench(True),
+        ),
+        Entry(
+            "alf.ImageEncodingNetwork",
+            AlfNetwork(
+                spec=image_spec,
+                parallel=Parallel(
+                    lambda impl, cfg: build_image(impl, cfg).make_parallel(cfg["n"]),
+                    build_image,
+                    shared_input=False,
+                ),
+            ),
+            image_configs,
+            build_image,
+            examples=(
+                {
+                    "input_channels": 2,
+                    "input_size": (6, 5),
+                    "conv_layer_params": ((4, 3, 1), (3, 2, 2)),
+                    "same_padding": False,
+                    "activation": "relu_",
+                    "kernel_initializer": None,
+                    "flatten_output": True,
+                    "n": 3,
+                },
+            ),
+            bench=_image_bench(),
+        ),
+    ]

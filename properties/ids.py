@@ -1,0 +1,44 @@
+"""The global property ids (DESIGN.md's table) and how test functions map onto them.
+
+A kind may add ids of its own (AMAGO's ``augmentation``...); it declares them in
+``Kind.own_ids``, and the catalog gathers every id its kinds use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+GLOBAL_IDS: dict[str, str] = {
+    "shape": "outputs and states match the declared specs for random configs and batch sizes",
+    "signature": "constructor parameter names, order and defaults are the spec document's",
+    "parity": "candidate == reference with shared weights, float32 and float64",
+    "grad_parity": "input and parameter gradients match",
+    "reparam_grad": "reparameterized samples and their parameter gradients match under the "
+    "same noise",
+    "batch_invariance": "row i of the output depends only on row i of the input",
+    "parallel": "make_parallel(n) == n independent replicas, [B, n, ...] and shared inputs",
+    "device": "CPU == CUDA for the same weights and inputs",
+    "state_dict": "upstream-layout keys; weights move between reference and candidate",
+    "recurrent_steps": "step loop with carried state == whole-sequence unroll, with resets",
+    "flow_inverse": "inverse(forward(x)) == x and forward(inverse(y)) == y",
+    "flow_logdet": "log abs det Jacobian == slogdet of the autograd Jacobian",
+    "jacobian": "closed-form Jacobians, diagonals, JVP, VJP == autograd",
+    "dist_bounds": "samples, modes, means inside bounds; finite log_prob; declared limits",
+    "dist_logprob": "log_prob / entropy agree with an independent formula",
+    "dist_sampling": "samples pass a KS test against the declared distribution",
+    "determinism": "same seed same output, different seed different output",
+    "init": "fresh networks and every replica draw initial weights from the reference's law",
+    "bad_input": "bad configs and inputs raise a clear ValueError / TypeError",
+    "loss": "loss value and gradients == reference == a naive per-step formula",
+}
+
+#: Properties that compare the candidate with the reference object by object: when the
+#: candidate's object *is* the reference's, such a cell compares a thing with itself.
+COMPARES_WITH_REFERENCE = frozenset({"parity", "grad_parity", "reparam_grad", "state_dict", "init"})
+
+
+def property_of(test_name: str, known: Iterable[str]) -> str | None:
+    """The property id a test function checks: ``test_<id>`` or ``test_<id>_<detail>``."""
+    name = test_name.removeprefix("test_")
+    matches = [p for p in known if name == p or name.startswith(p + "_")]
+    return max(matches, key=len) if matches else None

@@ -1,0 +1,266 @@
+"""The ALF network kind: ``output, new_state = net(inputs, state)``.
+
+What the ALF spec documents for every ``alf.networks.Network`` and this kind relies on:
+``input_tensor_spec``, ``state_spec`` and ``output_spec`` (tensor specs, read through their
+``shape`` / ``dtype`` / bounds), the call ``net(inputs, state)`` returning the output and the
+new state, ``make_parallel(n)`` where the spec gives it. Inputs are sampled from the
+config's plain-data spec, never from the candidate's spec objects; the initial state is
+zeros of the candidate's ``state_spec`` (floating state in the inputs' dtype).
+
+A stateful network is stepped by :meth:`AlfNetwork.step` with episode starts marked per
+batch row: the state of a row that starts an episode is reset to the initial state before
+the step, ALF's convention for ``StepType.FIRST``. :meth:`AlfNetwork.unroll` runs a whole
+``[T, B, ...]`` sequence through the candidate's own ``unroll(inputs, state,
+first_step)`` when it has one (twinnet's fused sequence API), else through the step loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import torch
+
+from properties.candidate import Impl
+from properties.kinds.base import BadInput, Kind, parameters_of
+from properties.specs import spec_data, specs_data
+from reference.alf.replicas import replica_state, stack_replica_states
+from reference.specs import (
+    BoundedTensorSpec,
+    Nest,
+    assert_same_structure,
+    flatten,
+    is_nested,
+    map_structure,
+    pack_sequence_as,
+)
+
+
+@dataclass(frozen=True)
+class Parallel:
+    """How an entry's parallel form and one of its single replicas are built: the parallel
+    network holds ``n(cfg)`` replicas of ``replica(impl, cfg)``. ``stack`` / ``split`` move
+    weights between the parallel state_dict and the replicas' by ALF's layout rules
+    (``reference.alf.replicas``): stacked on a leading ``n``, concatenated along dim 0, or
+    per replica under ``NaiveParallelNetwork``'s ``_networks.<i>``."""
+
+    build: Callable[[Impl, dict], Any]
+    replica: Callable[[Impl, dict], Any]
+    n: Callable[[dict], int] = lambda cfg: int(cfg["n"])
+    #: whether the parallel form also takes a ``[B, ...]`` input shared by every replica
+    shared_input: bool = True
+    stack: Callable[[Mapping[str, torch.Tensor], Sequence[Mapping[str, torch.Tensor]]], dict] = (
+        stack_replica_states
+    )
+    split: Callable[[Mapping[str, torch.Tensor], Mapping[str, torch.Tensor], int, int], dict] = (
+        replica_state
+    )
+
+
+def input_tensor_spec(cfg: dict) -> Nest:
+    return cfg["input_tensor_spec"]
+
+
+def zeros_of_spec(spec: Nest, outer: tuple[int, ...], like: torch.Tensor | None) -> Nest:
+    """Zeros for every spec of ``spec`` (any spec class): floating ones in ``like``'s dtype."""
+
+    def zeros(s: Any) -> torch.Tensor:
+        data = spec_data(s)
+        dtype = like.dtype if like is not None and data.dtype.is_floating_point else data.dtype
+        device = like.device if like is not None else None
+        return torch.zeros((*outer, *data.shape), dtype=dtype, device=device)
+
+    return map_structure(zeros, spec)
+
+
+def corruptions(spec: Nest, x: Nest, typed: bool) -> list[BadInput]:
+    """Corruptions of a valid input ``x`` of plain-data spec ``spec`` and the error each must
+    raise (``typed``: the network has floating parameters, so its float dtype is fixed)."""
+    specs, leaves = flatten(spec), flatten(x)
+    out: list[BadInput] = []
+
+    def replaced(i: int, t: torch.Tensor) -> Nest:
+        return pack_sequence_as(x, [t if j == i else v for j, v in enumerate(leaves)])
+
+    for i, (s, t) in enumerate(zip(specs, leaves)):
+        if s.ndim:
+            wider = torch.cat([t, t[..., :1]], dim=-1)
+            out.append((f"leaf {i} last dim +1", replaced(i, wider), ValueError))
+        if s.is_continuous:
+            out.append((f"leaf {i} as int32", replaced(i, t.to(torch.int32)), TypeError))
+            if typed:
+                other = torch.float64 if t.dtype == torch.float32 else torch.float32
+                out.append((f"leaf {i} as {other}", replaced(i, t.to(other)), TypeError))
+        else:
+            out.append((f"leaf {i} as float", replaced(i, t.to(torch.float32)), TypeError))
+            if isinstance(s, BoundedTensorSpec):
+                high = torch.full_like(t, int(s.maximum.max()) + 1)
+                out.append((f"leaf {i} above maximum", replaced(i, high), ValueError))
+    out.append(
+        (
+            "extra outer dim",
+            pack_sequence_as(x, [t.unsqueeze(0).expand(2, *t.shape) for t in leaves]),
+            ValueError,
+        )
+    )
+    if is_nested(x):
+        if isinstance(x, dict):
+            dropped: Nest = {k: v for k, v in x.items() if k != sorted(x)[-1]}
+        else:
+            dropped = type(x)(list(x)[:-1]) if not hasattr(x, "_fields") else tuple(x)[:-1]
+        out.append(("nest missing a leaf", dropped, TypeError))
+    else:
+        out.append(("tensor inside a list", [x], TypeError))
+    return out
+
+
+@dataclass(frozen=True)
+class AlfNetwork(Kind):
+    """An ALF network (module doc). ``spec(cfg)``: the plain-data input spec of a config;
+    ``outer(cfg, batch)``: the outer dims of an input (one batch dim by default);
+    ``result_outer(cfg, batch)``: those of outputs and states (default: ``outer``; a parallel
+    network takes ``[B, n, ...]`` inputs and reports the ``n`` inside its specs);
+    ``parallel``: the parallel form, where the spec gives one; ``stateful``: the network
+    carries a recurrent state (``recurrent_steps`` applies)."""
+
+    title: ClassVar[str] = "ALF network"
+    supports: ClassVar[frozenset[str]] = frozenset(
+        {
+            "shape",
+            "signature",
+            "parity",
+            "grad_parity",
+            "batch_invariance",
+            "parallel",
+            "device",
+            "state_dict",
+            "recurrent_steps",
+            "init",
+            "bad_input",
+        }
+    )
+    not_applicable: ClassVar[dict[str, str]] = {
+        "reparam_grad": "returns tensors, not a distribution",
+        "flow_inverse": "not a normalizing flow",
+        "flow_logdet": "not a normalizing flow",
+        "jacobian": "has no closed-form Jacobian methods",
+        "dist_bounds": "returns tensors, not a distribution",
+        "dist_logprob": "returns tensors, not a distribution",
+        "dist_sampling": "returns tensors, not a distribution",
+        "determinism": "its forward pass draws no random numbers",
+        "loss": "a network, not a loss",
+    }
+
+    spec: Callable[[dict], Nest] = input_tensor_spec
+    outer: Callable[[dict, int], tuple[int, ...]] | None = None
+    result_outer: Callable[[dict, int], tuple[int, ...]] | None = None
+    parallel: Parallel | None = None
+    stateful: bool = False
+
+    def needs_reason(self) -> frozenset[str]:
+        return frozenset() if self.parallel is not None else frozenset({"parallel"})
+
+    def instance_reasons(self) -> dict[str, str]:
+        reasons = {}
+        if not self.stateful:
+            reasons["recurrent_steps"] = "stateless: its state_spec is ()"
+        return reasons
+
+    def input_spec(self, cfg: dict) -> Nest:
+        return self.spec(cfg)
+
+    def outer_dims(self, cfg: dict, batch: int) -> tuple[int, ...]:
+        return (batch,) if self.outer is None else self.outer(cfg, batch)
+
+    def results_outer(self, cfg: dict, batch: int) -> tuple[int, ...]:
+        if self.result_outer is not None:
+            return self.result_outer(cfg, batch)
+        return self.outer_dims(cfg, batch)
+
+    def initial_state(self, net: Any, inputs: Nest, cfg: dict) -> Nest:
+        state_spec = net.state_spec
+        if not flatten(state_spec):
+            return state_spec
+        first = flatten(inputs)[0]
+        floats = [t for t in flatten(inputs) if t.is_floating_point()]
+        like = floats[0] if floats else None
+        return zeros_of_spec(state_spec, self.results_outer(cfg, first.shape[0]), like)
+
+    def call(self, net: Any, inputs: Nest, state: Nest) -> tuple[Any, Nest]:
+        return net(inputs, state)
+
+    # -- stepping -------------------------------------------------------------------------
+    def step(
+        self, net: Any, x: Nest, state: Nest, first: torch.Tensor, cfg: dict
+    ) -> tuple[Any, Nest]:
+        """One step from ``state`` with rows ``first`` ([B] bool) reset to the initial state."""
+        initial = self.initial_state(net, x, cfg)
+
+        def reset(s: torch.Tensor, s0: torch.Tensor) -> torch.Tensor:
+            mask = first.reshape(-1, *([1] * (s.dim() - 1)))
+            return torch.where(mask, s0, s)
+
+        return self.call(net, x, map_structure(reset, state, initial))
+
+    def step_loop(
+        self, net: Any, xs: Nest, state: Nest, first: torch.Tensor, cfg: dict
+    ) -> tuple[Any, Nest]:
+        """The literal loop over the ``T`` steps of ``[T, B, ...]`` inputs: ``(outputs
+        [T, B, ...], final state)``."""
+        outputs = []
+        for t in range(first.shape[0]):
+            x_t = map_structure(lambda v, t=t: v[t], xs)
+            y, state = self.step(net, x_t, state, first[t], cfg)
+            outputs.append(y)
+        return map_structure(lambda *ys: torch.stack(ys), *outputs), state
+
+    def unroll(
+        self, net: Any, xs: Nest, state: Nest, first: torch.Tensor, cfg: dict
+    ) -> tuple[Any, Nest]:
+        """``(outputs [T, B, ...], final state)``: the candidate's own ``unroll`` if it has
+        one, else the step loop."""
+        own = getattr(net, "unroll", None)
+        if callable(own):
+            return own(xs, state, first)
+        return self.step_loop(net, xs, state, first, cfg)
+
+    # -- checks ---------------------------------------------------------------------------
+    def output_spec_data(self, net: Any) -> Nest:
+        return specs_data(net.output_spec)
+
+    def check_shape(self, ref: Any, cand: Any, cfg: dict, inputs: Nest, batch: int) -> None:
+        want_spec = self.output_spec_data(ref)
+        got_spec = self.output_spec_data(cand)
+        assert got_spec == want_spec, f"output_spec {got_spec}, the reference's is {want_spec}"
+        in_spec = specs_data(cand.input_tensor_spec)
+        assert in_spec == specs_data(ref.input_tensor_spec), (
+            f"input_tensor_spec {in_spec}, the reference's is {specs_data(ref.input_tensor_spec)}"
+        )
+        outer = self.results_outer(cfg, batch)
+        state0 = self.initial_state(cand, inputs, cfg)
+        out, state = self.call(cand, inputs, state0)
+        self.check_outputs(cand, out, outer)
+        state_spec = cand.state_spec
+        assert_same_structure(specs_data(ref.state_spec), specs_data(state_spec), "state_spec")
+        if flatten(state_spec):
+            assert_same_structure(state_spec, state, "new state")
+            for s, v in zip(flatten(specs_data(state_spec)), flatten(state)):
+                assert tuple(v.shape) == (*outer, *s.shape), (
+                    f"state shape {list(v.shape)}, expected {[*outer, *s.shape]}"
+                )
+
+    def check_outputs(self, net: Any, out: Any, outer: tuple[int, ...]) -> None:
+        spec = self.output_spec_data(net)
+        assert_same_structure(spec, out, "output")
+        for s, y in zip(flatten(spec), flatten(out)):
+            assert tuple(y.shape) == (*outer, *s.shape), (
+                f"output shape {list(y.shape)}, expected {[*outer, *s.shape]} ({s})"
+            )
+            assert y.dtype.is_floating_point == s.dtype.is_floating_point, (
+                f"output dtype {y.dtype}, the output_spec says {s.dtype}"
+            )
+
+    def bad_inputs(self, net: Any, cfg: dict, x: Nest) -> list[BadInput]:
+        typed = any(p.dtype.is_floating_point for _, p in parameters_of(net))
+        return corruptions(self.input_spec(cfg), x, typed)

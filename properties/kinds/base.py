@@ -1,0 +1,211 @@
+"""``Kind``: what the harness needs to know about one kind of thing under test.
+
+A property module never looks inside an entry: it asks the entry's kind how to make inputs
+for a config, how to call a built object and what of the result to compare, what its
+state is and how to step it, which bad inputs it must reject, and where its randomness
+comes from. A kind is a small frozen dataclass; its fields carry the entry-specific facts
+it needs (which config field holds the input spec, how the parallel form is built...), so
+an entry is its name, a kind, a config strategy and a build function.
+
+The thing under test may be an ``nn.Module`` or any callable (AMAGO's policy heads and
+bounded-positive functions are plain objects): :func:`parameters_of`, :func:`state_of`,
+:func:`load_state`, :func:`moved` and :func:`set_training` treat a non-module as having no
+parameters, no state and no mode.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+from properties.ids import GLOBAL_IDS
+from reference.specs import Nest, flatten, map_structure, sample_nest
+
+BadInput = tuple[str, Nest, type[Exception]]
+
+
+def parameters_of(net: Any) -> list[tuple[str, torch.Tensor]]:
+    """``net.named_parameters()``; none for a callable that is not a module."""
+    return list(net.named_parameters()) if isinstance(net, nn.Module) else []
+
+
+def state_of(net: Any) -> dict[str, torch.Tensor]:
+    """``net.state_dict()``; empty for a callable that is not a module."""
+    return dict(net.state_dict()) if isinstance(net, nn.Module) else {}
+
+
+def load_state(net: Any, state: Mapping[str, torch.Tensor]) -> None:
+    """``net.load_state_dict(state)`` (strict); a non-module accepts only the empty state."""
+    if isinstance(net, nn.Module):
+        net.load_state_dict(dict(state))
+    elif state:
+        raise ValueError(f"{type(net).__name__} has no state, got keys {sorted(state)}")
+
+
+def moved(net: Any, device: Any = None, dtype: torch.dtype | None = None) -> Any:
+    """``net.to(device, dtype)``; a non-module is returned as is (its inputs carry both)."""
+    return net.to(device=device, dtype=dtype) if isinstance(net, nn.Module) else net
+
+
+def set_training(net: Any, mode: bool) -> Any:
+    """``net.train(mode)``; a non-module has no mode."""
+    return net.train(mode) if isinstance(net, nn.Module) else net
+
+
+def floating_buffers(net: Any) -> list[torch.Tensor]:
+    """The floating state that is not a parameter (batch-norm statistics...), in state_dict
+    order: persistent state a forward pass may change."""
+    params = {id(p) for _, p in parameters_of(net)}
+    named = dict(net.named_buffers()) if isinstance(net, nn.Module) else {}
+    ids = {name: id(b) for name, b in named.items()}
+    return [
+        t
+        for k, t in state_of(net).items()
+        if t.is_floating_point() and ids.get(k) is not None and ids[k] not in params
+    ]
+
+
+def to_device(nest: Nest, device: Any) -> Nest:
+    return map_structure(lambda t: t.to(device) if isinstance(t, torch.Tensor) else t, nest)
+
+
+def batch_rows(nest: Nest, rows: slice) -> Nest:
+    """Rows ``rows`` of the leading (batch) dim of every tensor of a nest."""
+    return map_structure(lambda t: t[rows] if isinstance(t, torch.Tensor) else t, nest)
+
+
+def concat_rows(first: Nest, second: Nest) -> Nest:
+    return map_structure(lambda a, b: torch.cat([a, b]), first, second)
+
+
+def device_of(nest: Nest) -> torch.device:
+    for t in flatten(nest):
+        if isinstance(t, torch.Tensor):
+            return t.device
+    return torch.device("cpu")
+
+
+@contextlib.contextmanager
+def seeded(seed: int, device: torch.device | str = "cpu") -> Iterator[None]:
+    """Run a block with torch's global generators seeded (CPU, and ``device`` if CUDA) and
+    restored afterwards: how a kind controls randomness drawn inside a forward pass."""
+    device = torch.device(device)
+    devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+@dataclass(frozen=True)
+class Kind:
+    """Base of the kind adapters (module doc). Subclasses set the class variables and
+    implement :meth:`input_spec` and :meth:`call`."""
+
+    #: What the kind is, for listings ("ALF network").
+    title: ClassVar[str] = "thing"
+    #: The property ids this kind can check: global ones and its own.
+    supports: ClassVar[frozenset[str]] = frozenset()
+    #: Property ids the kind adds to the global table (declared, described).
+    own_ids: ClassVar[Mapping[str, str]] = {}
+    #: Why each global id it does not support does not apply to things of this kind.
+    not_applicable: ClassVar[Mapping[str, str]] = {}
+
+    # -- the object under test ------------------------------------------------------------
+    def prepare(self, net: Any, dtype: torch.dtype, device: Any) -> Any:
+        """``net`` moved to ``device`` / ``dtype``, in eval mode."""
+        return set_training(moved(net, device, dtype), False)
+
+    # -- inputs ---------------------------------------------------------------------------
+    def input_spec(self, cfg: dict) -> Nest:
+        """The plain-data spec nest (twinnet specs) of one input, outer dims excluded."""
+        raise NotImplementedError
+
+    def outer_dims(self, cfg: dict, batch: int) -> tuple[int, ...]:
+        return (batch,)
+
+    def inputs(self, cfg: dict, batch: int, generator: torch.Generator, dtype: torch.dtype) -> Nest:
+        """A batch of inputs sampled from the config's plain-data spec."""
+        return sample_nest(self.input_spec(cfg), self.outer_dims(cfg, batch), generator, dtype)
+
+    def initial_state(self, net: Any, inputs: Nest, cfg: dict) -> Nest:
+        """The state a call starts from (ALF networks: zeros of ``state_spec``)."""
+        return ()
+
+    # -- calls ----------------------------------------------------------------------------
+    def call(self, net: Any, inputs: Nest, state: Nest) -> tuple[Any, Nest]:
+        """One raw call: ``(outputs, new_state)``."""
+        raise NotImplementedError
+
+    def summarize(self, net: Any, outputs: Any, cfg: dict) -> Nest:
+        """The comparable nest of tensors of a call's outputs (identity by default)."""
+        return outputs
+
+    def observe(self, net: Any, inputs: Nest, cfg: dict, seed: int = 0) -> Nest:
+        """What comparisons look at: the summarized outputs and the new state of one call
+        from the initial state, with the call's randomness seeded."""
+        with seeded(seed, device_of(inputs)):
+            outputs, state = self.call(net, inputs, self.initial_state(net, inputs, cfg))
+        observed = {"output": self.summarize(net, outputs, cfg)}
+        if flatten(state):
+            observed["state"] = state
+        return observed
+
+    def timed(self, net: Any, inputs: Nest, cfg: dict) -> Nest:
+        """What one benchmark step computes (default: one call from the initial state)."""
+        return self.call(net, inputs, self.initial_state(net, inputs, cfg))[0]
+
+    # -- checks ---------------------------------------------------------------------------
+    def check_shape(self, ref: Any, cand: Any, cfg: dict, inputs: Nest, batch: int) -> None:
+        """Raise ``AssertionError`` unless ``cand``'s results on ``inputs`` have the shapes
+        and specs the spec documents declare (and ``ref``'s)."""
+        raise NotImplementedError
+
+    def bad_inputs(self, net: Any, cfg: dict, x: Nest) -> list[BadInput]:
+        """Corruptions of a valid input ``x`` and the error type each must raise."""
+        return []
+
+    def stochastic(self, cfg: dict, batch: int) -> bool:
+        """Whether a call draws random numbers for this config (determinism applies)."""
+        return False
+
+    def draw(self, net: Any, inputs: Nest, cfg: dict, seed: int) -> Nest:
+        """The random results of a call with randomness seeded by ``seed``."""
+        raise NotImplementedError
+
+    def distinct(self, net: Any, inputs: Nest, cfg: dict) -> bool:
+        """Whether two seeds' :meth:`draw` results differ with overwhelming probability (not
+        for a distribution that puts almost all its mass on one value)."""
+        return True
+
+    # -- the catalog ----------------------------------------------------------------------
+    def needs_reason(self) -> frozenset[str]:
+        """Supported ids this instance lacks the data for (``parallel`` without a parallel
+        form): the entry must say in ``left_out`` why they do not apply."""
+        return frozenset()
+
+    def instance_reasons(self) -> dict[str, str]:
+        """Supported ids that do not apply to this instance, with why (a stateless network
+        has no steps to compare)."""
+        return {}
+
+    @classmethod
+    def reason(cls, prop: str) -> str | None:
+        """Why ``prop`` does not apply to this kind (None if the kind supports it)."""
+        if prop in cls.supports:
+            return None
+        return cls.not_applicable.get(prop, f"not a property of {cls.title}s")
+
+    @classmethod
+    def check_declarations(cls) -> None:
+        """Every global id is either supported or given a reason; own ids are described."""
+        missing = [p for p in GLOBAL_IDS if p not in cls.supports and p not in cls.not_applicable]
+        if missing:
+            raise ValueError(f"{cls.__name__}: no reason given for left-out ids {missing}")
+        unknown = cls.supports - set(GLOBAL_IDS) - set(cls.own_ids)
+        if unknown:
+            raise ValueError(f"{cls.__name__}: undeclared property ids {sorted(unknown)}")

@@ -1,0 +1,66 @@
+"""recurrent_steps: for a stateful entry, stepping the candidate one step at a time with its
+state carried, and its whole-sequence ``unroll`` (where it has one: twinnet's fused
+sequence API), both equal the reference's literal step loop.
+
+The sequence has ``T`` steps and starts from a random state (so that a reset is visible at
+any step); episode starts are drawn per batch row, at different steps in different rows:
+before a step that starts an episode, that row's state is reset to the initial state (zeros
+of ``state_spec``), as ALF does for ``StepType.FIRST``. Both B = 1 and the drawn B > 1 run.
+The outputs of every step and the final state are compared within the condition-aware
+tolerance of ``properties.compare``.
+"""
+
+from __future__ import annotations
+
+import torch
+from hypothesis import strategies as st
+
+from properties.compare import assert_expected, expect
+from properties.harness import Subject, spec_property
+from reference.specs import flatten, map_structure, sample_nest
+
+MAX_STEPS = 6
+
+
+def _episode_starts(data: st.DataObject, steps: int, batch: int) -> torch.Tensor:
+    """``[T, B]`` booleans: for each row, a drawn set of steps that start an episode."""
+    first = torch.zeros(steps, batch, dtype=torch.bool)
+    for b in range(batch):
+        starts = data.draw(st.sets(st.integers(0, steps - 1), max_size=steps), label=f"starts {b}")
+        first[sorted(starts), b] = True
+    return first
+
+
+@spec_property
+def test_recurrent_steps(subject: Subject, dtype: torch.dtype, data) -> None:
+    case = subject.draw(data, min_batch=2)
+    kind, cfg = subject.kind, case.cfg
+    steps = data.draw(st.integers(1, MAX_STEPS), label="steps")
+    ref, cand = subject.twins(case, dtype)
+    assert flatten(kind.initial_state(ref, subject.inputs(case, dtype), cfg)), (
+        f"{subject.name}: recurrent_steps applies but the network has no state"
+    )
+    for batch in (1, case.batch):
+        g = torch.Generator().manual_seed(case.seed + batch)
+        outer = kind.outer_dims(cfg, batch)
+        xs = sample_nest(kind.input_spec(cfg), (steps, *outer), g, dtype)
+        first = _episode_starts(data, steps, batch)
+        x0 = map_structure(lambda t: t[0], xs)
+        zeros = kind.initial_state(ref, x0, cfg)
+        state = map_structure(
+            lambda z, g=g: (
+                torch.randn(z.shape, generator=g, dtype=z.dtype) if z.is_floating_point() else z
+            ),
+            zeros,
+        )
+
+        def step_loop(net, xs, state, first=first):
+            with torch.no_grad():
+                return kind.step_loop(net, xs, state, first, cfg)
+
+        expected = expect(step_loop, (ref, xs, state), dtype)
+        what = f"{subject.name} B={batch} T={steps} starts {first.int().T.tolist()}"
+        assert_expected(step_loop(cand, xs, state), expected, f"{what}: step loop")
+        with torch.no_grad():
+            unrolled = kind.unroll(cand, xs, state, first, cfg)
+        assert_expected(unrolled, expected, f"{what}: unroll")

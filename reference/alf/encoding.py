@@ -23,7 +23,7 @@ import torch
 from reference.alf import layers as reference_layers
 from reference.alf.layers import Identity, Initializer
 from reference.alf.network import Network, wrap_as_network
-from reference.alf.sequential import NestedModules, _Sequential
+from reference.alf.sequential import NestedModules, ReplicateInputForParallel, _Sequential
 from reference.specs import Nest, TensorSpec, flatten, is_nested, map_structure_up_to
 
 
@@ -225,6 +225,15 @@ class EncodingNetwork(_Sequential):
                 )
             elements.append(self.layers.Reshape(output_tensor_spec.shape))
         super().__init__(elements, input_tensor_spec, name)
+
+    def make_parallel(self, n: int, allow_non_parallel_input: bool = False) -> Network:
+        """n independently initialised replicas over ``[B, n, ...]`` inputs; with
+        ``allow_non_parallel_input`` a ``[B, ...]`` input is also accepted and shared by all
+        replicas."""
+        pnet = self.parallel_stack(n)
+        if allow_non_parallel_input:
+            return ReplicateInputForParallel(self, n, pnet)
+        return pnet
 
 
 def ParallelEncodingNetwork(

@@ -347,8 +347,11 @@ def get_input_tensor_spec(net: nn.Module) -> Nest | None:
     return None
 
 
-def wrap_as_network(net: Callable, input_tensor_spec: Nest | None = None) -> Network:
-    """``net`` itself if it is a Network, else a ``NetworkWrapper`` around it."""
+def wrap_as_network(net: Callable, input_tensor_spec: Nest | None) -> Network:
+    """``net`` itself if it is a Network, else a ``NetworkWrapper`` around it.
+
+    ``input_tensor_spec`` is required (the spec's signature has no default); it may be
+    None when it can be inferred from ``net`` (an ``FC``, say)."""
     if isinstance(net, Network):
         return net
     if input_tensor_spec is None and isinstance(net, nn.Module):

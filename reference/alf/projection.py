@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -509,7 +510,10 @@ class BetaProjectionNetwork(ProjectionNetwork):
 
 
 class TruncatedProjectionNetwork(ProjectionNetwork):
-    """A truncated distribution (``dist_ctor``, default TruncatedNormal) on the action bounds."""
+    """A truncated distribution (``dist_ctor``, default TruncatedNormal) on the action bounds.
+
+    The default ``dist_ctor`` (the spec's ``TruncatedNormal``) stands for this package's
+    TruncatedNormal (``dists``)."""
 
     def __init__(
         self,
@@ -523,7 +527,7 @@ class TruncatedProjectionNetwork(ProjectionNetwork):
         scale_transform: Callable | None = F.softplus,
         min_scale: float | None = None,
         max_scale: float | None = None,
-        dist_ctor: Callable | None = None,
+        dist_ctor: Callable = dists.TruncatedNormal,
         name: str = "TruncatedProjectionNetwork",
     ):
         super().__init__(input_size, name)
@@ -540,7 +544,9 @@ class TruncatedProjectionNetwork(ProjectionNetwork):
         self._loc_transform = loc_transform
         self._scale_transform = scale_transform if scale_transform is not None else identity
         self._min_scale, self._max_scale = min_scale, max_scale
-        self._dist_ctor = dist_ctor if dist_ctor is not None else self.dists.TruncatedNormal
+        self._dist_ctor = (
+            self.dists.TruncatedNormal if dist_ctor is dists.TruncatedNormal else dist_ctor
+        )
         self._state_dependent_scale = state_dependent_scale
         self._loc_projection_layer = self._fc(
             d, activation=activation, kernel_init_gain=projection_output_init_gain
@@ -596,15 +602,16 @@ def categorical(logits: torch.Tensor, event_dims: int) -> td.Distribution:
 class CategoricalProjectionNetwork(ProjectionNetwork):
     """``Categorical(logits = W x + b)`` over K categories per action element.
 
-    ``fc_ctor`` builds the logits layer (default: this package's FC); ``weight_opt_args``
-    and ``bias_opt_args`` are optimizer hints that ALF attaches to the parameters; they are
-    stored on the parameters as ``opt_args`` and change nothing here."""
+    ``fc_ctor`` builds the logits layer (the default, the spec's ``FC``, stands for this
+    package's FC: ``layers``); ``weight_opt_args`` and ``bias_opt_args`` are optimizer hints
+    that ALF attaches to the parameters; they are stored on the parameters as ``opt_args``
+    and change nothing here."""
 
     def __init__(
         self,
         input_size: int,
         action_spec: BoundedTensorSpec,
-        fc_ctor: Callable | None = None,
+        fc_ctor: Callable = ref_layers.FC,
         logits_init_output_factor: float = 0.1,
         weight_opt_args: dict | None = None,
         bias_opt_args: dict | None = None,
@@ -614,7 +621,7 @@ class CategoricalProjectionNetwork(ProjectionNetwork):
         k = num_categories(action_spec, name)
         self._action_spec = action_spec
         self._output_shape = (*action_spec.shape, k)
-        ctor = fc_ctor if fc_ctor is not None else self.layers.FC
+        ctor = self.layers.FC if fc_ctor is ref_layers.FC else fc_ctor
         self._projection_layer = ctor(
             self._input_size,
             int(np.prod(self._output_shape)),
@@ -666,12 +673,12 @@ class ParallelCategoricalProjectionNetwork(CategoricalProjectionNetwork):
         input_size: int,
         action_spec: BoundedTensorSpec,
         n: int,
-        fc_ctor: Callable | None = None,
+        fc_ctor: Callable = ref_layers.FC,
         logits_init_output_factor: float = 0.1,
         name: str = "ParallelCategoricalProjectionNetwork",
     ):
         check_positive_int(n, f"{name} n")
-        if fc_ctor is not None and fc_ctor not in (ref_layers.FC, self.layers.FC):
+        if fc_ctor not in (ref_layers.FC, self.layers.FC):
             raise ValueError(f"{name}: expected fc_ctor to be alf.layers.FC, got {fc_ctor!r}")
         ProjectionNetwork.__init__(self, input_size, name, n)
         k = num_categories(action_spec, name)
@@ -758,11 +765,17 @@ class OnehotCategoricalProjectionNetwork(ProjectionNetwork):
 # --------------------------------------------------------------------------------------
 
 
+#: The spec's default state of ``MixtureProjectionNetwork.forward`` (read-only).
+MIXTURE_STATE = MappingProxyType({"components": (), "mixture": ()})
+
+
 class MixtureProjectionNetwork(ProjectionNetwork):
     """``MixtureSameFamily(Categorical(mixture logits), K parallel components)``:
     ``p(y) = sum_k w_k(x) p_k(y | x)``. The components come from
     ``component_ctor(input_size, action_spec).make_parallel(num_components)``, the weights
-    from ``mixture_ctor(input_size, BoundedTensorSpec((), int64, 0, K - 1))``."""
+    from ``mixture_ctor(input_size, BoundedTensorSpec((), int64, 0, K - 1))`` (the default,
+    the spec's ``CategoricalProjectionNetwork``, stands for this package's: ``categorical_ctor``).
+    """
 
     def __init__(
         self,
@@ -770,14 +783,15 @@ class MixtureProjectionNetwork(ProjectionNetwork):
         action_spec: TensorSpec,
         num_components: int,
         component_ctor: Callable[[int, TensorSpec], Network],
-        mixture_ctor: Callable[[int, BoundedTensorSpec], Network] | None = None,
+        mixture_ctor: Callable[[int, BoundedTensorSpec], Network] = CategoricalProjectionNetwork,
         name: str = "mix_proj_net",
     ):
         super().__init__(input_size, name)
         check_positive_int(num_components, f"{name} num_components")
         if not callable(component_ctor):
             raise TypeError(f"{name}: expected a callable component_ctor, got {component_ctor!r}")
-        mixture_ctor = mixture_ctor if mixture_ctor is not None else self.categorical_ctor
+        if mixture_ctor is CategoricalProjectionNetwork:
+            mixture_ctor = self.categorical_ctor
         components = component_ctor(input_size, action_spec).make_parallel(num_components)
         mixture = mixture_ctor(
             input_size, BoundedTensorSpec((), torch.int64, 0, num_components - 1)
@@ -799,9 +813,9 @@ class MixtureProjectionNetwork(ProjectionNetwork):
     def _mixture(self, mix: td.Distribution, components: td.Distribution) -> td.Distribution:
         return td.MixtureSameFamily(mix, components, validate_args=False)  # type: ignore[arg-type]
 
-    def forward(self, inputs: Nest, state: Nest = None) -> tuple[td.Distribution, Nest]:
+    def forward(self, inputs: Nest, state: Nest = MIXTURE_STATE) -> tuple[td.Distribution, Nest]:
         x = self._inputs(inputs)
-        state = state or {"components": (), "mixture": ()}
+        state = state or MIXTURE_STATE
         mix, mix_state = self._mixture_proj(x, state["mixture"])
         components, comp_state = self._components_proj(x, state["components"])
         new_state = {"components": comp_state, "mixture": mix_state}

@@ -7,8 +7,11 @@ registered in order as ``_nets.<i>``, which fixes the state_dict keys (ALF's lay
 ``make_parallel(n)`` replaces every element by its parallel form (``FC -> ParallelFC``,
 ``Conv2D -> ParallelConv2D``, ``Reshape(s) -> Reshape((n, *s))``, a Network by its own
 ``make_parallel``, plain elementwise functions kept) and so yields a stack over
-``[B, n, ...]``; ``allow_non_parallel_input=True`` adds a wrapper (registered as
-``_pnet``) that broadcasts a ``[B, ...]`` input to every replica.
+``[B, n, ...]``. ``ReplicateInputForParallel`` wraps such a stack (registered as ``_pnet``)
+to broadcast a ``[B, ...]`` input to every replica: ``EncodingNetwork.make_parallel(n,
+allow_non_parallel_input=True)``. The spec gives that argument to EncodingNetwork and
+LSTMEncodingNetwork only; the other stacks (image encoders and decoders) have Network's
+``make_parallel(n)``.
 """
 
 from __future__ import annotations
@@ -59,15 +62,16 @@ class _Sequential(Network):
             x = element(x)[0] if isinstance(element, Network) else element(x)
         return x
 
-    def make_parallel(self, n: int, allow_non_parallel_input: bool = False) -> Network:
+    def make_parallel(self, n: int) -> Network:
         """n independently initialised replicas of this stack, vectorized layer by layer
         where the layers allow it (reference layers still loop over replicas)."""
+        return self.parallel_stack(n)
+
+    def parallel_stack(self, n: int) -> ParallelSequential:
+        """The ``parallel_class`` stack of n replicas, input ``[B, n, ...]``."""
         if not isinstance(n, int) or n < 1:
             raise ValueError(f"make_parallel n must be a positive int, got {n!r}")
-        pnet = self.parallel_class(self, n)
-        if allow_non_parallel_input:
-            return ReplicateInputForParallel(self, n, pnet)
-        return pnet
+        return self.parallel_class(self, n)
 
     def _parallel_elements(self, n: int) -> list[Any]:
         return [parallel_element(e, n) for e in self._networks]

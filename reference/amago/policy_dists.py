@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -383,7 +383,10 @@ class DiscreteLikeContinuous(pyd.Distribution):
 
     Upstream's wrapper is a plain object with the methods above; here it is also a
     ``torch.distributions.Distribution`` (batch / event shapes, ``mean`` = probs, ``mode``
-    = one-hot argmax, ``rsample(sample_shape)``), which adds API without changing any.
+    = one-hot argmax), which adds API without changing any. The spec's signatures hold:
+    ``sample(*args, **kwargs)`` passes its arguments to the one-hot categorical's
+    ``sample`` (``sample_shape``), and ``rsample()`` takes none (one sample of the batch
+    shape).
     """
 
     arg_constraints: ClassVar[dict] = {}
@@ -430,12 +433,11 @@ class DiscreteLikeContinuous(pyd.Distribution):
     def log_prob(self, action: torch.Tensor) -> torch.Tensor:
         return self.dist.log_prob(action)
 
-    def sample(self, sample_shape: _size = torch.Size()) -> torch.Tensor:  # noqa: B008
-        return self.dist.sample(sample_shape)
+    def sample(self, *args: Any, **kwargs: Any) -> torch.Tensor:
+        return self.dist.sample(*args, **kwargs)
 
-    def rsample(self, sample_shape: _size = torch.Size()) -> torch.Tensor:  # noqa: B008
-        logits = self.logits.expand(*sample_shape, *self.logits.shape)
-        return F.gumbel_softmax(logits, tau=self.gumbel_softmax_temperature, hard=True)
+    def rsample(self) -> torch.Tensor:  # type: ignore[override]
+        return F.gumbel_softmax(self.logits, tau=self.gumbel_softmax_temperature, hard=True)
 
 
 class Multibinary(PolicyOutput):

@@ -11,8 +11,8 @@ reparameterised sample, so ``log_prob(rsample())`` skips the ``atanh``:
 * :class:`SquashedCauchy`: the same with ``x = loc + scale tan(pi u)`` (``u`` clipped to
   ``[-0.49, 0.49]``) and ``log p_X(x) = -log(pi scale (1 + z^2))``;
 * :class:`DiagMultivariateNormal` / :class:`DiagMultivariateCauchy`: one expression each;
-* :class:`AffineBeta`: ``y = low + range u``, ``u = G_a / (G_a + G_b)`` with reparameterised
-  gamma draws, ``log p(y) = sum((a-1) log u + (b-1) log(1-u) - B(a, b) - log range)``,
+* :class:`AffineBeta`: ``y = low + range u``, ``u ~ Beta(a, b)`` drawn as torch's Beta (implicit
+  reparameterisation), ``log p(y) = sum((a-1) log u + (b-1) log(1-u) - B(a, b) - log range)``,
   entropy ``sum(log B(a,b) - (a-1) psi(a) - (b-1) psi(b) + (a+b-2) psi(a+b) + log range)``.
 
 The truncated normal and the categoricals are the reference's own classes: they are already
@@ -334,10 +334,14 @@ class AffineBeta(td.Distribution):
         return torch.minimum(torch.maximum(y, self.loc), self.high)
 
     def rsample(self, sample_shape: _size = ()) -> torch.Tensor:
-        shape = torch.Size(sample_shape) + self.concentration1.shape
-        ga = torch._standard_gamma(self.concentration1.expand(shape))
-        gb = torch._standard_gamma(self.concentration0.expand(shape))
-        u = (ga / (ga + gb)).clamp(self._eps, 1 - self._eps)
+        """``u ~ Beta(a, b)`` drawn and differentiated as torch's Beta (the reference's): a
+        two-class Dirichlet with the implicit reparameterised gradient ``du/dtheta =
+        -(dF/dtheta) / p`` at ``u``. (A ratio of gamma draws ``G_a / (G_a + G_b)`` has the
+        same law but another per-sample gradient.)"""
+        conc = torch.stack([self.concentration1, self.concentration0], -1)
+        shape = torch.Size(sample_shape) + conc.shape
+        u = td.Dirichlet(conc.expand(shape), validate_args=False).rsample()[..., 0]
+        u = u.clamp(self._eps, 1 - self._eps)
         return self._clamp(torch.addcmul(self.loc, self.scale, u))
 
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:

@@ -98,6 +98,12 @@ class StableTanh(td.Transform):
     def with_cache(self, cache_size: int = 1) -> StableTanh:
         return self if self._cache_size == cache_size else StableTanh(cache_size)
 
+    def __deepcopy__(self, memo: dict) -> StableTanh:
+        """A fresh transform: the ``(x, y)`` cache is not copied. One instance is every
+        network's default, and its cache may hold the autograd graph of the last
+        ``rsample``, which ``copy.deepcopy`` of a network cannot copy (contract item 7)."""
+        return StableTanh(self._cache_size)
+
 
 class ClampedAffineTransform(td.AffineTransform):
     """``y = clamp(loc + scale x, low, high)``: the affine map onto the action box, with the
@@ -403,12 +409,15 @@ class TruncatedNormal(td.Distribution):
 
     @property
     def mean(self) -> torch.Tensor:
-        """``loc + scale (phi(a) - phi(b)) / Z`` (in the mirrored frame, sign restored)."""
+        """``loc + scale (phi(a) - phi(b)) / Z`` (in the mirrored frame, sign restored),
+        clamped into ``[lower, upper]``: with ``loc`` on a bound the two terms nearly cancel,
+        and rounding alone could leave the interval."""
         a, b, flip = self._standard()
         log_z = log_normal_mass(a, b)
         pdf = lambda t: torch.exp(-0.5 * t * t - HALF_LOG_2PI - log_z)  # noqa: E731
         shift = pdf(a) - pdf(b)
-        return self.loc + self.scale * torch.where(flip, -shift, shift)
+        mean = self.loc + self.scale * torch.where(flip, -shift, shift)
+        return torch.minimum(torch.maximum(mean, self.lower_bound), self.upper_bound)
 
     def entropy(self) -> torch.Tensor:
         """``log(sqrt(2 pi e) scale Z) + (a phi(a) - b phi(b)) / (2 Z)`` summed over the event."""

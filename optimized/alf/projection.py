@@ -10,7 +10,7 @@ all replicas) and the distribution objects differ:
   otherwise the fused diagonal Normal / Cauchy (a custom squashing transform keeps the
   reference's transform chain);
 * Beta returns :class:`~optimized.distributions.AffineBeta` (closed-form log-density and
-  entropy, gamma-ratio reparameterised sampling);
+  entropy, torch's implicitly reparameterised Beta sampling);
 * two heads of one input (mean and state-dependent std, loc and state-dependent scale) run
   as one GEMM over their concatenated kernels (:func:`fused_heads`); the parameters stay
   the reference's two layers, so names, shapes and state_dict are unchanged. Beta's

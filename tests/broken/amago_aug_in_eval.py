@@ -1,7 +1,5 @@
 """AMAGO's CNNTstepEncoder: the DrQ-v2 augmentation also runs in eval mode."""
 
-import torch
-
 from optimized.amago import tstep_encoders
 from tests.broken import amago_candidate
 
@@ -14,5 +12,10 @@ class CNNTstepEncoder(tstep_encoders.CNNTstepEncoder):
         return super().inner_forward(obs, rl2s, log_dict)
 
 
-_ = torch
 amago = amago_candidate(CNNTstepEncoder=CNNTstepEncoder)
+
+#: The (entry, property) cells this defect must turn to FAIL.
+EXPECTED = [
+    ("amago.CNNTstepEncoder", "augmentation"),
+    ("amago.CNNTstepEncoder", "parity"),
+]

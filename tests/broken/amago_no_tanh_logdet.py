@@ -19,3 +19,9 @@ class TanhGaussian(policy_dists.TanhGaussian):
 
 
 amago = amago_candidate(TanhGaussian=TanhGaussian)
+
+#: The (entry, property) cells this defect must turn to FAIL.
+EXPECTED = [
+    ("amago.TanhGaussian", "dist_logprob"),
+    ("amago.TanhGaussian", "parity"),
+]

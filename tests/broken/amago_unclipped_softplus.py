@@ -10,3 +10,8 @@ def softplus_bounded_positive(x, low, high=None):
 
 
 amago = amago_candidate(softplus_bounded_positive=softplus_bounded_positive)
+
+#: The (entry, property) cells this defect must turn to FAIL.
+EXPECTED = [
+    ("amago.softplus_bounded_positive", "output_range"),
+]

@@ -29,3 +29,8 @@ class EncodingNetwork(encoding.EncodingNetwork):
 
 
 alf = candidate(EncodingNetwork=EncodingNetwork)
+
+#: The (entry, property) cells this defect must turn to FAIL.
+EXPECTED = [
+    ("alf.EncodingNetwork", "grad_parity"),
+]

@@ -22,3 +22,9 @@ class EncodingNetwork(encoding.EncodingNetwork):
 
 
 alf = candidate(EncodingNetwork=EncodingNetwork)
+
+#: The (entry, property) cells this defect must turn to FAIL.
+EXPECTED = [
+    ("alf.EncodingNetwork", "parity"),
+    ("alf.EncodingNetwork", "grad_parity"),
+]

@@ -24,3 +24,9 @@ class NormalProjectionNetwork(projection.NormalProjectionNetwork):
 
 
 alf = candidate(NormalProjectionNetwork=NormalProjectionNetwork)
+
+#: The (entry, property) cells this defect must turn to FAIL.
+EXPECTED = [
+    ("alf.NormalProjectionNetwork", "dist_logprob"),
+    ("alf.NormalProjectionNetwork", "parity"),
+]

@@ -20,3 +20,9 @@ class RealNVPNetwork(flows.RealNVPNetwork):
 
 
 alf = candidate(RealNVPNetwork=RealNVPNetwork)
+
+#: The (entry, property) cells this defect must turn to FAIL.
+EXPECTED = [
+    ("alf.RealNVPNetwork", "flow_inverse"),
+    ("alf.LatentActorDistributionNetwork", "dist_logprob"),
+]

@@ -18,3 +18,10 @@ class RealNVPNetwork(flows.RealNVPNetwork):
 
 
 alf = candidate(RealNVPNetwork=RealNVPNetwork)
+
+#: The (entry, property) cells this defect must turn to FAIL.
+EXPECTED = [
+    ("alf.RealNVPNetwork", "flow_logdet"),
+    ("alf.RealNVPNetwork", "parity"),
+    ("alf.LatentActorDistributionNetwork", "dist_logprob"),
+]

@@ -11,3 +11,8 @@ class EncodingNetwork(encoding.EncodingNetwork):
 
 
 alf = candidate(EncodingNetwork=EncodingNetwork)
+
+#: The (entry, property) cells this defect must turn to FAIL.
+EXPECTED = [
+    ("alf.EncodingNetwork", "parity"),
+]

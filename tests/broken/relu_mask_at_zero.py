@@ -13,3 +13,8 @@ class ReluMLP(relu_mlp.ReluMLP):
 
 
 alf = candidate(ReluMLP=ReluMLP)
+
+#: The (entry, property) cells this defect must turn to FAIL.
+EXPECTED = [
+    ("alf.ReluMLP", "jacobian"),
+]

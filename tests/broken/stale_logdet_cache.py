@@ -20,3 +20,8 @@ class RealNVPNetwork(flows.RealNVPNetwork):
 
 
 alf = candidate(RealNVPNetwork=RealNVPNetwork)
+
+#: The (entry, property) cells this defect must turn to FAIL.
+EXPECTED = [
+    ("alf.RealNVPNetwork", "flow_logdet"),
+]

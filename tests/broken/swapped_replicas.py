@@ -24,3 +24,9 @@ class EncodingNetwork(encoding.EncodingNetwork):
 alf = candidate(
     EncodingNetwork=EncodingNetwork, ParallelEncodingNetwork=parallel_encoding(EncodingNetwork)
 )
+
+#: The (entry, property) cells this defect must turn to FAIL.
+EXPECTED = [
+    ("alf.EncodingNetwork", "parallel"),
+    ("alf.ParallelEncodingNetwork", "parity"),
+]

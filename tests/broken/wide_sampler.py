@@ -21,3 +21,8 @@ class NormalProjectionNetwork(projection.NormalProjectionNetwork):
 
 
 alf = candidate(NormalProjectionNetwork=NormalProjectionNetwork)
+
+#: The (entry, property) cells this defect must turn to FAIL.
+EXPECTED = [
+    ("alf.NormalProjectionNetwork", "dist_sampling"),
+]

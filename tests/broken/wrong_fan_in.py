@@ -24,3 +24,8 @@ class EncodingNetwork(encoding.EncodingNetwork):
 alf = candidate(
     EncodingNetwork=EncodingNetwork, ParallelEncodingNetwork=parallel_encoding(EncodingNetwork)
 )
+
+#: The (entry, property) cells this defect must turn to FAIL.
+EXPECTED = [
+    ("alf.ParallelEncodingNetwork", "init"),
+]

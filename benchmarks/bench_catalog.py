@@ -35,7 +35,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @cache
 def reference_flops(entry_name: str, label: str, mode: str, device: str) -> int:
     entry = CATALOG[entry_name]
-    case = next(c for c in entry.bench if c.label == label)
+    case = next(c for c in entry.bench.cases if c.label == label)
     if case.flops is not None and mode in case.flops:
         return case.flops[mode]
     return count_flops(workload(entry, case, "reference", mode, torch.device(device)).step)
@@ -51,7 +51,7 @@ def test_case(
     impl: str,
 ) -> None:
     entry = CATALOG[entry_name]
-    case = next(c for c in entry.bench if c.label == label)
+    case = next(c for c in entry.bench.cases if c.label == label)
     benchmark.group = f"{entry_name}|{label}|{mode}"
     benchmark.extra_info.update(
         entry=entry_name, label=label, mode=mode, impl=impl, batch=case.batch, n=case.cfg.get("n")

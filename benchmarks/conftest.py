@@ -4,6 +4,7 @@ The repository's default pytest run (testpaths ``properties`` and ``tests``) nev
 benchmarks; point pytest at this folder and enable pytest-benchmark::
 
     pytest benchmarks --benchmark-enable [--bench-quick] [--bench-impls reference,vmap]
+        [--bench-candidate mylib.adapters]
 
 or use ``twinnet bench``, which does exactly that.
 """
@@ -45,6 +46,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--bench-entries", default="*", help="comma-separated globs of catalog entries to time"
+    )
+    group.addoption(
+        "--bench-candidate",
+        default="",
+        help="a candidate module timed beside the implementations (labelled by its name)",
     )
 
 

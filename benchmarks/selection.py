@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks.workload import IMPLS, MODES, PEERS
+from benchmarks.workload import IMPLS, MODES, PEERS, timed_in_parallel
 from properties.catalog import CATALOG
 from properties.entry import BenchCase, Entry
 
@@ -26,7 +26,7 @@ def match_entries(pattern: str, names: Iterable[str] | None = None) -> list[str]
 
 def peer_names() -> list[str]:
     """Every peer declared by some catalog entry."""
-    return sorted({p for entry in CATALOG.values() for p in entry.peers})
+    return sorted({p for entry in CATALOG.values() for p in entry.bench.peers})
 
 
 def parse_impls(text: str) -> tuple[str, ...]:
@@ -37,7 +37,8 @@ def parse_impls(text: str) -> tuple[str, ...]:
     unknown = [i for i in impls if i not in known]
     if not impls or unknown:
         raise ValueError(
-            f"unknown implementation(s) {unknown or [text]}; choose from {', '.join(known)}"
+            f"unknown implementation(s) {unknown or [text]}; choose from {', '.join(known)} "
+            "(a candidate module goes to --impl)"
         )
     return impls
 
@@ -48,8 +49,12 @@ def rows(case: BenchCase) -> int:
 
 @dataclass(frozen=True)
 class Selection:
+    """``impls``: tokens of :data:`~benchmarks.workload.IMPLS`, ``peers`` or peer names;
+    ``candidate``: a module timed beside them, labelled by its name."""
+
     entries: str = "*"
     impls: tuple[str, ...] = (*IMPLS, PEERS)
+    candidate: str | None = None
     quick: bool = False
     compile: bool = False
 
@@ -59,17 +64,25 @@ class Selection:
         return cls(
             entries=config.getoption("--bench-entries"),
             impls=parse_impls(config.getoption("--bench-impls")),
+            candidate=config.getoption("--bench-candidate") or None,
             quick=config.getoption("--bench-quick"),
             compile=config.getoption("--bench-compile"),
         )
 
+    def implementations(self, entry: Entry) -> list[str]:
+        """Every implementation this selection may time for ``entry``, in table order."""
+        names = ["reference", "optimized", self.candidate, "vmap", "compile", *entry.bench.peers]
+        return list(dict.fromkeys(n for n in names if n))
+
     def wants_impl(self, entry: Entry, case: BenchCase, impl: str) -> bool:
-        if impl in entry.peers:
+        if impl == self.candidate:
+            return True
+        if impl in entry.bench.peers:
             return PEERS in self.impls or impl in self.impls
         if impl not in self.impls:
             return False
         if impl == "vmap":
-            return entry.replica is not None and "n" in case.cfg
+            return timed_in_parallel(entry, case)
         if impl == "compile":
             return self.compile or not self.quick
         return True
@@ -78,10 +91,10 @@ class Selection:
         """(entry, case, mode, impl) for every benchmark of this selection."""
         for name in match_entries(self.entries):
             entry = CATALOG[name]
-            for case in entry.bench:
+            for case in entry.bench.cases:
                 if self.quick and rows(case) > QUICK_MAX_ROWS:
                     continue
                 for mode in (m for m in MODES if m in case.modes):
-                    for impl in (*IMPLS, *entry.peers):
+                    for impl in self.implementations(entry):
                         if self.wants_impl(entry, case, impl):
                             yield entry, case, mode, impl

@@ -4,19 +4,24 @@ A *workload* is a zero-argument callable (forward, or forward + backward w.r.t. 
 parameters) for one catalog entry, one :class:`~properties.entry.BenchCase`, one
 implementation and one mode. Implementations:
 
-* ``reference`` / ``optimized``: the entry's network built from that package; for a case
-  whose config has ``n`` the entry's parallel form is timed (inputs ``[B, n, ...]``);
-* ``vmap``: n reference replicas (``entry.replica``) stacked with
+* ``reference``: the entry's reference module (twinnet's ``reference`` unless the entry
+  names another); ``optimized`` and a candidate module given by name (``twinnet bench
+  --impl MODULE``): the network built from that module, never falling back to another
+  (a name it lacks, or a config it declines with ``NotImplementedError``, skips the case).
+  For a case whose config has ``n``, the kind's parallel form is timed on ``[B, n, ...]``
+  inputs;
+* ``vmap``: n single reference replicas (the parallel form's ``replica``) stacked with
   ``torch.func.stack_module_state`` and run with ``functional_call`` under ``vmap`` over
   the replica dim 1 of the inputs;
 * ``compile``: ``torch.compile`` of the reference network;
-* a *peer* declared by the entry (``Entry.peers``: name -> build function), e.g. the plain
-  ``torch.distributions`` chain beside a fused distribution head; ``peers`` in a selection
-  means every declared peer.
+* a *peer* declared by the entry (``entry.bench.peers``: name -> ``build(reference, cfg)``),
+  e.g. the plain ``torch.distributions`` chain beside a fused distribution head; ``peers``
+  in a selection means every declared peer.
 
-Entries with a ``timed`` hook time what it computes for the case (``cfg['op']``: a Jacobian,
-a flow's inverse); entries with a ``dist`` spec time ``dist.timed`` (forward, sample,
-log_prob of the sample); the others time their comparison ``outputs``.
+Every implementation times what the entry's kind says one step computes
+(``entry.kind.timed(net, inputs, cfg)``: one call from the initial state for a network,
+forward + sample + log_prob for a distribution head, the case's operation for a flow or a
+Jacobian network), on the same seeded float32 inputs sampled from the config's plain data.
 """
 
 from __future__ import annotations
@@ -29,9 +34,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from properties.entry import BenchCase, Entry, NotApplicable, moved, parameters_of
-from properties.impl import REFERENCE, Impl
-from reference.specs import Nest, flatten, map_structure
+from properties.candidate import Impl, NotProvided
+from properties.entry import BenchCase, Entry, NotApplicable
+from properties.kinds.alf_network import Parallel
+from properties.kinds.base import moved, parameters_of, to_device
+from reference.specs import Nest, flatten, sample_nest
 
 IMPLS = ("reference", "optimized", "vmap", "compile")
 PEERS = "peers"  # selection token: every peer the entry declares
@@ -45,30 +52,40 @@ class Workload:
     parameters: tuple[torch.Tensor, ...]
 
 
-def package(name: str) -> Impl:
-    """``reference`` or a candidate package (names it lacks fall back to the reference's)."""
-    return REFERENCE if name == "reference" else Impl(name, fallback=REFERENCE)
+def parallel_form(entry: Entry) -> Parallel | None:
+    """The entry's parallel form, where its kind has one."""
+    return getattr(entry.kind, "parallel", None)
 
 
-def network(entry: Entry, case: BenchCase, impl: Impl) -> nn.Module:
+def timed_in_parallel(entry: Entry, case: BenchCase) -> bool:
+    """Whether the case times the parallel form (its config has ``n``)."""
+    return "n" in case.cfg and parallel_form(entry) is not None
+
+
+def network(entry: Entry, case: BenchCase, impl: Impl) -> Any:
     """The timed network: the parallel form for cases with ``n``, else ``entry.build``."""
-    if "n" in case.cfg and entry.parallel is not None:
-        return entry.parallel(impl, case.cfg)
+    form = parallel_form(entry)
+    if form is not None and timed_in_parallel(entry, case):
+        return form.build(impl, case.cfg)
     return entry.build(impl, case.cfg)
 
 
-def _to(nest: Nest, device: torch.device) -> Nest:
-    return map_structure(lambda t: t.to(device), nest)
-
-
-def case_inputs(entry: Entry, case: BenchCase, net: nn.Module, device: torch.device) -> Nest:
-    """Seeded float32 inputs for ``net`` (drawn on the CPU, then moved to ``device``)."""
+def case_inputs(entry: Entry, case: BenchCase, device: torch.device) -> Nest:
+    """Seeded float32 inputs of the case (sampled on the CPU, then moved to ``device``):
+    ``[B, n, ...]`` for the parallel form, else the kind's inputs."""
     generator = torch.Generator().manual_seed(SEED)
-    return _to(entry.inputs(net, case.cfg, case.batch, generator, torch.float32), device)
+    form = parallel_form(entry)
+    if form is not None and timed_in_parallel(entry, case):
+        outer = (case.batch, form.n(case.cfg))
+        x = sample_nest(entry.kind.input_spec(case.cfg), outer, generator, torch.float32)
+    else:
+        x = entry.kind.inputs(case.cfg, case.batch, generator, torch.float32)
+    return to_device(x, device)
 
 
 def _loss(outputs: Nest) -> torch.Tensor:
-    return sum(t.float().sum() for t in flatten(outputs) if t.is_floating_point())  # type: ignore[return-value]
+    floats = [t.float().sum() for t in flatten(outputs) if t.is_floating_point()]
+    return torch.stack(floats).sum()
 
 
 def make_step(
@@ -92,55 +109,72 @@ def make_step(
     return fwd_bwd
 
 
-def timed_outputs(entry: Entry, case: BenchCase) -> Callable[[Any, Nest], Nest]:
-    """What a benchmark step computes: the entry's ``timed`` for the case where it declares
-    one, ``entry.dist.timed`` for distribution entries (forward + sample + log_prob), else
-    ``entry.outputs``."""
-    timed = entry.timed
-    if timed is not None:
-        return lambda net, inputs: timed(net, inputs, case.cfg)
-    return entry.dist.timed if entry.dist is not None else entry.outputs
+def _built(build: Callable[[], Any], impl: Impl, entry: Entry) -> Any:
+    """``build()``, with a name or a config the implementation lacks as NotApplicable."""
+    if not impl.provides(entry.name):
+        raise NotApplicable(f"not provided by {impl}")
+    try:
+        return build()
+    except NotImplementedError as error:
+        raise NotApplicable(f"{impl} declines the config: {error}") from error
+    except NotProvided as error:
+        raise NotApplicable(str(error)) from error
 
 
 def _eager(
     entry: Entry,
     case: BenchCase,
-    impl_name: str,
+    impl: Impl,
     mode: str,
     device: torch.device,
-    compiled: bool,
-    peer: Callable[[Any, dict], nn.Module] | None = None,
+    compiled: bool = False,
+    peer: Callable[[Impl, dict], Any] | None = None,
 ) -> Workload:
-    impl = package(impl_name)
-    if peer is None and not impl.provides(entry.name):
-        raise NotApplicable(f"not provided by {impl_name}")
-    net = moved(
-        peer(REFERENCE, case.cfg) if peer is not None else network(entry, case, impl), device
-    )
-    inputs = case_inputs(entry, case, net, device)
-    run: Callable[..., Any] = net
+    if peer is not None:
+        net = peer(impl, case.cfg)
+    else:
+        net = _built(lambda: network(entry, case, impl), impl, entry)
+    net = moved(net, device)
+    inputs = case_inputs(entry, case, device)
+    run: Any = net
     if compiled:
         if not isinstance(net, nn.Module):
             raise NotApplicable("torch.compile is timed for nn.Module networks only")
         run = torch.compile(net)
     params = tuple(p for _, p in parameters_of(net))
-    outputs = timed_outputs(entry, case)
-    return Workload(make_step(lambda: outputs(run, inputs), params, mode), params)
+    return Workload(
+        make_step(lambda: entry.kind.timed(run, inputs, case.cfg), params, mode), params
+    )
+
+
+class _Functional:
+    """A network module called with parameters and buffers given from outside
+    (``torch.func.functional_call``); its other attributes (specs) are the module's."""
+
+    def __init__(self, module: nn.Module, params: dict, buffers: dict):
+        self._module, self._params, self._buffers = module, params, buffers
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return torch.func.functional_call(self._module, (self._params, self._buffers), args, kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
 
 
 def _vmapped(entry: Entry, case: BenchCase, mode: str, device: torch.device) -> Workload:
-    n = case.cfg.get("n")
-    if entry.replica is None or n is None:
-        raise NotApplicable("vmap needs a replicated entry and a case with n")
-    replicas = [entry.replica(REFERENCE, case.cfg).to(device) for _ in range(n)]
+    form = parallel_form(entry)
+    if form is None or not timed_in_parallel(entry, case):
+        raise NotApplicable("vmap needs a parallel form and a case with n")
+    reference = Impl(entry.reference)
+    replicas = [moved(form.replica(reference, case.cfg), device) for _ in range(form.n(case.cfg))]
+    if not all(isinstance(r, nn.Module) for r in replicas):
+        raise NotApplicable("vmap stacks the parameters of nn.Module replicas only")
     params, buffers = torch.func.stack_module_state(replicas)  # type: ignore[arg-type]
     base = copy.deepcopy(replicas[0]).to("meta")
-    inputs = case_inputs(entry, case, network(entry, case, REFERENCE), device)
-
-    outputs = timed_outputs(entry, case)
+    inputs = case_inputs(entry, case, device)
 
     def one(p: dict, b: dict, x: Nest) -> Nest:
-        return outputs(lambda inp: torch.func.functional_call(base, (p, b), (inp,)), x)
+        return entry.kind.timed(_Functional(base, p, b), x, case.cfg)
 
     batched = torch.func.vmap(one, in_dims=(0, 0, 1), out_dims=1, randomness="different")
     leaves = tuple(params.values())
@@ -150,11 +184,15 @@ def _vmapped(entry: Entry, case: BenchCase, mode: str, device: torch.device) -> 
 def workload(
     entry: Entry, case: BenchCase, impl_name: str, mode: str, device: torch.device
 ) -> Workload:
-    """Build the workload; raise :class:`NotApplicable` when the impl does not apply."""
+    """Build the workload; raise :class:`NotApplicable` when the impl does not apply.
+    ``impl_name``: ``reference``, ``vmap``, ``compile``, a peer of the entry, or a module
+    (``optimized``, a candidate)."""
+    reference = Impl(entry.reference)
     if impl_name == "vmap":
         return _vmapped(entry, case, mode, device)
     if impl_name == "compile":
-        return _eager(entry, case, "reference", mode, device, compiled=True)
-    if impl_name in entry.peers:
-        return _eager(entry, case, "reference", mode, device, False, entry.peers[impl_name])
-    return _eager(entry, case, impl_name, mode, device, compiled=False)
+        return _eager(entry, case, reference, mode, device, compiled=True)
+    if impl_name in entry.bench.peers:
+        return _eager(entry, case, reference, mode, device, peer=entry.bench.peers[impl_name])
+    impl = reference if impl_name == "reference" else Impl(impl_name)
+    return _eager(entry, case, impl, mode, device)

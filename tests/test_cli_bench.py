@@ -1,4 +1,5 @@
-"""Benchmark selection, workloads, and a small end-to-end ``twinnet bench`` run."""
+"""Benchmark selection, workloads (the kind's timed step, a candidate module), and a small
+end-to-end ``twinnet bench`` run."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from pathlib import Path
 import pytest
 import torch
 
-from benchmarks.runner import ROOT
 from benchmarks.selection import QUICK_MAX_ROWS, Selection, peer_names, rows
 from benchmarks.timing import count_flops
-from benchmarks.workload import NotApplicable, workload
+from benchmarks.workload import NotApplicable, timed_in_parallel, workload
 from properties.catalog import CATALOG
+from twinnet.runner import ROOT
+
+CPU = torch.device("cpu")
+CANDIDATE = "tests.partial_candidate"
 
 
 def test_quick_selection_drops_the_largest_cases_and_compile() -> None:
@@ -26,27 +30,39 @@ def test_quick_selection_drops_the_largest_cases_and_compile() -> None:
     assert "compile" in {impl for *_, impl in Selection(quick=True, compile=True).cases()}
 
 
-def test_vmap_only_for_replicated_cases() -> None:
+def test_a_candidate_module_is_timed_beside_the_others() -> None:
+    selection = Selection(entries="alf.EncodingNetwork", candidate=CANDIDATE, quick=True)
+    impls = [impl for *_, impl in selection.cases()]
+    assert set(impls) == {"reference", "optimized", CANDIDATE}
+    entry = CATALOG["alf.EncodingNetwork"]
+    assert selection.implementations(entry)[:3] == ["reference", "optimized", CANDIDATE]
+
+
+def test_vmap_only_for_parallel_cases() -> None:
     for entry, case, _, impl in Selection(impls=("vmap",)).cases():
-        assert impl == "vmap" and "n" in case.cfg and entry.replica is not None
+        assert impl == "vmap" and timed_in_parallel(entry, case)
 
 
-@pytest.mark.parametrize("impl", ["reference", "vmap"])
+@pytest.mark.parametrize("impl", ["reference", "optimized", "vmap"])
 def test_workload_runs_and_counts_flops(impl: str) -> None:
     entry = CATALOG["alf.ParallelEncodingNetwork"]
-    case = next(c for c in entry.bench if c.label == "B=64,n=4")
-    step = workload(entry, case, impl, "fwd+bwd", torch.device("cpu")).step
-    grads = step()
+    case = next(c for c in entry.bench.cases if c.label == "B=64,n=4")
+    grads = workload(entry, case, impl, "fwd+bwd", CPU).step()
     assert all(torch.isfinite(g).all() for g in grads)  # type: ignore[attr-defined]
-    fwd = workload(entry, case, impl, "fwd", torch.device("cpu")).step
+    fwd = workload(entry, case, impl, "fwd", CPU).step
     # two layers: 32->256->256, 4 replicas, batch 64, 2 FLOPs per multiply-add
     assert count_flops(fwd) == 2 * 64 * 4 * (32 * 256 + 256 * 256)
 
 
-def test_missing_name_is_not_provided() -> None:
+def test_names_and_configs_a_candidate_lacks_are_not_applicable() -> None:
     entry = CATALOG["alf.EncodingNetwork"]
     with pytest.raises(NotApplicable, match="not provided"):
-        workload(entry, entry.bench[0], "json", "fwd", torch.device("cpu"))
+        workload(entry, entry.bench.cases[0], "json", "fwd", CPU)
+    image = CATALOG["alf.ImageEncodingNetwork"]
+    with pytest.raises(NotApplicable, match="declines the config"):
+        workload(image, image.bench.cases[0], CANDIDATE, "fwd", CPU)
+    out = workload(entry, entry.bench.cases[1], CANDIDATE, "fwd", CPU).step()
+    assert isinstance(out, torch.Tensor) and out.shape == (64, 256)
 
 
 @pytest.mark.slow
@@ -56,13 +72,15 @@ def test_bench_smoke(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "benchmarks.cli",
+            "twinnet.cli",
             "bench",
             "--entries",
             "alf.EncodingNetwork",
             "--quick",
             "--impls",
             "reference",
+            "--impl",
+            CANDIDATE,
             "--json",
             str(out),
         ],
@@ -76,22 +94,25 @@ def test_bench_smoke(tmp_path: Path) -> None:
     data = json.loads(out.read_text())
     groups = {b["group"] for b in data["benchmarks"]}
     assert "gemm|peak" in groups and "alf.EncodingNetwork|B=64|fwd+bwd" in groups
+    impls = {b["extra_info"]["impl"] for b in data["benchmarks"]}
+    assert impls == {"gemm", "reference", CANDIDATE}
     assert data["machine_info"]["torch"] == torch.__version__
     assert "median" in done.stdout and "B=1024" in done.stdout
+    assert "tests.partial_cand" in done.stdout  # the column header (folded at 80 columns)
 
 
 def test_timed_cases_run_their_operation_and_modes() -> None:
-    """``Entry.timed`` decides what a case times (a flow's inverse, its forward + log-det),
-    and ``BenchCase.modes`` which modes run; the optimized flow maps and takes the log-det
-    with one pass of its scale networks, the reference with two (counted, not timed)."""
+    """The kind's ``timed`` decides what a case times (a flow's inverse, its forward +
+    log-det), and ``BenchCase.modes`` which modes run; the optimized flow maps and takes the
+    log-det with one pass of its scale networks, the reference with two (counted, not
+    timed)."""
     entry = CATALOG["alf.RealNVPNetwork"]
-    cpu = torch.device("cpu")
-    inverse = next(c for c in entry.bench if c.cfg["op"] == "inverse")
-    x = workload(entry, inverse, "optimized", "fwd", cpu).step()
+    inverse = next(c for c in entry.bench.cases if c.cfg["op"] == "inverse")
+    x = workload(entry, inverse, "optimized", "fwd", CPU).step()
     assert isinstance(x, torch.Tensor) and x.shape == (inverse.batch, 16)
-    logdet = next(c for c in entry.bench if c.cfg["op"] == "fwd_logdet")
+    logdet = next(c for c in entry.bench.cases if c.cfg["op"] == "fwd_logdet")
     flops = {
-        impl: count_flops(workload(entry, logdet, impl, "fwd", cpu).step)
+        impl: count_flops(workload(entry, logdet, impl, "fwd", CPU).step)
         for impl in ("reference", "optimized")
     }
     assert flops["reference"] == 2 * flops["optimized"] > 0
@@ -102,9 +123,8 @@ def test_timed_cases_run_their_operation_and_modes() -> None:
 def test_declared_flops_are_what_the_optimized_code_counts() -> None:
     """A case's declared FLOPs (the work the math needs, credited to every implementation)
     equal what FlopCounterMode counts for the optimized implementation's forward."""
-    cpu = torch.device("cpu")
-    declared = [(e, c) for e in CATALOG.values() for c in e.bench if c.flops is not None]
+    declared = [(e, c) for e in CATALOG.values() for c in e.bench.cases if c.flops is not None]
     assert declared
     for entry, case in declared:
-        counted = count_flops(workload(entry, case, "optimized", "fwd", cpu).step)
+        counted = count_flops(workload(entry, case, "optimized", "fwd", CPU).step)
         assert counted == case.flops["fwd"], (entry.name, case.label, counted)

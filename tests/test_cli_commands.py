@@ -1,31 +1,82 @@
-"""``twinnet list`` output and the one-line, exit-2 handling of bad input."""
+"""``twinnet list`` output (JSON, 80 columns, piped) and the one-line, exit-2 handling of
+bad input."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from benchmarks.cli import main
 from properties.catalog import CATALOG
+from twinnet.cli import main
+from twinnet.runner import ROOT
 
 
 def test_list_json(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["list", "--json", "--impl", "no_such_candidate_module"]) == 0
+    assert main(["list", "--json", "--impl", "tests.broken.dropped_bias"]) == 0
     listing = json.loads(capsys.readouterr().out)
     assert [row["entry"] for row in listing] == list(CATALOG)
-    first = listing[0]
-    assert first["implementations"]["reference"] is True
-    assert first["implementations"]["no_such_candidate_module"] is False
-    assert set(first["properties"]) == set(CATALOG[first["entry"]].properties)
+    by_name = {row["entry"]: row for row in listing}
+    encoding = by_name["alf.EncodingNetwork"]
+    assert encoding["implementations"] == {
+        "reference": True,
+        "optimized": True,
+        "tests.broken.dropped_bias": True,
+    }
+    assert encoding["kind"] == CATALOG["alf.EncodingNetwork"].kind.title
+    for row in listing:
+        entry = CATALOG[row["entry"]]
+        assert set(row["properties"]) == set(entry.properties)
+        assert row["not_applicable"] == entry.reasons()
+        assert not set(row["properties"]) & set(row["not_applicable"])
 
 
-def test_list_table(capsys: pytest.CaptureFixture[str]) -> None:
+def test_list_of_a_candidate_that_cannot_be_imported(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", "--impl", "no_such_candidate_module"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert "cannot import the candidate module 'no_such_candidate_module'" in err
+
+
+def twinnet_list(*args: str, columns: int = 80) -> str:
+    """``twinnet list`` in a subprocess whose stdout is a pipe (not a terminal)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "twinnet.cli", "list", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+        env={"PATH": "/usr/bin:/bin", "COLUMNS": str(columns), "PYTHONPATH": str(ROOT)},
+    )
+    return done.stdout
+
+
+@pytest.mark.slow
+def test_list_piped_fits_80_columns() -> None:
+    out = twinnet_list("--impl", "tests.partial_candidate")
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "\x1b[" not in out  # no colour codes in a pipe
+    for name in CATALOG:
+        assert any(line.strip().startswith(name + " ") for line in lines), name
+    assert "cand. = tests.partial_candidate" in out
+    encoding = next(line for line in lines if line.strip().startswith("alf.EncodingNetwork "))
+    simple = next(line for line in lines if line.strip().startswith("alf.SimpleActionEncoder "))
+    assert encoding.split()[1:4] == ["yes", "yes", "yes"]
+    assert simple.split()[1:4] == ["yes", "yes", "-"]
+
+
+def test_list_details_of_few_entries(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["list", "--entries", "alf.EncodingNetwork"]) == 0
     out = capsys.readouterr().out
-    assert "alf.EncodingNetwork" in out
     assert "alf.ImageEncodingNetwork" not in out
+    assert "not applicable:" in out
+    for prop, why in CATALOG["alf.EncodingNetwork"].reasons().items():
+        assert f"{prop}: {why}" in " ".join(out.split()), prop
 
 
 @pytest.mark.parametrize(
@@ -34,8 +85,11 @@ def test_list_table(capsys: pytest.CaptureFixture[str]) -> None:
         ["list", "--entries", "nothing.matches*"],
         ["verify", "--entries", "nothing.matches*"],
         ["verify", "--impl", "no_such_candidate_module"],
+        ["verify", "--impl", "os.path"],
         ["bench", "--entries", "nothing.matches*"],
         ["bench", "--impls", "reference,numba"],
+        ["bench", "--impl", "no_such_candidate_module"],
+        ["report", "--impl", "no_such_candidate_module"],
         ["compare", "no_such_run", "no_such_run_either"],
         ["compare", "a", "b", "--fail-above", "lots"],
         ["bogus-command"],

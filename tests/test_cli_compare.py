@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.cli import main
-from benchmarks.compare import compare, parse_percent
-from benchmarks.results import GEMM_GROUP, parse_run, rows
+from twinnet.cli import main
+from twinnet.compare import compare, parse_percent
+from twinnet.results import GEMM_GROUP, parse_run, rows
 
 
 def bench(group: str, impl: str, median: float, iqr: float, flops: int = 10**6) -> dict:

@@ -1,91 +1,250 @@
-"""The conformance matrix: cell outcomes from synthetic reports and from a real pytest run."""
+"""The conformance matrix: every cell outcome from synthetic reports, its renderings and
+files, and the Collector on a real pytest run (also under xdist)."""
 
 from __future__ import annotations
 
+import io
 import textwrap
+import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
 
-from benchmarks.tables import matrix_table
-from properties.conformance import FAIL, NOT_PROVIDED, PASS, SKIP, Collector, Matrix, record
-from properties.verify_tags import ENTRY_KEY, PROPERTY_KEY
+from properties.conftest import ENTRY_KEY, PROPERTY_KEY
+from properties.harness import TALLY_KEY
+from twinnet.explain import explanations
+from twinnet.html import page
+from twinnet.matrix import Collector, Matrix
+from twinnet.matrix_files import junit_tree, matrix_json
+from twinnet.repro import Reproduce
+from twinnet.tables import matrix_view
+from twinnet.xfails import Xfail, Xfails
+
+REPRO = Reproduce("mylib", "dev", seed=1234)
+CASE = {"config": "{'fc_layer_params': (3,)}", "batch": 4, "seed": 99}
+
+
+def tally(examples: int = 6, unsupported: int = 0, **more: Any) -> dict[str, Any]:
+    why = ["mylib declines the config: no conv"] if unsupported else []
+    return {"examples": examples, "unsupported": unsupported, "why": why, "notes": [], **more}
 
 
 def report(
-    entry: str, prop: str, outcome: str, when: str = "call", reason: str = ""
+    entry: str,
+    prop: str,
+    outcome: str,
+    when: str = "call",
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    test: str = "float32",
 ) -> pytest.TestReport:
-    longrepr = ("f.py", 1, f"Skipped: {reason}") if outcome == "skipped" else None
+    longrepr: Any = None
+    if outcome == "skipped":
+        longrepr = ("f.py", 1, f"Skipped: {reason}")
+    elif outcome == "failed":
+        longrepr = f"E   {reason}\nfull pytest text"
+    tags = [(ENTRY_KEY, entry), (PROPERTY_KEY, prop)]
+    if data is not None:
+        tags.append((TALLY_KEY, data))
     return pytest.TestReport(
-        f"properties/test_x.py::test_{prop}[{entry}]",
+        f"properties/test_{prop}.py::test_{prop}[{entry}-{test}]",
         ("f.py", 1, ""),
         {},
         outcome,
         longrepr,
         when,
-        user_properties=[(ENTRY_KEY, entry), (PROPERTY_KEY, prop)],
+        user_properties=tags,
     )
 
 
+FAILED = tally(case=CASE, error="AssertionError: parity off by 1e-3")
+REPORTS = [
+    report("alf.A", "shape", "passed", data=tally()),
+    report("alf.A", "shape", "passed", data=tally(), test="float64"),
+    report("alf.A", "parity", "passed", data=tally()),
+    report("alf.A", "parity", "failed", reason="AssertionError: off", data=FAILED, test="f64"),
+    report("alf.A", "grad_parity", "failed", reason="AssertionError: grads", data=FAILED),
+    report("alf.A", "batch_invariance", "passed", data=tally()),
+    report("alf.A", "device", "skipped", "setup", "CUDA is not available"),
+    report("alf.A", "state_dict", "skipped", "call", "blocked: state_dict layouts differ"),
+    report("alf.A", "init", "passed", data=tally(6, 2)),
+    report("alf.A", "init", "passed", "teardown", data=tally(6, 2)),
+    report("alf.A", "bad_input", "passed", data=tally(6, 6)),
+    report("alf.A", "parallel", "skipped", "call", "unsupported: declined all", tally(40, 40)),
+    report(
+        "alf.A",
+        "signature",
+        "failed",
+        reason="AssertionError: x",
+        data=tally(6, 3, case=CASE, error="AssertionError: x"),
+    ),
+    report("alf.B", "parity", "skipped", "setup", "same as reference: mylib's alf.B is it"),
+    report("alf.B", "shape", "skipped", "setup", "not provided: mylib has no alf.B"),
+]
+XFAILS = Xfails(
+    (
+        Xfail("alf.A", "grad_parity", "known: float32 accumulation order", 1),
+        Xfail("alf.*", "batch_invariance", "listed, but passes", 2),
+    ),
+    "xfails.txt",
+)
+
+
 def synthetic() -> Matrix:
-    matrix = Matrix()
-    for r in (
-        report("alf.A", "parity", "passed"),
-        report("alf.A", "parity", "failed"),  # float64 fails, float32 passed
-        report("alf.A", "shape", "passed"),
-        report("alf.A", "device", "skipped", "setup", "CUDA not available"),
-        report("alf.B", "parity", "skipped", "setup", "not provided by mylib"),
-        report("alf.B", "shape", "skipped", "call", "not provided by mylib"),
-    ):
-        record(matrix, r)
+    matrix = Matrix(XFAILS)
+    for r in REPORTS:
+        matrix.record(r)
     return matrix
 
 
-def test_cell_outcomes() -> None:
+def test_every_outcome() -> None:
     matrix = synthetic()
-    outcomes = {key: cell.outcome for key, cell in matrix.cells.items()}
-    assert outcomes == {
-        ("alf.A", "parity"): FAIL,
-        ("alf.A", "shape"): PASS,
-        ("alf.A", "device"): SKIP,
-        ("alf.B", "parity"): NOT_PROVIDED,
-        ("alf.B", "shape"): NOT_PROVIDED,
+    labels = {f"{e}::{p}": cell.label for (e, p), cell in matrix.cells.items()}
+    assert labels == {
+        "alf.A::shape": "pass",
+        "alf.A::parity": "FAIL",
+        "alf.A::grad_parity": "XFAIL",
+        "alf.A::batch_invariance": "XPASS",
+        "alf.A::device": "skip",
+        "alf.A::state_dict": "blocked",
+        "alf.A::init": "pass (2 unsup.)",
+        "alf.A::bad_input": "unsupported (6)",
+        "alf.A::parallel": "unsupported (40)",
+        "alf.A::signature": "FAIL",  # unsupported examples never hide a failure
+        "alf.B::parity": "same",
+        "alf.B::shape": "n/p",
     }
     assert matrix.failed
-    assert matrix.properties == ["shape", "parity", "device"]
-    assert matrix.to_json()["entries"]["alf.B"] == {"shape": NOT_PROVIDED, "parity": NOT_PROVIDED}
+    assert matrix.summary() == {
+        "FAIL": 2,
+        "XFAIL": 1,
+        "XPASS": 1,
+        "pass": 2,
+        "unsupported": 2,
+        "blocked": 1,
+        "same": 1,
+        "n/p": 1,
+        "skip": 1,
+    }
+    assert matrix.properties[:3] == ["shape", "signature", "parity"]
+
+
+def test_expected_failures_alone_do_not_fail_the_run() -> None:
+    matrix = Matrix(Xfails((Xfail("alf.A", "parity", "known", 1),)))
+    matrix.record(report("alf.A", "parity", "failed", reason="AssertionError: off", data=FAILED))
+    matrix.record(report("alf.A", "shape", "passed", data=tally()))
+    assert not matrix.failed
 
 
 def test_untagged_failure_fails_the_run() -> None:
     matrix = Matrix()
-    record(
-        matrix, pytest.TestReport("t.py::test_other", ("t.py", 1, ""), {}, "failed", None, "call")
+    matrix.record(
+        pytest.TestReport("t.py::test_other", ("t.py", 1, ""), {}, "failed", "E boom", "call")
     )
     assert matrix.failed and not matrix.cells
+    assert "t.py::test_other" in matrix.errors[0]
 
 
-def test_matrix_rendering() -> None:
-    console = Console(width=120, record=True)
-    console.print(matrix_table(synthetic(), "conformance of mylib"))
-    text = console.export_text()
-    for word in ("alf.A", "alf.B", "FAIL", "pass", "skip", "n/p", "parity"):
+def test_failure_rows_carry_reason_example_and_reproduction() -> None:
+    data = matrix_json(synthetic(), REPRO)
+    parity = next(c for c in data["cells"] if (c["entry"], c["property"]) == ("alf.A", "parity"))
+    (failure,) = parity["failures"]
+    assert failure["reason"] == "AssertionError: parity off by 1e-3"
+    assert failure["example"] == CASE
+    verify, pytest_line = failure["reproduce"]
+    assert verify == (
+        "twinnet verify --impl mylib --entries alf.A --properties parity --profile dev --seed 1234"
+    )
+    assert pytest_line.startswith("pytest 'properties/test_parity.py::test_parity[alf.A-f64]'")
+    assert "--impl mylib --hypothesis-profile dev --hypothesis-seed 1234" in pytest_line
+    grad = next(c for c in data["cells"] if c["property"] == "grad_parity")
+    assert grad["xfail_reason"] == "known: float32 accumulation order"
+    assert data["entries"]["alf.B"] == {"shape": "n/p", "parity": "same"}
+    assert data["failed"] is True
+
+
+def test_junit_has_one_case_per_cell_and_the_reasons() -> None:
+    suite = junit_tree(synthetic(), REPRO).getroot()
+    assert suite.get("tests") == "12" and suite.get("failures") == "2"
+    cases = {(c.get("classname"), c.get("name")): c for c in suite.iter("testcase")}
+    failure = cases["alf.A", "parity"].find("failure")
+    assert failure is not None and failure.get("message") == "AssertionError: parity off by 1e-3"
+    assert "example: " in (failure.text or "") and "twinnet verify" in (failure.text or "")
+    xfail = cases["alf.A", "grad_parity"].find("skipped")
+    assert xfail is not None and "float32 accumulation" in (xfail.get("message") or "")
+    unsupported = cases["alf.A", "bad_input"].find("skipped")
+    assert unsupported is not None and "declined all 6" in (unsupported.get("message") or "")
+    ET.tostring(suite)  # serializable
+
+
+def rendered(width: int, terminal: bool) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, force_terminal=terminal, color_system=None)
+    console.print(matrix_view(synthetic(), "conformance of mylib", console))
+    for line in explanations(synthetic(), REPRO):
+        console.print(line, soft_wrap=True)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("width", "terminal"), [(80, True), (80, False), (200, False)])
+def test_terminal_output(width: int, terminal: bool) -> None:
+    text = rendered(width, terminal)
+    for word in ("alf.A", "alf.B", "FAIL", "XFAIL", "XPASS", "unsupported", "same", "n/p"):
         assert word in text
+    assert "AssertionError: parity off by 1e-3" in text
+    assert "twinnet verify --impl mylib --entries alf.A --properties parity" in text
+    assert "example: config={'fc_layer_params': (3,)}, batch=4, seed=99" in text
+    lines = text.splitlines()
+    table = lines[: next(i for i, line in enumerate(lines) if line.startswith("FAIL "))]
+    assert max(len(line) for line in table) <= width
+    grid = any("batch_invariance" in line and "state_dict" in line for line in table)
+    assert grid == (width >= 200)
 
+
+# -- the Collector on a real run ---------------------------------------------------------
+CONFTEST = f"""
+import pytest
+
+def pytest_itemcollected(item):
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and "entry" in callspec.params:
+        prop = item.originalname.removeprefix("test_")
+        entry = callspec.params["entry"]
+        item.user_properties += [({ENTRY_KEY!r}, entry), ({PROPERTY_KEY!r}, prop)]
+
+@pytest.fixture
+def tally(request):
+    data = {{"examples": 0, "unsupported": 0, "why": [], "notes": []}}
+    request.node.user_properties.append(({TALLY_KEY!r}, data))
+    return data
+"""
 
 SUITE = """
 import pytest
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("entry", ["alf.A", "alf.B"])
-def test_parity(entry, dtype):
+def test_parity(entry, dtype, tally):
     if entry == "alf.B":
-        pytest.skip("not provided by mylib")
-    assert dtype == "float32"
+        pytest.skip("not provided: mylib has no alf.B")
+    tally["examples"] += 3
+    if dtype == "float64":
+        tally["case"] = {"config": "{}", "batch": 3, "seed": 7}
+        tally["error"] = "AssertionError: off by one"
+        assert False, "off by one"
 
 @pytest.mark.parametrize("entry", ["alf.A"])
-def test_shape(entry):
-    pass
+def test_shape(entry, tally):
+    tally["examples"] += 4
+    tally["unsupported"] += 4
+    tally["why"].append("mylib declines the config")
+
+@pytest.mark.parametrize("entry", ["alf.A"])
+def test_init(entry, tally):
+    tally["examples"] += 4
+    tally["unsupported"] += 1
 
 def test_helper_without_entry():
     pass
@@ -93,36 +252,51 @@ def test_helper_without_entry():
 
 
 def run_suite(tmp_path: Path, *extra: str) -> Matrix:
+    (tmp_path / "conftest.py").write_text(textwrap.dedent(CONFTEST))
     (tmp_path / "test_suite.py").write_text(textwrap.dedent(SUITE))
     collector = Collector()
-    pytest.main(
-        [
-            str(tmp_path),
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "properties.verify_tags",
-            "--rootdir",
-            str(tmp_path),
-            *extra,
-        ],
-        plugins=[collector],
-    )
+    args = [str(tmp_path), "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path), *extra]
+    pytest.main(args, plugins=[collector])
     return collector.matrix
 
 
-def test_verify_plugin_on_a_real_run(tmp_path: Path) -> None:
-    matrix = run_suite(tmp_path)
-    assert matrix.cells["alf.A", "parity"].outcome == FAIL
-    assert matrix.cells["alf.A", "parity"].passed == 1
-    assert matrix.cells["alf.B", "parity"].outcome == NOT_PROVIDED
-    assert matrix.cells["alf.A", "shape"].outcome == PASS
+def check_real_run(matrix: Matrix) -> None:
+    labels = {f"{e}::{p}": cell.label for (e, p), cell in matrix.cells.items()}
+    assert labels == {
+        "alf.A::parity": "FAIL",
+        "alf.B::parity": "n/p",
+        "alf.A::shape": "unsupported (4)",
+        "alf.A::init": "pass (1 unsup.)",
+    }
+    (failure,) = matrix.cells["alf.A", "parity"].failures
+    assert failure.reason == "AssertionError: off by one"
+    assert failure.case == {"config": "{}", "batch": 3, "seed": 7}
+    assert "off by one" in failure.details
+    assert matrix.cells["alf.A", "parity"].examples == 6
     assert not matrix.errors
 
 
+def test_collector_on_a_real_run(tmp_path: Path) -> None:
+    check_real_run(run_suite(tmp_path))
+
+
 @pytest.mark.slow
-def test_verify_plugin_under_xdist(tmp_path: Path) -> None:
-    matrix = run_suite(tmp_path, "-n", "2", "-p", "no:benchmark")
-    assert matrix.cells["alf.A", "parity"].outcome == FAIL
-    assert matrix.cells["alf.B", "parity"].outcome == NOT_PROVIDED
+def test_collector_under_xdist(tmp_path: Path) -> None:
+    check_real_run(run_suite(tmp_path, "-n", "2", "-p", "no:benchmark"))
+
+
+def test_entries_in_catalog_order() -> None:
+    matrix = Matrix(order=("alf.B", "alf.A"))
+    for r in REPORTS:
+        matrix.record(r)
+    matrix.record(report("alf.C", "shape", "passed", data=tally()))
+    assert matrix.entries == ["alf.B", "alf.A", "alf.C"]
+
+
+def test_report_page_shows_outcomes_and_failure_reasons() -> None:
+    html = page(synthetic(), REPRO, None, [], {})
+    for css in ('class="FAIL"', 'class="XFAIL"', 'class="XPASS"', 'class="np"', 'class="same"'):
+        assert css in html
+    assert "unsupported (6)" in html and "pass (2 unsup.)" in html
+    assert "AssertionError: parity off by 1e-3" in html
+    assert "twinnet verify --impl mylib --entries alf.A --properties parity" in html

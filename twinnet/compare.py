@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from benchmarks.results import Measurement, Run
+from twinnet.results import Measurement, Run
 
 Key = tuple[str, str, str, str]
 
@@ -60,8 +60,8 @@ def compare(base_run: Run, new_run: Run, fail_above: float) -> list[Delta]:
             deltas.append(
                 Delta(
                     key,
-                    b and b.median / sb,
-                    n and n.median / sn,
+                    None if b is None else b.median / sb,
+                    None if n is None else n.median / sn,
                     0.0,
                     "new" if b is None else "gone",
                 )

@@ -6,14 +6,18 @@ import base64
 from collections.abc import Mapping, Sequence
 from html import escape
 
-from benchmarks.results import Row, Run
-from benchmarks.tables import IMPL_ORDER, fmt_time
-from properties.conformance import Matrix
+from twinnet.matrix import FAIL, XFAIL, XPASS, Matrix, cells_in_order
+from twinnet.repro import Reproduce
+from twinnet.results import Row, Run
+from twinnet.tables import fmt_time, impls_of
 
 CSS = """body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;font-size:13px}
 td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}td:first-child{text-align:left}
 .pass{background:#d9f2d9}.FAIL{background:#f7b6b6;font-weight:bold}.skip{background:#fff3c4}
-.np{color:#999}.fast{color:#080}.slow{color:#b00}img{max-width:100%;margin:6px 0}"""
+.XFAIL{background:#ecd9f2}.XPASS{background:#fde68a;font-weight:bold}.unsupported{color:#08c}
+.blocked{background:#fff3c4}.same{color:#36c}.np{color:#999}.fast{color:#080}.slow{color:#b00}
+img{max-width:100%;margin:6px 0}code{font-size:12px}li{margin:4px 0}"""
+CSS_CLASS = {"n/p": "np"}
 
 
 def _table(head: Sequence[str], body: Sequence[str]) -> str:
@@ -21,7 +25,27 @@ def _table(head: Sequence[str], body: Sequence[str]) -> str:
     return f"<table><tr>{ths}</tr>{''.join(body)}</table>"
 
 
-def matrix_html(matrix: Matrix) -> str:
+def failures_html(matrix: Matrix, repro: Reproduce) -> str:
+    """Every FAIL, XFAIL and XPASS cell: the reason, the example, the reproduction."""
+    items = []
+    for entry, prop, cell in cells_in_order(matrix):
+        if cell.outcome not in (FAIL, XFAIL, XPASS):
+            continue
+        head = f'<span class="{cell.outcome}">{cell.outcome}</span> '
+        head += f"<b>{escape(entry)}::{escape(prop)}</b>"
+        if cell.xfail is not None:
+            head += f" (xfails: {escape(cell.xfail)})"
+        lines = [head]
+        for failure in cell.failures[:1]:
+            lines.append(escape(failure.reason))
+            if failure.case:
+                lines.append("example: " + escape(str(failure.case)))
+            lines += [f"<code>{escape(c)}</code>" for c in repro.lines(entry, prop, failure.nodeid)]
+        items.append("<li>" + "<br>".join(lines) + "</li>")
+    return f"<ul>{''.join(items)}</ul>" if items else ""
+
+
+def matrix_html(matrix: Matrix, repro: Reproduce) -> str:
     if not matrix.cells:
         return "<p>No property tests were collected.</p>"
     body = []
@@ -29,12 +53,20 @@ def matrix_html(matrix: Matrix) -> str:
         cells = [f"<td>{escape(entry)}</td>"]
         for prop in matrix.properties:
             cell = matrix.cells.get((entry, prop))
-            outcome = "" if cell is None else cell.outcome
-            css = {"n/p": "np"}.get(outcome, outcome)
-            cells.append(f'<td class="{css}">{escape(outcome or "·")}</td>')
+            if cell is None:
+                cells.append("<td>·</td>")
+                continue
+            css = CSS_CLASS.get(cell.outcome, cell.outcome)
+            cells.append(f'<td class="{css}">{escape(cell.label)}</td>')
         body.append(f"<tr>{''.join(cells)}</tr>")
+    summary = ", ".join(f"{n} {o}" for o, n in matrix.summary().items())
     errors = "".join(f"<li>{escape(e)}</li>" for e in matrix.errors)
-    return _table(["entry", *matrix.properties], body) + (f"<ul>{errors}</ul>" if errors else "")
+    return (
+        _table(["entry", *matrix.properties], body)
+        + f"<p>{escape(summary)}</p>"
+        + failures_html(matrix, repro)
+        + (f"<ul>{errors}</ul>" if errors else "")
+    )
 
 
 def _cell(r: Row | None) -> str:
@@ -50,7 +82,7 @@ def _cell(r: Row | None) -> str:
 
 
 def bench_html(run: Run, rows: Sequence[Row]) -> str:
-    impls = [i for i in IMPL_ORDER if any(r.m.impl == i for r in rows)]
+    impls = impls_of(rows)
     by_case: dict[tuple[str, str, str], dict[str, Row]] = {}
     for r in rows:
         by_case.setdefault(r.m.case, {})[r.m.impl] = r
@@ -76,7 +108,11 @@ def machine_html(machine: Mapping[str, object]) -> str:
 
 
 def page(
-    matrix: Matrix, impl: str, run: Run | None, rows: Sequence[Row], figures: Mapping[str, bytes]
+    matrix: Matrix,
+    repro: Reproduce,
+    run: Run | None,
+    rows: Sequence[Row],
+    figures: Mapping[str, bytes],
 ) -> str:
     imgs = "".join(
         f'<h3>{escape(name)}</h3><img alt="{escape(name)}" '
@@ -88,7 +124,8 @@ def page(
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>twinnet report</title>"
         f"<style>{CSS}</style></head><body><h1>twinnet report</h1>"
-        f"<h2>Conformance of {escape(impl)}</h2>{matrix_html(matrix)}"
+        f"<h2>Conformance of {escape(repro.impl)} (profile {escape(repro.profile)})</h2>"
+        f"{matrix_html(matrix, repro)}"
         f"<h2>Benchmarks (quick)</h2>{bench}<h2>Figures</h2>{imgs}"
         f"<h2>Machine</h2>{machine}</body></html>"
     )

@@ -1,35 +1,40 @@
-"""The catalog as plain data: entries, which implementations provide them, properties."""
+"""The catalog as plain data: each entry's kind and family, which implementations provide
+it, the properties that apply, and why each other property does not."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from benchmarks.workload import package
-from properties.catalog import CATALOG
-from properties.entry import PROPERTY_IDS
+from properties.candidate import Impl
+from properties.catalog import known_ids
+from properties.entry import Entry
 
 
-def provided(impl_name: str, entry_name: str) -> bool:
-    """Whether ``impl_name`` provides ``entry_name`` (False when it cannot be imported)."""
+def provided(impl: str, entry: Entry) -> bool:
+    """Whether module ``impl`` (``reference``: the entry's own reference) has the entry's
+    name; a module that cannot be imported provides nothing."""
+    module = entry.reference if impl == "reference" else impl
     try:
-        return package(impl_name).provides(entry_name)
-    except ImportError:
+        return Impl(module).provides(entry.name)
+    except Exception:  # a candidate's import may fail in any way
         return False
 
 
-def catalog_rows(names: Sequence[str], impls: Sequence[str]) -> list[dict[str, Any]]:
+def catalog_rows(catalog: Mapping[str, Entry], impls: Sequence[str]) -> list[dict[str, Any]]:
+    """One row per entry of ``catalog``, with the implementations ``impls``."""
+    ids = known_ids(catalog.values())
     rows = []
-    for name in names:
-        entry = CATALOG[name]
+    for name, entry in catalog.items():
         rows.append(
             {
                 "entry": name,
+                "kind": entry.kind.title,
                 "family": entry.family,
-                "implementations": {impl: provided(impl, name) for impl in impls},
-                "properties": [p for p in PROPERTY_IDS if p in entry.properties],
-                "parallel": entry.parallel is not None,
-                "bench": [case.label for case in entry.bench],
+                "implementations": {impl: provided(impl, entry) for impl in impls},
+                "properties": [p for p in ids if p in entry.properties],
+                "not_applicable": entry.reasons(),
+                "bench": [case.label for case in entry.bench.cases],
             }
         )
     return rows

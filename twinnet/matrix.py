@@ -1,74 +1,232 @@
-"""The conformance matrix: entry x property -> pass / FAIL / skip / n/p.
+"""The conformance matrix: entry x property -> one outcome per cell, and why.
 
-:class:`Collector` is a pytest plugin object that reads the cell tags of
-:mod:`properties.verify_tags` from every test report. A cell is FAIL when any of its
-tests (any dtype, any device) failed, else pass when one passed, else n/p when a skip
-said the candidate does "not provide" the name, else skip.
+A cell gathers the test items of one (entry, property): every dtype and device, and
+every test function of the property. :class:`Collector` is a pytest plugin object that
+reads them from the reports (also those of pytest-xdist workers): the cell of an item
+and its tally of examples travel in ``report.user_properties`` (set by
+``properties/conftest.py`` and the ``subject`` fixture of ``properties/harness.py``).
+
+An item comes to one of: pass, FAIL, skip, or a skip whose reason starts with one of the
+harness's markers (*not provided*, *same as reference*, *blocked*, *unsupported*: the
+candidate declined every example), or *unsupported* as well when it passed with every
+example it drew declined. A cell's outcome is the first of these that one of its items
+came to::
+
+    FAIL > pass > unsupported > blocked > same > n/p > skip
+
+A FAIL of a cell listed in the xfails file reads XFAIL, a pass XPASS. Unsupported
+examples never turn a cell to FAIL, and never hide a failure.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from properties.entry import PROPERTY_IDS
-from properties.verify_tags import ENTRY_KEY, PROPERTY_KEY
+from properties.conftest import ENTRY_KEY, PROPERTY_KEY
+from properties.harness import BLOCKED, NOT_PROVIDED, SAME_AS_REFERENCE, TALLY_KEY
+from properties.harness import UNSUPPORTED as UNSUPPORTED_SKIP
+from properties.ids import GLOBAL_IDS
+from twinnet.xfails import Xfails
 
-PASS, FAIL, SKIP, NOT_PROVIDED = "pass", "FAIL", "skip", "n/p"
+PASS, FAIL, SKIP = "pass", "FAIL", "skip"
+XFAIL, XPASS = "XFAIL", "XPASS"
+NOT_PROVIDED_CELL, SAME, BLOCKED_CELL, UNSUPPORTED = "n/p", "same", "blocked", "unsupported"
+
+#: Item outcomes by precedence: a cell takes the first one any of its items came to.
+PRECEDENCE = (FAIL, PASS, UNSUPPORTED, BLOCKED_CELL, SAME, NOT_PROVIDED_CELL, SKIP)
+#: Every outcome a cell can show, in the order summaries list them.
+OUTCOMES = (FAIL, XFAIL, XPASS, PASS, UNSUPPORTED, BLOCKED_CELL, SAME, NOT_PROVIDED_CELL, SKIP)
+SKIP_MARKERS = {
+    NOT_PROVIDED: NOT_PROVIDED_CELL,
+    SAME_AS_REFERENCE: SAME,
+    BLOCKED: BLOCKED_CELL,
+    UNSUPPORTED_SKIP: UNSUPPORTED,
+}
+
+
+@dataclass
+class Failure:
+    """One failing test item: the first line of its error, the example it failed on (the
+    drawn config, batch and seed; None when it failed outside an example), and pytest's
+    full failure text."""
+
+    nodeid: str
+    reason: str
+    case: dict | None
+    details: str
+
+
+@dataclass
+class Item:
+    """What one test item (one dtype, one device, one test function) came to."""
+
+    outcome: str = SKIP
+    skip_reason: str = ""
+    examples: int = 0
+    unsupported: int = 0
+    why_unsupported: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    failure: Failure | None = None
+    ran: bool = False
+
+    @property
+    def result(self) -> str:
+        if self.outcome == PASS and self.examples and self.unsupported == self.examples:
+            return UNSUPPORTED
+        return self.outcome
 
 
 @dataclass
 class Cell:
-    passed: int = 0
-    failed: int = 0
-    skipped: int = 0
-    not_provided: int = 0
-    reasons: list[str] = field(default_factory=list)
+    """The items of one (entry, property); ``xfail`` is the xfails file's reason for it."""
+
+    items: dict[str, Item] = field(default_factory=dict)
+    xfail: str | None = None
+
+    @property
+    def base_outcome(self) -> str:
+        results = {item.result for item in self.items.values()}
+        return next((o for o in PRECEDENCE if o in results), SKIP)
 
     @property
     def outcome(self) -> str:
-        if self.failed:
-            return FAIL
-        if self.passed:
-            return PASS
-        if self.not_provided:
-            return NOT_PROVIDED
-        return SKIP
+        base = self.base_outcome
+        if self.xfail is not None and base in (FAIL, PASS):
+            return XFAIL if base == FAIL else XPASS
+        return base
+
+    @property
+    def examples(self) -> int:
+        return sum(item.examples for item in self.items.values())
+
+    @property
+    def unsupported(self) -> int:
+        return sum(item.unsupported for item in self.items.values())
+
+    @property
+    def label(self) -> str:
+        """The outcome as the tables show it, with the count of unsupported examples."""
+        outcome = self.outcome
+        if outcome == UNSUPPORTED:
+            return f"unsupported ({self.unsupported})"
+        if outcome in (PASS, XPASS) and self.unsupported:
+            return f"{outcome} ({self.unsupported} unsup.)"
+        return outcome
+
+    @property
+    def failures(self) -> list[Failure]:
+        return [i.failure for i in self.items.values() if i.failure is not None]
+
+    def _gather(self, attribute: str) -> list[str]:
+        values: dict[str, None] = {}
+        for item in self.items.values():
+            values.update(dict.fromkeys(getattr(item, attribute)))
+        return list(values)
+
+    @property
+    def why_unsupported(self) -> list[str]:
+        return self._gather("why_unsupported")
+
+    @property
+    def notes(self) -> list[str]:
+        return self._gather("notes")
+
+    @property
+    def skip_reasons(self) -> list[str]:
+        return list(dict.fromkeys(i.skip_reason for i in self.items.values() if i.skip_reason))
 
 
 @dataclass
 class Matrix:
+    """Every cell of a run, and the failures outside any cell (collection errors, a test
+    of the suite without a cell). ``order``: entry names in the order tables list them
+    (the catalog's); other entries follow in the order their reports came."""
+
+    xfails: Xfails = field(default_factory=Xfails)
+    order: tuple[str, ...] = ()
     cells: dict[tuple[str, str], Cell] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)  # failures outside any cell
+    errors: list[str] = field(default_factory=list)
 
     def cell(self, entry: str, prop: str) -> Cell:
-        return self.cells.setdefault((entry, prop), Cell())
+        key = (entry, prop)
+        if key not in self.cells:
+            self.cells[key] = Cell(xfail=self.xfails.reason(entry, prop))
+        return self.cells[key]
 
     @property
     def entries(self) -> list[str]:
-        return list(dict.fromkeys(e for e, _ in self.cells))
+        seen = dict.fromkeys(e for e, _ in self.cells)
+        return [e for e in self.order if e in seen] + [e for e in seen if e not in self.order]
 
     @property
     def properties(self) -> list[str]:
-        seen = {p for _, p in self.cells}
-        return [p for p in PROPERTY_IDS if p in seen] + sorted(seen - set(PROPERTY_IDS))
+        """The properties of the run: the global ids in DESIGN's order, then the others."""
+        seen = dict.fromkeys(p for _, p in self.cells)
+        return [p for p in GLOBAL_IDS if p in seen] + [p for p in seen if p not in GLOBAL_IDS]
+
+    def with_outcome(self, *outcomes: str) -> list[tuple[tuple[str, str], Cell]]:
+        return [(key, c) for key, c in self.cells.items() if c.outcome in outcomes]
 
     @property
     def failed(self) -> bool:
-        return bool(self.errors) or any(c.failed for c in self.cells.values())
+        """Whether the run failed: an unexpected FAIL, or an error outside the cells."""
+        return bool(self.errors) or bool(self.with_outcome(FAIL))
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "entries": {
-                e: {p: self.cells[e, p].outcome for p in self.properties if (e, p) in self.cells}
-                for e in self.entries
-            },
-            "counts": {f"{e}|{p}": vars(c) for (e, p), c in self.cells.items()},
-            "errors": self.errors,
-            "failed": self.failed,
-        }
+    def summary(self) -> dict[str, int]:
+        counts = Counter(c.outcome for c in self.cells.values())
+        return {o: counts[o] for o in OUTCOMES if counts[o]}
+
+    def record(self, report: pytest.TestReport) -> None:
+        """Add one test report (setup, call or teardown)."""
+        tags = dict(report.user_properties)
+        if ENTRY_KEY not in tags:
+            if report.failed:
+                self.errors.append(f"{report.nodeid} ({report.when}): {crash_line(report)}")
+            return
+        cell = self.cell(str(tags[ENTRY_KEY]), str(tags[PROPERTY_KEY]))
+        item = cell.items.setdefault(report.nodeid, Item())
+        tally = tags.get(TALLY_KEY)
+        if isinstance(tally, dict):
+            _count(item, tally)
+        if report.failed:
+            item.outcome = FAIL
+            if item.failure is None:
+                item.failure = _failure(report, tally if isinstance(tally, dict) else {})
+        elif report.skipped and item.outcome != FAIL:
+            reason = skip_reason(report)
+            item.skip_reason = reason
+            item.outcome = next(
+                (cell for marker, cell in SKIP_MARKERS.items() if reason.startswith(marker)), SKIP
+            )
+        elif report.when == "call" and item.outcome != FAIL:
+            item.outcome = PASS
+
+
+def _count(item: Item, tally: dict[str, Any]) -> None:
+    item.examples = int(tally.get("examples", 0))
+    item.unsupported = int(tally.get("unsupported", 0))
+    item.why_unsupported = list(tally.get("why", []))
+    item.notes = list(tally.get("notes", []))
+
+
+def _failure(report: pytest.TestReport, tally: dict[str, Any]) -> Failure:
+    error = tally.get("error")
+    reason = str(error) if error else crash_line(report)
+    case = tally.get("case") if error else None
+    return Failure(report.nodeid, reason, dict(case) if case else None, report.longreprtext)
+
+
+def crash_line(report: pytest.TestReport | pytest.CollectReport) -> str:
+    """The first line of the error a failing report carries."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = getattr(crash, "message", None) or report.longreprtext.strip()
+    lines = [line for line in str(message).splitlines() if line.strip()]
+    return lines[0].strip() if lines else "failed"
 
 
 def skip_reason(report: pytest.TestReport) -> str:
@@ -77,36 +235,25 @@ def skip_reason(report: pytest.TestReport) -> str:
     return str(text).removeprefix("Skipped: ")
 
 
-def record(matrix: Matrix, report: pytest.TestReport) -> None:
-    """Add one test report (setup, call or teardown) to ``matrix``."""
-    tags = dict(report.user_properties)
-    if ENTRY_KEY not in tags:
-        if report.failed:
-            matrix.errors.append(report.nodeid)
-        return
-    cell = matrix.cell(str(tags[ENTRY_KEY]), str(tags[PROPERTY_KEY]))
-    if report.failed:
-        cell.failed += 1
-    elif report.skipped:
-        reason = skip_reason(report)
-        if reason.startswith("not provided"):
-            cell.not_provided += 1
-        else:
-            cell.skipped += 1
-            cell.reasons.append(reason)
-    elif report.when == "call":
-        cell.passed += 1
-
-
 class Collector:
     """pytest plugin object filling a :class:`Matrix` from the reports."""
 
-    def __init__(self) -> None:
-        self.matrix = Matrix()
+    def __init__(self, xfails: Xfails | None = None, order: Iterable[str] = ()) -> None:
+        self.matrix = Matrix(xfails or Xfails(), tuple(order))
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
-            self.matrix.errors.append(f"collection error: {report.nodeid}")
+            self.matrix.errors.append(f"collection error in {report.nodeid}: {crash_line(report)}")
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        record(self.matrix, report)
+        self.matrix.record(report)
+
+
+def cells_in_order(matrix: Matrix) -> Iterable[tuple[str, str, Cell]]:
+    """The cells entry by entry, properties in the matrix's order."""
+    props = matrix.properties
+    for entry in matrix.entries:
+        for prop in props:
+            cell = matrix.cells.get((entry, prop))
+            if cell is not None:
+                yield entry, prop, cell

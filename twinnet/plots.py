@@ -11,8 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from benchmarks.results import Row
 from benchmarks.workload import MODES
+from twinnet.results import Row
 
 
 def _png(fig: Figure) -> bytes:
@@ -83,7 +83,7 @@ def _figure(rows: Sequence[Row], entry: str, x: str, keep: str, ylabel: str) -> 
         ax.set_title(f"{entry} ({mode})", fontsize=9)
         ax.set_xlabel("batch size" if x == "batch" else "replicas n")
         ax.set_ylabel(ylabel)
-        if ax.lines:
+        if any(not line.get_label().startswith("_") for line in ax.lines):
             ax.legend(fontsize=6)
     return _png(fig)
 

@@ -1,7 +1,10 @@
 """``twinnet report``: quick verify (profile ci) + quick bench, written to a folder.
 
-``DIR/index.html`` (conformance matrix, benchmark table, embedded figures), the figures
-as ``DIR/*.png``, and ``DIR/results.json`` with the matrix and every benchmark row.
+The candidate (``--impl``, default ``optimized``) is verified against the reference and
+timed beside the reference, optimized and the vmap ensemble. ``DIR/index.html``
+(conformance matrix with every failure's reason and reproduction, benchmark table,
+embedded figures), the figures as ``DIR/*.png``, and ``DIR/results.json`` with the matrix
+and every benchmark row.
 """
 
 from __future__ import annotations
@@ -14,12 +17,19 @@ from typing import Any
 
 from rich.console import Console
 
-from benchmarks import plots, tables
-from benchmarks.html import page
-from benchmarks.results import Row, Run, load_run, rows
-from benchmarks.runner import NO_TESTS, VerifyOptions, run_bench, run_verify
 from benchmarks.selection import Selection
-from benchmarks.ui import new_progress, task_callback
+from properties.catalog import catalog
+from twinnet import plots, tables
+from twinnet.explain import print_explanations
+from twinnet.html import page
+from twinnet.matrix import Collector
+from twinnet.matrix_files import matrix_json
+from twinnet.repro import Reproduce
+from twinnet.results import Row, Run, load_run, rows
+from twinnet.runner import BROKEN_RUN, VerifyOptions, run_bench, run_verify
+from twinnet.ui import new_progress, task_callback
+
+PROFILE = "ci"
 
 
 @dataclass(frozen=True)
@@ -44,12 +54,12 @@ def figures(bench_rows: list[Row]) -> dict[str, bytes]:
 
 
 def results_json(
-    matrix_json: dict[str, Any], run: Run | None, bench_rows: list[Row], opts: ReportOptions
+    conformance: dict[str, Any], run: Run | None, bench_rows: list[Row], opts: ReportOptions
 ) -> dict[str, Any]:
     return {
         "impl": opts.impl,
         "device": opts.device,
-        "conformance": matrix_json,
+        "conformance": conformance,
         "gemm_flops_per_s": run.gemm_flops_per_s if run else None,
         "machine": run.machine if run else {},
         "benchmarks": [
@@ -63,31 +73,39 @@ def build_report(opts: ReportOptions, console: Console) -> int:
     """Run, write the report; exit status 1 when conformance or the bench run failed."""
     opts.out.mkdir(parents=True, exist_ok=True)
     bench_json = opts.out / "bench.json"
-    impls = tuple(dict.fromkeys(("reference", opts.impl, "vmap")))
+    collector = Collector(order=catalog())
     with new_progress(console) as progress:
-        verified, matrix = run_verify(
-            VerifyOptions(impl=opts.impl, profile="ci", device=opts.device, workers=opts.workers),
-            task_callback(progress, f"verify {opts.impl} (profile ci)"),
+        verified = run_verify(
+            VerifyOptions(opts.impl, PROFILE, device=opts.device, workers=opts.workers),
+            collector,
+            task_callback(progress, f"verify {opts.impl} (profile {PROFILE})"),
         )
         benched = run_bench(
-            Selection(impls=impls, quick=True),
+            Selection(impls=("reference", "optimized", "vmap"), candidate=opts.impl, quick=True),
             opts.device,
             bench_json,
             task_callback(progress, "quick bench"),
         )
+    matrix, repro = collector.matrix, Reproduce(opts.impl, PROFILE)
     run = load_run(bench_json) if bench_json.is_file() else None
     bench_rows = rows(run) if run else []
     figs = figures(bench_rows)
     for name, png in figs.items():
         (opts.out / f"{name}.png").write_bytes(png)
     (opts.out / "results.json").write_text(
-        json.dumps(results_json(matrix.to_json(), run, bench_rows, opts), indent=2)
+        json.dumps(results_json(matrix_json(matrix, repro), run, bench_rows, opts), indent=2)
     )
-    (opts.out / "index.html").write_text(page(matrix, opts.impl, run, bench_rows, figs))
+    (opts.out / "index.html").write_text(page(matrix, repro, run, bench_rows, figs))
     if matrix.cells:
-        console.print(tables.matrix_table(matrix, f"conformance of {opts.impl}"))
+        console.print(tables.matrix_view(matrix, f"conformance of {opts.impl}", console))
+        print_explanations(console, matrix, repro)
     if run is not None:
         console.print(tables.bench_table(run, bench_rows))
     console.print(f"report written to {opts.out / 'index.html'}")
-    ok = not matrix.failed and verified.exit_code in (0, NO_TESTS) and benched.exit_code == 0
+    ok = (
+        not matrix.failed
+        and verified.exit_code not in BROKEN_RUN
+        and bool(matrix.cells)
+        and benched.exit_code == 0
+    )
     return 0 if ok else 1

@@ -1,7 +1,9 @@
 """In-process pytest runs for ``twinnet verify`` and ``twinnet bench``.
 
-pytest's own terminal output is captured (and returned) so that rich progress and
-tables own the screen; environment variables are set for the run and restored after.
+Everything a run needs reaches pytest as command-line options (``--impl``, ``--entries``,
+``--properties``, ``--catalog-extra`` of ``properties/conftest.py``; the ``--bench-*``
+options of ``benchmarks/conftest.py``), never through environment variables. pytest's own
+terminal output is captured (and returned) so that rich progress and tables own the screen.
 """
 
 from __future__ import annotations
@@ -9,18 +11,23 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from benchmarks.progress import ProgressCallback, TestCounter
 from benchmarks.selection import Selection
-from properties.conformance import Collector, Matrix
+from twinnet.matrix import Collector
+from twinnet.progress import ProgressCallback, TestCounter
 
 ROOT = Path(__file__).resolve().parent.parent
-NO_TESTS = int(pytest.ExitCode.NO_TESTS_COLLECTED)
+#: pytest exit codes that mean the run itself went wrong (interrupted, internal, usage error).
+BROKEN_RUN = (
+    int(pytest.ExitCode.INTERRUPTED),
+    int(pytest.ExitCode.INTERNAL_ERROR),
+    int(pytest.ExitCode.USAGE_ERROR),
+)
 
 
 @dataclass(frozen=True)
@@ -35,19 +42,12 @@ XDIST_VARIABLES = ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_X
 
 
 @contextlib.contextmanager
-def environment(values: Mapping[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in (*values, *XDIST_VARIABLES)}
-    for key in XDIST_VARIABLES:
-        os.environ.pop(key, None)
-    os.environ.update(values)
+def outside_xdist() -> Iterator[None]:
+    saved = {k: os.environ.pop(k) for k in XDIST_VARIABLES if k in os.environ}
     try:
         yield
     finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
+        os.environ.update(saved)
 
 
 def _base_args() -> list[str]:
@@ -56,46 +56,54 @@ def _base_args() -> list[str]:
     return [*args, "-c", str(config)] if config.is_file() else args
 
 
-def run_pytest(
-    args: Sequence[str], plugins: Sequence[object], env: Mapping[str, str] | None = None
-) -> Outcome:
+def run_pytest(args: Sequence[str], plugins: Sequence[object]) -> Outcome:
     buffer = io.StringIO()
-    with environment(env or {}), contextlib.redirect_stdout(buffer):
+    with outside_xdist(), contextlib.redirect_stdout(buffer):
         code = pytest.main([*_base_args(), *args], plugins=list(plugins))
     return Outcome(int(code), buffer.getvalue())
 
 
 @dataclass(frozen=True)
 class VerifyOptions:
+    """What ``twinnet verify`` runs: the candidate, the cells, and how examples are drawn
+    (``seed`` None: the profile's own seeding)."""
+
     impl: str
+    profile: str
     entries: str = "*"
+    properties: str = "*"
     device: str | None = None
-    profile: str | None = None
-    junit: Path | None = None
+    seed: int | None = None
+    catalog_extra: str = ""
     workers: str | None = None
 
 
 def verify_args(opts: VerifyOptions) -> list[str]:
-    args = [str(ROOT / "properties"), "-p", "properties.verify_tags"]
+    args = [
+        str(ROOT / "properties"),
+        "--impl",
+        opts.impl,
+        "--entries",
+        opts.entries,
+        "--properties",
+        opts.properties,
+        "--hypothesis-profile",
+        opts.profile,
+    ]
+    if opts.catalog_extra:
+        args += ["--catalog-extra", opts.catalog_extra]
+    if opts.seed is not None:
+        args += ["--hypothesis-seed", str(opts.seed)]
     if opts.device:
         args += ["--device", opts.device]
-    if opts.profile:
-        args += ["--hypothesis-profile", opts.profile]
-    if opts.junit:
-        args += ["--junitxml", str(opts.junit)]
     if opts.workers:
         args += ["-n", opts.workers]
     return args
 
 
-def run_verify(opts: VerifyOptions, on_progress: ProgressCallback) -> tuple[Outcome, Matrix]:
-    """Run the property suite against ``opts.impl``; the outcome and the matrix."""
-    collector = Collector()
-    env = {"TWINNET_IMPL": opts.impl, "TWINNET_ENTRIES": opts.entries}
-    if opts.profile:
-        env["TWINNET_HYPOTHESIS_PROFILE"] = opts.profile
-    outcome = run_pytest(verify_args(opts), [collector, TestCounter(on_progress)], env)
-    return outcome, collector.matrix
+def run_verify(opts: VerifyOptions, collector: Collector, on_progress: ProgressCallback) -> Outcome:
+    """Run the property suite against ``opts.impl``; ``collector`` fills its matrix."""
+    return run_pytest(verify_args(opts), [collector, TestCounter(on_progress)])
 
 
 def bench_args(selection: Selection, device: str, json_path: Path) -> list[str]:
@@ -112,6 +120,8 @@ def bench_args(selection: Selection, device: str, json_path: Path) -> list[str]:
         "--bench-impls",
         ",".join(selection.impls),
     ]
+    if selection.candidate:
+        args += ["--bench-candidate", selection.candidate]
     if selection.quick:
         args.append("--bench-quick")
     if selection.compile:

@@ -1,17 +1,48 @@
-"""rich renderings: catalog listing, conformance matrix, benchmark and regression tables."""
+"""rich renderings: catalog listing, conformance matrix, benchmark and regression tables.
+
+Tables fit the console they are printed on (80 columns when piped): the matrix is a grid
+where it fits and a list of outcomes per entry where it does not; the catalog is one
+compact row per entry, grouped by family, with the details of each entry on request.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from benchmarks.compare import Delta
-from benchmarks.results import Row, Run
-from properties.conformance import FAIL, NOT_PROVIDED, PASS, SKIP, Matrix
+from twinnet.compare import Delta
+from twinnet.matrix import (
+    BLOCKED_CELL,
+    FAIL,
+    NOT_PROVIDED_CELL,
+    OUTCOMES,
+    PASS,
+    SAME,
+    SKIP,
+    UNSUPPORTED,
+    XFAIL,
+    XPASS,
+    Matrix,
+)
+from twinnet.results import Row, Run
 
-OUTCOME_STYLE = {PASS: "green", FAIL: "bold red", SKIP: "yellow", NOT_PROVIDED: "dim"}
+OUTCOME_STYLE = {
+    PASS: "green",
+    FAIL: "bold red",
+    XFAIL: "magenta",
+    XPASS: "bold yellow",
+    UNSUPPORTED: "cyan",
+    BLOCKED_CELL: "yellow",
+    SAME: "blue",
+    NOT_PROVIDED_CELL: "dim",
+    SKIP: "yellow",
+}
 IMPL_ORDER = ("reference", "optimized", "vmap", "compile")
 
 
@@ -31,29 +62,69 @@ def fmt_speedup(speedup: float | None) -> Text:
     return Text(f"x{speedup:.2f}", style=style)
 
 
-def listing_table(rows: Sequence[dict]) -> Table:
-    table = Table(title="twinnet catalog")
-    table.add_column("entry", no_wrap=True)
-    table.add_column("family")
+# -- the catalog ------------------------------------------------------------------------
+def _provided(yes: bool) -> Text:
+    return Text("yes", style="green") if yes else Text("-", style="dim")
+
+
+def listing_table(rows: Sequence[dict[str, Any]]) -> Table:
+    """One row per entry, grouped under "family: kind" headings: which implementations
+    provide it, how many properties apply, how many benchmark cases it has."""
     impls = list(rows[0]["implementations"]) if rows else []
+    short = {"reference": "ref", "optimized": "opt"}
+    table = Table(title="twinnet catalog", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("entry", no_wrap=True, overflow="ellipsis")
     for impl in impls:
-        table.add_column(impl)
-    table.add_column("bench", justify="right")
-    table.add_column("properties", overflow="fold")
+        table.add_column(short.get(impl, "cand."), justify="center", no_wrap=True)
+    table.add_column("props", justify="right", no_wrap=True)
+    table.add_column("bench", justify="right", no_wrap=True)
+    candidates = [i for i in impls if i not in short]
+    table.caption = f"cand. = {', '.join(candidates)}" if candidates else None
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in rows:
-        provided = [
-            Text("yes", style="green") if r["implementations"][i] else Text("n/p", style="dim")
-            for i in impls
-        ]
-        table.add_row(
-            r["entry"], r["family"], *provided, str(len(r["bench"])), " ".join(r["properties"])
-        )
+        groups.setdefault((r["family"], r["kind"]), []).append(r)
+    for (family, kind), members in groups.items():
+        table.add_row(Text.assemble((family, "bold"), (f": {kind}", "dim")))
+        for r in members:
+            table.add_row(
+                f"  {r['entry']}",
+                *(_provided(r["implementations"][i]) for i in impls),
+                str(len(r["properties"])),
+                str(len(r["bench"])),
+            )
     return table
 
 
-def matrix_table(matrix: Matrix, title: str) -> Table:
-    table = Table(title=title)
-    table.add_column("entry")
+def entry_details(row: dict[str, Any]) -> RenderableType:
+    """One entry in full: the properties that apply, why the others do not, its bench."""
+    provided = [i for i, yes in row["implementations"].items() if yes]
+    text = Text()
+    text.append(row["entry"], style="bold")
+    text.append(f"  {row['kind']}, family {row['family']}\n")
+    text.append("  provided by: ", style="dim")
+    text.append((", ".join(provided) or "none") + "\n")
+    text.append("  properties: ", style="dim")
+    text.append(" ".join(row["properties"]) + "\n", style="green")
+    if row["not_applicable"]:
+        text.append("  not applicable:\n", style="dim")
+        for prop, why in row["not_applicable"].items():
+            text.append(f"    {prop}", style="yellow")
+            text.append(f": {why}\n")
+    if row["bench"]:
+        text.append("  bench cases: ", style="dim")
+        text.append(" ".join(row["bench"]) + "\n")
+    return text
+
+
+# -- the conformance matrix ---------------------------------------------------------------
+def _outcome(label: str, outcome: str) -> Text:
+    return Text(label, style=OUTCOME_STYLE[outcome])
+
+
+def matrix_grid(matrix: Matrix, title: str) -> Table:
+    """Entry x property, one cell label each ('·' where a property does not apply)."""
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("entry", no_wrap=True)
     props = matrix.properties
     for prop in props:
         table.add_column(prop, justify="center")
@@ -62,15 +133,73 @@ def matrix_table(matrix: Matrix, title: str) -> Table:
         for prop in props:
             cell = matrix.cells.get((entry, prop))
             cells.append(
-                Text("·", style="dim")
-                if cell is None
-                else Text(cell.outcome, style=OUTCOME_STYLE[cell.outcome])
+                Text("·", style="dim") if cell is None else _outcome(cell.label, cell.outcome)
             )
         table.add_row(entry, *cells)
     return table
 
 
-def _impls(rows: Sequence[Row]) -> list[str]:
+def _detail(outcome: str, label: str) -> str:
+    """What a cell's label adds to its outcome ('2 unsup.' of 'pass (2 unsup.)')."""
+    return label[len(outcome) :].strip().removeprefix("(").removesuffix(")")
+
+
+def _cells_of(outcome: str, cells: list[tuple[str, str]]) -> str:
+    """Passing cells as a count (naming those with unsupported examples), others by name."""
+    if outcome == PASS:
+        partly = [f"{p}: {_detail(PASS, label)}" for p, label in cells if label != PASS]
+        return f"{len(cells)}" + (f" ({', '.join(partly)})" if partly else "")
+    return " ".join(
+        p if label == outcome else f"{p} ({_detail(outcome, label)})" for p, label in cells
+    )
+
+
+def matrix_list(matrix: Matrix, title: str) -> Table:
+    """The matrix for narrow consoles: per entry, how many properties pass, and the others
+    grouped by outcome."""
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, show_header=False)
+    table.add_column("entry", no_wrap=True)
+    table.add_column("outcomes")
+    for entry in matrix.entries:
+        by_outcome: dict[str, list[tuple[str, str]]] = {}
+        for prop in matrix.properties:
+            cell = matrix.cells.get((entry, prop))
+            if cell is not None:
+                by_outcome.setdefault(cell.outcome, []).append((prop, cell.label))
+        parts = Text()
+        for outcome in OUTCOMES:
+            cells = by_outcome.get(outcome)
+            if not cells:
+                continue
+            if parts:
+                parts.append(" · ", style="dim")
+            parts.append(f"{outcome} ", style=OUTCOME_STYLE[outcome])
+            parts.append(_cells_of(outcome, cells))
+        table.add_row(entry, parts)
+    return table
+
+
+def matrix_summary(matrix: Matrix) -> Text:
+    """One line: how many cells came to each outcome."""
+    text = Text()
+    for i, (outcome, count) in enumerate(matrix.summary().items()):
+        if i:
+            text.append(" · ", style="dim")
+        text.append(f"{count} {outcome}", style=OUTCOME_STYLE[outcome])
+    return text
+
+
+def matrix_view(matrix: Matrix, title: str, console: Console) -> RenderableType:
+    """The grid when it fits ``console``, else the per-entry list; the summary below."""
+    grid = matrix_grid(matrix, title)
+    unbounded = console.options.update(max_width=10_000)
+    fits = Measurement.get(console, unbounded, grid).maximum <= console.width
+    return Group(grid if fits else matrix_list(matrix, title), matrix_summary(matrix))
+
+
+# -- benchmarks ---------------------------------------------------------------------------
+def impls_of(rows: Sequence[Row]) -> list[str]:
+    """The implementations of ``rows``: the usual ones first, then candidates and peers."""
     present = {r.m.impl for r in rows}
     return [i for i in IMPL_ORDER if i in present] + sorted(present - set(IMPL_ORDER))
 
@@ -83,24 +212,24 @@ def bench_table(run: Run, rows: Sequence[Row]) -> Table:
     table = Table(title=title)
     for col in ("entry", "size", "mode"):
         table.add_column(col)
-    impls = _impls(rows)
+    impls = impls_of(rows)
     for impl in impls:
-        table.add_column(impl, justify="right")
+        table.add_column(impl, justify="right", overflow="fold")
     by_case: dict[tuple[str, str, str], dict[str, Row]] = {}
     for r in rows:
         by_case.setdefault(r.m.case, {})[r.m.impl] = r
     for (entry, label, mode), per_impl in by_case.items():
         cells = []
         for impl in impls:
-            r = per_impl.get(impl)
-            if r is None:
+            row = per_impl.get(impl)
+            if row is None:
                 cells.append(Text("-", style="dim"))
                 continue
-            cell = Text(fmt_time(r.m.median))
+            cell = Text(fmt_time(row.m.median))
             if impl != "reference":
-                cell.append(" ").append_text(fmt_speedup(r.speedup))
-            if r.pct_peak is not None:
-                cell.append(f" {r.pct_peak:.1f}%", style="cyan")
+                cell.append(" ").append_text(fmt_speedup(row.speedup))
+            if row.pct_peak is not None:
+                cell.append(f" {row.pct_peak:.1f}%", style="cyan")
             cells.append(cell)
         table.add_row(entry, label, mode, *cells)
     return table

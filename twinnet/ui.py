@@ -15,7 +15,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from benchmarks.progress import ProgressCallback
+from twinnet.progress import ProgressCallback
 
 
 def new_progress(console: Console) -> Progress:

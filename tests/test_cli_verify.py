@@ -1,0 +1,99 @@
+"""``twinnet verify`` end to end: arguments checked before the run, a candidate that
+provides part of the catalog, and an xfails file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.verify_runs import PARTIAL_ENTRIES, Result, runner
+from twinnet.cli import main
+
+
+@pytest.fixture(scope="session")
+def verify_run(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Result]:
+    return runner(tmp_path_factory)
+
+
+def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_module_without_any_selected_name_is_an_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run_main(["verify", "--impl", "os.path", "--entries", "alf.*"], capsys)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "os.path provides none of the selected entries" in err
+
+
+def test_a_candidate_that_cannot_be_imported_is_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run_main(["verify", "--impl", "no_such_candidate_module"], capsys)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "cannot import the candidate module 'no_such_candidate_module'" in err
+    assert "PYTHONPATH" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--properties", "parit"], "no property id matches 'parit'"),
+        (["--profile", "nightly"], "unknown hypothesis profile 'nightly'"),
+        (["--catalog-extra", "no_such_entries_module"], "--catalog-extra"),
+    ],
+)
+def test_bad_selection_is_one_line(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_main(["verify", "--entries", "alf.EncodingNetwork", *argv], capsys)
+    assert code == 2
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_malformed_xfails_file_names_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    xfails = tmp_path / "xfails.txt"
+    xfails.write_text("# known\n\nalf.EncodingNetwork::parity  # ok\nalf.EncodingNetwork parity\n")
+    code, _, err = run_main(["verify", "--xfails", str(xfails)], capsys)
+    assert code == 2
+    assert f"{xfails}:4:" in err and len(err.strip().splitlines()) == 1
+
+
+def test_partial_candidate(verify_run: Callable[[str], Result]) -> None:
+    """Names it lacks are n/p, configs it declines unsupported, the reference's own object
+    is 'same'; nothing failed, so the run passes."""
+    result = verify_run("partial")
+    assert result.code == 0, result.output
+    simple, encoding, parallel, image = PARTIAL_ENTRIES
+    assert result.outcome(simple, "shape") == result.outcome(simple, "parity") == "n/p"
+    assert result.outcome(encoding, "parity") == "pass"
+    assert result.outcome(parallel, "shape") == "pass"
+    assert result.outcome(parallel, "parity") == "same"
+    for prop in ("shape", "parity"):
+        cell = result.cell(image, prop)
+        assert cell["outcome"] == "unsupported"
+        assert cell["unsupported"] == cell["examples"] > 0
+        assert cell["label"] == f"unsupported ({cell['unsupported']})"
+        assert "image encoders are not implemented" in cell["unsupported_why"][0]
+
+
+def test_xfails_turn_failures_into_xfail_and_report_xpass(
+    verify_run: Callable[[str], Result],
+) -> None:
+    result = verify_run("xfails")
+    assert result.code == 0, result.output
+    parity = result.cell("alf.EncodingNetwork", "parity")
+    assert parity["outcome"] == "XFAIL"
+    assert parity["xfail_reason"] == "outputs off by a relative 1e-3"
+    assert parity["failures"][0]["reason"].startswith("AssertionError")
+    assert result.outcome("alf.EncodingNetwork", "shape") == "XPASS"
+    assert "XPASS alf.EncodingNetwork::shape" in result.output

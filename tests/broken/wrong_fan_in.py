@@ -27,5 +27,6 @@ alf = candidate(
 
 #: The (entry, property) cells this defect must turn to FAIL.
 EXPECTED = [
+    ("alf.EncodingNetwork", "init"),
     ("alf.ParallelEncodingNetwork", "init"),
 ]

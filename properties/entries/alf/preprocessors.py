@@ -82,6 +82,14 @@ def entries() -> list[Entry]:
             preprocessor_configs,
             build_preprocessor_network,
             bad_configs=_BAD[:1],
+            examples=(
+                {
+                    "input_tensor_spec": (TensorSpec((24,)), TensorSpec((5,))),
+                    "input_preprocessors": ("fc:6", None),
+                    "preprocessing_combiner": "concat",
+                    "n": 2,
+                },
+            ),
         ),
         Entry(
             "alf.EmbeddingPreprocessor",

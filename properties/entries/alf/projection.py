@@ -631,6 +631,63 @@ def _bench(cfg: dict, peer: str | None = None) -> Bench:
 NO_RSAMPLE = "its distribution has no rsample (categorical samples are not reparameterised)"
 
 
+#: Fixed configs for ``init``: replicas, and a projection 8x wider in than out, so a fan-in
+#: read off the wrong axis of a ``[n, out, in]`` weight moves its scale far off.
+WIDE_BOX = BoundedTensorSpec((3,), torch.float32, -1.0, 1.0)
+FAN_IN_EXAMPLES: dict[str, tuple[dict, ...]] = {
+    "NormalProjectionNetwork": (
+        {
+            "input_size": 24,
+            "action_spec": WIDE_BOX,
+            "activation": "identity",
+            "projection_output_init_gain": 1.0,
+            "std_bias_initializer_value": 0.0,
+            "squash_mean": True,
+            "state_dependent_std": True,
+            "std_transform": "softplus",
+            "scale_distribution": False,
+            "n": 3,
+        },
+    ),
+    "StableNormalProjectionNetwork": (
+        {
+            "input_size": 24,
+            "action_spec": WIDE_BOX,
+            "activation": "identity",
+            "projection_output_init_gain": 0.3,
+            "squash_mean": True,
+            "state_dependent_std": True,
+            "inverse_std_transform": "softplus",
+            "scale_distribution": False,
+            "init_std": 1.0,
+            "min_std": 0.0,
+            "max_std": None,
+            "n": 3,
+        },
+    ),
+    "BetaProjectionNetwork": (
+        {
+            "input_size": 24,
+            "action_spec": WIDE_BOX,
+            "activation": "softplus",
+            "min_concentration": 0.0,
+            "projection_output_init_gain": 0.3,
+            "bias_init_value": 0.541324854612918,
+            "grad_clip": None,
+            "n": 3,
+        },
+    ),
+    "CategoricalProjectionNetwork": (
+        {
+            "input_size": 24,
+            "action_spec": BoundedTensorSpec((), torch.int64, 0, 2),
+            "logits_init_output_factor": 1.0,
+            "n": 3,
+        },
+    ),
+}
+
+
 def _entry(
     cls: str,
     configs: Any,
@@ -648,6 +705,7 @@ def _entry(
         build or builder(cls),
         left_out={**reasons, **(left_out or {})},
         bad_configs=BAD[cls],
+        examples=FAN_IN_EXAMPLES.get(cls, ()),
         bench=bench,
     )
 
@@ -720,6 +778,7 @@ def entries() -> list[Entry]:
             build_parallel_categorical,
             left_out={"reparam_grad": NO_RSAMPLE},
             bad_configs=BAD["ParallelCategoricalProjectionNetwork"],
+            examples=FAN_IN_EXAMPLES["CategoricalProjectionNetwork"],
             bench=_bench({"action_spec": BENCH_DISCRETE, "n": 4}),
         ),
         _entry(

@@ -1,13 +1,18 @@
-"""Machine facts saved with every benchmark run (beyond pytest-benchmark's own)."""
+"""Provenance saved with every benchmark run: pytest-benchmark's machine and commit info
+(git commit, dirty flag, branch), the date, and torch's view of the machine (torch and CUDA
+versions, CPU model, thread count, GPU name and driver)."""
 
 from __future__ import annotations
 
+import contextlib
 import platform
 import shutil
 import subprocess
 from pathlib import Path
 
 import torch
+from pytest_benchmark.plugin import pytest_benchmark_generate_machine_info
+from pytest_benchmark.utils import get_commit_info
 
 
 def cpu_model() -> str:
@@ -50,3 +55,14 @@ def torch_machine_info() -> dict[str, object]:
         info["gpu"] = torch.cuda.get_device_name(0)
         info["gpu_driver"] = gpu_driver()
     return info
+
+
+def machine_info() -> dict[str, object]:
+    """pytest-benchmark's machine info with torch's added (:func:`torch_machine_info`)."""
+    return {**pytest_benchmark_generate_machine_info(), **torch_machine_info()}
+
+
+def commit_info() -> dict[str, object]:
+    """The git commit of twinnet's working tree (``id``, ``dirty``, ``branch``, ``time``)."""
+    with contextlib.chdir(Path(__file__).resolve().parent.parent):
+        return dict(get_commit_info())

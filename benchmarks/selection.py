@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from benchmarks.workload import IMPLS, MODES, PEERS, timed_in_parallel
 from properties.catalog import CATALOG
@@ -50,24 +49,16 @@ def rows(case: BenchCase) -> int:
 @dataclass(frozen=True)
 class Selection:
     """``impls``: tokens of :data:`~benchmarks.workload.IMPLS`, ``peers`` or peer names;
-    ``candidate``: a module timed beside them, labelled by its name."""
+    ``candidate``: a module timed beside them, labelled by its name; ``optimized_module``:
+    the module timed under the label ``optimized`` (``twinnet selfcheck`` plants a
+    slowdown there)."""
 
     entries: str = "*"
     impls: tuple[str, ...] = (*IMPLS, PEERS)
     candidate: str | None = None
     quick: bool = False
     compile: bool = False
-
-    @classmethod
-    def from_config(cls, config: Any) -> Selection:
-        """The selection given by the ``--bench-*`` options of a pytest config."""
-        return cls(
-            entries=config.getoption("--bench-entries"),
-            impls=parse_impls(config.getoption("--bench-impls")),
-            candidate=config.getoption("--bench-candidate") or None,
-            quick=config.getoption("--bench-quick"),
-            compile=config.getoption("--bench-compile"),
-        )
+    optimized_module: str = "optimized"
 
     def implementations(self, entry: Entry) -> list[str]:
         """Every implementation this selection may time for ``entry``, in table order."""
@@ -87,10 +78,14 @@ class Selection:
             return self.compile or not self.quick
         return True
 
-    def cases(self) -> Iterator[tuple[Entry, BenchCase, str, str]]:
-        """(entry, case, mode, impl) for every benchmark of this selection."""
-        for name in match_entries(self.entries):
-            entry = CATALOG[name]
+    def cases(
+        self, catalog: Mapping[str, Entry] | None = None
+    ) -> Iterator[tuple[Entry, BenchCase, str, str]]:
+        """(entry, case, mode, impl) for every benchmark of this selection (of ``catalog``,
+        default the catalog)."""
+        catalog = CATALOG if catalog is None else catalog
+        for name in match_entries(self.entries, catalog):
+            entry = catalog[name]
             for case in entry.bench.cases:
                 if self.quick and rows(case) > QUICK_MAX_ROWS:
                     continue
@@ -98,3 +93,7 @@ class Selection:
                     for impl in self.implementations(entry):
                         if self.wants_impl(entry, case, impl):
                             yield entry, case, mode, impl
+
+    def module(self, impl: str) -> str:
+        """The module (or implementation token) timed under the label ``impl``."""
+        return self.optimized_module if impl == "optimized" else impl

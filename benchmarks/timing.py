@@ -1,68 +1,107 @@
-"""Timing one workload with pytest-benchmark, and counting its FLOPs.
+"""Interleaved (round-robin) timing of the implementations of one case, and FLOP counting.
 
-Rounds are one call each (``pedantic``): a warm-up call measures the step, then as many
-rounds run as fit in ``max_time`` (between ``min_rounds`` and ``max_rounds``). On CUDA
-every timed call is bracketed by ``torch.cuda.synchronize`` (before, in the untimed
-setup; after, inside the timed target) so that kernel time, not launch time, is measured.
+Timing the implementations of a case one after the other lets machine drift (another
+process, a frequency change) land on one of them. Here every *round* times one sample of
+each implementation, the order rotating from round to round, so drift hits all alike and
+the per-round ratios stay paired.
+
+A sample is ``number`` back-to-back calls (calibrated per implementation so that a sample
+lasts about ``Budget.sample_time``; short calls are batched so the clock's resolution and
+the loop's overhead do not dominate), divided by ``number``. The loop is the standard
+library's ``timeit.Timer`` (garbage collection off while timing); the clock is
+
+* ``wall`` (default): ``torch.utils.benchmark``'s ``timer``, ``timeit.default_timer`` after
+  an accelerator synchronize, so CUDA kernels are waited for;
+* ``cpu``: the process's CPU time (``time.process_time``, every thread summed), for CPU
+  runs on a shared machine: time the process spends descheduled does not count, so other
+  processes' load does not turn into 10x outliers (asv offers the same ``process_time``
+  timer). With one thread it is the code's single-thread cost. ``torch.utils.benchmark.Timer``'s
+own ``timeit`` is not used for the samples: it runs ``number // 100`` (at least 2) extra
+warm-up calls before every measurement, which in a round-robin would triple the cost of a
+slow sample.
 """
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Callable
+import timeit
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
-import torch
+from torch.utils.benchmark.utils.timer import timer as synchronizing_clock
 from torch.utils.flop_counter import FlopCounterMode
+
+Step = Callable[[], object]
+CLOCKS: dict[str, Callable[[], float]] = {"wall": synchronizing_clock, "cpu": time.process_time}
 
 
 @dataclass(frozen=True)
 class Budget:
-    """How long to time each benchmark."""
+    """How long to time one case: ``rounds`` round-robin rounds of one sample of each
+    implementation, a sample lasting about ``sample_time`` seconds (at most
+    ``max_number`` calls), after ``warmup`` untimed calls."""
 
-    min_rounds: int
-    max_rounds: int
-    max_time: float
-    warmup_rounds: int
+    rounds: int
+    sample_time: float
+    warmup: int = 2
+    max_number: int = 10_000
+    clock: str = "wall"
+
+    @property
+    def timer(self) -> Callable[[], float]:
+        if self.clock not in CLOCKS:
+            raise ValueError(f"expected a clock in {sorted(CLOCKS)}, got {self.clock!r}")
+        return CLOCKS[self.clock]
 
     @classmethod
-    def for_run(cls, quick: bool) -> Budget:
+    def for_run(cls, quick: bool, clock: str = "wall") -> Budget:
         if quick:
-            return cls(min_rounds=3, max_rounds=50, max_time=0.08, warmup_rounds=1)
-        return cls(min_rounds=10, max_rounds=2000, max_time=1.0, warmup_rounds=3)
+            return cls(rounds=10, sample_time=0.004, clock=clock)
+        return cls(rounds=25, sample_time=0.02, warmup=3, clock=clock)
 
 
-def synchronized(step: Callable[[], object], device: torch.device) -> Callable[[], object]:
-    """``step`` followed by a device synchronize (identity on the CPU)."""
-    if device.type != "cuda":
-        return step
+def calibrate(step: Step, budget: Budget) -> int:
+    """Calls per sample: warm ``step`` up, time one call, and batch enough calls to fill
+    ``budget.sample_time``."""
+    for _ in range(budget.warmup):
+        step()
+    clock = budget.timer
+    start = clock()
+    step()
+    once = max(clock() - start, 1e-7)
+    return int(min(max(1, math.ceil(budget.sample_time / once)), budget.max_number))
 
-    def run() -> object:
-        out = step()
-        torch.cuda.synchronize(device)
-        return out
 
-    return run
+def sample(step: Step, number: int, clock: Callable[[], float] = synchronizing_clock) -> float:
+    """Seconds per call of ``step``, over ``number`` back-to-back calls."""
+    return timeit.Timer(step, timer=clock).timeit(number) / number
 
 
-def count_flops(step: Callable[[], object]) -> int:
+@dataclass(frozen=True)
+class Timing:
+    """The samples of one implementation (seconds per call, one per round) and the calls
+    each sample made."""
+
+    samples: tuple[float, ...]
+    number: int
+
+
+def interleave(steps: Mapping[str, Step], budget: Budget) -> dict[str, Timing]:
+    """``budget.rounds`` samples of each step, timed round-robin (round ``r`` starts at the
+    ``r``-th step), as seconds per call."""
+    labels = list(steps)
+    calls = {label: calibrate(steps[label], budget) for label in labels}
+    samples: dict[str, list[float]] = {label: [] for label in labels}
+    for r in range(budget.rounds):
+        for k in range(len(labels)):
+            label = labels[(r + k) % len(labels)]
+            samples[label].append(sample(steps[label], calls[label], budget.timer))
+    return {label: Timing(tuple(samples[label]), calls[label]) for label in labels}
+
+
+def count_flops(step: Step) -> int:
     """FLOPs of one call of ``step`` as counted by ``FlopCounterMode`` (matmul/conv/attention)."""
     with FlopCounterMode(display=False) as counter:
         step()
     return int(counter.get_total_flops())
-
-
-def time_it(
-    benchmark: Any, step: Callable[[], object], device: torch.device, budget: Budget
-) -> None:
-    """Time ``step`` with ``benchmark.pedantic`` under ``budget``."""
-    target = synchronized(step, device)
-    for _ in range(budget.warmup_rounds):
-        target()
-    start = time.perf_counter()
-    target()
-    once = max(time.perf_counter() - start, 1e-9)
-    rounds = int(min(max(budget.max_time / once, budget.min_rounds), budget.max_rounds))
-    setup = (lambda: torch.cuda.synchronize(device)) if device.type == "cuda" else None
-    benchmark.pedantic(target, setup=setup, rounds=rounds, iterations=1, warmup_rounds=0)

@@ -48,8 +48,13 @@ SEED = 0
 
 @dataclass(frozen=True)
 class Workload:
+    """``step``: one timed call; ``min_bytes``: the compulsory memory traffic of a call
+    (parameters, inputs and outputs once each, plus the parameter gradients for
+    ``fwd+bwd``): a lower bound on what any implementation must move."""
+
     step: Callable[[], object]
     parameters: tuple[torch.Tensor, ...]
+    min_bytes: int
 
 
 def parallel_form(entry: Entry) -> Parallel | None:
@@ -88,6 +93,21 @@ def _loss(outputs: Nest) -> torch.Tensor:
     return torch.stack(floats).sum()
 
 
+def _nbytes(nest: Any) -> int:
+    return sum(t.nbytes for t in flatten(nest) if isinstance(t, torch.Tensor))
+
+
+def compulsory_bytes(
+    forward: Callable[[], Nest], params: tuple[torch.Tensor, ...], inputs: Nest, mode: str
+) -> int:
+    """Bytes of parameters, inputs and (one no-grad call's) outputs, plus the trainable
+    parameters' gradients for ``fwd+bwd``."""
+    with torch.no_grad():
+        outputs = forward()
+    grads = 0 if mode == "fwd" else sum(p.nbytes for p in params if p.requires_grad)
+    return sum(p.nbytes for p in params) + _nbytes(inputs) + _nbytes(outputs) + grads
+
+
 def make_step(
     forward: Callable[[], Nest], params: tuple[torch.Tensor, ...], mode: str
 ) -> Callable[[], object]:
@@ -104,7 +124,7 @@ def make_step(
         raise NotApplicable("no trainable parameters for fwd+bwd")
 
     def fwd_bwd() -> object:
-        return torch.autograd.grad(_loss(forward()), trainable)
+        return torch.autograd.grad(_loss(forward()), trainable, allow_unused=True)
 
     return fwd_bwd
 
@@ -142,9 +162,12 @@ def _eager(
             raise NotApplicable("torch.compile is timed for nn.Module networks only")
         run = torch.compile(net)
     params = tuple(p for _, p in parameters_of(net))
-    return Workload(
-        make_step(lambda: entry.kind.timed(run, inputs, case.cfg), params, mode), params
-    )
+
+    def forward() -> Nest:
+        return entry.kind.timed(run, inputs, case.cfg)
+
+    step = make_step(forward, params, mode)
+    return Workload(step, params, compulsory_bytes(forward, params, inputs, mode))
 
 
 class _Functional:
@@ -178,7 +201,12 @@ def _vmapped(entry: Entry, case: BenchCase, mode: str, device: torch.device) -> 
 
     batched = torch.func.vmap(one, in_dims=(0, 0, 1), out_dims=1, randomness="different")
     leaves = tuple(params.values())
-    return Workload(make_step(lambda: batched(params, buffers, inputs), leaves, mode), leaves)
+
+    def forward() -> Nest:
+        return batched(params, buffers, inputs)
+
+    step = make_step(forward, leaves, mode)
+    return Workload(step, leaves, compulsory_bytes(forward, leaves, inputs, mode))
 
 
 def workload(

@@ -4,6 +4,7 @@ end-to-end ``twinnet bench`` run."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -83,22 +84,34 @@ def test_bench_smoke(tmp_path: Path) -> None:
             CANDIDATE,
             "--json",
             str(out),
+            "--clock",
+            "cpu",
+            "--threads",
+            "1",
         ],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
+        env={**os.environ, "COLUMNS": "80", "PYTHONPATH": str(ROOT)},
     )
     assert done.returncode == 0, done.stdout + done.stderr
     data = json.loads(out.read_text())
     groups = {b["group"] for b in data["benchmarks"]}
-    assert "gemm|peak" in groups and "alf.EncodingNetwork|B=64|fwd+bwd" in groups
+    assert {"roofline|gemm", "roofline|copy", "alf.EncodingNetwork|B=64|fwd+bwd"} <= groups
     impls = {b["extra_info"]["impl"] for b in data["benchmarks"]}
-    assert impls == {"gemm", "reference", CANDIDATE}
+    assert impls == {"gemm", "copy", "reference", CANDIDATE}
     assert data["machine_info"]["torch"] == torch.__version__
-    assert "median" in done.stdout and "B=1024" in done.stdout
-    assert "tests.partial_cand" in done.stdout  # the column header (folded at 80 columns)
+    assert data["twinnet"]["clock"] == "cpu" and data["twinnet"]["threads"] == 1
+    lines = done.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80  # piped: the compact layout
+    assert "\x1b[" not in done.stdout
+    assert "alf.EncodingNetwork B=1024 fwd+bwd" in done.stdout
+    assert "tests.partial_cand" in done.stdout  # the impl column (cut with an ellipsis)
+    assert (
+        "interleaved rounds" in done.stdout and "roofs (best of interleaved rounds)" in done.stdout
+    )
 
 
 def test_timed_cases_run_their_operation_and_modes() -> None:

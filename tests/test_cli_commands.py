@@ -123,3 +123,40 @@ def test_compare_of_a_file_that_is_not_a_run(
     bad.write_text("{}")
     assert main(["compare", str(bad), str(bad)]) == 2
     assert "pytest-benchmark" in capsys.readouterr().err
+
+
+def test_version_and_bare_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.startswith("twinnet ")
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: twinnet")
+    for command in ("list", "verify", "bench", "compare", "report", "selfcheck"):
+        assert f"twinnet {command}" in out
+    assert "PYTHONPATH=." in out
+
+
+@pytest.mark.parametrize("command", [[], ["verify"], ["bench"], ["compare"], ["selfcheck"]])
+def test_help_is_plain_text(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main([*command, "--help"])
+    out = capsys.readouterr().out
+    assert "``" not in out and ":class:" not in out and ":func:" not in out
+    assert max(len(line) for line in out.splitlines()) <= 100
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["bench", "--threads", "0"],
+        ["selfcheck", "--pairs", "0"],
+        ["selfcheck", "--slowdown", "lots"],
+        ["report", "--entries", "nothing.matches*"],
+    ],
+)
+def test_more_bad_input_is_one_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("twinnet: error:")

@@ -20,6 +20,7 @@ from twinnet.matrix import Collector, Matrix
 from twinnet.matrix_files import junit_tree, matrix_json
 from twinnet.repro import Reproduce
 from twinnet.tables import matrix_view
+from twinnet.verdict import verdict
 from twinnet.xfails import Xfail, Xfails
 
 REPRO = Reproduce("mylib", "dev", seed=1234)
@@ -294,7 +295,8 @@ def test_entries_in_catalog_order() -> None:
 
 
 def test_report_page_shows_outcomes_and_failure_reasons() -> None:
-    html = page(synthetic(), REPRO, None, [], {})
+    matrix = synthetic()
+    html = page(verdict(matrix, [], None, "mylib"), matrix, REPRO, None, [], {})
     for css in ('class="FAIL"', 'class="XFAIL"', 'class="XPASS"', 'class="np"', 'class="same"'):
         assert css in html
     assert "unsupported (6)" in html and "pass (2 unsup.)" in html

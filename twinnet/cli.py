@@ -3,7 +3,8 @@
 Bad arguments, unknown entries, a candidate that cannot be imported or provides none of
 the selected names, and missing files print one line on stderr and exit 2; ``verify``
 exits 1 on an unexpected failure (a FAIL not listed in ``--xfails``), ``compare`` on a
-flagged slowdown.
+flagged slowdown, ``report`` when a cell failed or a run broke, ``selfcheck`` when the
+regression check raised a false alarm or missed the planted slowdown.
 """
 
 from __future__ import annotations
@@ -11,34 +12,51 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import NoReturn
 
+import torch
 from hypothesis import settings
 from hypothesis.errors import InvalidArgument
 from rich.console import Console
 
+from benchmarks import suite
 from benchmarks.selection import Selection, match_entries, parse_impls
+from benchmarks.timing import Budget
 from properties.candidate import DEFAULT_CANDIDATE, Impl, importable
 from properties.catalog import catalog, known_ids, parse_modules
 from properties.entry import Entry
 from twinnet import tables
-from twinnet.compare import compare, parse_percent
+from twinnet.bench_tables import bench_view, compare_view
+from twinnet.compare import CompareError, compare, parse_percent
 from twinnet.explain import print_explanations
 from twinnet.listing import catalog_rows
 from twinnet.matrix import Collector
 from twinnet.matrix_files import write_json, write_junit
 from twinnet.report import ReportOptions, build_report
 from twinnet.repro import Reproduce
-from twinnet.results import RunError, load_run, rows
-from twinnet.runner import BROKEN_RUN, VerifyOptions, run_bench, run_verify
+from twinnet.results import RunError, load_run, parse_run, rows
+from twinnet.runner import BROKEN_RUN, VerifyOptions, run_verify
+from twinnet.selfcheck import SelfcheckOptions, run_selfcheck
 from twinnet.ui import progress_bar
 from twinnet.xfails import Xfails, XfailsError, load_xfails
 
+DESCRIPTION = """\
+Verify implementations of RL library networks against twinnet's reference (a conformance
+matrix of property tests), time them, track regressions, and write a report.
+
+  twinnet list                         the catalog: entries and the properties that apply
+  twinnet verify --impl mylib.adapters your module against the reference
+  twinnet bench --quick --save base    time reference, optimized and peers
+  twinnet compare base new             flag statistically significant slowdowns
+  twinnet report --impl mylib.adapters verify + bench -> twinnet-report/index.html
+  twinnet selfcheck                    prove the regression check on this machine
+
+A candidate module must be importable: install it, or run with PYTHONPATH=. from the
+folder that holds it. `twinnet COMMAND --help` describes each command."""
 SAVE_DIR = Path(".benchmarks")
 #: Entries shown in full by ``twinnet list`` without ``-v``.
 DETAILED_UP_TO = 3
@@ -191,6 +209,20 @@ def cmd_verify(args: argparse.Namespace, console: Console) -> int:
     return 1 if matrix.failed else 0
 
 
+def device_or_fail(name: str) -> torch.device:
+    if name == "cuda" and not torch.cuda.is_available():
+        raise UsageError("--device cuda: CUDA is not available on this machine")
+    return torch.device(name)
+
+
+def set_threads(threads: int | None) -> None:
+    if threads is None:
+        return
+    if threads < 1:
+        raise UsageError(f"--threads: expected a positive number, got {threads}")
+    torch.set_num_threads(threads)
+
+
 def cmd_bench(args: argparse.Namespace, console: Console) -> int:
     entries_or_fail(args.entries, catalog())
     try:
@@ -199,6 +231,8 @@ def cmd_bench(args: argparse.Namespace, console: Console) -> int:
         raise UsageError(str(error)) from error
     if args.impl:
         importable_or_fail(args.impl)
+    device = device_or_fail(args.device)
+    set_threads(args.threads)
     selection = Selection(
         entries=args.entries,
         impls=impls,
@@ -206,20 +240,21 @@ def cmd_bench(args: argparse.Namespace, console: Console) -> int:
         quick=args.quick,
         compile=args.compile,
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        json_path = args.json or Path(tmp) / "bench.json"
-        with progress_bar(console, "bench") as callback:
-            outcome = run_bench(selection, args.device, json_path, callback)
-        if outcome.exit_code != 0 or not json_path.is_file():
-            console.print(outcome.output[-4000:], markup=False, highlight=False)
-            return 1
-        run = load_run(json_path)
-        console.print(tables.bench_table(run, rows(run)))
-        if args.save:
-            SAVE_DIR.mkdir(exist_ok=True)
-            target = SAVE_DIR / f"{args.save}.json"
-            shutil.copyfile(json_path, target)
-            console.print(f"saved as {args.save!r}: {target}")
+    if args.clock == "cpu" and device.type != "cpu":
+        raise UsageError("--clock cpu: the CPU clock times --device cpu runs only")
+    with progress_bar(console, "bench (cases)") as callback:
+        data = suite.run(selection, device, callback, Budget.for_run(args.quick, args.clock))
+    text = json.dumps(data, indent=1) + "\n"
+    if args.json:
+        args.json.write_text(text)
+        console.print(f"run written to {args.json}", style="dim")
+    if args.save:
+        SAVE_DIR.mkdir(exist_ok=True)
+        target = SAVE_DIR / f"{args.save}.json"
+        target.write_text(text)
+        console.print(f"saved as {args.save!r}: {target}")
+    run = parse_run(data)
+    console.print(bench_view(run, rows(run), console, args.verbose))
     return 0
 
 
@@ -229,25 +264,63 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     except ValueError as error:
         raise UsageError(f"--fail-above: {error}") from error
     base, new = load_run(saved_run_path(args.base)), load_run(saved_run_path(args.new))
-    deltas = compare(base, new, fail_above)
-    console.print(tables.compare_table(deltas, fail_above))
-    slower = [d for d in deltas if d.status == "slower"]
+    try:
+        comparison = compare(base, new, fail_above, absolute=args.absolute)
+    except CompareError as error:
+        raise UsageError(str(error)) from error
+    console.print(compare_view(comparison, console))
+    slower = comparison.slower
     if slower:
         console.print(
-            f"[bold red]{len(slower)} slowdown(s) above {args.fail_above} "
-            "and outside noise[/bold red]"
+            f"[bold red]{len(slower)} significant slowdown(s) above {args.fail_above}:[/bold red]"
         )
+        for d in slower:
+            console.print(f"  {' '.join(d.key)}  x{d.ratio:.3f}", soft_wrap=True)
         return 1
-    console.print("[green]no slowdown outside noise[/green]")
+    counts = {s: sum(d.status == s for d in comparison.deltas) for s in ("same", "faster")}
+    console.print(
+        f"[green]no significant slowdown above {args.fail_above}[/green] "
+        f"({counts['same']} same, {counts['faster']} faster)"
+    )
     return 0
 
 
+def cmd_selfcheck(args: argparse.Namespace, console: Console) -> int:
+    try:
+        slowdown = parse_percent(args.slowdown)
+        fail_above = parse_percent(args.fail_above)
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+    if args.pairs < 1:
+        raise UsageError(f"--pairs: expected a positive number, got {args.pairs}")
+    if not 0 < slowdown <= 1:
+        raise UsageError(f"--slowdown: expected a percentage in (0, 100], got {args.slowdown}")
+    device = device_or_fail(args.device)
+    if args.clock == "cpu" and device.type != "cpu":
+        raise UsageError("--clock cpu: the CPU clock times --device cpu runs only")
+    set_threads(args.threads)
+    opts = SelfcheckOptions(args.pairs, slowdown, fail_above, str(device), args.clock)
+    return run_selfcheck(opts, console, args.verbose)
+
+
 def cmd_report(args: argparse.Namespace, console: Console) -> int:
+    names = entries_or_fail(args.entries, catalog())
     importable_or_fail(args.impl)
-    provides_some_or_fail(args.impl, list(catalog()))
+    provides_some_or_fail(args.impl, names)
+    if args.clock == "cpu" and device_or_fail(args.device).type != "cpu":
+        raise UsageError("--clock cpu: the CPU clock times --device cpu runs only")
+    set_threads(args.threads)
     return build_report(
-        ReportOptions(out=args.out, impl=args.impl, device=args.device, workers=args.workers),
+        ReportOptions(
+            out=args.out,
+            impl=args.impl,
+            device=args.device,
+            workers=args.workers,
+            entries=args.entries,
+            clock=args.clock,
+        ),
         console,
+        args.verbose,
     )
 
 
@@ -258,18 +331,39 @@ def _add_selection(p: argparse.ArgumentParser) -> None:
     )
 
 
-def parser() -> Parser:
-    top = Parser(prog="twinnet", description=__doc__.splitlines()[0])
-    sub = top.add_subparsers(dest="command", required=True, parser_class=Parser)
+def _command(sub: argparse._SubParsersAction, name: str, summary: str, more: str = "") -> Parser:
+    """A subcommand whose --help opens with its one-line summary (and ``more``)."""
+    return sub.add_parser(
+        name,
+        help=summary,
+        description=summary + (f"\n\n{more}" if more else ""),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
-    p = sub.add_parser("list", help="the catalog: entries, implementations, properties")
+
+def parser() -> Parser:
+    top = Parser(
+        prog="twinnet",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    top.add_argument("--version", action="version", version=f"twinnet {version()}")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    p = _command(sub, "list", "the catalog: entries, implementations, properties")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--impl", help="also show whether this candidate module provides each")
     _add_selection(p)
     p.add_argument("-v", dest="verbose", action="store_true", help="every entry in full")
     p.set_defaults(run=cmd_list)
 
-    p = sub.add_parser("verify", help="run the property suite, print a conformance matrix")
+    p = _command(
+        sub,
+        "verify",
+        "run the property suite, print a conformance matrix",
+        "Exit 1 on an unexpected failure; every failure is printed with its reason, example\n"
+        "and the command that reruns it.",
+    )
     p.add_argument("--impl", default=DEFAULT_CANDIDATE, help="candidate module (default optimized)")
     _add_selection(p)
     p.add_argument("--properties", default="*", help="property id(s) or globs, comma-separated")
@@ -285,7 +379,13 @@ def parser() -> Parser:
     p.add_argument("-v", dest="verbose", action="store_true", help="full pytest failure text")
     p.set_defaults(run=cmd_verify)
 
-    p = sub.add_parser("bench", help="run the benchmarks, print median/speedup/%%peak")
+    p = _command(
+        sub,
+        "bench",
+        "time the implementations of each case interleaved: median, speedup, roof",
+        "Implementations of one case are timed in round-robin rounds, so machine drift hits\n"
+        "all alike; speedups come with 95% bootstrap intervals, unstable rows are marked.",
+    )
     p.add_argument("--entries", default="*", help="glob(s) of entries, comma-separated")
     p.add_argument("--impl", help="a candidate module, timed beside the others")
     p.add_argument(
@@ -297,32 +397,103 @@ def parser() -> Parser:
     p.add_argument("--quick", action="store_true", help="few rounds, largest cases dropped")
     p.add_argument("--compile", action="store_true", help="time torch.compile in quick runs")
     p.add_argument("--save", metavar="NAME", help="store the run as .benchmarks/NAME.json")
-    p.add_argument("--json", type=Path, help="write pytest-benchmark JSON to this file")
+    p.add_argument("--json", type=Path, help="write the run (pytest-benchmark JSON) to this file")
+    p.add_argument("--threads", type=int, help="torch threads for the run (default: torch's)")
+    p.add_argument(
+        "--clock",
+        default="wall",
+        choices=("wall", "cpu"),
+        help="wall time (default), or the process's CPU time: on a shared machine, time spent "
+        "descheduled does not count (CPU runs)",
+    )
+    p.add_argument("-v", dest="verbose", action="store_true", help="why rows are unstable")
     p.set_defaults(run=cmd_bench)
 
-    p = sub.add_parser("compare", help="regression table between two runs")
+    p = _command(
+        sub,
+        "compare",
+        "flag significant slowdowns between two saved runs",
+        "A case is flagged when new/base exceeds 1 + the threshold, its 95% bootstrap\n"
+        "interval lies above 1, and a one-sided Mann-Whitney U test gives p < 0.01, both for\n"
+        "its raw times and for its times relative to the reference of the same round (raw\n"
+        "times only with --absolute). Exit 1 on a flagged slowdown.",
+    )
     p.add_argument("base", help="saved run name or pytest-benchmark JSON path")
     p.add_argument("new", help="saved run name or pytest-benchmark JSON path")
     p.add_argument(
         "--fail-above",
         default="10%",
         metavar="PCT",
-        help="flag slowdowns above this percentage (default 10%%)",
+        help="flag significant slowdowns above this percentage (default 10%%)",
+    )
+    p.add_argument(
+        "--absolute",
+        action="store_true",
+        help="test raw times only (the reference's too), not also relative to the reference "
+        "of the same round",
     )
     p.set_defaults(run=cmd_compare)
 
-    p = sub.add_parser("report", help="quick verify + quick bench -> HTML report")
+    p = _command(
+        sub,
+        "selfcheck",
+        "prove the regression check: unchanged runs flag nothing, a planted slowdown is flagged",
+        "Runs pairs of quick benchmark runs of unchanged code back to back, and after each a\n"
+        "run whose optimized EncodingNetwork runs its last layer twice; exit 1 on any false\n"
+        "alarm or a missed slowdown.",
+    )
+    p.add_argument("--pairs", type=int, default=5, help="back-to-back pairs of runs (default 5)")
+    p.add_argument("--slowdown", default="25%", help="the planted slowdown (default 25%%)")
+    p.add_argument("--fail-above", default="10%", metavar="PCT", help="threshold (default 10%%)")
+    p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    p.add_argument(
+        "--clock",
+        default="cpu",
+        choices=("wall", "cpu"),
+        help="cpu (default: other processes' load does not count) or wall (CUDA needs wall)",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads (default 1: the check is of the statistics, and one thread cannot "
+        "stall on a shared machine)",
+    )
+    p.add_argument("-v", dest="verbose", action="store_true", help="every comparison in full")
+    p.set_defaults(run=cmd_selfcheck)
+
+    p = _command(
+        sub,
+        "report",
+        "quick verify + quick bench -> DIR/index.html, opening with the verdict",
+        "Exit 1 only when a cell failed or a run did not complete.",
+    )
     p.add_argument("--out", type=Path, default=Path("twinnet-report"))
     p.add_argument("--impl", default=DEFAULT_CANDIDATE, help="candidate module (default optimized)")
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    p.add_argument("--entries", default="*", help="glob(s) of entries, comma-separated")
+    p.add_argument("--clock", default="wall", choices=("wall", "cpu"), help="as for bench")
+    p.add_argument("--threads", type=int, help="torch threads for the bench (default: torch's)")
     p.add_argument("-n", dest="workers", help="pytest-xdist workers for verify")
+    p.add_argument("-v", dest="verbose", action="store_true", help="full failure detail")
     p.set_defaults(run=cmd_report)
     return top
 
 
+def version() -> str:
+    try:
+        return metadata.version("twinnet")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    top = parser()
+    args = top.parse_args(argv)
     console = Console(file=sys.stdout)
+    if args.command is None:
+        top.print_help(sys.stdout)
+        return 0
     try:
         return int(args.run(args, console))
     except (UsageError, RunError) as error:

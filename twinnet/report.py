@@ -1,33 +1,40 @@
 """``twinnet report``: quick verify (profile ci) + quick bench, written to a folder.
 
 The candidate (``--impl``, default ``optimized``) is verified against the reference and
-timed beside the reference, optimized and the vmap ensemble. ``DIR/index.html``
-(conformance matrix with every failure's reason and reproduction, benchmark table,
-embedded figures), the figures as ``DIR/*.png``, and ``DIR/results.json`` with the matrix
-and every benchmark row.
+timed interleaved with the reference, optimized and the vmap ensemble. ``DIR/index.html``
+opens with the verdict (:mod:`twinnet.verdict`), then the conformance table, the benchmark
+table and the figures; the figures are also ``DIR/*.png``; ``DIR/results.json`` holds the
+verdict, the matrix and every benchmark row; ``DIR/bench.json`` the benchmark run. The
+terminal gets the matrix, every failure with its reason and reproduction, the benchmark
+table, and the verdict last. Exit status 1 only when something failed (a cell, or a run
+that did not complete).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
 from rich.console import Console
 
+from benchmarks import suite
 from benchmarks.selection import Selection
+from benchmarks.timing import Budget
 from properties.catalog import catalog
 from twinnet import plots, tables
+from twinnet.bench_tables import bench_view
 from twinnet.explain import print_explanations
 from twinnet.html import page
 from twinnet.matrix import Collector
 from twinnet.matrix_files import matrix_json
 from twinnet.repro import Reproduce
-from twinnet.results import Row, Run, load_run, rows
-from twinnet.runner import BROKEN_RUN, VerifyOptions, run_bench, run_verify
+from twinnet.results import Row, Run, parse_run, rows
+from twinnet.runner import BROKEN_RUN, VerifyOptions, run_verify
 from twinnet.ui import new_progress, task_callback
+from twinnet.verdict import Verdict, verdict, verdict_lines
 
 PROFILE = "ci"
 
@@ -38,74 +45,115 @@ class ReportOptions:
     impl: str = "optimized"
     device: str = "cpu"
     workers: str | None = None
+    entries: str = "*"
+    clock: str = "wall"
 
 
-def figures(bench_rows: list[Row]) -> dict[str, bytes]:
-    out: dict[str, bytes] = {}
-    for entry in dict.fromkeys(r.m.entry for r in bench_rows):
-        slug = entry.replace(".", "_")
-        for name, png in (
-            (f"speedup_{slug}", plots.speedup_vs_batch(bench_rows, entry)),
-            (f"time_vs_n_{slug}", plots.time_vs_n(bench_rows, entry)),
-        ):
-            if png is not None:
-                out[name] = png
-    return out
-
-
-def results_json(
-    conformance: dict[str, Any], run: Run | None, bench_rows: list[Row], opts: ReportOptions
-) -> dict[str, Any]:
+def row_json(r: Row) -> dict[str, Any]:
+    m = r.m
     return {
-        "impl": opts.impl,
-        "device": opts.device,
-        "conformance": conformance,
-        "gemm_flops_per_s": run.gemm_flops_per_s if run else None,
-        "machine": run.machine if run else {},
-        "benchmarks": [
-            {**dataclasses.asdict(r.m), "speedup": r.speedup, "pct_peak": r.pct_peak}
-            for r in bench_rows
-        ],
+        "entry": m.entry,
+        "label": m.label,
+        "mode": m.mode,
+        "impl": m.impl,
+        "batch": m.batch,
+        "n": m.n,
+        "median": m.median,
+        "spread": m.spread,
+        "rounds": m.rounds,
+        "flops": m.flops,
+        "bytes": m.bytes,
+        "speedup": r.speedup,
+        "interval": list(r.interval) if r.interval else None,
+        "roof": None
+        if r.roof is None
+        else {"bound": r.roof.bound, "achieved": r.roof.achieved, "fraction": r.roof.fraction},
+        "unstable": list(r.unstable),
     }
 
 
-def build_report(opts: ReportOptions, console: Console) -> int:
-    """Run, write the report; exit status 1 when conformance or the bench run failed."""
+def verdict_json(v: Verdict) -> dict[str, Any]:
+    return {
+        "ok": v.ok,
+        "summary": v.summary,
+        "failed": [{"entry": c.entry, "property": c.prop, "reason": c.reason} for c in v.failed],
+        "errors": v.errors,
+        "broken": v.broken,
+        "geomean_speedup": None
+        if v.geomean is None
+        else dict(zip(("point", "low", "high"), v.geomean, strict=True)),
+        "cases": v.cases,
+        "machine": v.machine,
+    }
+
+
+def reference_samples(run: Run | None) -> dict[tuple[str, str, str], tuple[float, ...]]:
+    if run is None:
+        return {}
+    return {m.case: m.samples for m in run.measurements if m.impl == "reference"}
+
+
+def build_report(opts: ReportOptions, console: Console, verbose: bool = False) -> int:
+    """Run, write the report; exit status 1 when something failed."""
     opts.out.mkdir(parents=True, exist_ok=True)
-    bench_json = opts.out / "bench.json"
     collector = Collector(order=catalog())
+    selection = Selection(
+        entries=opts.entries,
+        impls=("reference", "optimized", "vmap"),
+        candidate=None if opts.impl == "optimized" else opts.impl,
+        quick=True,
+    )
+    broken = []
     with new_progress(console) as progress:
         verified = run_verify(
-            VerifyOptions(opts.impl, PROFILE, device=opts.device, workers=opts.workers),
+            VerifyOptions(
+                opts.impl, PROFILE, opts.entries, device=opts.device, workers=opts.workers
+            ),
             collector,
             task_callback(progress, f"verify {opts.impl} (profile {PROFILE})"),
         )
-        benched = run_bench(
-            Selection(impls=("reference", "optimized", "vmap"), candidate=opts.impl, quick=True),
-            opts.device,
-            bench_json,
-            task_callback(progress, "quick bench"),
-        )
+        try:
+            data = suite.run(
+                selection,
+                torch.device(opts.device),
+                task_callback(progress, "quick bench"),
+                Budget.for_run(quick=True, clock=opts.clock),
+            )
+        except Exception as error:  # a candidate's workload may fail in any way
+            data = None
+            broken.append(f"the benchmark run failed: {type(error).__name__}: {error}")
+    if verified.exit_code in BROKEN_RUN:
+        broken.append(f"the property suite did not run (pytest exit code {verified.exit_code})")
     matrix, repro = collector.matrix, Reproduce(opts.impl, PROFILE)
-    run = load_run(bench_json) if bench_json.is_file() else None
+    if not matrix.cells and not broken:
+        broken.append("no property test ran")
+    run = parse_run(data) if data is not None else None
+    if data is not None:
+        (opts.out / "bench.json").write_text(json.dumps(data, indent=1))
     bench_rows = rows(run) if run else []
-    figs = figures(bench_rows)
+    v = verdict(matrix, bench_rows, run, opts.impl, broken)
+    figs = plots.figures(bench_rows, reference_samples(run), opts.impl)
     for name, png in figs.items():
         (opts.out / f"{name}.png").write_bytes(png)
-    (opts.out / "results.json").write_text(
-        json.dumps(results_json(matrix_json(matrix, repro), run, bench_rows, opts), indent=2)
-    )
-    (opts.out / "index.html").write_text(page(matrix, repro, run, bench_rows, figs))
+    results = {
+        "verdict": verdict_json(v),
+        "impl": opts.impl,
+        "device": opts.device,
+        "conformance": matrix_json(matrix, repro),
+        "machine": run.machine if run else {},
+        "commit": run.commit if run else {},
+        "benchmarks": [row_json(r) for r in bench_rows],
+    }
+    (opts.out / "results.json").write_text(json.dumps(results, indent=2))
+    (opts.out / "index.html").write_text(page(v, matrix, repro, run, bench_rows, figs))
     if matrix.cells:
         console.print(tables.matrix_view(matrix, f"conformance of {opts.impl}", console))
-        print_explanations(console, matrix, repro)
+        print_explanations(console, matrix, repro, verbose)
     if run is not None:
-        console.print(tables.bench_table(run, bench_rows))
+        console.print(bench_view(run, bench_rows, console, verbose))
+    if verified.exit_code in BROKEN_RUN:
+        console.print(verified.output[-3000:], markup=False, highlight=False)
+    for line in verdict_lines(v):
+        console.print(line, soft_wrap=True)
     console.print(f"report written to {opts.out / 'index.html'}")
-    ok = (
-        not matrix.failed
-        and verified.exit_code not in BROKEN_RUN
-        and bool(matrix.cells)
-        and benched.exit_code == 0
-    )
-    return 0 if ok else 1
+    return 0 if v.ok else 1

@@ -1,8 +1,9 @@
-"""In-process pytest runs for ``twinnet verify`` and ``twinnet bench``.
+"""In-process pytest runs for ``twinnet verify`` (benchmarks run without pytest:
+``benchmarks.suite``).
 
 Everything a run needs reaches pytest as command-line options (``--impl``, ``--entries``,
-``--properties``, ``--catalog-extra`` of ``properties/conftest.py``; the ``--bench-*``
-options of ``benchmarks/conftest.py``), never through environment variables. pytest's own
+``--properties``, ``--catalog-extra`` of ``properties/conftest.py``), never through
+environment variables. pytest's own
 terminal output is captured (and returned) so that rich progress and tables own the screen.
 """
 
@@ -17,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.selection import Selection
 from twinnet.matrix import Collector
 from twinnet.progress import ProgressCallback, TestCounter
 
@@ -104,33 +104,3 @@ def verify_args(opts: VerifyOptions) -> list[str]:
 def run_verify(opts: VerifyOptions, collector: Collector, on_progress: ProgressCallback) -> Outcome:
     """Run the property suite against ``opts.impl``; ``collector`` fills its matrix."""
     return run_pytest(verify_args(opts), [collector, TestCounter(on_progress)])
-
-
-def bench_args(selection: Selection, device: str, json_path: Path) -> list[str]:
-    args = [
-        str(ROOT / "benchmarks"),
-        "--benchmark-enable",
-        "--benchmark-quiet",
-        "--benchmark-json",
-        str(json_path),
-        "--bench-device",
-        device,
-        "--bench-entries",
-        selection.entries,
-        "--bench-impls",
-        ",".join(selection.impls),
-    ]
-    if selection.candidate:
-        args += ["--bench-candidate", selection.candidate]
-    if selection.quick:
-        args.append("--bench-quick")
-    if selection.compile:
-        args.append("--bench-compile")
-    return args
-
-
-def run_bench(
-    selection: Selection, device: str, json_path: Path, on_progress: ProgressCallback
-) -> Outcome:
-    """Run the benchmark suites; pytest-benchmark writes its JSON to ``json_path``."""
-    return run_pytest(bench_args(selection, device, json_path), [TestCounter(on_progress)])

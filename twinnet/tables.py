@@ -1,4 +1,4 @@
-"""rich renderings: catalog listing, conformance matrix, benchmark and regression tables.
+"""rich renderings: catalog listing and conformance matrix (benchmarks: ``bench_tables``).
 
 Tables fit the console they are printed on (80 columns when piped): the matrix is a grid
 where it fits and a list of outcomes per entry where it does not; the catalog is one
@@ -16,7 +16,6 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from twinnet.compare import Delta
 from twinnet.matrix import (
     BLOCKED_CELL,
     FAIL,
@@ -30,7 +29,6 @@ from twinnet.matrix import (
     XPASS,
     Matrix,
 )
-from twinnet.results import Row, Run
 
 OUTCOME_STYLE = {
     PASS: "green",
@@ -43,23 +41,6 @@ OUTCOME_STYLE = {
     NOT_PROVIDED_CELL: "dim",
     SKIP: "yellow",
 }
-IMPL_ORDER = ("reference", "optimized", "vmap", "compile")
-
-
-def fmt_time(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"
-
-
-def fmt_speedup(speedup: float | None) -> Text:
-    if speedup is None:
-        return Text("")
-    style = "green" if speedup >= 1.1 else "red" if speedup <= 0.9 else ""
-    return Text(f"x{speedup:.2f}", style=style)
 
 
 # -- the catalog ------------------------------------------------------------------------
@@ -195,74 +176,3 @@ def matrix_view(matrix: Matrix, title: str, console: Console) -> RenderableType:
     unbounded = console.options.update(max_width=10_000)
     fits = Measurement.get(console, unbounded, grid).maximum <= console.width
     return Group(grid if fits else matrix_list(matrix, title), matrix_summary(matrix))
-
-
-# -- benchmarks ---------------------------------------------------------------------------
-def impls_of(rows: Sequence[Row]) -> list[str]:
-    """The implementations of ``rows``: the usual ones first, then candidates and peers."""
-    present = {r.m.impl for r in rows}
-    return [i for i in IMPL_ORDER if i in present] + sorted(present - set(IMPL_ORDER))
-
-
-def bench_table(run: Run, rows: Sequence[Row]) -> Table:
-    """Per case: each implementation's median, speedup vs reference, %peak."""
-    peak = run.gemm_flops_per_s
-    title = "benchmarks (median, speedup vs reference, % of GEMM peak"
-    title += f" {peak / 1e9:.1f} GFLOP/s)" if peak else ", no GEMM measured)"
-    table = Table(title=title)
-    for col in ("entry", "size", "mode"):
-        table.add_column(col)
-    impls = impls_of(rows)
-    for impl in impls:
-        table.add_column(impl, justify="right", overflow="fold")
-    by_case: dict[tuple[str, str, str], dict[str, Row]] = {}
-    for r in rows:
-        by_case.setdefault(r.m.case, {})[r.m.impl] = r
-    for (entry, label, mode), per_impl in by_case.items():
-        cells = []
-        for impl in impls:
-            row = per_impl.get(impl)
-            if row is None:
-                cells.append(Text("-", style="dim"))
-                continue
-            cell = Text(fmt_time(row.m.median))
-            if impl != "reference":
-                cell.append(" ").append_text(fmt_speedup(row.speedup))
-            if row.pct_peak is not None:
-                cell.append(f" {row.pct_peak:.1f}%", style="cyan")
-            cells.append(cell)
-        table.add_row(entry, label, mode, *cells)
-    return table
-
-
-STATUS_STYLE = {
-    "slower": "bold red",
-    "faster": "green",
-    "same": "",
-    "new": "cyan",
-    "gone": "yellow",
-}
-
-
-def compare_table(deltas: Sequence[Delta], fail_above: float) -> Table:
-    table = Table(
-        title=f"regressions (GEMM-normalised medians; flag above "
-        f"+{100 * fail_above:g}% and outside IQR noise)"
-    )
-    for col in ("entry", "size", "mode", "impl", "base", "new", "new/base", "noise", "status"):
-        table.add_column(
-            col, justify="right" if col in ("base", "new", "new/base", "noise") else "left"
-        )
-    for d in deltas:
-        ratio = d.ratio
-        table.add_row(
-            *d.key,
-            "-" if d.base is None else f"{d.base:.4g}",
-            "-" if d.new is None else f"{d.new:.4g}",
-            "-" if ratio is None else f"{ratio:.3f}",
-            "-"
-            if d.base is None or d.new is None or not d.base
-            else f"{100 * d.noise / d.base:.1f}%",
-            Text(d.status, style=STATUS_STYLE[d.status]),
-        )
-    return table

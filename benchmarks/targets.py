@@ -1,0 +1,158 @@
+"""The three performance targets of issue 10, measured interleaved, with their rooflines.
+
+    python -m benchmarks.targets [--clock wall|cpu] [--threads N] [--rounds R]
+
+For each target: the speedup of ``optimized`` over its baseline (median of interleaved
+rounds, 95% bootstrap interval), and what bounds the optimized call on this machine:
+FLOPs and compulsory bytes per call (parameters, inputs, outputs), aten operator calls
+per call (each a kernel launch on a GPU, a dispatch on the CPU), the achieved rate against
+the same-run roof (dense GEMM FLOP/s, large-copy bytes/s), and, for the distribution head,
+the time of its unavoidable random-number draw. The speedup a target asks for is
+reachable only if ``baseline time / floor`` exceeds it, where the floor is the larger of
+``FLOPs / GEMM rate`` and ``bytes / copy rate`` (and the RNG draw).
+
+1. ParallelEncodingNetwork n=16, fc (256, 256), input 32, B=1: optimized vs the reference
+   (a loop over replicas); target 4x.
+2. ReluMLP.compute_jac 64-256-256-64, B=256: optimized vs ``vmap(jacrev)``; target 1.5x.
+3. AMAGO TanhGaussian forward + rsample + log_prob, B*L=4096 (64x64), d=6: optimized vs the
+   reference; target 2x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from collections import Counter
+from typing import Any
+
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+
+from benchmarks.roofline import Roofs
+from benchmarks.timing import Budget, Step, count_flops, interleave
+from benchmarks.workload import Workload, workload
+from properties.catalog import CATALOG
+from twinnet import stats
+
+TARGETS = (
+    ("alf.ParallelEncodingNetwork", "B=1,n=16", "fwd", "reference", 4.0),
+    ("alf.ParallelEncodingNetwork", "B=1,n=16", "fwd+bwd", "reference", 4.0),
+    ("alf.ReluMLP", "jac 64-256-256-64 B=256", "fwd", "vmap_jacrev", 1.5),
+    ("amago.TanhGaussian", "B*L=4096,d=6", "fwd", "reference", 2.0),
+)
+
+
+class OpCounter(TorchDispatchMode):
+    """Counts aten operator calls (kernel launches on a GPU)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ops: Counter[str] = Counter()
+
+    def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+        self.ops[str(func.overloadpacket.__name__)] += 1
+        return func(*args, **(kwargs or {}))
+
+
+def op_count(work: Workload) -> int | None:
+    try:
+        with OpCounter() as counter:
+            work.step()
+    except RuntimeError:  # functorch transforms refuse some dispatch modes
+        return None
+    return sum(counter.ops.values())
+
+
+def flops_of(work: Workload) -> int | None:
+    try:
+        return count_flops(work.step)
+    except RuntimeError:  # FlopCounterMode's autograd hooks inside vmap(jacrev)
+        return None
+
+
+def rng_step(shape: tuple[int, int]) -> Step:
+    return lambda: torch.randn(shape)
+
+
+def measure(clock: str, rounds: int) -> list[dict[str, Any]]:
+    device = torch.device("cpu")
+    budget = Budget(rounds=rounds, sample_time=0.02, clock=clock)
+    roofs = Roofs(device, budget)
+    roofs.round(3)
+    out = []
+    for entry_name, label, mode, baseline, target in TARGETS:
+        entry = CATALOG[entry_name]
+        case = next(c for c in entry.bench.cases if c.label == label)
+        works = {
+            impl: workload(entry, case, impl, mode, device) for impl in ("optimized", baseline)
+        }
+        steps: dict[str, Step] = {impl: w.step for impl, w in works.items()}
+        if entry_name == "amago.TanhGaussian":
+            steps["rng floor"] = rng_step((case.batch, case.cfg["d_action"]))
+        timings = interleave(steps, budget)
+        roofs.round()
+        opt, base = timings["optimized"].samples, timings[baseline].samples
+        low, high = stats.ratio_interval(base, opt, paired=True)
+        flops = count_flops(works["optimized"].step)
+        gemm, copy = roofs.roofs
+        floor = max(flops / gemm.rate, works["optimized"].min_bytes / copy.rate)
+        if "rng floor" in timings:
+            floor = max(floor, statistics.median(timings["rng floor"].samples))
+        out.append(
+            {
+                "target": f"{entry_name} {label} {mode}: optimized vs {baseline}",
+                "asked": target,
+                "speedup": statistics.median(base) / statistics.median(opt),
+                "interval": (low, high),
+                "optimized_s": statistics.median(opt),
+                "baseline_s": statistics.median(base),
+                "flops": flops,
+                "baseline_flops": flops_of(works[baseline]),
+                "bytes": works["optimized"].min_bytes,
+                "ops": op_count(works["optimized"]),
+                "baseline_ops": op_count(works[baseline]),
+                "gemm_rate": gemm.rate,
+                "copy_rate": copy.rate,
+                "floor_s": floor,
+                "ceiling": statistics.median(base) / floor,
+                "rng_s": statistics.median(timings["rng floor"].samples)
+                if "rng floor" in timings
+                else None,
+            }
+        )
+    return out
+
+
+def _m(flops: int | None) -> str:
+    return "not countable" if flops is None else f"{flops / 1e6:.2f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clock", default="wall", choices=("wall", "cpu"))
+    parser.add_argument("--threads", type=int)
+    parser.add_argument("--rounds", type=int, default=20)
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    print(f"clock {args.clock}, {torch.get_num_threads()} thread(s), {args.rounds} rounds")
+    for r in measure(args.clock, args.rounds):
+        low, high = r["interval"]
+        print(
+            f"{r['target']}\n"
+            f"  speedup x{r['speedup']:.2f} [{low:.2f},{high:.2f}] (asked x{r['asked']:g}); "
+            f"optimized {r['optimized_s'] * 1e6:.0f} us, baseline {r['baseline_s'] * 1e6:.0f} us\n"
+            f"  per call: {r['flops'] / 1e6:.2f} MFLOP (baseline "
+            f"{_m(r['baseline_flops'])}),"
+            f" {r['bytes'] / 1e6:.2f} MB compulsory, {r['ops']} aten ops "
+            f"(baseline {r['baseline_ops']})\n"
+            f"  roofs: GEMM {r['gemm_rate'] / 1e9:.1f} GFLOP/s, copy {r['copy_rate'] / 1e9:.1f} "
+            f"GB/s; achieved {r['flops'] / r['optimized_s'] / 1e9:.1f} GFLOP/s, "
+            f"{r['bytes'] / r['optimized_s'] / 1e9:.1f} GB/s"
+            + (f"; RNG draw alone {r['rng_s'] * 1e6:.0f} us" if r["rng_s"] else "")
+            + f"\n  floor {r['floor_s'] * 1e6:.0f} us: ceiling x{r['ceiling']:.2f} of the baseline"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -12,18 +12,29 @@ batch row: the state of a row that starts an episode is reset to the initial sta
 the step, ALF's convention for ``StepType.FIRST``. :meth:`AlfNetwork.unroll` runs a whole
 ``[T, B, ...]`` sequence through the candidate's own ``unroll(inputs, state,
 first_step)`` when it has one (twinnet's fused sequence API), else through the step loop.
+Both run with torch's global generators seeded (``seed``), so that a network that draws
+random numbers inside its forward pass (``NoisyFC``'s noise) draws the same ones in every
+implementation.
+
+A network whose forward pass draws random numbers declares it (``random``): ``determinism``
+then applies, and :meth:`AlfNetwork.draw` runs one seeded call in training mode (where
+ALF's noisy layers draw). :class:`AlfProcess` is the kind of a network that takes only its
+state (``OUProcess``): its "input" is the state a call starts from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import contextlib
+import copy
+import functools
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import torch
 
 from properties.candidate import Impl
-from properties.kinds.base import BadInput, Kind, parameters_of
+from properties.kinds.base import BadInput, Kind, device_of, parameters_of, seeded, set_training
 from properties.specs import spec_data, specs_data
 from reference.alf.replicas import replica_state, stack_replica_states
 from reference.specs import (
@@ -56,6 +67,16 @@ class Parallel:
     split: Callable[[Mapping[str, torch.Tensor], Mapping[str, torch.Tensor], int, int], dict] = (
         replica_state
     )
+
+
+@functools.cache
+def bench_episode_starts(steps: int, batch: int, rate: float) -> torch.Tensor:
+    """``[T, B]`` episode starts of a benchmark sequence: step 0 everywhere, later steps with
+    probability ``rate`` (a fixed draw, the same for every implementation)."""
+    g = torch.Generator().manual_seed(steps * 1009 + batch)
+    first = torch.rand(steps, batch, generator=g) < rate
+    first[0] = True
+    return first
 
 
 def input_tensor_spec(cfg: dict) -> Nest:
@@ -138,6 +159,7 @@ class AlfNetwork(Kind):
             "recurrent_steps",
             "init",
             "bad_input",
+            "determinism",
         }
     )
     not_applicable: ClassVar[dict[str, str]] = {
@@ -148,7 +170,6 @@ class AlfNetwork(Kind):
         "dist_bounds": "returns tensors, not a distribution",
         "dist_logprob": "returns tensors, not a distribution",
         "dist_sampling": "returns tensors, not a distribution",
-        "determinism": "its forward pass draws no random numbers",
         "loss": "a network, not a loss",
     }
 
@@ -157,6 +178,13 @@ class AlfNetwork(Kind):
     result_outer: Callable[[dict, int], tuple[int, ...]] | None = None
     parallel: Parallel | None = None
     stateful: bool = False
+    #: whether a training-mode call with this config and batch draws random numbers (None:
+    #: the forward pass never does)
+    random: Callable[[dict, int], bool] | None = None
+    #: for benchmark cases: ``(T, reset rate)`` when a case times ``unroll`` over a
+    #: ``[T, B, ...]`` sequence instead of one call (None, or the function returning None:
+    #: one call)
+    sequence: Callable[[dict], tuple[int, float] | None] | None = None
 
     def needs_reason(self) -> frozenset[str]:
         return frozenset() if self.parallel is not None else frozenset({"parallel"})
@@ -165,7 +193,18 @@ class AlfNetwork(Kind):
         reasons = {}
         if not self.stateful:
             reasons["recurrent_steps"] = "stateless: its state_spec is ()"
+        if self.random is None:
+            reasons["determinism"] = "its forward pass draws no random numbers"
         return reasons
+
+    def stochastic(self, cfg: dict, batch: int) -> bool:
+        return self.random is not None and self.random(cfg, batch)
+
+    def draw(self, net: Any, inputs: Nest, cfg: dict, seed: int) -> Nest:
+        """The output and new state of one training-mode call with the randomness seeded by
+        ``seed`` (on a copy: the original keeps its mode and statistics)."""
+        trained = set_training(copy.deepcopy(net), True)
+        return self.observe(trained, inputs, cfg, seed)
 
     def input_spec(self, cfg: dict) -> Nest:
         return self.spec(cfg)
@@ -204,10 +243,16 @@ class AlfNetwork(Kind):
         return self.call(net, x, map_structure(reset, state, initial))
 
     def step_loop(
+        self, net: Any, xs: Nest, state: Nest, first: torch.Tensor, cfg: dict, seed: int = 0
+    ) -> tuple[Any, Nest]:
+        """The literal loop over the ``T`` steps of ``[T, B, ...]`` inputs, randomness seeded
+        by ``seed``: ``(outputs [T, B, ...], final state)``."""
+        with seeded(seed, device_of(state)):
+            return self._loop(net, xs, state, first, cfg)
+
+    def _loop(
         self, net: Any, xs: Nest, state: Nest, first: torch.Tensor, cfg: dict
     ) -> tuple[Any, Nest]:
-        """The literal loop over the ``T`` steps of ``[T, B, ...]`` inputs: ``(outputs
-        [T, B, ...], final state)``."""
         outputs = []
         for t in range(first.shape[0]):
             x_t = map_structure(lambda v, t=t: v[t], xs)
@@ -215,15 +260,33 @@ class AlfNetwork(Kind):
             outputs.append(y)
         return map_structure(lambda *ys: torch.stack(ys), *outputs), state
 
-    def unroll(
-        self, net: Any, xs: Nest, state: Nest, first: torch.Tensor, cfg: dict
-    ) -> tuple[Any, Nest]:
-        """``(outputs [T, B, ...], final state)``: the candidate's own ``unroll`` if it has
-        one, else the step loop."""
+    def timed(self, net: Any, inputs: Nest, cfg: dict) -> Nest:
+        """One call, or for a sequence case (``sequence``) the whole ``[T, B, ...]`` unroll
+        of ``inputs`` repeated T times with the case's episode starts (the candidate's own
+        ``unroll``, else the step loop; no seeding inside the timed region)."""
+        seq = self.sequence(cfg) if self.sequence is not None else None
+        if seq is None:
+            return super().timed(net, inputs, cfg)
+        steps, rate = seq
+        xs = map_structure(lambda x: x.unsqueeze(0).expand(steps, *x.shape), inputs)
+        first = bench_episode_starts(steps, flatten(inputs)[0].shape[0], rate)
+        first = first.to(device_of(inputs))
+        state = self.initial_state(net, inputs, cfg)
         own = getattr(net, "unroll", None)
         if callable(own):
-            return own(xs, state, first)
-        return self.step_loop(net, xs, state, first, cfg)
+            return own(xs, state, first)[0]
+        return self._loop(net, xs, state, first, cfg)[0]
+
+    def unroll(
+        self, net: Any, xs: Nest, state: Nest, first: torch.Tensor, cfg: dict, seed: int = 0
+    ) -> tuple[Any, Nest]:
+        """``(outputs [T, B, ...], final state)``: the candidate's own ``unroll`` if it has
+        one, else the step loop; randomness seeded by ``seed``."""
+        own = getattr(net, "unroll", None)
+        if callable(own):
+            with seeded(seed, device_of(state)):
+                return own(xs, state, first)
+        return self.step_loop(net, xs, state, first, cfg, seed)
 
     # -- checks ---------------------------------------------------------------------------
     def output_spec_data(self, net: Any) -> Nest:
@@ -264,3 +327,86 @@ class AlfNetwork(Kind):
     def bad_inputs(self, net: Any, cfg: dict, x: Nest) -> list[BadInput]:
         typed = any(p.dtype.is_floating_point for _, p in parameters_of(net))
         return corruptions(self.input_spec(cfg), x, typed)
+
+
+@dataclass(frozen=True)
+class AlfProcess(AlfNetwork):
+    """An ALF network called with its state only, ``new_state, new_state = net(state)``
+    (``OUProcess``). The sampled "input" of a call is the state it starts from (``call``,
+    ``observe``, ``bad_input``), so comparisons see the whole update; ``step`` advances the
+    carried state (the sampled inputs of a sequence are ignored)."""
+
+    title: ClassVar[str] = "ALF process"
+
+    def call(self, net: Any, inputs: Nest, state: Nest) -> tuple[Any, Nest]:
+        return net(inputs)
+
+    def step(
+        self, net: Any, x: Nest, state: Nest, first: torch.Tensor, cfg: dict
+    ) -> tuple[Any, Nest]:
+        initial = self.initial_state(net, x, cfg)
+
+        def reset(s: torch.Tensor, s0: torch.Tensor) -> torch.Tensor:
+            return torch.where(first.reshape(-1, *([1] * (s.dim() - 1))), s0, s)
+
+        return net(map_structure(reset, state, initial))
+
+    def check_shape(self, ref: Any, cand: Any, cfg: dict, inputs: Nest, batch: int) -> None:
+        want, got = specs_data(ref.state_spec), specs_data(cand.state_spec)
+        assert got == want, f"state_spec {got}, the reference's is {want}"
+        out, state = self.call(cand, inputs, ())
+        outer = self.results_outer(cfg, batch)
+        self.check_outputs(cand, out, outer)
+        assert_same_structure(cand.state_spec, state, "new state")
+
+    def bad_inputs(self, net: Any, cfg: dict, x: Nest) -> list[BadInput]:
+        return corruptions(self.input_spec(cfg), x, typed=False)
+
+
+@dataclass(frozen=True)
+class NoisyAlfNetwork(AlfNetwork):
+    """An ALF network that carries noise as its state and resamples it in training mode
+    (``NoisyFC``). ``resample_prob(cfg)``: the probability that a row draws new noise in a
+    training step (rows with all-zero noise always do)."""
+
+    title: ClassVar[str] = "noisy ALF network"
+    own_ids: ClassVar[Mapping[str, str]] = {
+        "noise_resampling": "in training mode the fraction of rows whose noise changes in "
+        "one step matches the resampling probability (binomial bound); zero noise is "
+        "always replaced",
+        "eval_noiseless": "in eval mode the output does not depend on the noise state and the "
+        "state passes through unchanged",
+    }
+    supports: ClassVar[frozenset[str]] = AlfNetwork.supports | {
+        "noise_resampling",
+        "eval_noiseless",
+    }
+
+    resample_prob: Callable[[dict], float] = lambda cfg: 0.0
+
+    def step_loop(
+        self, net: Any, xs: Nest, state: Nest, first: torch.Tensor, cfg: dict, seed: int = 0
+    ) -> tuple[Any, Nest]:
+        """The step loop with the noise on (:func:`noise_on`)."""
+        with noise_on(net):
+            return super().step_loop(net, xs, state, first, cfg, seed)
+
+    def unroll(
+        self, net: Any, xs: Nest, state: Nest, first: torch.Tensor, cfg: dict, seed: int = 0
+    ) -> tuple[Any, Nest]:
+        """The candidate's unroll with the noise on (:func:`noise_on`)."""
+        with noise_on(net):
+            return super().unroll(net, xs, state, first, cfg, seed)
+
+
+@contextlib.contextmanager
+def noise_on(net: Any) -> Iterator[None]:
+    """The network's own training flag on (its noise drawn) and its sub-modules' flags as
+    they are (batch-norm statistics stay fixed, so any batch size works), restored after:
+    how ``recurrent_steps`` steps a noisy network through resets and resamplings."""
+    was = net.training
+    net.training = True
+    try:
+        yield
+    finally:
+        net.training = was

@@ -1,0 +1,197 @@
+"""Containers whose ``unroll`` runs member by member over the whole sequence.
+
+A container's step is only routing, so its single-step ``forward`` is the reference's. Its
+``unroll`` is where time goes: instead of T passes through every member, each member
+unrolls the whole ``[T, B, ...]`` sequence at once (``optimized.alf.unroll.unroll_member``):
+stateless members as one call on ``[T*B, ...]``, stateful ones through their own fused
+``unroll``. This is exact for ``Sequential``, ``Branch``, ``Parallel``, ``Residue`` and
+``AMPWrapper``: member k at step t reads only members' outputs at step t. ``Echo`` feeds
+its output back into the next step, so it keeps the step loop.
+
+``make_parallel`` builds these optimized containers around each member's own parallel
+form (vectorized where the member's is). In training mode a batch-norm member sees the
+``T*B`` rows of the whole sequence in one call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import torch
+
+from optimized.alf.unroll import fold_time, unroll_member
+from reference.alf import containers as ref
+from reference.alf.network import Network, make_parallel_spec
+from reference.alf.unroll import check_first_step, check_time_major
+from reference.specs import Nest, flatten, map_structure, map_structure_up_to, pack_sequence_as
+
+__all__ = ["AMPWrapper", "Branch", "Echo", "Parallel", "ReplicateInput", "Residue", "Sequential"]
+
+
+def _checked(net: Network, inputs: Nest, first_step: torch.Tensor) -> None:
+    steps, batch = check_first_step(first_step, f"{net.name}.unroll")
+    check_time_major(inputs, steps, batch, f"{net.name}.unroll")
+    net.check_inputs(inputs, outer_rank=2)
+
+
+class _Sequential(ref._Sequential):
+    # Each class defines its constructor so that ``copy()`` rebuilds this class, not the
+    # reference's (``Network`` records the class whose constructor runs first).
+    def __init__(
+        self,
+        elements: Sequence[Any] = (),
+        element_dict: Mapping[str, Any] | None = None,
+        output: Nest = "",
+        input_tensor_spec: Nest = None,
+        name: str = "Sequential",
+    ):
+        super().__init__(elements, element_dict, output, input_tensor_spec, name)
+
+    def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
+        """Member by member over the whole sequence (module doc)."""
+        _checked(self, inputs, first_step)
+        stateful = bool(flatten(self._state_spec))
+        named: dict[str, Nest] = {"input": inputs}
+        x = inputs
+        new_state = []
+        for i, module in enumerate(self._networks):
+            if self._inputs[i]:
+                x = ref.lookup(named, self._inputs[i])
+            x, s = unroll_member(module, x, state[i] if stateful else (), first_step)
+            new_state.append(s)
+            if self._outputs[i]:
+                named[self._outputs[i]] = x
+        if self._output:
+            x = ref.lookup(named, self._output)
+        return x, (tuple(new_state) if stateful else state)
+
+    def make_parallel(self, n: int) -> Network:
+        positional, named, spec = self.parallel_members(n)
+        return _Sequential(positional, named, self._output, spec, f"parallel_{self.name}")
+
+
+def Sequential(
+    *modules: Any,
+    output: Nest = "",
+    input_tensor_spec: Nest = None,
+    name: str = "Sequential",
+    **named_modules: Any,
+) -> _Sequential:
+    """``reference.alf.containers.Sequential`` with the member-wise ``unroll``."""
+    return _Sequential(modules, named_modules, output, input_tensor_spec, name)
+
+
+class _Branch(ref._Branch):
+    def __init__(
+        self,
+        modules: Nest,
+        named_modules: Mapping[str, Any] | None = None,
+        input_tensor_spec: Nest = None,
+        name: str = "Branch",
+    ):
+        super().__init__(modules, named_modules, input_tensor_spec, name)
+
+    def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
+        """Every member over the whole sequence (module doc)."""
+        _checked(self, inputs, first_step)
+        nets = flatten(self.members)
+        stateful = bool(flatten(self._state_spec))
+        states = ref.flatten_up_to(self.members, state) if stateful else [()] * len(nets)
+        results = [unroll_member(net, inputs, s, first_step) for net, s in zip(nets, states)]
+        output = pack_sequence_as(self.members, [y for y, _ in results])
+        if not stateful:
+            return output, state
+        return output, pack_sequence_as(self.members, [s for _, s in results])
+
+    def make_parallel(self, n: int) -> Network:
+        members = map_structure(lambda net: net.make_parallel(n), self.members)
+        return _Branch(  # as ``Branch(members)``: a one-member tuple stays a tuple
+            (members,),
+            None,
+            make_parallel_spec(self._input_tensor_spec, n),
+            f"parallel_{self.name}",
+        )
+
+
+def Branch(
+    *modules: Any, input_tensor_spec: Nest = None, name: str = "Branch", **named_modules: Any
+) -> _Branch:
+    """``reference.alf.containers.Branch`` with the member-wise ``unroll``."""
+    return _Branch(modules, named_modules, input_tensor_spec, name)
+
+
+class Parallel(ref.Parallel):
+    def __init__(self, modules: Nest, input_tensor_spec: Nest = None, name: str = "Parallel"):
+        super().__init__(modules, input_tensor_spec, name)
+
+    def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
+        """Member i over the whole sequence of input i (module doc)."""
+        _checked(self, inputs, first_step)
+        members = self.members
+        if not flatten(self._state_spec):
+            state = map_structure(lambda _: (), members)
+        results = map_structure_up_to(
+            members, lambda net, x, s: unroll_member(net, x, s, first_step), members, inputs, state
+        )
+        output = map_structure_up_to(members, lambda r: r[0], results)
+        if not flatten(self._state_spec):
+            return output, ()
+        return output, map_structure_up_to(members, lambda r: r[1], results)
+
+    def make_parallel(self, n: int) -> Network:
+        members = map_structure(lambda net: net.make_parallel(n), self.members)
+        return Parallel(
+            members, make_parallel_spec(self._input_tensor_spec, n), f"parallel_{self.name}"
+        )
+
+
+class Echo(ref.Echo):
+    """The reference's Echo (its step feeds the next: the step loop is the unroll); its
+    parallel form is built around the block's optimized parallel form."""
+
+    def __init__(self, block: Network, input_tensor_spec: Nest = None):
+        super().__init__(block, input_tensor_spec)
+
+    def make_parallel(self, n: int) -> Network:
+        return Echo(self._block.make_parallel(n), make_parallel_spec(self._input_tensor_spec, n))
+
+
+class Residue(ref.Residue):
+    def __init__(
+        self,
+        block: Callable,
+        input_tensor_spec: Nest = None,
+        activation: Callable = torch.relu_,
+        name: str = "Residue",
+    ):
+        super().__init__(block, input_tensor_spec, activation, name)
+
+    def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
+        """The block over the whole sequence, then the residual sum at once."""
+        _checked(self, inputs, first_step)
+        y, state = unroll_member(self._block, inputs, state, first_step)
+        return map_structure(lambda a, b: self._activation(a + b), inputs, y), state
+
+
+class AMPWrapper(ref.AMPWrapper):
+    def __init__(self, enabled: bool, net: Network):
+        super().__init__(enabled, net)
+
+    def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
+        """The wrapped network's own unroll, inside the same autocast context."""
+        if not any(x.is_cuda for x in flatten(inputs) if isinstance(x, torch.Tensor)):
+            return unroll_member(self._net, inputs, state, first_step)
+        if torch.is_autocast_enabled("cuda") and not self._enabled:
+            inputs = map_structure(lambda x: x.float() if x.is_floating_point() else x, inputs)
+        with torch.autocast("cuda", enabled=self._enabled):
+            return unroll_member(self._net, inputs, state, first_step)
+
+
+class ReplicateInput(ref.ReplicateInput):
+    def __init__(self, single_spec: Nest, n: int, pnet: Network, name: str):
+        super().__init__(single_spec, n, pnet, name)
+
+    def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
+        """Replicate the whole sequence once, then the parallel network's unroll."""
+        return unroll_member(self._pnet, fold_time(self.replicated, inputs), state, first_step)

@@ -1,0 +1,313 @@
+"""Recurrent cells whose ``unroll`` is one fused RNN kernel call.
+
+* ``GRUCell`` / ``LSTMCell``: a step is torch's fused cell kernel (``nn.GRUCell`` /
+  ``nn.LSTMCell``, one kernel for all gates) instead of the reference's gate-by-gate math.
+  ``unroll`` runs the whole sequence through ``torch.gru`` / ``torch.lstm`` (oneDNN on CPU,
+  cuDNN on CUDA) with the cell's own weights, always as one call: a reset inside the
+  sequence becomes an inserted step whose flag input drives the gates to an exact zero
+  state (``fused_unroll``), so resets need neither a loop over time nor a split batch.
+* ``make_parallel(n)`` of a cell (``ParallelCell``): the n replicas' gates as one batched
+  GEMM (``baddbmm``) per step instead of n cell calls, with the state_dict of the spec's
+  default parallel form (``NaiveParallelNetwork``: ``_networks.<i>._cell.*``); its unroll
+  projects the inputs of all T steps at once and runs only the recurrent GEMM per step.
+* ``LSTMEncodingNetwork``: the optimized ``Sequential``'s member-wise unroll: the encoding
+  layers run once on ``[T*B, ...]`` and each LSTM cell as one fused call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+from optimized.alf.containers import ReplicateInput, Sequential, _Sequential
+from optimized.alf.encoding import EncodingNetwork
+from reference.alf import recurrent as ref
+from reference.alf.layers import Initializer
+from reference.alf.network import Network, make_parallel_spec, replicate_input
+from reference.alf.unroll import check_first_step, check_time_major, reset_rows, stack_steps
+from reference.specs import Nest, TensorSpec, check_nest
+
+__all__ = ["GRUCell", "LSTMCell", "LSTMEncodingNetwork"]
+
+Rnn = Callable[..., tuple[torch.Tensor, ...]]
+
+
+def _flagged_weights(cell: nn.RNNCellBase, lstm: bool) -> list[torch.Tensor]:
+    """The cell's weights with two more input columns, flags that steer the gates to values
+    that are exact in floating point (the sigmoid of a huge pre-activation is exactly 1 or
+    0):
+
+    * *zero*: the step's new state is exactly 0, a reset (LSTM: input and forget gates 0, so
+      ``c' = 0`` and ``h' = o * tanh(0) = 0``; GRU: reset and update gates 0 and the new-gate
+      bias cancelled, so ``h' = tanh(0) = 0``);
+    * *hold*: the step keeps the cell state (LSTM: forget 1, input 0, so ``c' = c``; GRU:
+      update gate 1, so ``h' = h``).
+    """
+    w, b = cell.weight_ih, cell.bias_ih
+    h = cell.hidden_size
+    big = min(1e9, torch.finfo(w.dtype).max ** 0.5)
+    zero = torch.zeros(w.shape[0], 1, dtype=w.dtype, device=w.device)
+    hold = torch.zeros(w.shape[0], 1, dtype=w.dtype, device=w.device)
+    if lstm:  # gates i, f, g, o
+        zero[: 2 * h] = -big
+        hold[:h], hold[h : 2 * h] = -big, big
+        cols = [zero, hold]
+    else:  # gates r, z, n
+        zero[: 2 * h] = -big
+        hold[h : 2 * h] = big
+        cols = [torch.cat([zero[: 2 * h], -b[2 * h :].unsqueeze(1)]), hold]
+    return [torch.cat([w, *cols], dim=1), cell.weight_hh, b, cell.bias_hh]
+
+
+def fused_unroll(
+    rnn: Rnn,
+    cell: nn.RNNCellBase,
+    xs: torch.Tensor,
+    hidden: list[torch.Tensor],
+    first_step: torch.Tensor,
+    training: bool,
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """``rnn`` (``torch.lstm`` / ``torch.gru``) over ``xs [T, B, D]`` from ``hidden`` (each
+    ``[B, H]``), rows reset where ``first_step`` marks them: ``(ys [T, B, H], final)``.
+
+    Always one fused call. Rows reset at step 0 start from zeros. A reset of row b at a
+    later step t becomes one extra *zero* step inserted before t in that row's timeline
+    (``_flagged_weights``: its new state is exactly 0), so row b's steps shift by the
+    number of its earlier resets; rows with fewer resets are padded at the end with *hold*
+    steps that keep their state. Outputs are read back at every row's shifted steps; the
+    final ``h`` is the last output, the final LSTM ``c`` the held state after the call.
+    """
+    lstm = len(hidden) == 2
+    h0 = [h.unsqueeze(0) for h in reset_rows(hidden, first_step[0])]
+    later = first_step.clone()
+    later[0] = False
+    if not bool(later.any()) or xs.shape[1] == 0:
+        params = [cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh]
+        out = rnn(xs, tuple(h0) if lstm else h0[0], params, True, 1, 0.0, training, False, False)
+        return out[0], [h[0] for h in out[1:]]
+    steps, batch = first_step.shape
+    shift = torch.cumsum(later.long(), 0)  # [T, B]: resets of the row up to step t
+    slot = torch.arange(steps, device=xs.device).unsqueeze(1) + shift  # shifted step
+    rows = torch.arange(batch, device=xs.device).expand(steps, batch)
+    resets = shift[-1]  # [B]
+    length = steps + int(resets.max())
+    flagged = xs.new_zeros(length, batch, xs.shape[2] + 2)
+    flagged = flagged.index_put((slot, rows), torch.cat([xs, xs.new_zeros(steps, batch, 2)], 2))
+    flags = torch.zeros(length, batch, 2, dtype=xs.dtype, device=xs.device)
+    flags[(slot - 1)[later], rows[later], 0] = 1.0
+    flags[:, :, 1] = (torch.arange(length, device=xs.device).unsqueeze(1) >= steps + resets).to(
+        xs.dtype
+    )
+    flagged = flagged + torch.cat([flagged.new_zeros(length, batch, xs.shape[2]), flags], 2)
+    params = _flagged_weights(cell, lstm)
+    out = rnn(flagged, tuple(h0) if lstm else h0[0], params, True, 1, 0.0, training, False, False)
+    ys = out[0][slot, rows]
+    return ys, ([ys[-1], out[2][0]] if lstm else [ys[-1]])
+
+
+def _check_sequence(net: Network, xs: Any, state: Any, first_step: Any) -> None:
+    steps, batch = check_first_step(first_step, f"{net.name}.unroll")
+    outer = net.check_inputs(xs, outer_rank=2)
+    if outer != (steps, batch):
+        raise ValueError(
+            f"{net.name}.unroll inputs: expected leading dims [T, B] = [{steps}, {batch}] (those "
+            f"of first_step), got {list(outer)}"
+        )
+    check_nest(net.state_spec, state, 1, net.float_dtype(), f"{net.name}.unroll state")
+
+
+def _lstm_gates(gates: torch.Tensor, h: torch.Tensor, c: torch.Tensor) -> tuple[Any, Any]:
+    i, f, g, o = gates.chunk(4, dim=-1)
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c), c
+
+
+def _gru_gates(gi: torch.Tensor, gh: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+    x_r, x_z, x_n = gi.chunk(3, dim=-1)
+    h_r, h_z, h_n = gh.chunk(3, dim=-1)
+    r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+    n = torch.tanh(x_n + r * h_n)
+    return (1 - z) * n + z * h
+
+
+class ParallelCell(Network):
+    """n replicas of a GRU or LSTM cell as batched GEMMs (module doc). Inputs ``[B, n, D]``
+    or ``[B, D]`` (shared), state ``[B, n, H]`` (LSTM: ``(h, c)``)."""
+
+    def __init__(self, cell: Network, n: int):
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"make_parallel n must be a positive int, got {n!r}")
+        super().__init__(
+            cell.input_tensor_spec,
+            make_parallel_spec(cell.state_spec, n),
+            f"naive_parallel_{cell.name}",
+        )
+        self._n = n
+        self._lstm = isinstance(cell, ref.LSTMCell)
+        self._networks = nn.ModuleList([cell.copy(name=f"{cell.name}_{i}") for i in range(n)])
+
+    @property
+    def n(self) -> int:
+        return self._n
+
+    def _weights(self) -> list[torch.Tensor]:
+        """``W_ih [n, D, G]``, ``b_ih [n, 1, G]``, ``W_hh [n, H, G]``, ``b_hh [n, 1, G]``."""
+        cells: list[Any] = [net._cell for net in self._networks]
+        return [
+            torch.stack([c.weight_ih for c in cells]).transpose(1, 2),
+            torch.stack([c.bias_ih for c in cells]).unsqueeze(1),
+            torch.stack([c.weight_hh for c in cells]).transpose(1, 2),
+            torch.stack([c.bias_hh for c in cells]).unsqueeze(1),
+        ]
+
+    def _step(self, gi: torch.Tensor, state: Any, w: list[torch.Tensor]) -> tuple[Any, Any]:
+        """One step from input projections ``gi [n, B, G]`` and a state in ``[n, B, H]``."""
+        if self._lstm:
+            h, c = state
+            h, c = _lstm_gates(gi + torch.baddbmm(w[3], h, w[2]), h, c)
+            return h, (h, c)
+        h = _gru_gates(gi, torch.baddbmm(w[3], state, w[2]), state)
+        return h, h
+
+    def forward(self, inputs: Any, state: Any) -> tuple[Any, Any]:
+        x = replicate_input(
+            self._input_tensor_spec, inputs, self._n, f"{self.name} input", self.float_dtype()
+        )
+        check_nest(self._state_spec, state, 1, self.float_dtype(), f"{self.name} state")
+        w = self._weights()
+        gi = torch.baddbmm(w[1], x.transpose(0, 1), w[0])
+        s = [t.transpose(0, 1) for t in state] if self._lstm else state.transpose(0, 1)
+        h, s = self._step(gi, s, w)
+        s = tuple(t.transpose(0, 1) for t in s) if self._lstm else s.transpose(0, 1)
+        return h.transpose(0, 1), s
+
+    def unroll(self, inputs: Any, state: Any, first_step: torch.Tensor) -> tuple[Any, Any]:
+        """All T input projections in one batched GEMM, then the recurrent one per step."""
+        steps, batch = check_first_step(first_step, f"{self.name}.unroll")
+        check_time_major(inputs, steps, batch, f"{self.name}.unroll")
+        check_nest(self._state_spec, state, 1, self.float_dtype(), f"{self.name}.unroll state")
+        x = inputs.reshape(steps * batch, *inputs.shape[2:])
+        x = replicate_input(
+            self._input_tensor_spec, x, self._n, f"{self.name} input", self.float_dtype()
+        )  # [T*B, n, D]
+        w = self._weights()
+        gi = torch.baddbmm(w[1], x.transpose(0, 1), w[0]).reshape(self._n, steps, batch, -1)
+        s: Any = [t.transpose(0, 1) for t in state] if self._lstm else state.transpose(0, 1)
+        outputs = []
+        for t in range(steps):
+            s = _reset_nb(s, first_step[t])
+            h, s = self._step(gi[:, t], s, w)
+            outputs.append(h.transpose(0, 1))
+        s = tuple(v.transpose(0, 1) for v in s) if self._lstm else s.transpose(0, 1)
+        return stack_steps(outputs), s
+
+
+def _reset_nb(state: Any, first: torch.Tensor) -> Any:
+    """Rows ``first`` ([B]) of a replica-major state (``[n, B, H]`` leaves) set to zeros."""
+    mask = first.reshape(1, -1, 1)
+    if isinstance(state, (tuple, list)):
+        return tuple(torch.where(mask, torch.zeros((), dtype=v.dtype), v) for v in state)
+    return torch.where(mask, torch.zeros((), dtype=state.dtype), state)
+
+
+class GRUCell(ref.GRUCell):
+    def __init__(self, input_size: int, hidden_size: int, name: str = "GRUCell"):
+        super().__init__(input_size, hidden_size, name)
+
+    def forward(self, input: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, Any]:
+        outer = self.check_inputs(input)
+        check_nest(self._state_spec, state, len(outer), self.float_dtype(), f"{self.name} state")
+        h = self._cell(input, state)
+        return h, h
+
+    def unroll(
+        self, inputs: torch.Tensor, state: torch.Tensor, first_step: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The whole sequence as one fused ``torch.gru`` call (module doc)."""
+        _check_sequence(self, inputs, state, first_step)
+        ys, (h,) = fused_unroll(torch.gru, self._cell, inputs, [state], first_step, self.training)
+        return ys, h
+
+    def make_parallel(self, n: int) -> Network:
+        """n replicas as batched GEMMs (``ParallelCell``)."""
+        return ParallelCell(self, n)
+
+
+class LSTMCell(ref.LSTMCell):
+    def __init__(self, input_size: int, hidden_size: int, name: str = "LSTMCell"):
+        super().__init__(input_size, hidden_size, name)
+
+    def forward(self, input: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
+        outer = self.check_inputs(input)
+        check_nest(self._state_spec, state, len(outer), self.float_dtype(), f"{self.name} state")
+        h, c = self._cell(input, tuple(state))
+        return h, (h, c)
+
+    def unroll(
+        self, inputs: torch.Tensor, state: Any, first_step: torch.Tensor
+    ) -> tuple[torch.Tensor, Any]:
+        """The whole sequence as one fused ``torch.lstm`` call (module doc)."""
+        _check_sequence(self, inputs, state, first_step)
+        ys, (h, c) = fused_unroll(
+            torch.lstm, self._cell, inputs, list(state), first_step, self.training
+        )
+        return ys, (h, c)
+
+    def make_parallel(self, n: int) -> Network:
+        """n replicas as batched GEMMs (``ParallelCell``)."""
+        return ParallelCell(self, n)
+
+
+class LSTMEncodingNetwork(_Sequential):
+    """``reference.alf.recurrent.LSTMEncodingNetwork`` built from the optimized encoders,
+    cells and Sequential (module doc)."""
+
+    def __init__(
+        self,
+        input_tensor_spec: Nest,
+        output_tensor_spec: TensorSpec | None = None,
+        input_preprocessors: Nest | None = None,
+        preprocessing_combiner: Callable | None = None,
+        conv_layer_params: Sequence[Sequence[int]] | None = None,
+        pre_fc_layer_params: Sequence[int] | None = None,
+        hidden_size: int | Sequence[int] = (100,),
+        lstm_output_layers: int | Sequence[int] | None = -1,
+        post_fc_layer_params: Sequence[int] | None = None,
+        activation: Callable = torch.relu_,
+        kernel_initializer: Initializer | None = None,
+        last_layer_size: int | None = None,
+        last_activation: Callable | None = None,
+        last_kernel_initializer: Initializer | None = None,
+        name: str = "LSTMEncodingNetwork",
+    ):
+        elements = ref.lstm_encoding_elements(
+            input_tensor_spec,
+            output_tensor_spec,
+            input_preprocessors,
+            preprocessing_combiner,
+            conv_layer_params,
+            pre_fc_layer_params,
+            hidden_size,
+            lstm_output_layers,
+            post_fc_layer_params,
+            activation,
+            kernel_initializer,
+            last_layer_size,
+            last_activation,
+            last_kernel_initializer,
+            name,
+            encoding_network=EncodingNetwork,
+            lstm_cell=LSTMCell,
+            sequential=Sequential,
+        )
+        super().__init__(elements, None, "", input_tensor_spec, name)
+
+    def make_parallel(self, n: int, allow_non_parallel_input: bool = False) -> Network:
+        """As the reference's, from the members' optimized parallel forms."""
+        pnet = super().make_parallel(n)
+        if allow_non_parallel_input:
+            return ReplicateInput(self._input_tensor_spec, n, pnet, pnet.name)
+        return pnet

@@ -1,0 +1,197 @@
+"""Stateful layers with tensor-op unrolls.
+
+* ``Delay``: ``unroll`` is one shifted view of ``[register; inputs]`` masked at episode
+  starts (``y_t = x_{t-d}`` unless a reset lies in between) instead of T register shifts.
+* ``OUProcess``: the increments are drawn step by step exactly as the reference draws them
+  (same generator order), then the AR(1) recursion is solved in closed form,
+  ``x_t = sum_{s in episode, s <= t} a^{t-s} u_s + a^{t+1} x_0`` (the last term only before
+  a row's first reset), as one masked ``[T, T]`` decay product instead of T updates.
+* ``NoisyFC``: the clean and the noisy affine maps as two fused ``addmm`` and one
+  ``addcmul`` (the reference: GEMM, add, GEMM, add, multiply, add); same draws in the same
+  order.
+
+* ``TemporalPool`` without pooling (``pooling_size == 1``): ``unroll`` is one gather of
+  the ``stack_size`` windows of ``[state; inputs]``, masked at episode starts, instead of T
+  concatenations. With pooling the windows, counters and carried pools across resets are
+  not written as tensor ops yet: that case runs the reference's step loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import torch
+
+from reference.alf import stateful as ref
+from reference.alf.initializers import identity
+from reference.alf.layers import BatchNorm1d
+from reference.alf.stateful import standard_normal
+from reference.alf.unroll import check_first_step, check_time_major
+from reference.specs import Nest, check_nest, flatten, pack_sequence_as
+
+__all__ = ["Delay", "NoisyFC", "OUProcess", "TemporalPool"]
+
+
+def last_reset(first_step: torch.Tensor) -> torch.Tensor:
+    """``[T, B]``: the latest step ``<= t`` where the row started an episode (-1 if none)."""
+    steps = first_step.shape[0]
+    t = torch.arange(steps, device=first_step.device).unsqueeze(1)
+    marked = torch.where(first_step, t, torch.full_like(t, -1))
+    return torch.cummax(marked, dim=0).values
+
+
+def _expand(mask: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    return mask.reshape(*mask.shape, *([1] * (like.dim() - mask.dim())))
+
+
+class Delay(ref.Delay):
+    def __init__(self, input_tensor_spec: Nest, delay: int = 1, name: str = "Delay"):
+        super().__init__(input_tensor_spec, delay, name)
+
+    def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
+        """All T outputs as one masked shift (module doc)."""
+        steps, batch = check_first_step(first_step, f"{self.name}.unroll")
+        check_time_major(inputs, steps, batch, f"{self.name}.unroll")
+        self.check_inputs(inputs, outer_rank=2)
+        d = self._delay
+        if d == 0:
+            return inputs, ()
+        check_nest(self._state_spec, state, 1, None, f"{self.name}.unroll state")
+        register = [state] if d == 1 else list(state)
+        reset = last_reset(first_step)
+        t = torch.arange(steps + d, device=first_step.device)
+        source = (t - d).unsqueeze(1)
+        keep_out = (reset < 0) | (source[:steps] >= reset)
+        keep_final = (reset[-1] < 0) | (source[steps:] >= reset[-1])
+
+        def shifted(*leaves: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            *olds, xs = leaves
+            seq = torch.cat([torch.stack(olds), xs])
+            zero = torch.zeros((), dtype=seq.dtype, device=seq.device)
+            out = torch.where(_expand(keep_out, seq), seq[:steps], zero)
+            final = torch.where(_expand(keep_final, seq), seq[steps:], zero)
+            return out, final
+
+        pairs = [shifted(*leaves) for leaves in zip(*map(flatten, register), flatten(inputs))]
+        outputs = pack_sequence_as(inputs, [p[0] for p in pairs])
+        finals = [pack_sequence_as(inputs, [p[1][k] for p in pairs]) for k in range(d)]
+        return outputs, (finals[0] if d == 1 else tuple(finals))
+
+
+class TemporalPool(ref.TemporalPool):
+    def __init__(
+        self,
+        input_size: int | Iterable[int],
+        stack_size: int,
+        pooling_size: int = 1,
+        dtype: torch.dtype = torch.float32,
+        mode: str = "skip",
+        name: str = "TemporalPool",
+    ):
+        super().__init__(input_size, stack_size, pooling_size, dtype, mode, name)
+
+    def unroll(self, inputs: Any, state: Nest, first_step: torch.Tensor) -> tuple[Any, Nest]:
+        """Without pooling: every step's stack as one masked gather (module doc)."""
+        if self._pooling_size > 1:
+            return super().unroll(inputs, state, first_step)
+        steps, batch = check_first_step(first_step, f"{self.name}.unroll")
+        check_time_major(inputs, steps, batch, f"{self.name}.unroll")
+        self.check_inputs(inputs, outer_rank=2)
+        check_nest(self._state_spec, state, 1, None, f"{self.name}.unroll state")
+        depth = state.shape[1] + 1
+        seq = torch.cat([state.transpose(0, 1), inputs])  # [depth - 1 + T, B, ...]
+        t = torch.arange(steps, device=inputs.device)
+        window = t.unsqueeze(1) + torch.arange(depth, device=inputs.device)  # [T, depth]
+        reset = last_reset(first_step)  # [T, B]
+        source = (window - (depth - 1)).unsqueeze(2)  # [T, depth, 1]
+        keep = (reset.unsqueeze(1) < 0) | (source >= reset.unsqueeze(1))  # [T, depth, B]
+        stacks = seq[window]  # [T, depth, B, ...]
+        zero = torch.zeros((), dtype=seq.dtype, device=seq.device)
+        stacks = torch.where(_expand(keep, stacks), stacks, zero).transpose(1, 2)
+        return stacks, stacks[-1][:, 1:]
+
+
+class OUProcess(ref.OUProcess):
+    def __init__(self, state_spec: Nest, damping: float = 0.15, stddev: float = 0.2):
+        super().__init__(state_spec, damping, stddev)
+
+    def unroll(self, inputs: Any, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
+        """The closed-form AR(1) of the module doc, with the reference's draws."""
+        steps, _ = check_first_step(first_step, "OUProcess.unroll")
+        check_nest(self._state_spec, state, 1, None, "OUProcess.unroll state")
+        leaves = flatten(state)
+        draws = [[standard_normal(tuple(x.shape), x) for x in leaves] for _ in range(steps)]
+        keep = 1.0 - self._damping
+        t = torch.arange(steps, device=first_step.device)
+        lag = t.unsqueeze(1) - t.unsqueeze(0)
+        segment = torch.cumsum(first_step.long(), 0)
+        same = (segment.unsqueeze(1) == segment.unsqueeze(0)) & (lag >= 0).unsqueeze(2)
+        carried = segment == 0
+
+        def solve(i: int, x0: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            u = self._stddev * torch.stack([step[i] for step in draws])
+            a = torch.tensor(keep, dtype=x0.dtype, device=x0.device)
+            zero = torch.zeros((), dtype=x0.dtype, device=x0.device)
+            decay = torch.where(same, torch.pow(a, lag.clamp(min=0)).unsqueeze(2), zero)
+            flat = u.reshape(steps, u.shape[1], -1)
+            x = torch.einsum("tsb,sbf->tbf", decay, flat).reshape(u.shape)
+            start = torch.pow(a, t + 1)
+            x = x + _expand(carried * start.unsqueeze(1), x) * x0.unsqueeze(0)
+            return x, x[-1]
+
+        solved = [solve(i, x0) for i, x0 in enumerate(leaves)]
+        values = pack_sequence_as(state, [s[0] for s in solved])
+        return values, pack_sequence_as(state, [s[1] for s in solved])
+
+
+class NoisyFC(ref.NoisyFC):
+    def __init__(
+        self,
+        input_size: int,
+        output_size: int,
+        std_init: float = 0.5,
+        new_noise_prob: float = 0.01,
+        activation: Callable = identity,
+        use_bn: bool = False,
+        use_ln: bool = False,
+        bn_ctor: Callable = BatchNorm1d,
+        kernel_initializer: Callable | None = None,
+        kernel_init_gain: float = 1.0,
+        bias_init_value: float = 0.0,
+        bias_initializer: Callable | None = None,
+        weight_opt_args: dict | None = None,
+        bias_opt_args: dict | None = None,
+    ):
+        super().__init__(
+            input_size,
+            output_size,
+            std_init,
+            new_noise_prob,
+            activation,
+            use_bn,
+            use_ln,
+            bn_ctor,
+            kernel_initializer,
+            kernel_init_gain,
+            bias_init_value,
+            bias_initializer,
+            weight_opt_args,
+            bias_opt_args,
+        )
+
+    def forward(self, input: torch.Tensor, state: Nest) -> tuple[torch.Tensor, Nest]:
+        """Fused affine maps (module doc)."""
+        outer = self.check_inputs(input)
+        check_nest(self._state_spec, state, len(outer), self.float_dtype(), "NoisyFC state")
+        y = torch.addmm(self._bias, input, self._weight.t())
+        if self.training:
+            eps_in, eps_out = self.new_noise(input, state)
+            noisy = torch.addmm(self._bias_sigma, input * eps_in, self._weight_sigma.t())
+            y = y.addcmul_(noisy, eps_out)
+            state = (eps_in, eps_out)
+        if self._ln is not None:
+            y = self._ln(y)
+        if self._bn is not None:
+            y = self._bn(y)
+        return self._activation(y), state

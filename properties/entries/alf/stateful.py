@@ -1,0 +1,221 @@
+"""Catalog entries of ALF's stateful layers: Delay, TemporalPool, NoisyFC
+(``alf.networks.networks``) and OUProcess (``alf.networks.ou_process``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from properties import strategies as S
+from properties.candidate import Impl
+from properties.entry import BadConfig, Bench, BenchCase, Entry
+from properties.kinds.alf_network import AlfNetwork, AlfProcess, NoisyAlfNetwork
+from properties.specs import alf_specs
+from reference.specs import TensorSpec
+
+_NO_PARALLEL = "the spec gives {} no make_parallel of its own"
+
+
+@st.composite
+def nested_vector_specs(draw: Any) -> Any:
+    """A vector spec, or a pair / dict of them (small sizes)."""
+    sizes = draw(st.lists(st.integers(1, 3), min_size=1, max_size=2))
+    specs = [TensorSpec((d,)) for d in sizes]
+    form = draw(st.sampled_from(["single", "tuple", "dict"]))
+    if form == "single":
+        return specs[0]
+    if form == "tuple":
+        return tuple(specs)
+    return {f"x{i}": s for i, s in enumerate(specs)}
+
+
+# -- Delay ---------------------------------------------------------------------------------
+@st.composite
+def delay_configs(draw: Any) -> dict:
+    return {"input_tensor_spec": draw(nested_vector_specs()), "delay": draw(st.integers(0, 3))}
+
+
+def build_delay(impl: Impl, cfg: dict) -> Any:
+    return impl.alf.Delay(alf_specs(impl, cfg["input_tensor_spec"]), cfg["delay"])
+
+
+# -- TemporalPool --------------------------------------------------------------------------
+@st.composite
+def pool_configs(draw: Any) -> dict:
+    size = draw(st.one_of(st.integers(1, 3), st.just((2, 2))))
+    return {
+        "input_size": size,
+        "stack_size": draw(st.integers(1, 3)),
+        "pooling_size": draw(st.integers(1, 3)),
+        "mode": draw(st.sampled_from(["skip", "avg", "max"])),
+    }
+
+
+def pool_spec(cfg: dict) -> TensorSpec:
+    size = cfg["input_size"]
+    return TensorSpec(tuple(size) if isinstance(size, tuple) else (size,))
+
+
+def build_pool(impl: Impl, cfg: dict) -> Any:
+    return impl.alf.TemporalPool(
+        cfg["input_size"], cfg["stack_size"], cfg["pooling_size"], mode=cfg["mode"]
+    )
+
+
+# -- NoisyFC -------------------------------------------------------------------------------
+@st.composite
+def noisy_configs(draw: Any) -> dict:
+    return {
+        "input_size": draw(st.integers(1, 5)),
+        "output_size": draw(st.integers(1, 5)),
+        "std_init": draw(st.sampled_from([0.1, 0.5, 1.0])),
+        "new_noise_prob": draw(st.sampled_from([0.0, 0.05, 0.3, 0.7, 1.0])),
+        "activation": draw(st.sampled_from(["identity", "tanh", "relu"])),
+        "use_bn": draw(st.booleans()),
+        "use_ln": draw(st.booleans()),
+        "kernel_initializer": draw(S.initializers()),
+        "bias_init_value": draw(st.sampled_from([0.0, 0.1])),
+    }
+
+
+def build_noisy(impl: Impl, cfg: dict) -> Any:
+    kw = dict(cfg)
+    kw["activation"] = S.resolve_activation(kw["activation"])
+    kw["kernel_initializer"] = S.resolve_initializer(kw["kernel_initializer"])
+    return impl.alf.NoisyFC(**kw)
+
+
+def noisy_spec(cfg: dict) -> TensorSpec:
+    return TensorSpec((cfg["input_size"],))
+
+
+# -- OUProcess -----------------------------------------------------------------------------
+@st.composite
+def ou_configs(draw: Any) -> dict:
+    return {
+        "state_spec": draw(nested_vector_specs()),
+        "damping": draw(st.sampled_from([0.0, 0.15, 0.5, 1.0])),
+        "stddev": draw(st.sampled_from([0.0, 0.2, 1.0])),
+    }
+
+
+def build_ou(impl: Impl, cfg: dict) -> Any:
+    return impl.alf.OUProcess(alf_specs(impl, cfg["state_spec"]), cfg["damping"], cfg["stddev"])
+
+
+def _spec(impl: Impl, size: int) -> Any:
+    return alf_specs(impl, TensorSpec((size,)))
+
+
+_BAD = (
+    BadConfig(
+        "negative delay",
+        lambda impl: impl.alf.Delay(_spec(impl, 2), -1),
+        ValueError,
+        "delay",
+    ),
+    BadConfig(
+        "unknown pooling mode",
+        lambda impl: impl.alf.TemporalPool(2, 2, 2, mode="mean"),
+        ValueError,
+        "mode",
+    ),
+    BadConfig(
+        "zero stack size",
+        lambda impl: impl.alf.TemporalPool(2, 0),
+        ValueError,
+        "stack_size",
+    ),
+    BadConfig(
+        "resampling probability above 1",
+        lambda impl: impl.alf.NoisyFC(2, 2, new_noise_prob=1.5),
+        ValueError,
+        "new_noise_prob",
+    ),
+    BadConfig(
+        "damping above 1",
+        lambda impl: impl.alf.OUProcess(_spec(impl, 2), damping=1.5),
+        ValueError,
+        "damping",
+    ),
+)
+
+_BATCHED_NOISE = (
+    "its noise is one draw for the whole batch from one generator: a part of the batch draws "
+    "other numbers, so no row-wise statement holds for a noisy step"
+)
+
+
+def _noisy_bench() -> Bench:
+    return Bench(
+        tuple(
+            BenchCase(
+                f"{d}->{d},B={b}",
+                {
+                    "input_size": d,
+                    "output_size": d,
+                    "std_init": 0.5,
+                    "new_noise_prob": 0.01,
+                    "activation": "relu",
+                    "use_bn": False,
+                    "use_ln": False,
+                    "kernel_initializer": None,
+                    "bias_init_value": 0.0,
+                },
+                b,
+            )
+            for d in (64, 256)
+            for b in (1, 64, 1024)
+        )
+    )
+
+
+def entries() -> list[Entry]:
+    return [
+        Entry(
+            "alf.Delay",
+            AlfNetwork(stateful=True),
+            delay_configs,
+            build_delay,
+            left_out={"parallel": _NO_PARALLEL.format("Delay")},
+            bad_configs=_BAD,
+        ),
+        Entry(
+            "alf.TemporalPool",
+            AlfNetwork(spec=pool_spec, stateful=True),
+            pool_configs,
+            build_pool,
+            left_out={"parallel": _NO_PARALLEL.format("TemporalPool")},
+            bad_configs=_BAD,
+        ),
+        Entry(
+            "alf.NoisyFC",
+            NoisyAlfNetwork(
+                spec=noisy_spec,
+                stateful=True,
+                random=lambda cfg, batch: batch > 1 or not cfg["use_bn"],
+                resample_prob=lambda cfg: cfg["new_noise_prob"],
+            ),
+            noisy_configs,
+            build_noisy,
+            left_out={"parallel": _NO_PARALLEL.format("NoisyFC")},
+            bad_configs=_BAD,
+            bench=_noisy_bench(),
+        ),
+        Entry(
+            "alf.OUProcess",
+            AlfProcess(
+                spec=lambda cfg: cfg["state_spec"],
+                stateful=True,
+                random=lambda cfg, batch: cfg["stddev"] > 0,
+            ),
+            ou_configs,
+            build_ou,
+            left_out={
+                "parallel": _NO_PARALLEL.format("OUProcess"),
+                "batch_invariance": _BATCHED_NOISE,
+            },
+            bad_configs=_BAD,
+        ),
+    ]

@@ -18,6 +18,16 @@ What is faster, and how:
 * ``ReluMLP``: closed-form Jacobians, diagonals, JVPs and VJPs as tall GEMM chains over
   all samples at once, without autograd (``optimized.alf.relu_mlp``).
 
+* Containers (``Sequential``, ``Branch``, ``Parallel``, ``Residue``, ``AMPWrapper``): ``unroll``
+  member by member over the whole sequence (``optimized.alf.containers``).
+* ``GRUCell`` / ``LSTMCell`` / ``LSTMEncodingNetwork``: ``unroll`` through fused
+  ``torch.gru`` / ``torch.lstm`` kernels across episode resets (``optimized.alf.recurrent``).
+* ``Delay`` / ``OUProcess``: tensor-op unrolls; ``NoisyFC``: fused affine maps
+  (``optimized.alf.stateful``).
+* PPG (``optimized.alf.ppg``): ``DisjointPolicyValueNetwork`` runs agreeing dual encoders
+  as one two-replica GEMM stack; ``PPGAuxPhaseLoss`` takes GAE as a log-depth scan and KLs
+  in closed form; ``PPGAuxAlgorithm`` evaluates a mini-batch's steps as one network call.
+
 ``SimpleFC`` is the reference's class: it is ``nn.Linear`` (already one ``addmm``) plus
 recording its pre-activation, so there is nothing to fuse.
 
@@ -28,6 +38,7 @@ objects: they only route tensors to the networks they wrap, so there is nothing 
 own to fuse, and sharing them keeps one definition of the routing rules.
 """
 
+from optimized.alf.containers import AMPWrapper, Branch, Echo, Parallel, Residue, Sequential
 from optimized.alf.encoding import EncodingNetwork, ImageEncodingNetwork, ParallelEncodingNetwork
 from optimized.alf.flows import RealNVPNetwork
 from optimized.alf.latent_actor import (
@@ -35,6 +46,16 @@ from optimized.alf.latent_actor import (
     UnitNormalActorDistributionNetwork,
 )
 from optimized.alf.layers import FC, Conv2D, ParallelConv2D, ParallelFC, Reshape
+from optimized.alf.ppg import (
+    DisjointPolicyValueNetwork,
+    PPGAuxAlgorithm,
+    PPGAuxOptions,
+    PPGAuxPhaseLoss,
+    PPGAuxPhaseLossInfo,
+    PPGRolloutInfo,
+    PPGTrainInfo,
+    ppg_network_forward,
+)
 from optimized.alf.preprocessors import EmbeddingPreprocessor, PreprocessorNetwork
 from optimized.alf.projection import (
     BetaProjectionNetwork,
@@ -47,7 +68,9 @@ from optimized.alf.projection import (
     StableNormalProjectionNetwork,
     TruncatedProjectionNetwork,
 )
+from optimized.alf.recurrent import GRUCell, LSTMCell, LSTMEncodingNetwork
 from optimized.alf.relu_mlp import ReluMLP, SimpleFC
+from optimized.alf.stateful import Delay, NoisyFC, OUProcess, TemporalPool
 from reference.alf.action_encoder import SimpleActionEncoder
 from reference.alf.flows import NormalizingFlowNetwork
 from reference.alf.initializers import identity, variance_scaling_init
@@ -64,24 +87,41 @@ from reference.specs import BoundedTensorSpec, TensorSpec
 
 __all__ = [
     "FC",
+    "AMPWrapper",
     "BatchSquashNetwork",
     "BetaProjectionNetwork",
     "BoundedTensorSpec",
+    "Branch",
     "CategoricalProjectionNetwork",
     "CauchyProjectionNetwork",
     "Conv2D",
+    "Delay",
+    "DisjointPolicyValueNetwork",
+    "Echo",
     "EmbeddingPreprocessor",
     "EncodingNetwork",
+    "GRUCell",
     "ImageEncodingNetwork",
+    "LSTMCell",
+    "LSTMEncodingNetwork",
     "LatentActorDistributionNetwork",
     "MixtureProjectionNetwork",
     "NaiveParallelNetwork",
     "NestConcat",
     "Network",
     "NetworkWrapper",
+    "NoisyFC",
     "NormalProjectionNetwork",
     "NormalizingFlowNetwork",
+    "OUProcess",
     "OnehotCategoricalProjectionNetwork",
+    "PPGAuxAlgorithm",
+    "PPGAuxOptions",
+    "PPGAuxPhaseLoss",
+    "PPGAuxPhaseLossInfo",
+    "PPGRolloutInfo",
+    "PPGTrainInfo",
+    "Parallel",
     "ParallelCategoricalProjectionNetwork",
     "ParallelConv2D",
     "ParallelEncodingNetwork",
@@ -90,14 +130,18 @@ __all__ = [
     "RealNVPNetwork",
     "ReluMLP",
     "Reshape",
+    "Residue",
+    "Sequential",
     "SimpleActionEncoder",
     "SimpleFC",
     "StableNormalProjectionNetwork",
+    "TemporalPool",
     "TensorSpec",
     "TruncatedProjectionNetwork",
     "UnitNormalActorDistributionNetwork",
     "get_input_tensor_spec",
     "identity",
+    "ppg_network_forward",
     "variance_scaling_init",
     "wrap_as_network",
 ]

@@ -1,6 +1,7 @@
 """Reference implementations of ALF's networks: plain PyTorch written to be read."""
 
 from reference.alf.action_encoder import SimpleActionEncoder
+from reference.alf.containers import AMPWrapper, Branch, Echo, Parallel, Residue, Sequential
 from reference.alf.encoding import EncodingNetwork, ImageEncodingNetwork, ParallelEncodingNetwork
 from reference.alf.flows import NormalizingFlowNetwork, RealNVPNetwork
 from reference.alf.initializers import identity, variance_scaling_init
@@ -18,6 +19,16 @@ from reference.alf.network import (
     get_input_tensor_spec,
     wrap_as_network,
 )
+from reference.alf.ppg import (
+    DisjointPolicyValueNetwork,
+    PPGAuxAlgorithm,
+    PPGAuxOptions,
+    PPGAuxPhaseLoss,
+    PPGAuxPhaseLossInfo,
+    PPGRolloutInfo,
+    PPGTrainInfo,
+    ppg_network_forward,
+)
 from reference.alf.preprocessors import EmbeddingPreprocessor, PreprocessorNetwork
 from reference.alf.projection import (
     BetaProjectionNetwork,
@@ -30,29 +41,48 @@ from reference.alf.projection import (
     StableNormalProjectionNetwork,
     TruncatedProjectionNetwork,
 )
+from reference.alf.recurrent import GRUCell, LSTMCell, LSTMEncodingNetwork
 from reference.alf.relu_mlp import ReluMLP, SimpleFC
+from reference.alf.stateful import Delay, NoisyFC, OUProcess, TemporalPool
 from reference.specs import BoundedTensorSpec, TensorSpec
 
 __all__ = [
     "FC",
+    "AMPWrapper",
     "BatchSquashNetwork",
     "BetaProjectionNetwork",
     "BoundedTensorSpec",
+    "Branch",
     "CategoricalProjectionNetwork",
     "CauchyProjectionNetwork",
     "Conv2D",
+    "Delay",
+    "DisjointPolicyValueNetwork",
+    "Echo",
     "EmbeddingPreprocessor",
     "EncodingNetwork",
+    "GRUCell",
     "ImageEncodingNetwork",
+    "LSTMCell",
+    "LSTMEncodingNetwork",
     "LatentActorDistributionNetwork",
     "MixtureProjectionNetwork",
     "NaiveParallelNetwork",
     "NestConcat",
     "Network",
     "NetworkWrapper",
+    "NoisyFC",
     "NormalProjectionNetwork",
     "NormalizingFlowNetwork",
+    "OUProcess",
     "OnehotCategoricalProjectionNetwork",
+    "PPGAuxAlgorithm",
+    "PPGAuxOptions",
+    "PPGAuxPhaseLoss",
+    "PPGAuxPhaseLossInfo",
+    "PPGRolloutInfo",
+    "PPGTrainInfo",
+    "Parallel",
     "ParallelCategoricalProjectionNetwork",
     "ParallelConv2D",
     "ParallelEncodingNetwork",
@@ -61,14 +91,18 @@ __all__ = [
     "RealNVPNetwork",
     "ReluMLP",
     "Reshape",
+    "Residue",
+    "Sequential",
     "SimpleActionEncoder",
     "SimpleFC",
     "StableNormalProjectionNetwork",
+    "TemporalPool",
     "TensorSpec",
     "TruncatedProjectionNetwork",
     "UnitNormalActorDistributionNetwork",
     "get_input_tensor_spec",
     "identity",
+    "ppg_network_forward",
     "variance_scaling_init",
     "wrap_as_network",
 ]

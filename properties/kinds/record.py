@@ -1,0 +1,44 @@
+"""The record kind: a named tuple of the spec (``PPGRolloutInfo``, ``PPGAuxOptions``...).
+
+A record computes nothing: what the spec documents of it is its fields, their order and
+defaults (and its documented methods), which ``signature`` checks; what its methods do is
+checked by the properties of the losses and algorithms that use them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from properties.kinds.base import Kind
+
+_NO_COMPUTATION = "a record computes nothing"
+
+
+@dataclass(frozen=True)
+class Record(Kind):
+    """A named tuple of the spec (module doc)."""
+
+    title: ClassVar[str] = "record"
+    supports: ClassVar[frozenset[str]] = frozenset({"signature"})
+    not_applicable: ClassVar[dict[str, str]] = {
+        "shape": "a record has fields, not outputs",
+        "parity": _NO_COMPUTATION,
+        "grad_parity": _NO_COMPUTATION,
+        "reparam_grad": _NO_COMPUTATION,
+        "batch_invariance": _NO_COMPUTATION,
+        "parallel": _NO_COMPUTATION,
+        "device": _NO_COMPUTATION,
+        "state_dict": "a record has no parameters",
+        "recurrent_steps": "a record has no state",
+        "flow_inverse": _NO_COMPUTATION,
+        "flow_logdet": _NO_COMPUTATION,
+        "jacobian": _NO_COMPUTATION,
+        "dist_bounds": _NO_COMPUTATION,
+        "dist_logprob": _NO_COMPUTATION,
+        "dist_sampling": _NO_COMPUTATION,
+        "determinism": _NO_COMPUTATION,
+        "init": "a record has no parameters",
+        "bad_input": "a record takes any field values",
+        "loss": "a record, not a loss",
+    }

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from properties.candidate import Impl
+from reference.pyrado.spaces import BoxSpace, EnvSpec
 from reference.specs import BoundedTensorSpec, Nest, TensorSpec, map_structure
 
 
@@ -36,6 +37,21 @@ def alf_specs(impl: Impl, nest: Nest) -> Nest:
         return plain(spec.shape, spec.dtype)
 
     return map_structure(convert, nest)
+
+
+def pyrado_specs(impl: Impl, obs_space: BoundedTensorSpec, act_space: BoundedTensorSpec) -> Any:
+    """A Pyrado ``EnvSpec(obs_space, act_space)`` built with ``impl``'s own ``pyrado.EnvSpec`` /
+    ``pyrado.BoxSpace`` (twinnet's where it has none) from two bounded twinnet specs, through
+    the public constructors ``BoxSpace(bound_lo, bound_up)`` and ``EnvSpec(obs, act)``."""
+    box = impl.find("pyrado.BoxSpace") or BoxSpace
+    env = impl.find("pyrado.EnvSpec") or EnvSpec
+
+    def space(spec: BoundedTensorSpec) -> Any:
+        lo = np.broadcast_to(np.asarray(spec.minimum, dtype=np.float64), spec.shape)
+        up = np.broadcast_to(np.asarray(spec.maximum, dtype=np.float64), spec.shape)
+        return box(lo.copy(), up.copy())
+
+    return env(space(obs_space), space(act_space))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,79 @@
+"""Catalog entries of ``pyrado.policies.recurrent.two_headed_rnn``: ``TwoHeadedRNNPolicyBase``
+(through a user's minimal subclass naming ``nn.LSTM``), ``TwoHeadedRNNPolicy``,
+``TwoHeadedGRUPolicy`` and ``TwoHeadedLSTMPolicy``. Head sizes are drawn from None (the
+action dim, the spec's default) and explicit sizes."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from torch import nn
+
+from properties.candidate import Impl
+from properties.entries.pyrado._build import env_spec, rnn_configs, two_headed_kwargs
+from properties.entry import BadConfig, Entry
+from properties.kinds.pyrado_policy import PyradoPolicy
+
+_SUBCLASSES: dict[type, type] = {}
+
+
+def user_lstm_class(impl: Impl) -> type:
+    """A user's subclass of the implementation's ``TwoHeadedRNNPolicyBase`` naming nn.LSTM."""
+    base = impl.pyrado.TwoHeadedRNNPolicyBase
+    if base not in _SUBCLASSES:
+
+        class UserTwoHeadedLSTM(base):  # type: ignore[misc, valid-type]
+            recurrent_network_type = nn.LSTM
+
+        _SUBCLASSES[base] = UserTwoHeadedLSTM
+    return _SUBCLASSES[base]
+
+
+def build_base(impl: Impl, cfg: dict) -> Any:
+    return user_lstm_class(impl)(**two_headed_kwargs(impl, cfg))
+
+
+def build_rnn(impl: Impl, cfg: dict) -> Any:
+    return impl.pyrado.TwoHeadedRNNPolicy(
+        **two_headed_kwargs(impl, cfg), shared_hidden_nonlin=cfg["hidden_nonlin"]
+    )
+
+
+def build_gru(impl: Impl, cfg: dict) -> Any:
+    return impl.pyrado.TwoHeadedGRUPolicy(**two_headed_kwargs(impl, cfg))
+
+
+def build_lstm(impl: Impl, cfg: dict) -> Any:
+    return impl.pyrado.TwoHeadedLSTMPolicy(**two_headed_kwargs(impl, cfg))
+
+
+_SMALL = {"obs_dim": 2, "act_dim": 1}
+
+_BAD = (
+    BadConfig(
+        "TwoHeadedRNNPolicy with shared_hidden_nonlin 'sigmoid'",
+        lambda impl: impl.pyrado.TwoHeadedRNNPolicy(
+            env_spec(impl, _SMALL), 2, 1, shared_hidden_nonlin="sigmoid"
+        ),
+        ValueError,
+        "hidden_nonlin",
+    ),
+    BadConfig(
+        "TwoHeadedGRUPolicy with head_1_size 0",
+        lambda impl: impl.pyrado.TwoHeadedGRUPolicy(env_spec(impl, _SMALL), 2, 1, head_1_size=0),
+        ValueError,
+        "head_1_size",
+    ),
+)
+
+
+def entries() -> list[Entry]:
+    kind = PyradoPolicy(heads=2)
+    configs = partial(rnn_configs, two_headed=True)
+    return [
+        Entry("pyrado.TwoHeadedRNNPolicyBase", kind, configs, build_base, bad_configs=_BAD),
+        Entry("pyrado.TwoHeadedRNNPolicy", kind, configs, build_rnn, bad_configs=_BAD),
+        Entry("pyrado.TwoHeadedGRUPolicy", kind, configs, build_gru, bad_configs=_BAD),
+        Entry("pyrado.TwoHeadedLSTMPolicy", kind, configs, build_lstm, bad_configs=_BAD),
+    ]

@@ -15,6 +15,10 @@ reparameterised sample, so ``log_prob(rsample())`` skips the ``atanh``:
   reparameterisation), ``log p(y) = sum((a-1) log u + (b-1) log(1-u) - B(a, b) - log range)``,
   entropy ``sum(log B(a,b) - (a-1) psi(a) - (b-1) psi(b) + (a+b-2) psi(a+b) + log range)``.
 
+Scales and concentrations are the reference's ``proper_scale`` of the network's (the limits
+where upstream is improper). Every ``log_prob`` follows the reference's value policy through
+its ``scored`` (shapes always checked on the host; the support behind torch's validation
+switch, else ``-inf``).
 The truncated normal and the categoricals are the reference's own classes: they are already
 closed-form (``log_ndtr`` / inverse-CDF) or single torch objects.
 """
@@ -40,11 +44,15 @@ from reference.distributions import (
     ClampedAffineTransform,
     DiagMultivariateBeta,
     DistributionSpec,
+    Independent,
+    OneHotCategorical,
     OneHotCategoricalGumbelSoftmax,
     OneHotCategoricalStraightThrough,
     SquashedDistribution,
     StableTanh,
     log_normal_mass,
+    proper_scale,
+    scored,
     standard_interval,
 )
 
@@ -57,6 +65,8 @@ __all__ = [
     "DiagMultivariateCauchy",
     "DiagMultivariateNormal",
     "DistributionSpec",
+    "Independent",
+    "OneHotCategorical",
     "OneHotCategoricalGumbelSoftmax",
     "OneHotCategoricalStraightThrough",
     "SquashedCauchy",
@@ -91,7 +101,7 @@ class _Diag(td.Distribution):
     support = constraints.real
 
     def __init__(self, loc: torch.Tensor, scale: torch.Tensor):
-        self.loc, self._scale = loc, scale
+        self.loc, self._scale = loc, proper_scale(scale)
         super().__init__(loc.shape[:-1], loc.shape[-1:], validate_args=False)
 
     @property
@@ -134,7 +144,7 @@ class DiagMultivariateNormal(_Diag):
         return torch.addcmul(self.loc, self._scale, eps)
 
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
-        return normal_log_density(value, self.loc, self._scale).sum(-1)
+        return scored(self, value, lambda v: normal_log_density(v, self.loc, self._scale).sum(-1))
 
     def entropy(self) -> torch.Tensor:
         d = self.loc.shape[-1]
@@ -158,7 +168,7 @@ class DiagMultivariateCauchy(_Diag):
         return torch.addcmul(self.loc, self._scale, torch.tan(math.pi * u))
 
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
-        return cauchy_log_density(value, self.loc, self._scale).sum(-1)
+        return scored(self, value, lambda v: cauchy_log_density(v, self.loc, self._scale).sum(-1))
 
     def entropy(self) -> torch.Tensor:
         d = self.loc.shape[-1]
@@ -254,6 +264,9 @@ class _Squashed(_Diag):
         raise NotImplementedError
 
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        return scored(self, value, self._log_prob)
+
+    def _log_prob(self, value: torch.Tensor) -> torch.Tensor:
         if self._cache is not None and value is self._cache[0]:
             # a fresh rsample: its noise e and pre-image x are known, no atanh needed;
             # -log|dtanh/dx| summed is 2 sum(x + softplus(-2x)) - 2 d log 2
@@ -320,7 +333,8 @@ class AffineBeta(td.Distribution):
         scale: torch.Tensor,
         high: torch.Tensor,
     ):
-        self.concentration1, self.concentration0 = concentration1, concentration0
+        self.concentration1 = proper_scale(concentration1)
+        self.concentration0 = proper_scale(concentration0)
         self.loc, self.scale, self.high = low, scale, high
         self._eps = torch.finfo(concentration1.dtype).eps
         shape = concentration1.shape
@@ -345,11 +359,15 @@ class AffineBeta(td.Distribution):
         return self._clamp(torch.addcmul(self.loc, self.scale, u))
 
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        return scored(self, value, self._log_prob)
+
+    def _log_prob(self, value: torch.Tensor) -> torch.Tensor:
         """Grouped as torch's Beta (a two-class Dirichlet) under an affine map, so float32
         rounding agrees: ``-sum log range + sum((a-1) log u + (b-1) log(1-u)
-        + lgamma(a+b) - (lgamma a + lgamma b))``."""
+        + lgamma(a+b) - (lgamma a + lgamma b))``, ``u`` clamped into ``[eps, 1 - eps]`` as
+        the reference's Beta scores it."""
         a, b = self.concentration1, self.concentration0
-        u = (value - self.loc) / self.scale
+        u = ((value - self.loc) / self.scale).clamp(self._eps, 1 - self._eps)
         per = (
             (torch.xlogy(a - 1.0, u) + torch.xlogy(b - 1.0, 1 - u))
             + torch.lgamma(a + b)
@@ -416,7 +434,7 @@ class TruncatedNormal(ref.TruncatedNormal):
             self._std = (a, b, flip, log_a, log_b, log_b + log1m)
         return self._std
 
-    def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+    def _log_prob(self, value: torch.Tensor) -> torch.Tensor:
         *_, log_z = self._standard_with_mass()
         z = (value - self.loc) / self.scale
         log_q = -0.5 * z * z - HALF_LOG_2PI - self.scale.log() - log_z

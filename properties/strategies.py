@@ -171,3 +171,44 @@ def batch_sizes() -> st.SearchStrategy[int]:
 
 def seeds() -> st.SearchStrategy[int]:
     return st.integers(0, 2**31 - 1)
+
+
+# --------------------------------------------------------------------------------------
+# extreme inputs (contract item 7)
+# --------------------------------------------------------------------------------------
+
+#: Magnitudes of extreme inputs: past every activation's saturation (1e4), past exp's range
+#: in float64 (1e10), and near float32's largest value once a layer's weights sum them (1e30).
+EXTREME_MAGNITUDES = (1e4, 1e10, 1e30)
+#: Sign patterns of extreme inputs: the sign of the drawn input, all +, all -, alternating.
+EXTREME_PATTERNS = ("sign", "positive", "negative", "alternating")
+
+
+def extreme_magnitudes() -> st.SearchStrategy[float]:
+    return st.sampled_from(EXTREME_MAGNITUDES)
+
+
+def extreme_patterns() -> st.SearchStrategy[str]:
+    return st.sampled_from(EXTREME_PATTERNS)
+
+
+def extreme_tensor(t: torch.Tensor, magnitude: float, pattern: str) -> torch.Tensor:
+    """``t`` (floating) with every element replaced by ``+-magnitude`` in ``pattern``."""
+    if pattern == "sign":
+        signs = torch.where(t < 0, -1.0, 1.0).to(t)
+    elif pattern == "alternating":
+        signs = (1 - 2 * (torch.arange(t.numel(), device=t.device) % 2)).reshape(t.shape).to(t)
+    else:
+        signs = torch.full_like(t, 1.0 if pattern == "positive" else -1.0)
+    return signs * magnitude
+
+
+def nonfinite_tensor(t: torch.Tensor, value: float) -> torch.Tensor:
+    """``t`` (floating) with its first element replaced by ``value`` (NaN or +-inf)."""
+    out = t.clone()
+    out.view(-1)[:1] = value
+    return out
+
+
+def half_dtypes() -> st.SearchStrategy[torch.dtype]:
+    return st.sampled_from([torch.float16, torch.bfloat16])

@@ -1,5 +1,7 @@
 """input_norm: after any sequence of training-mode calls (shifted and scaled inputs, one
-padding timestep each) the running input normaliser holds the statistics the entry's
+padding timestep each, and in every call but the last one timestep with a NaN feature,
+which contract item 7 keeps out of the statistics) the running input normaliser holds the
+statistics the entry's
 independent numpy model of it gives (read from the upstream-layout state_dict), in the
 reference and in the candidate, within the float64 contract tolerance; the reference's
 normaliser normalises as the numpy model does with them; and the candidate then computes
@@ -15,9 +17,26 @@ from hypothesis import strategies as st
 from properties.compare import TOLERANCES, assert_expected, expect
 from properties.harness import Subject, spec_property
 from properties.kinds.base import set_training, state_of
-from reference.specs import map_structure
+from reference.specs import Nest, flatten, map_structure
 
 F64 = torch.float64
+
+
+def poisoned(x: Nest) -> Nest:
+    """``x`` with a NaN in the first feature of the first step of row 0 of its first
+    floating leaf that has features (other leaves shared)."""
+    target = next(
+        (t for t in flatten(x) if t.dtype.is_floating_point and t[0, 0].numel() > 0), None
+    )
+
+    def poison(t: torch.Tensor) -> torch.Tensor:
+        if t is not target:
+            return t
+        out = t.clone()
+        out[0, 0].view(-1)[0] = float("nan")
+        return out
+
+    return map_structure(poison, x)
 
 
 @spec_property
@@ -39,6 +58,8 @@ def test_input_norm(subject: Subject, data) -> None:
             x = subject.inputs(case, F64, batch=batch, seed_offset=i)
             x = map_structure(lambda t, i=i: t * (0.5 + i) + (3.0 * i - 2.0), x)
             x = kind.padded(x, norm.pad_value)
+            if i < len(batches) - 1:
+                x = poisoned(x)
             seen.append(norm.features(case.cfg, x))
             with torch.no_grad():
                 kind.call(net, x, ())

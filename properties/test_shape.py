@@ -1,6 +1,7 @@
 """shape: outputs and states have the shapes and specs the spec documents declare, the
-candidate's specs equal the reference's, for batch sizes 1 and B (the kind decides what a
-shape is: tensor specs for a network, batch and event shapes for a distribution)."""
+candidate's specs equal the reference's, for batch sizes 0, 1 and B (the kind decides what a
+shape is: tensor specs for a network, batch and event shapes for a distribution). An empty
+batch (an empty replay slice) gives empty results of the right shape (contract item 7)."""
 
 import torch
 
@@ -12,7 +13,7 @@ def test_shape(subject: Subject, data) -> None:
     case = subject.draw(data)
     ref = subject.build(subject.reference, case.cfg, seed=case.seed)
     cand = subject.build(subject.candidate, case.cfg, seed=case.seed)
-    for batch in sorted({1, case.batch}):
+    for batch in sorted({0, 1, case.batch}):
         x = subject.inputs(case, batch=batch)
         with torch.no_grad():
             subject.kind.check_shape(ref, cand, case.cfg, x, batch)

@@ -1,18 +1,38 @@
-"""state_dict: the candidate's keys, their order and shapes are the reference's (the
-upstream layout); weights move reference -> candidate -> reference and through
-``torch.save`` with the same results after every move."""
+"""state_dict: the candidate's keys, their order and shapes are the reference's, and for a
+config recorded from upstream (``properties.upstream_layouts``: one of them drawn per
+example, where the entry has some) both are upstream's; weights move reference ->
+candidate -> reference and through ``torch.save`` with the same results after every move."""
 
 import io
 
 import torch
+from hypothesis import strategies as st
 
 from properties.compare import assert_expected, expect
-from properties.harness import Subject, spec_property
+from properties.harness import Subject, Unsupported, spec_property
 from properties.kinds.base import load_state, state_of
+from properties.upstream_layouts import recorded
+
+
+def check_upstream_layout(subject: Subject, data) -> None:
+    """A recorded upstream config of the entry: the reference's and the candidate's
+    layouts are upstream's (nothing to check for an entry without recorded layouts, nor of
+    a candidate that declines the config)."""
+    layouts = recorded().get(subject.name, ())
+    if not layouts:
+        return
+    layout = data.draw(st.sampled_from(layouts), label="upstream layout")
+    for impl in (subject.reference, subject.candidate):
+        try:
+            net = subject.build(impl, layout.config)
+        except Unsupported:
+            continue
+        layout.check(state_of(net), impl.name)
 
 
 @spec_property
 def test_state_dict(subject: Subject, data) -> None:
+    check_upstream_layout(subject, data)
     case = subject.draw(data)
     ref = subject.build(subject.reference, case.cfg, seed=case.seed, perturbed=True)
     cand = subject.build(subject.candidate, case.cfg, seed=case.seed + 1)

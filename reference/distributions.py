@@ -25,15 +25,36 @@ same numbers in closed, fused form.
   the interval nearer the normal's centre (an interval entirely above ``loc`` is mirrored),
   with ``log_ndtr``, so bounds many scales into a tail keep a finite, accurate density.
   (Upstream clips the uniform noise to ``[0.001, 0.999]`` of the *untruncated* CDF, which
-  distorts the distribution when the interval sits in a tail; we sample exactly.)
+  distorts the distribution when the interval sits in a tail; we sample exactly.) Its
+  scale is at most ``TRUNCATED_MAX_WIDTHS`` (64) widths of the interval: a wider normal
+  is uniform there to within ``2e-3`` of its density, and past that ``Z`` cancels to 0
+  in float32 (upstream: NaN mean, entropy and density).
 * One-hot categoricals with straight-through and Gumbel-softmax ``rsample``.
+
+Limits where upstream gives NaN (contract item 7): a saturated scale or concentration
+activation underflows to 0 (a softplus or exp of a pre-activation below about -100) or
+overflows to inf (an exp above about 90), and upstream's distribution is then improper:
+NaN samples, densities, means and entropies. Every scale (std, Cauchy half width,
+truncated-normal scale) and every Beta concentration here is taken as
+:func:`proper_scale` of what the network computes: clamped into ``[sqrt(tiny),
+sqrt(max) / 64]`` of its dtype (``[1.1e-19, 2.9e17]`` in float32), which changes nothing
+in between and keeps samples, log-densities and entropies finite at every finite input.
+
+Values given to ``log_prob`` (contract items 6 and 7), one policy for every family here,
+in both packages (:func:`scored`): a value whose trailing dims are not the event shape, or
+whose leading dims do not broadcast to the batch shape, raises ``ValueError`` always (a
+host-side shape check); a value outside the support raises ``ValueError`` while
+``torch.distributions``' global switch is on (``Distribution.set_default_validate_args``;
+on by default, as in torch) and scores ``-inf`` when it is off (upstream scores NaN, or a
+squashed value clipped onto the bound, or a category truncated from ``1.5`` to ``1``).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 import torch.distributions as td
@@ -59,6 +80,82 @@ class DistributionSpec:
     batch_shape: tuple[int, ...]
     event_shape: tuple[int, ...]
     dtype: torch.dtype
+
+
+def proper_scale(scale: torch.Tensor) -> torch.Tensor:
+    """``scale`` clamped into ``[sqrt(tiny), sqrt(max) / 64]`` of its dtype (module doc): the
+    limit of a scale or concentration that keeps its distribution proper (its square neither
+    underflows to 0 nor overflows, even times 64^2)."""
+    info = torch.finfo(scale.dtype)
+    return scale.clamp(info.tiny**0.5, info.max**0.5 / 64)
+
+
+def proper_loc(loc: torch.Tensor) -> torch.Tensor:
+    """``loc`` clamped into ``+-max / 4`` of its dtype: a location that overflowed (a product
+    of two large factors) becomes the largest one whose samples ``loc + scale * eps`` stay
+    finite for every :func:`proper_scale`."""
+    bound = torch.finfo(loc.dtype).max / 4
+    return loc.clamp(-bound, bound)
+
+
+def validating() -> bool:
+    """Whether ``log_prob`` checks values against the support: torch.distributions' global
+    switch (``Distribution.set_default_validate_args``; on unless Python runs with -O)."""
+    return bool(td.Distribution._validate_args)
+
+
+def check_value_shape(dist: td.Distribution, value: object) -> torch.Tensor:
+    """``value`` must be a tensor ``[*sample, *batch', *event]`` with ``batch'``
+    broadcastable to the batch shape (module doc); returned as is."""
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"log_prob: expected a torch.Tensor value, got {type(value).__name__}")
+    event, batch, shape = tuple(dist.event_shape), tuple(dist.batch_shape), tuple(value.shape)
+    lead = shape[: len(shape) - len(event)]
+    fits = len(shape) >= len(event) and shape[len(lead) :] == event
+    fits = fits and all(g == w or g == 1 or w == 1 for g, w in zip(lead[::-1], batch[::-1]))
+    if not fits:
+        raise ValueError(
+            f"log_prob: expected a value [*sample, *{list(batch)} (batch), *{list(event)} "
+            f"(event)], got shape {list(shape)}"
+        )
+    return value
+
+
+def outside_support(dist: td.Distribution, value: torch.Tensor) -> torch.Tensor:
+    """Which events of ``value`` lie outside ``dist.support``: ``[*sample, *batch]``. A NaN
+    is not a value outside the support: it propagates (contract item 7). An
+    ``independent`` (or mixture's) support is checked elementwise and reduced by name:
+    torch's own reduction cannot reshape an empty batch."""
+    support: Any = dist.support
+    while hasattr(support, "base_constraint"):
+        support = support.base_constraint
+    lead = value.dim() - len(dist.event_shape)
+    inside = support.check(value)
+    if inside.dim() > lead:
+        inside = inside.all(dim=tuple(range(lead, inside.dim())))
+    nan = torch.isnan(value)
+    if nan.dim() > lead:
+        nan = nan.any(dim=tuple(range(lead, nan.dim())))
+    return ~inside & ~nan
+
+
+def scored(
+    dist: td.Distribution, value: torch.Tensor, log_prob: Callable[[torch.Tensor], torch.Tensor]
+) -> torch.Tensor:
+    """``log_prob(value)`` under the module's value policy: the shape checked, a value
+    outside the support rejected (:func:`validating`) or scored ``-inf``. ``log_prob`` gets
+    ``value`` itself (a squashed family may find a fresh sample's pre-image by identity)."""
+    check_value_shape(dist, value)
+    outside = outside_support(dist, value)
+    if validating():
+        if bool(outside.any()):
+            raise ValueError(
+                f"log_prob: expected values in the support {dist.support} of "
+                f"{type(dist).__name__}, got {int(outside.sum())} outside, e.g. "
+                f"{value.detach().reshape(-1)[:4].tolist()}"
+            )
+        return log_prob(value)
+    return log_prob(value).masked_fill(outside, -math.inf)
 
 
 # --------------------------------------------------------------------------------------
@@ -122,6 +219,12 @@ class ClampedAffineTransform(td.AffineTransform):
         super().__init__(loc, scale, event_dim=event_dim, cache_size=cache_size)
         self.low, self.high = low, high
 
+    @property
+    def codomain(self) -> constraints.Constraint:  # type: ignore[override]
+        """The box ``[low, high]`` (a distribution ending in this map has it as support)."""
+        box = constraints.interval(self.low, self.high)
+        return constraints.independent(box, self.event_dim) if self.event_dim else box
+
     def _call(self, x: torch.Tensor) -> torch.Tensor:
         return torch.minimum(torch.maximum(super()._call(x), self.low), self.high)
 
@@ -143,7 +246,84 @@ class ClampedAffineTransform(td.AffineTransform):
 # --------------------------------------------------------------------------------------
 
 
-class _Diagonal(td.Independent):
+def sum_rightmost(x: torch.Tensor, dims: int) -> torch.Tensor:
+    """``x`` summed over its last ``dims`` dims (an empty batch too)."""
+    return x.sum(dim=tuple(range(-dims, 0))) if dims else x
+
+
+class Independent(td.Independent):
+    """``torch.distributions.Independent`` whose log_prob and entropy sum over named dims:
+    torch's ``reshape(..., -1)`` cannot reshape an empty batch (contract item 7)."""
+
+    def __init__(
+        self,
+        base_dist: td.Distribution,
+        reinterpreted_batch_ndims: int,
+        validate_args: bool | None = None,
+    ):
+        super().__init__(base_dist, reinterpreted_batch_ndims, validate_args=False)
+
+    def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        n = self.reinterpreted_batch_ndims
+        return scored(self, value, lambda v: sum_rightmost(self.base_dist.log_prob(v), n))
+
+    def entropy(self) -> torch.Tensor:
+        return sum_rightmost(self.base_dist.entropy(), self.reinterpreted_batch_ndims)
+
+
+class TransformedDistribution(td.TransformedDistribution):
+    """``torch.distributions.TransformedDistribution`` (unchecked) whose log_prob sums over
+    named dims, so an empty batch scores too: ``log p(y) = log p_X(x) - sum_t log|J_t|``,
+    inverting the transforms from the last, each log-det summed over the event dims it
+    does not already reduce."""
+
+    def __init__(
+        self,
+        base_dist: td.Distribution,
+        transforms: td.Transform | list,
+        validate_args: bool | None = None,
+    ):
+        super().__init__(base_dist, transforms, validate_args=False)
+
+    def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        return scored(self, value, self._log_prob)
+
+    def _log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        event_dim = len(self.event_shape)
+        log_prob: torch.Tensor | float = 0.0
+        y = value
+        for transform in reversed(self.transforms):
+            x = transform.inv(y)
+            event_dim += transform.domain.event_dim - transform.codomain.event_dim
+            log_det = transform.log_abs_det_jacobian(x, y)
+            log_prob = log_prob - sum_rightmost(log_det, event_dim - transform.domain.event_dim)
+            y = x
+        base = self.base_dist.log_prob(y)
+        return log_prob + sum_rightmost(base, event_dim - len(self.base_dist.event_shape))
+
+
+class ComposeTransform(td.ComposeTransform):
+    """``torch.distributions.ComposeTransform`` whose log-det sums over named dims (an
+    empty batch too)."""
+
+    def log_abs_det_jacobian(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        if not self.parts:
+            return torch.zeros_like(x)
+        xs = [x]
+        for part in self.parts[:-1]:
+            xs.append(part(xs[-1]))
+        xs.append(y)
+        total: torch.Tensor | float = 0.0
+        event_dim = self.domain.event_dim
+        for part, x_in, y_out in zip(self.parts, xs[:-1], xs[1:]):
+            log_det = part.log_abs_det_jacobian(x_in, y_out)
+            total = total + sum_rightmost(log_det, event_dim - part.domain.event_dim)
+            event_dim += part.codomain.event_dim - part.domain.event_dim
+        assert isinstance(total, torch.Tensor)
+        return total
+
+
+class _Diagonal(Independent):
     """An elementwise location-scale family, independent over the last axis."""
 
     @property
@@ -163,7 +343,8 @@ class DiagMultivariateNormal(_Diagonal):
     """Independent ``N(loc_i, scale_i^2)`` per dimension of the last axis."""
 
     def __init__(self, loc: torch.Tensor, scale: torch.Tensor):
-        super().__init__(td.Normal(loc, scale, validate_args=False), 1, validate_args=False)
+        normal = td.Normal(loc, proper_scale(scale), validate_args=False)
+        super().__init__(normal, 1)
 
     @property
     def stddev(self) -> torch.Tensor:
@@ -185,7 +366,8 @@ class DiagMultivariateCauchy(_Diagonal):
     """Independent Cauchy(median ``loc_i``, half width ``scale_i``) per dimension."""
 
     def __init__(self, loc: torch.Tensor, scale: torch.Tensor):
-        super().__init__(StableCauchy(loc, scale, validate_args=False), 1, validate_args=False)
+        cauchy = StableCauchy(loc, proper_scale(scale), validate_args=False)
+        super().__init__(cauchy, 1)
 
     @property
     def mean(self) -> torch.Tensor:
@@ -226,12 +408,20 @@ class Beta(td.Beta):
         x = super().rsample(torch.Size(sample_shape))
         return x.clamp(self._eps, 1 - self._eps)
 
+    def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        """The density at ``value`` clamped into ``[eps, 1 - eps]``, where samples are: a
+        value on a bound (a sample that rounded there after an affine map) scores as the
+        clamped sample it stands for, finite where upstream gives ``+inf`` (a concentration
+        below 1) or NaN."""
+        return super().log_prob(value.clamp(self._eps, 1 - self._eps))
 
-class DiagMultivariateBeta(td.Independent):
+
+class DiagMultivariateBeta(Independent):
     """Independent Beta(alpha_i, beta_i) per dimension of the last axis."""
 
     def __init__(self, concentration1: torch.Tensor, concentration0: torch.Tensor):
-        super().__init__(Beta(concentration1, concentration0), 1, validate_args=False)
+        alpha, beta = proper_scale(concentration1), proper_scale(concentration0)
+        super().__init__(Beta(alpha, beta), 1)
 
     @property
     def concentration1(self) -> torch.Tensor:
@@ -246,7 +436,7 @@ class DiagMultivariateBeta(td.Independent):
         return self.base_dist.mode
 
 
-class AffineTransformedDistribution(td.TransformedDistribution):
+class AffineTransformedDistribution(TransformedDistribution):
     """``Y = loc + scale X``: ``E[Y] = loc + scale E[X]``, ``mode(Y) = loc + scale mode(X)``,
     ``Var[Y] = scale^2 Var[X]``, ``H[Y] = H[X] + sum_event log|scale|``."""
 
@@ -263,8 +453,15 @@ class AffineTransformedDistribution(td.TransformedDistribution):
             transform = td.AffineTransform(loc, scale, event_dim=event_dim)
         else:  # samples clamped into [loc, high], the box this maps [0, 1] onto
             transform = ClampedAffineTransform(loc, scale, loc, high, event_dim=event_dim)
-        super().__init__(base_dist, transform, validate_args=False)
+        super().__init__(base_dist, transform)
         self.loc, self.scale, self.high = loc, scale, high
+
+    @property
+    def support(self) -> constraints.Constraint:
+        """The box ``[loc, high]`` where ``high`` is given (a Beta mapped onto the action box)."""
+        if self.high is None:
+            return super().support
+        return constraints.independent(constraints.interval(self.loc, self.high), 1)
 
     def _box(self, y: torch.Tensor) -> torch.Tensor:
         if self.high is None:
@@ -292,7 +489,7 @@ class AffineTransformedDistribution(td.TransformedDistribution):
         return self.base_dist.entropy() + log_scale.sum()
 
 
-class SquashedDistribution(td.TransformedDistribution):
+class SquashedDistribution(TransformedDistribution):
     """``Y = clamp(m + s tanh(X), low, high)`` for a base ``X`` with a real support
     (scale_distribution), ``m = (high + low) / 2``, ``s = (high - low) / 2``."""
 
@@ -306,9 +503,11 @@ class SquashedDistribution(td.TransformedDistribution):
         mean, magnitude = (high + low) / 2, (high - low) / 2
         transforms = [
             squashing if squashing is not None else StableTanh(),
-            ClampedAffineTransform(mean, magnitude, low, high, event_dim=1),
+            # cached, like the squashing, so log_prob of a fresh sample finds its exact
+            # pre-image even where it rounded onto a bound
+            ClampedAffineTransform(mean, magnitude, low, high, event_dim=1, cache_size=1),
         ]
-        super().__init__(base_dist, transforms, validate_args=False)
+        super().__init__(base_dist, transforms)
         self.low, self.high = low, high
         self.action_mean, self.action_magnitude = mean, magnitude
 
@@ -347,6 +546,10 @@ def log_normal_mass(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return log_b + log1mexp(torch.special.log_ndtr(a) - log_b)
 
 
+#: The largest scale of a truncated normal, in widths of its interval (module doc).
+TRUNCATED_MAX_WIDTHS = 64
+
+
 class TruncatedNormal(td.Distribution):
     """``N(loc, scale^2)`` truncated to ``[lower_bound, upper_bound]`` (the last ``event``
     dims, shaped like the bounds, form the event)."""
@@ -364,9 +567,11 @@ class TruncatedNormal(td.Distribution):
         event_shape = torch.broadcast_shapes(lower_bound.shape, upper_bound.shape)
         shape = torch.broadcast_shapes(loc.shape, scale.shape, event_shape)
         batch_shape = shape[: len(shape) - len(event_shape)]
-        self.loc, self.scale = loc, scale
         self.lower_bound = lower_bound.to(loc)
         self.upper_bound = upper_bound.to(loc)
+        width = self.upper_bound - self.lower_bound
+        self.loc = loc
+        self.scale = torch.minimum(proper_scale(scale), TRUNCATED_MAX_WIDTHS * width)
         super().__init__(batch_shape, event_shape, validate_args=False)
 
     @property
@@ -381,6 +586,9 @@ class TruncatedNormal(td.Distribution):
         return standard_interval(self.loc, self.scale, self.lower_bound, self.upper_bound)
 
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        return scored(self, value, self._log_prob)
+
+    def _log_prob(self, value: torch.Tensor) -> torch.Tensor:
         a, b, _ = self._standard()
         z = (value - self.loc) / self.scale
         log_q = -0.5 * z * z - HALF_LOG_2PI - self.scale.log() - log_normal_mass(a, b)
@@ -439,7 +647,76 @@ def straight_through_mode(logits: torch.Tensor, probs: torch.Tensor) -> torch.Te
     return hard + probs - probs.detach()
 
 
-class OneHotCategoricalStraightThrough(td.OneHotCategoricalStraightThrough):
+class OneHotCategorical(td.OneHotCategorical):
+    """``torch.distributions.OneHotCategorical`` whose inner Categorical is built unchecked
+    (torch checks it always, and its check cannot reshape an empty batch)."""
+
+    def __init__(
+        self,
+        probs: torch.Tensor | None = None,
+        logits: torch.Tensor | None = None,
+        validate_args: bool | None = None,
+    ):
+        self._categorical = td.Categorical(probs, logits, validate_args=False)
+        batch_shape = self._categorical.batch_shape
+        event_shape = self._categorical.param_shape[-1:]
+        td.Distribution.__init__(self, batch_shape, event_shape, validate_args=False)
+
+    def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        return scored(self, value, super().log_prob)
+
+
+class Categorical(td.Categorical):
+    """``torch.distributions.Categorical`` (unchecked) under the module's value policy; a
+    value outside ``0..K-1`` (or not whole) is scored on a clamped index, then ``-inf``."""
+
+    def __init__(
+        self,
+        probs: torch.Tensor | None = None,
+        logits: torch.Tensor | None = None,
+        validate_args: bool | None = None,
+    ):
+        # torch's own check is never run (``validate_args`` is accepted for torch's
+        # signature, e.g. a copy made with ``type(d)(logits=..., validate_args=False)``)
+        super().__init__(probs, logits, validate_args=False)
+
+    def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        k = self._num_events
+        return scored(self, value, lambda v: super(Categorical, self).log_prob(v.clamp(0, k - 1)))
+
+
+class Bernoulli(td.Bernoulli):
+    """``torch.distributions.Bernoulli`` (unchecked) under the module's value policy."""
+
+    def __init__(
+        self,
+        probs: torch.Tensor | None = None,
+        logits: torch.Tensor | None = None,
+        validate_args: bool | None = None,
+    ):
+        super().__init__(probs, logits, validate_args=False)
+
+    def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        return scored(self, value, super().log_prob)
+
+
+class MixtureSameFamily(td.MixtureSameFamily):
+    """``torch.distributions.MixtureSameFamily`` (unchecked) under the module's value
+    policy."""
+
+    def __init__(
+        self,
+        mixture: td.Categorical,
+        components: td.Distribution,
+        validate_args: bool | None = None,
+    ):
+        super().__init__(mixture, components, validate_args=False)
+
+    def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        return scored(self, value, super().log_prob)
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical, td.OneHotCategoricalStraightThrough):
     """One-hot samples whose ``rsample`` and ``mode`` pass the gradient of ``probs``."""
 
     @property
@@ -447,12 +724,14 @@ class OneHotCategoricalStraightThrough(td.OneHotCategoricalStraightThrough):
         return straight_through_mode(self.logits, self.probs)
 
 
-class OneHotCategoricalGumbelSoftmax(td.OneHotCategorical):
+class OneHotCategoricalGumbelSoftmax(OneHotCategorical):
     """One-hot categorical whose ``rsample`` is the Gumbel-softmax relaxation
     ``softmax((logits + g) / tau)``, ``g ~ Gumbel(0, 1)`` (made one-hot with a
     straight-through gradient when ``hard_sample``)."""
 
     has_rsample = True
+    #: relaxed samples live on the simplex; log_prob scores their argmax (upstream's)
+    support = constraints.simplex  # type: ignore[assignment]
 
     def __init__(self, logits: torch.Tensor, tau: float = 1.0, hard_sample: bool = True):
         super().__init__(logits=logits, validate_args=False)

@@ -10,6 +10,7 @@ GEMM per layer for both), and ``exp(clamp(s))`` and its log come from one clamp.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
@@ -52,10 +53,7 @@ def plain_fc_pair(net: nn.Module) -> list[ParallelFC] | None:
     """The layers of a scale/translation pair made of nothing but (a plain concat of
     ``(x * b, z)`` and) batch-norm-free parallel FCs; None for any other encoder (conv,
     preprocessors, batch norm), which then runs as a module."""
-    pnet = getattr(net, "_pnet", None)
-    if pnet is None:
-        return None
-    elements = list(pnet._networks)
+    elements = list(getattr(net, "_networks", ()))
     if elements and isinstance(elements[0], NestConcat):
         concat = elements.pop(0)
         if concat._nest_mask is not None or concat._dim != -1:
@@ -81,7 +79,7 @@ def run_fc_pair(
         h.addmm_(z, w[:, d:].t())
     if first._bias is not None:
         h.add_(first._bias.reshape(-1))
-    h = _activate(first._activation, h).view(h.shape[0], 2, -1).transpose(0, 1)
+    h = _activate(first._activation, h).view(h.shape[0], 2, h.shape[1] // 2).transpose(0, 1)
     for layer in layers[1:]:
         h = torch.bmm(h, layer._weight.transpose(1, 2))
         if layer._bias is not None:
@@ -114,7 +112,7 @@ class FusedCouplingTransform(ref.CouplingTransform):
         z = None
         if self.z is not None:
             leaves = flatten(conditional_batch(self.z, self.z_spec, outer))
-            z = torch.cat([t.reshape(x.shape[0], -1) for t in leaves], -1)
+            z = torch.cat([t.reshape(x.shape[0], math.prod(t.shape[1:])) for t in leaves], -1)
         st = run_fc_pair(self._fc_pair, x, self.b.reshape(-1).to(x.dtype), z)
         return st[0].reshape(u.shape), st[1].reshape(u.shape)
 

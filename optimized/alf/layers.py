@@ -65,7 +65,7 @@ class ParallelFC(ref.ParallelFC):
         else:
             y = torch.bmm(x_nbd, self._weight.transpose(1, 2))
         y = y.transpose(0, 1)
-        y = self._bn(y.reshape(y.shape[0], -1)).view(y.shape)
+        y = self._bn(y.flatten(1)).view(y.shape)
         return self._activation(y)
 
 

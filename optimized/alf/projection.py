@@ -29,7 +29,8 @@ from optimized import distributions as dists
 from optimized.alf import layers
 from reference.alf import layers as ref_layers
 from reference.alf import projection as ref
-from reference.distributions import StableTanh
+from reference.alf.network import NetworkWrapper
+from reference.distributions import StableTanh, proper_loc, proper_scale
 
 
 def _stable_tanh(transform: Any) -> bool:
@@ -142,7 +143,7 @@ class StableNormalProjectionNetwork(NormalProjectionNetwork, ref.StableNormalPro
         inv_std = self._std_transform(b)
         if self._max_std is not None:
             inv_std = inv_std + self._c1
-        std = torch.reciprocal(inv_std)
+        std = proper_scale(torch.reciprocal(inv_std))
         return std + self._min_std if self._min_std > 0 else std
 
     def _stds(self, x: torch.Tensor) -> torch.Tensor:
@@ -151,7 +152,7 @@ class StableNormalProjectionNetwork(NormalProjectionNetwork, ref.StableNormalPro
     def forward(self, inputs: Any, state: Any = ()) -> tuple[td.Distribution, Any]:
         a, b = self._heads(self._inputs(inputs))
         stds = self._stds_of(b)
-        return self._normal_dist(self._mean_transform(a * stds), stds), state
+        return self._normal_dist(self._mean_transform(proper_loc(a * stds)), stds), state
 
 
 class CauchyProjectionNetwork(_FusedNormalHeads, ref.CauchyProjectionNetwork):
@@ -214,7 +215,10 @@ class CategoricalProjectionNetwork(ref.CategoricalProjectionNetwork):
     dists = dists
 
     def _logits(self, x: torch.Tensor) -> torch.Tensor:
-        return project(self._projection_layer, x).reshape(*x.shape[:-1], *self._output_shape)
+        layer = self._projection_layer
+        if not isinstance(layer, NetworkWrapper):
+            return super()._logits(x)
+        return project(layer._module, x).reshape(*x.shape[:-1], *self._output_shape)
 
     @property
     def parallel_categorical(self) -> type:

@@ -6,6 +6,8 @@ are interchangeable (memory format is not part of a state_dict).
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -66,7 +68,7 @@ class NatureishCNN(ref.NatureishCNN):
         imgs = as_nchw(imgs, self.channels_first)
         features = self.conv_forward(imgs)
         if flatten:
-            return features.reshape(batch, length, -1)
+            return features.reshape(batch, length, math.prod(features.shape[1:]))
         return features.reshape(batch, length, *features.shape[1:])
 
 

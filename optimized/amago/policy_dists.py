@@ -28,8 +28,9 @@ from torch.distributions import constraints
 from torch.types import _size
 
 from reference.amago import policy_dists as ref
-from reference.amago.policy_dists import PolicyOutput, StdActivation
+from reference.amago.policy_dists import PolicyOutput, StdActivation, check_positive_bounds
 from reference.amago.utils import add_activation_log
+from reference.distributions import Bernoulli, OneHotCategorical, proper_scale, scored
 
 _LOG_2 = math.log(2.0)
 _HALF_LOG_2PI = math.log(math.sqrt(2 * math.pi))
@@ -39,6 +40,7 @@ def tanh_bounded_positive(x: torch.Tensor, low: float, high: float) -> torch.Ten
     """exp(log low + (log high - log low) (tanh(x) + 1) / 2), the reference's operations
     in its order (bitwise equal: a GMM's tiny stds amplify any rounding difference), on
     one buffer."""
+    check_positive_bounds(low, high, need_high=True)
     log_low, log_high = math.log(low), math.log(high)
     return torch.tanh(x).add(1).mul_(0.5 * (log_high - log_low)).add_(log_low).exp_()
 
@@ -47,6 +49,7 @@ def softplus_bounded_positive(
     x: torch.Tensor, low: float, high: float | None = None
 ) -> torch.Tensor:
     """min(softplus(x) + low, high), the shift applied in place."""
+    check_positive_bounds(low, high, need_high=False)
     y = F.softplus(x).add_(low)
     return y if high is None else y.clamp(max=high)
 
@@ -100,11 +103,16 @@ class TanhNormal(pyd.Distribution):
             return self.rsample(sample_shape)
 
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        return scored(self, value, self._log_prob)
+
+    def _log_prob(self, value: torch.Tensor) -> torch.Tensor:
         if self._last is not None and value is self._last[0]:
-            # a fresh sample: (x - loc) / scale is the noise eps itself
+            # a fresh sample: (x - loc) / scale is the noise eps itself, and with a = |x|
+            # -log(1 - tanh(x)^2) = 2 a + 2 softplus(-2 a) - 2 log 2: one buffer, in place
             _, x, eps = self._last
-            log_normal = torch.addcmul(-_HALF_LOG_2PI - self.scale.log(), eps, eps, value=-0.5)
-            return log_normal.sub_(_tanh_log_det(x))
+            minus_2a = x.abs().mul_(-2.0)
+            out = F.softplus(minus_2a).mul_(2.0).sub_(minus_2a).sub_(self.scale.log())
+            return out.add_(-_HALF_LOG_2PI - 2 * _LOG_2).addcmul_(eps, eps, value=-0.5)
         x = _atanh(value.clamp(*self.clip))
         return _log_normal(x, self.loc, self.scale) - _tanh_log_det(x)
 
@@ -136,6 +144,9 @@ class ShiftedBeta(pyd.Distribution):
             return self.rsample(sample_shape)
 
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        return scored(self, value, self._log_prob)
+
+    def _log_prob(self, value: torch.Tensor) -> torch.Tensor:
         u = (value.clamp(*self.clip) + 1.0) / 2.0
         a, b = self.concentration1, self.concentration0
         log_kernel = torch.xlogy(a - 1.0, u) + torch.xlogy(b - 1.0, 1.0 - u)
@@ -147,7 +158,7 @@ class TanhGaussianMixture(pyd.Distribution):
     mixture ``logits: [..., modes]``; log_prob has a trailing dim of 1 (upstream's)."""
 
     arg_constraints: ClassVar[dict] = {}
-    support = constraints.interval(-1.0, 1.0)
+    support = constraints.independent(constraints.interval(-1.0, 1.0), 1)
     has_rsample = False
     tanh_epsilon = 1e-6
 
@@ -181,13 +192,16 @@ class TanhGaussianMixture(pyd.Distribution):
             return torch.tanh(torch.addcmul(mu, torch.randn_like(mu), sd))
 
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        return scored(self, value, self._log_prob).unsqueeze(-1)
+
+    def _log_prob(self, value: torch.Tensor) -> torch.Tensor:
         eps = self.tanh_epsilon
         x = 0.5 * torch.log((1.0 + value).clamp(min=eps) / (1.0 - value).clamp(min=eps))
         per_mode = _log_normal(x.unsqueeze(-2), self.means, self.stds).sum(-1)
         logits = self.logits - self.logits.logsumexp(-1, keepdim=True)
         lp = torch.logsumexp(per_mode + torch.log_softmax(logits, -1), -1)
         log_det = torch.log(1 - value * value + eps)
-        return (lp - log_det.sum(-1)).unsqueeze(-1)
+        return lp - log_det.sum(-1)
 
 
 class Categorical(ref.CategoricalWithActionDim):
@@ -218,7 +232,7 @@ class TanhGaussian(ref.TanhGaussian):
         # both halves contiguous (one copy): strided elementwise kernels are several times
         # slower than contiguous ones on the CPU
         mu, raw_std = vec.unflatten(-1, (2, self.d_action)).movedim(-2, 0).contiguous()
-        std = self.std_activation(raw_std, self.std_low, self.std_high)
+        std = proper_scale(self.std_activation(raw_std, self.std_low, self.std_high))
         if log_dict is not None:
             add_activation_log("TanhGaussian-mu", mu, log_dict)
             add_activation_log("TanhGaussian-std", std, log_dict)
@@ -251,8 +265,8 @@ class Beta(ref.Beta):
 
     def forward(self, vec: torch.Tensor, log_dict: dict | None = None) -> pyd.Distribution:
         alpha_in, beta_in = vec.chunk(2, dim=-1)
-        alpha = self.std_activation(alpha_in, self.alpha_low, self.alpha_high)
-        beta = self.std_activation(beta_in, self.beta_low, self.beta_high)
+        alpha = proper_scale(self.std_activation(alpha_in, self.alpha_low, self.alpha_high))
+        beta = proper_scale(self.std_activation(beta_in, self.beta_low, self.beta_high))
         if log_dict is not None:
             add_activation_log("Beta-alpha", alpha, log_dict)
             add_activation_log("Beta-beta", beta, log_dict)
@@ -276,7 +290,7 @@ class GMM(ref.GMM):
         k = self.gmm_modes * self.d_action
         means = vec[..., :k].unflatten(-1, (self.gmm_modes, self.d_action))
         raw_std = vec[..., k : 2 * k].unflatten(-1, (self.gmm_modes, self.d_action))
-        stds = self.std_activation(raw_std, self.std_low, self.std_high)
+        stds = proper_scale(self.std_activation(raw_std, self.std_low, self.std_high))
         logits = vec[..., 2 * k :]
         if log_dict is not None:
             add_activation_log("GMM-means", means, log_dict)
@@ -303,7 +317,7 @@ class DiscreteLikeContinuous(ref.DiscreteLikeContinuous):
 
     @staticmethod
     def one_hot(logits: torch.Tensor) -> pyd.OneHotCategorical:
-        return pyd.OneHotCategorical(logits=logits, validate_args=False)
+        return OneHotCategorical(logits=logits)
 
 
 class Multibinary(ref.Multibinary):
@@ -311,7 +325,7 @@ class Multibinary(ref.Multibinary):
 
     def forward(self, vec: torch.Tensor, log_dict: dict | None = None) -> pyd.Distribution:
         add_activation_log("Multibinary-logits", vec, log_dict)
-        return pyd.Bernoulli(logits=vec, validate_args=False)
+        return Bernoulli(logits=vec)
 
 
 __all__ = [

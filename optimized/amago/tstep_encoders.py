@@ -74,10 +74,10 @@ def scale_pixels(imgs: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def update_stats(in_norm: InputNorm, x: torch.Tensor) -> None:
-    """The reference's update of ``x: [N, dim]``, without the boolean-index copy when no
-    timestep is padding (the usual case)."""
-    padding = (x == MAGIC_PAD_VAL).all(-1)
-    in_norm.fold_in(x[~padding] if bool(padding.any()) else x)
+    """The reference's update of ``x: [N, dim]``, without the boolean-index copy when every
+    timestep is usable (no padding, finite: the usual case)."""
+    usable = ~(x == MAGIC_PAD_VAL).all(-1) & torch.isfinite(x).all(-1)
+    in_norm.fold_in(x if bool(usable.all()) else x[usable])
 
 
 def normalize_inputs(in_norm: InputNorm, x: torch.Tensor) -> torch.Tensor:
@@ -99,8 +99,10 @@ class FFTstepEncoder(ref.FFTstepEncoder):
     ) -> torch.Tensor:
         batch, length = rl2s.shape[:2]
         n = batch * length
-        parts = [obs[k].reshape(n, -1).to(rl2s.dtype) for k in self.obs_keys]
-        rl2 = rl2s.reshape(n, -1)
+        parts = [
+            obs[k].reshape(n, math.prod(obs[k].shape[2:])).to(rl2s.dtype) for k in self.obs_keys
+        ]
+        rl2 = rl2s.reshape(n, rl2s.shape[-1])
         parts.append(rl2 * 0 if self.hide_rl2s else rl2)
         x = torch.cat(parts, dim=-1)
         if self.training:
@@ -112,7 +114,7 @@ class FFTstepEncoder(ref.FFTstepEncoder):
             x = fused_activation(mlp.activation, linear(x, layer))  # type: ignore[arg-type]
         prenorm = linear(x, mlp.out_layer)
         add_activation_log("tstep_encoder_prenorm", prenorm, log_dict)
-        return normalize(self.out_norm, prenorm).reshape(batch, length, -1)
+        return normalize(self.out_norm, prenorm).reshape(batch, length, prenorm.shape[-1])
 
 
 class CNNTstepEncoder(ref.CNNTstepEncoder):
@@ -170,15 +172,15 @@ class CNNTstepEncoder(ref.CNNTstepEncoder):
             features = self.cnn.conv_forward_pixels(as_nchw(imgs, self.cnn.channels_first))
         else:
             features = self.cnn.conv_forward(as_nchw(scale_pixels(imgs), self.cnn.channels_first))
-        features = features.reshape(n, -1)
+        features = features.reshape(n, math.prod(features.shape[1:]))
         add_activation_log("cnn_out", features, log_dict)
         img_rep = linear(features, self.img_features)
         add_activation_log("img_features", img_rep, log_dict)
-        rl2 = rl2s.reshape(n, -1)
+        rl2 = rl2s.reshape(n, rl2s.shape[-1])
         if self.hide_rl2s:
             rl2 = rl2 * 0
         rl2_rep = linear(symlog(rl2), self.rl2_features)
         hidden = fused_activation(self.activation, torch.cat([img_rep, rl2_rep], dim=-1))
         merged = linear(hidden, self.merge)
         add_activation_log("tstep_encoder_prenorm", merged, log_dict)
-        return normalize(self.out_norm, merged).reshape(batch, length, -1)
+        return normalize(self.out_norm, merged).reshape(batch, length, merged.shape[-1])

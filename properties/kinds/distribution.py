@@ -3,12 +3,11 @@
 An entry's :class:`Law` holds the facts the distribution properties need, all derived from
 the plain-data config (never from a candidate's attributes): the support, the expected
 batch / event shapes and sample dtype, an independent model of a *reference* distribution
-(scipy.stats, float64), declared parameter limits, whether extreme inputs give a
-well-defined distribution, and which members of the returned object the spec documents
-(:class:`Api`: a ``torch.distributions.Distribution``, or a plain object such as AMAGO's
-``DiscreteLikeContinuous`` with ``log_prob``, ``entropy``, ``sample``, ``rsample()`` and
-``probs`` only, and the trailing dims a family's conventions add to samples or
-log-densities).
+(scipy.stats, float64), declared parameter limits, and which members of the returned
+object the spec documents (:class:`Api`: a ``torch.distributions.Distribution``, or a
+plain object such as AMAGO's ``DiscreteLikeContinuous`` with ``log_prob``, ``entropy``,
+``sample``, ``rsample()`` and ``probs`` only, and the trailing dims a family's conventions
+add to samples or log-densities).
 
 The mixin reads a distribution through that API only: samples and log-densities in a
 canonical form (``[n, *batch, *event]`` / ``[n, *batch]``), the comparable summary of
@@ -28,6 +27,7 @@ import torch
 
 from properties.distributions import (
     Categories,
+    Interval,
     Limit,
     Model,
     Real,
@@ -52,10 +52,6 @@ COINCIDENCE = 1e-9
 
 def no_limits(dist: Any, cfg: dict) -> Sequence[Limit]:
     return ()
-
-
-def always(cfg: dict) -> bool:
-    return True
 
 
 @dataclass(frozen=True)
@@ -99,7 +95,6 @@ class Law:
     * ``model(dist, cfg)``: the independent :class:`Model` of a *reference* distribution;
     * ``limits(dist, cfg)``: parameters with declared ranges (std, scale, concentrations),
       read from a distribution through torch's public attributes;
-    * ``extreme(cfg)``: whether inputs of magnitude ``1e4`` give a well-defined distribution;
     * ``sample_size``: draws per distribution in the KS / chi-square test;
     * ``api``: the documented members (:class:`Api`).
     """
@@ -108,7 +103,6 @@ class Law:
     shape: Callable[[dict], DistShape]
     model: Callable[[Any, dict], Model]
     limits: Callable[[Any, dict], Sequence[Limit]] = no_limits
-    extreme: Callable[[dict], bool] = always
     sample_size: int = 400
     api: Api = TORCH_API
 
@@ -189,6 +183,35 @@ class Distributional:
         if not self.law.api.torch:
             dtype, device = dist.probs.dtype, dist.probs.device
         return probe_points(support, shape, dtype, device, center)
+
+    def bad_values(self, dist: Any, cfg: dict) -> list[tuple[str, torch.Tensor, bool]]:
+        """Values ``log_prob`` must not score as if they were fine (contract items 6 and 7),
+        each with whether it is merely *outside the support* (``ValueError`` while torch's
+        validation switch is on, ``-inf`` when off) rather than wrongly shaped
+        (``ValueError`` always): the trailing dim one too long, values beyond each bound of an
+        interval, an index past the last category or between two, a vector that is not
+        one-hot."""
+        support = self.law.support(cfg)
+        probes = self.probes(dist, cfg)[:1]
+        out: list[tuple[str, torch.Tensor, bool]] = []
+        if probes.dim() > 1 and (self.event_shape(dist, cfg) or probes.shape[-1] > 1):
+            out.append(
+                ("value with its last dim +1", torch.cat([probes, probes[..., :1]], -1), False)
+            )
+        if isinstance(support, Interval):
+            lo, hi = support.low.to(probes), support.high.to(probes)
+            width = hi - lo
+            out.append(("value below the low bound", (lo - width - 1).expand_as(probes), True))
+            out.append(("value above the high bound", (hi + width + 1).expand_as(probes), True))
+        elif isinstance(support, Categories) and support.onehot:
+            out.append(("value not one-hot", probes * 0.5, True))
+        elif isinstance(support, Categories):
+            out.append(("index past the last category", torch.full_like(probes, support.k), True))
+            if not support.float_values:
+                out.append(("index between two categories", probes.double() + 0.5, True))
+            else:
+                out.append(("value between 0 and 1", probes * 0 + 0.5, True))
+        return out
 
     # -- what comparisons look at ----------------------------------------------------------
     def summarize(self, net: Any, outputs: Any, cfg: dict) -> Nest:

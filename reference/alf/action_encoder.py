@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -41,5 +43,5 @@ class SimpleActionEncoder(Network):
                 check_bounds(s, a, f"{self.name} input")
                 lo, hi = int(s.minimum.flat[0]), int(s.maximum.flat[0])
                 a = F.one_hot((a - lo).long(), hi - lo + 1).to(dtype)
-            parts.append(a.reshape(a.shape[0], -1))
+            parts.append(a.reshape(a.shape[0], math.prod(a.shape[1:])))
         return torch.cat(parts, dim=-1), state

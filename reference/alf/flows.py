@@ -20,12 +20,17 @@ translation networks see only the kept coordinates, so after permuting the kept 
 the Jacobian is triangular with diagonal ``(1, ..., 1, g(s))``. Odd layers use the flipped
 mask ``~b_{l-1}``. Masks: ``contiguous`` keeps the first ``sub_dim`` coordinates,
 ``distributed`` every ``D // sub_dim``-th one, ``random`` a random ``sub_dim`` of them (one
-draw per pair of layers). The masks are a buffer (``_masks``, ``[num_layers, *shape]``), so
-random masks survive ``state_dict`` save/load; ALF keeps them as plain attributes.
+draw per pair of layers). As in ALF the masks are not part of ``state_dict`` (a
+non-persistent buffer ``[num_layers, *shape]``, so they follow ``.to(device)``). One
+deliberate deviation: ALF draws random masks from the global generator, so a checkpoint
+loaded into a new network meets other masks; here they come from a generator with the
+fixed seed ``RANDOM_MASK_SEED``, a function of the constructor's arguments alone.
 
 The two functions ``s_l`` and ``t_l`` of layer ``l`` are the two replicas of one
 ``EncodingNetwork(...).make_parallel(2)`` (replica 0 gives ``s``, replica 1 gives ``t``),
-whose last layer has ``D`` units and no activation, as in ALF.
+whose last layer has ``D`` units and no activation, as in ALF; the coupling layer hands it
+the kept coordinates replicated to ``[N, 2, ...]`` (state_dict keys
+``_networks.<l>._nets.*``, ALF's).
 """
 
 from __future__ import annotations
@@ -43,9 +48,12 @@ from reference.alf.encoding import EncodingNetwork
 from reference.alf.initializers import identity
 from reference.alf.nest_utils import NestConcat
 from reference.alf.network import Network
+from reference.distributions import ComposeTransform
 from reference.specs import Nest, TensorSpec, check_nest, flatten, map_structure
 
 MASK_MODES = ("contiguous", "distributed", "random")
+#: The seed of the generator random masks are drawn from (module doc).
+RANDOM_MASK_SEED = 0
 
 
 def clipped_exp(
@@ -226,7 +234,8 @@ class CouplingTransform(td.Transform):
             inputs: Nest = kept
         else:
             inputs = (kept, conditional_batch(self.z, self.z_spec, outer))
-        st = self.net(inputs)[0]  # [N, 2, D]: replica 0 is s, replica 1 is t
+        pair = map_structure(lambda t: t.unsqueeze(1).expand(t.shape[0], 2, *t.shape[1:]), inputs)
+        st = self.net(pair)[0]  # [N, 2, D]: replica 0 is s, replica 1 is t
         s = st[:, 0].reshape(*outer, *self.x_spec.shape)
         t = st[:, 1].reshape(*outer, *self.x_spec.shape)
         return s, t
@@ -303,7 +312,8 @@ class RealNVPNetwork(NormalizingFlowNetwork):
             preprocessing_combiner = NestConcat()
         self._sub_dim, self._mask_mode = sub_dim, mask_mode
         self._scale_nonlinear = transform_scale_nonlinear
-        self.register_buffer("_masks", self._generate_masks(input_tensor_spec, sub_dim, num_layers))
+        masks = self._generate_masks(input_tensor_spec, sub_dim, num_layers)
+        self.register_buffer("_masks", masks, persistent=False)
         self._networks = nn.ModuleList(
             [
                 self.encoding_network(
@@ -316,7 +326,7 @@ class RealNVPNetwork(NormalizingFlowNetwork):
                     last_layer_size=d,
                     last_activation=identity,
                     name=f"{name}_scale_translation_{i}",
-                ).make_parallel(2, allow_non_parallel_input=True)
+                ).make_parallel(2)
                 for i in range(num_layers)
             ]
         )
@@ -324,6 +334,7 @@ class RealNVPNetwork(NormalizingFlowNetwork):
     def _generate_masks(self, spec: TensorSpec, sub_dim: int, num_layers: int) -> torch.Tensor:
         """``[num_layers, *shape]`` bools, True where a layer keeps the coordinate."""
         d = spec.numel
+        generator = torch.Generator().manual_seed(RANDOM_MASK_SEED)
         masks: list[torch.Tensor] = []
         for layer in range(num_layers):
             if layer % 2 == 1:
@@ -336,7 +347,7 @@ class RealNVPNetwork(NormalizingFlowNetwork):
                 if sub_dim > 0:
                     b[torch.arange(0, (d // sub_dim) * sub_dim, d // sub_dim)] = True
             else:
-                b[torch.randperm(d)[:sub_dim]] = True
+                b[torch.randperm(d, generator=generator)[:sub_dim]] = True
             masks.append(b.reshape(spec.shape))
         return torch.stack(masks)
 
@@ -346,7 +357,7 @@ class RealNVPNetwork(NormalizingFlowNetwork):
         return self._masks
 
     def _make_invertible_transform(self, conditional_inputs: Nest) -> td.Transform:
-        return td.ComposeTransform(
+        return ComposeTransform(
             [
                 self.coupling_transform(
                     self._x_spec,

@@ -15,6 +15,7 @@ inverses and log-dets.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +26,7 @@ from reference import distributions as dists
 from reference.alf.flows import NormalizingFlowNetwork, RealNVPNetwork
 from reference.alf.network import Network
 from reference.alf.projection import bounds_tensors, check_continuous_spec
-from reference.distributions import DistributionSpec, StableTanh
+from reference.distributions import DistributionSpec, StableTanh, TransformedDistribution
 from reference.specs import BoundedTensorSpec, Nest, TensorSpec, check_bounds, flatten
 
 DEFAULT_SQUASHING = StableTanh()
@@ -133,7 +134,9 @@ class LatentActorDistributionNetwork(Network):
         self._nf_network: NormalizingFlowNetwork = flow
         self._conditional_flow = bool(conditional_flow)
         self._scale_distribution = bool(scale_distribution)
-        self._squashing = dist_squashing_transform
+        # its own copy: the default is one module-level object, and a transform's cache
+        # may hold the graph of the last rsample (no shared mutable default, item 7)
+        self._squashing = copy.deepcopy(dist_squashing_transform)
         if scale_distribution:
             lo, hi = bounds_tensors(action_spec)  # type: ignore[arg-type]
             self.register_buffer("_action_low", lo, persistent=False)
@@ -157,11 +160,18 @@ class LatentActorDistributionNetwork(Network):
 
     def _squash_transforms(self) -> list[td.Transform]:
         """``a = clamp(m + r * squash(y), low, high)`` onto the action box (in the dtype of
-        the parameters; the bounds stay float64 until the network's ``.to(dtype)``)."""
+        the parameters; the bounds stay float64 until the network's ``.to(dtype)``).
+
+        The affine map caches its latest ``(x, a)`` like the squashing: ``log_prob`` of a
+        fresh sample that rounded onto a bound finds its exact pre-image there (upstream
+        inverts the bound: an infinite ``atanh``, and NaN through the flow). A copy of such
+        a sample still meets the squashing's own inverse at the bound (finite for the
+        default ``StableTanh``, infinite for torch's ``TanhTransform``)."""
         dtype = self.float_dtype() or self._action_low.dtype
         lo, hi = self._action_low.to(dtype), self._action_high.to(dtype)
         mean, magnitude = (hi + lo) / 2, (hi - lo) / 2
-        return [self._squashing, dists.ClampedAffineTransform(mean, magnitude, lo, hi)]
+        affine = dists.ClampedAffineTransform(mean, magnitude, lo, hi, cache_size=1)
+        return [self._squashing, affine]
 
     def forward(self, inputs: Nest, state: Nest = ()) -> tuple[td.Distribution, Nest]:
         self.check_inputs(inputs)
@@ -170,4 +180,4 @@ class LatentActorDistributionNetwork(Network):
         transforms = [self._nf_network.make_invertible_transform(z)]
         if self._scale_distribution:
             transforms += self._squash_transforms()
-        return td.TransformedDistribution(prior, transforms, validate_args=False), state
+        return TransformedDistribution(prior, transforms), state

@@ -11,9 +11,11 @@ Parameter names and shapes follow ALF so that an ALF checkpoint loads tensor by 
   ``_conv2d.bias [n*C']``; replica i owns rows ``i*C' : (i+1)*C'``.
 
 The reference parallel layers loop over replicas; ``optimized.alf.layers`` batches them.
-One deliberate difference from ALF: a parallel FC built with ``use_bn`` has no bias, like
-the single FC it replicates (ALF keeps a bias there, which BN's mean subtraction cancels);
-this keeps ``replica(i)`` and ``from_replicas`` a one-to-one map of tensors.
+As in ALF, a parallel FC keeps its bias under ``use_bn`` (``use_bias`` defaults to True
+there) while the single FC drops it (``use_bias=None``: a bias unless ``use_bn``), and
+``FC.make_parallel`` passes the FC's own ``use_bias`` argument on: an FC with batch norm
+replicates into a parallel FC with a bias (training-mode BN subtracts it again; in eval
+mode it shifts the running mean). ``reference.alf.replicas`` maps that bias to zero.
 """
 
 from __future__ import annotations
@@ -64,6 +66,38 @@ def _check_features(x: torch.Tensor, size: int, ranks: tuple[int, ...], what: st
         )
 
 
+class _FiniteStatistics:
+    """Batch norm whose running statistics never take in a non-finite batch statistic: in
+    training mode a feature whose batch mean or variance is NaN or inf (a NaN or inf in
+    that feature of some row) keeps its running statistics as they were, per feature,
+    without a host sync; the batch's own output uses its batch statistics as usual.
+    Upstream's torch batch norm folds the NaN in, and every later output is NaN (contract
+    item 7: non-finite inputs never enter persistent state; skipped, not raised)."""
+
+    training: bool
+    track_running_stats: bool
+    running_mean: torch.Tensor | None
+    running_var: torch.Tensor | None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.running_mean is None or self.running_var is None:
+            return super().forward(x)  # type: ignore[misc]
+        before = (self.running_mean.clone(), self.running_var.clone())
+        y = super().forward(x)  # type: ignore[misc]
+        with torch.no_grad():
+            for running, old in zip((self.running_mean, self.running_var), before):
+                running.copy_(torch.where(torch.isfinite(running), running, old))
+        return y
+
+
+class BatchNorm1d(_FiniteStatistics, nn.BatchNorm1d):
+    """``nn.BatchNorm1d`` (same state_dict) with finite running statistics."""
+
+
+class BatchNorm2d(_FiniteStatistics, nn.BatchNorm2d):
+    """``nn.BatchNorm2d`` (same state_dict) with finite running statistics."""
+
+
 class FC(nn.Module):
     """Fully connected layer ``y = activation(bn(x W^T + b))``.
 
@@ -93,10 +127,11 @@ class FC(nn.Module):
         self._kernel_initializer = kernel_initializer
         self._kernel_init_gain = kernel_init_gain
         self._bias_init_value = bias_init_value
+        self._use_bias_arg = use_bias
         self._use_bias = (not use_bn) if use_bias is None else (use_bias and not use_bn)
         self._weight = nn.Parameter(torch.empty(output_size, input_size))
         self._bias = nn.Parameter(torch.empty(output_size)) if self._use_bias else None
-        self._bn = nn.BatchNorm1d(output_size) if use_bn else None
+        self._bn = BatchNorm1d(output_size) if use_bn else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -140,7 +175,7 @@ class FC(nn.Module):
             self._output_size,
             n,
             self._activation,
-            self._use_bias,
+            self._use_bias_arg,
             self._use_bn,
             self._kernel_initializer,
             self._kernel_init_gain,
@@ -153,6 +188,7 @@ class ParallelFC(nn.Module):
 
     Each replica is initialised like a single FC (fan-in = ``in``). Batch norm normalises
     each replica's features with its own statistics (one BatchNorm1d over n*out features).
+    ``use_bias=None`` means a bias, with batch norm too (ALF's default ``use_bias=True``).
     """
 
     def __init__(
@@ -176,10 +212,10 @@ class ParallelFC(nn.Module):
         self._kernel_initializer = kernel_initializer
         self._kernel_init_gain = kernel_init_gain
         self._bias_init_value = bias_init_value
-        self._use_bias = (not use_bn) if use_bias is None else (use_bias and not use_bn)
+        self._use_bias = True if use_bias is None else bool(use_bias)
         self._weight = nn.Parameter(torch.empty(n, output_size, input_size))
         self._bias = nn.Parameter(torch.empty(n, output_size)) if self._use_bias else None
-        self._bn = nn.BatchNorm1d(n * output_size) if use_bn else None
+        self._bn = BatchNorm1d(n * output_size) if use_bn else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -224,7 +260,7 @@ class ParallelFC(nn.Module):
             outs.append(y_i)
         y = torch.stack(outs, dim=1)
         if self._bn is not None:
-            y = self._bn(y.reshape(y.shape[0], -1)).reshape(y.shape)
+            y = self._bn(y.flatten(1)).reshape(y.shape)
         return self._activation(y)
 
 
@@ -269,7 +305,7 @@ class _Conv2DBase(nn.Module):
             groups=n,
             bias=self._use_bias,
         )
-        self._bn = nn.BatchNorm2d(n * out_channels) if use_bn else None
+        self._bn = BatchNorm2d(n * out_channels) if use_bn else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -457,7 +493,11 @@ class Reshape(nn.Module):
         self._shape = tuple(shape)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x.reshape(x.shape[0], *self._shape)
+        # -1 resolved from the row size, so an empty batch reshapes too
+        row = math.prod(x.shape[1:])
+        known = math.prod(d for d in self._shape if d != -1)
+        shape = [row // known if d == -1 else d for d in self._shape]
+        return x.reshape(x.shape[0], *shape)
 
     def make_parallel(self, n: int) -> Reshape:
         return Reshape((n, *self._shape))

@@ -207,7 +207,8 @@ class NaiveParallelNetwork(Replicated, Network):
     """n copies of ``network`` evaluated one after another; outputs stacked on dim 1.
 
     Inputs are ``[B, n, ...]`` (copy i sees ``x[:, i]``) or ``[B, ...]`` (shared by all);
-    the state is ``[B, n, ...]``.
+    the state is ``[B, n, ...]``. ``input_tensor_spec`` is the single network's, as in ALF
+    (only the state spec carries the replica dim).
     """
 
     def __init__(self, network: Network, n: int, name: str | None = None):
@@ -216,7 +217,7 @@ class NaiveParallelNetwork(Replicated, Network):
         if not isinstance(n, int) or n < 1:
             raise ValueError(f"NaiveParallelNetwork n must be a positive int, got {n!r}")
         super().__init__(
-            make_parallel_spec(network.input_tensor_spec, n),
+            network.input_tensor_spec,
             make_parallel_spec(network.state_spec, n),
             name or f"naive_parallel_{network.name}",
         )

@@ -10,6 +10,7 @@ from torch import nn
 from reference.alf.encoding import EncodingNetwork, build_preprocessors
 from reference.alf.initializers import identity
 from reference.alf.network import Network
+from reference.alf.sequential import NestedModules
 from reference.specs import (
     BoundedTensorSpec,
     Nest,
@@ -25,8 +26,13 @@ class PreprocessorNetwork(Network):
 
     ``forward`` computes ``combiner(map(preprocessor_k, x_k))``; a ``None`` preprocessor is
     the identity, the combiner is required when the preprocessed result is nested.
-    Preprocessors are registered under ``_input_preprocessor_modules``.
+    As in ALF, the preprocessors other than ``None`` are registered in flatten order as the
+    list ``_input_preprocessor_modules`` (state_dict keys
+    ``_input_preprocessor_modules.<i>.*``, a module or function wrapped as a Network
+    under ``<i>._module.*``); the nest that applies them is kept beside it.
     """
+
+    _input_preprocessors: NestedModules | None
 
     def __init__(
         self,
@@ -38,10 +44,15 @@ class PreprocessorNetwork(Network):
         super().__init__(input_tensor_spec, (), name)
         spec = input_tensor_spec
         preprocessors = None
+        registered: list[nn.Module] = []
         if input_preprocessors is not None:
             preprocessors = build_preprocessors(input_preprocessors, input_tensor_spec, name)
             spec = preprocessors.output_spec
-        self._input_preprocessor_modules = preprocessors
+            built = flatten(preprocessors.networks)
+            registered = [m for p, m in zip(flatten(input_preprocessors), built) if p is not None]
+        self._input_preprocessor_modules = nn.ModuleList(registered)
+        # outside the module tree: its networks are registered (once) in the list above
+        object.__setattr__(self, "_input_preprocessors", preprocessors)
         self._preprocessing_combiner = None
         if is_nested(spec):
             if preprocessing_combiner is None:
@@ -63,8 +74,8 @@ class PreprocessorNetwork(Network):
         """Preprocessed and combined inputs, which may have 1..k outer dims as allowed."""
         self.check_inputs(inputs, tuple(range(min_outer_rank, max_outer_rank + 1)))
         x = inputs
-        if self._input_preprocessor_modules is not None:
-            x, _ = self._input_preprocessor_modules(x)
+        if self._input_preprocessors is not None:
+            x, _ = self._input_preprocessors(x)
         if self._preprocessing_combiner is not None:
             x = self._preprocessing_combiner(x)
         return x, state

@@ -10,8 +10,13 @@ checkpoint loads tensor by tensor:
   or the free parameter ``_std`` (``[d]`` / ``[n, d]``).
 * Beta: ``_concentration_projection_layer`` with ``2d`` outputs, ``[alpha | beta]``.
 * Truncated: ``_loc_projection_layer`` and ``_scale_projection_layer`` or ``_scale``.
-* Categorical / Onehot: ``_projection_layer`` with ``prod(action shape) * K`` outputs.
+* Categorical / Onehot: a layer with ``prod(action shape) * K`` outputs, which
+  Categorical (as ALF) wraps as a Network (``_projection_layer._module.*``) and Onehot and
+  ParallelCategorical keep bare (``_projection_layer.*``).
 * Mixture: ``_components_proj`` (a parallel component network) and ``_mixture_proj``.
+
+A parallel network (``parallelism=n``, ``make_parallel(n)``) reports the single network's
+``input_tensor_spec`` ``[in]``, as ALF does, and takes ``[B, n, in]`` or ``[B, in]``.
 
 Formulas (``m = (high + low) / 2``, ``s = (high - low) / 2``):
 
@@ -21,7 +26,8 @@ Formulas (``m = (high + low) / 2``, ``s = (high - low) / 2``):
 * StableNormal: ``sigma = c0 + 1 / (c1 + g(b))`` with ``g`` = exp or softplus,
   ``c0 = min_std``, ``c1 = 1 / (max_std - min_std)`` (0 without max_std), the bias of ``b``
   initialised to ``g^-1(1 / (init_std - min_std) - c1)`` so that ``sigma = init_std`` at
-  start, and ``mu = a * sigma`` (before the squash);
+  start, and ``mu = a * sigma`` (before the squash), clamped into ``+-max / 4`` of the
+  dtype where the product overflows (upstream: an infinite mean and NaN samples);
 * Beta: ``alpha, beta = act(W x + b) + min_concentration``, the Beta on ``[0, 1]`` mapped
   affinely onto ``[low, high]``; ``grad_clip`` rescales each row's concentration gradient to
   an L2 norm of at most ``grad_clip`` (the norm is taken over the last dim, per replica;
@@ -34,6 +40,7 @@ minimum, as in ALF.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable
 from types import MappingProxyType
@@ -48,9 +55,17 @@ from torch import nn
 from reference import distributions as dists
 from reference.alf import layers as ref_layers
 from reference.alf.initializers import identity
-from reference.alf.network import Network, make_parallel_spec, replicate_input
+from reference.alf.network import Network, replicate_input, wrap_as_network
 from reference.alf.replicas import Replicated
-from reference.distributions import DistributionSpec, StableTanh
+from reference.distributions import (
+    Categorical,
+    DistributionSpec,
+    Independent,
+    MixtureSameFamily,
+    StableTanh,
+    proper_loc,
+    proper_scale,
+)
 from reference.specs import BoundedTensorSpec, Nest, TensorSpec
 
 DEFAULT_SQUASHING = StableTanh()
@@ -94,6 +109,11 @@ def check_continuous_spec(
 def check_bounds_order(spec: BoundedTensorSpec, what: str) -> None:
     lo = np.broadcast_to(spec.minimum, spec.shape)
     hi = np.broadcast_to(spec.maximum, spec.shape)
+    if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
+        raise ValueError(
+            f"{what}: expected finite action bounds (they scale or squash the actions), got "
+            f"minimum={spec.minimum.tolist()}, maximum={spec.maximum.tolist()}"
+        )
     if np.any(lo >= hi):
         raise ValueError(
             f"{what}: expected action bounds with minimum < maximum, got "
@@ -149,7 +169,7 @@ class ProjectionNetwork(Replicated, Network):
         check_positive_int(input_size, f"{name} input_size")
         check_positive_int(parallelism, f"{name} parallelism", allow_none=True)
         spec = TensorSpec((int(input_size),))
-        super().__init__(spec if parallelism is None else make_parallel_spec(spec, parallelism))
+        super().__init__(spec)  # a parallel network reports the single spec too, as ALF does
         self._name = name
         self._single_spec = spec
         self._input_size = int(input_size)
@@ -253,7 +273,9 @@ class NormalProjectionNetwork(ProjectionNetwork):
         self._action_spec = spec
         self._squash_mean = bounded and not scale_distribution
         self._scale_distribution = scale_distribution
-        self._squashing = dist_squashing_transform
+        # its own copy: the default is one module-level object, and a transform's cache
+        # may hold the graph of the last rsample (no shared mutable default, item 7)
+        self._squashing = copy.deepcopy(dist_squashing_transform)
         self._std_transform = std_transform if std_transform is not None else identity
         self._state_dependent_std = state_dependent_std
         if bounded:
@@ -372,13 +394,14 @@ class StableNormalProjectionNetwork(NormalProjectionNetwork):
         inv_std = self._std_transform(self._std_pre_activation(x))
         if self._max_std is not None:
             inv_std = inv_std + self._c1
-        std = 1.0 / inv_std
+        std = proper_scale(1.0 / inv_std)  # 1 / 0 where the transform underflows
         return std + self._min_std if self._min_std > 0 else std
 
     def forward(self, inputs: Nest, state: Nest = ()) -> tuple[td.Distribution, Nest]:
         x = self._inputs(inputs)
         stds = self._stds(x)
-        means = self._mean_transform(self._means_projection_layer(x) * stds)
+        # a * sigma overflows for extreme inputs: kept finite (proper_loc)
+        means = self._mean_transform(proper_loc(self._means_projection_layer(x) * stds))
         return self._normal_dist(means, stds), state
 
 
@@ -595,8 +618,8 @@ class TruncatedProjectionNetwork(ProjectionNetwork):
 
 def categorical(logits: torch.Tensor, event_dims: int) -> td.Distribution:
     """``Categorical(logits)``, with the last ``event_dims`` batch dims made the event."""
-    dist = td.Categorical(logits=logits, validate_args=False)
-    return td.Independent(dist, event_dims, validate_args=False) if event_dims else dist
+    dist = Categorical(logits=logits)
+    return Independent(dist, event_dims) if event_dims else dist
 
 
 class CategoricalProjectionNetwork(ProjectionNetwork):
@@ -622,20 +645,24 @@ class CategoricalProjectionNetwork(ProjectionNetwork):
         self._action_spec = action_spec
         self._output_shape = (*action_spec.shape, k)
         ctor = self.layers.FC if fc_ctor is ref_layers.FC else fc_ctor
-        self._projection_layer = ctor(
+        layer = ctor(
             self._input_size,
             int(np.prod(self._output_shape)),
             kernel_init_gain=logits_init_output_factor,
         )
-        for p, args in ((getattr(self._projection_layer, "weight", None), weight_opt_args),):
+        for p, args in ((getattr(layer, "weight", None), weight_opt_args),):
             if p is not None and args is not None:
                 p.opt_args = args
-        bias = getattr(self._projection_layer, "bias", None)
+        bias = getattr(layer, "bias", None)
         if bias is not None and bias_opt_args is not None:
             bias.opt_args = bias_opt_args
+        # ALF wraps the layer as a Network: its parameters read _projection_layer._module.*
+        self._projection_layer: nn.Module = wrap_as_network(layer, None)
 
     def _logits(self, x: torch.Tensor) -> torch.Tensor:
-        return self._projection_layer(x).reshape(*x.shape[:-1], *self._output_shape)
+        layer = self._projection_layer
+        y = layer(x)[0] if isinstance(layer, Network) else layer(x)
+        return y.reshape(*x.shape[:-1], *self._output_shape)
 
     def _dist(self, logits: torch.Tensor) -> td.Distribution:
         return categorical(logits, len(self._output_shape) - 1)
@@ -739,14 +766,14 @@ class OnehotCategoricalProjectionNetwork(ProjectionNetwork):
 
     def _dist(self, logits: torch.Tensor) -> td.Distribution:
         if self._mode == "plain":
-            dist: td.Distribution = td.OneHotCategorical(logits=logits, validate_args=False)
+            dist: td.Distribution = self.dists.OneHotCategorical(logits=logits)
         elif self._mode == "st":
             dist = self.dists.OneHotCategoricalStraightThrough(logits=logits, validate_args=False)
         else:
             hard = self._mode == "st-gumbel"
             dist = self.dists.OneHotCategoricalGumbelSoftmax(logits, self._tau, hard)
         extra = len(self._output_shape) - 1
-        return td.Independent(dist, extra, validate_args=False) if extra else dist
+        return self.dists.Independent(dist, extra) if extra else dist
 
     def forward(self, inputs: Nest, state: Nest = ()) -> tuple[td.Distribution, Nest]:
         x = self._inputs(inputs)
@@ -811,7 +838,7 @@ class MixtureProjectionNetwork(ProjectionNetwork):
         return self._num_components
 
     def _mixture(self, mix: td.Distribution, components: td.Distribution) -> td.Distribution:
-        return td.MixtureSameFamily(mix, components, validate_args=False)  # type: ignore[arg-type]
+        return MixtureSameFamily(mix, components)  # type: ignore[arg-type]
 
     def forward(self, inputs: Nest, state: Nest = MIXTURE_STATE) -> tuple[td.Distribution, Nest]:
         x = self._inputs(inputs)

@@ -7,9 +7,15 @@ state_dict key in one of three ways, told apart by shape alone:
 * concatenated: ``[n*s0, *s[1:]]`` (grouped conv kernels, BatchNorm over n*out features),
 * shared: the same shape (a scalar such as ``num_batches_tracked``).
 
-Two wrapper segments are skipped when matching keys: ``_pnet.`` (the input-replicating
-wrapper of ``make_parallel(n, allow_non_parallel_input=True)``) and ``_networks.<i>.``
-(a ``NaiveParallelNetwork`` sub-network, whose copy i is replica i as is).
+Wrapper segments are skipped when matching keys: ``_pnet.`` (the input-replicating
+wrapper of ``make_parallel(n, allow_non_parallel_input=True)``), ``_module.`` (a layer
+that the single network wraps as a Network and its parallel form keeps bare, ALF's
+categorical projection) and ``_networks.<i>.`` (a ``NaiveParallelNetwork`` sub-network,
+whose copy i is replica i as is).
+
+A parallel tensor without a single counterpart is ALF's ``ParallelFC`` bias under batch
+norm (the single FC has none there): stacking replicas sets it to zero, which is what the
+single FCs compute, and a replica leaves it out (exact while it is zero).
 """
 
 from __future__ import annotations
@@ -20,16 +26,32 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import nn
 
-_PNET = re.compile(r"(^|\.)_pnet\.")
+_WRAPPERS = re.compile(r"(^|\.)(_pnet|_module)\.")
 _NAIVE = re.compile(r"(^|\.)_networks\.(\d+)\.")
 
 
+def _bare(key: str) -> str:
+    return _WRAPPERS.sub(r"\1", key)
+
+
 def _single_key(parallel_key: str) -> tuple[str, int | None]:
-    key = _PNET.sub(r"\1", parallel_key)
+    key = _bare(parallel_key)
     m = _NAIVE.search(key)
     if m is None:
         return key, None
     return key[: m.start()] + m.group(1) + key[m.end() :], int(m.group(2))
+
+
+def _by_bare_key(state: Mapping[str, torch.Tensor]) -> dict[str, str]:
+    """``state``'s keys by their form without wrapper segments."""
+    return {_bare(k): k for k in state}
+
+
+def _parallel_only(key: str, bare: str) -> str:
+    """``""`` for a parallel-only bias (module doc); any other unmatched key is an error."""
+    if bare.endswith("._bias"):
+        return ""
+    raise KeyError(f"parallel key {key!r} has no single-network key {bare!r}")
 
 
 def _relation(p: torch.Tensor, s: torch.Tensor, n: int, key: str) -> str:
@@ -50,11 +72,14 @@ def stack_replica_states(
 ) -> dict[str, torch.Tensor]:
     """The parallel state_dict whose replica i holds ``replica_states[i]``."""
     n = len(replica_states)
+    names = _by_bare_key(replica_states[0])
     out: dict[str, torch.Tensor] = {}
     for key, p in parallel_state.items():
-        skey, naive_i = _single_key(key)
-        if skey not in replica_states[0]:
-            raise KeyError(f"parallel key {key!r} has no single-network key {skey!r}")
+        bare, naive_i = _single_key(key)
+        skey = names.get(bare) or _parallel_only(key, bare)
+        if skey == "":
+            out[key] = torch.zeros_like(p)
+            continue
         if naive_i is not None:
             out[key] = replica_states[naive_i][skey].clone()
             continue
@@ -76,9 +101,13 @@ def replica_state(
     n: int,
 ) -> dict[str, torch.Tensor]:
     """Replica i's slice of ``parallel_state``, keyed like ``single_state``."""
+    names = _by_bare_key(single_state)
     out: dict[str, torch.Tensor] = {}
     for key, p in parallel_state.items():
-        skey, naive_i = _single_key(key)
+        bare, naive_i = _single_key(key)
+        skey = names.get(bare) or _parallel_only(key, bare)
+        if skey == "":
+            continue
         if naive_i is not None:
             if naive_i == i:
                 out[skey] = p.clone()

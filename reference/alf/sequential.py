@@ -95,12 +95,11 @@ _Sequential.parallel_class = ParallelSequential
 
 
 class ReplicateInputForParallel(Replicated, Network):
-    """Accept ``[B, ...]`` (broadcast to the n replicas) as well as ``[B, n, ...]``."""
+    """Accept ``[B, ...]`` (broadcast to the n replicas) as well as ``[B, n, ...]``;
+    ``input_tensor_spec`` is the single network's, as in ALF."""
 
     def __init__(self, single: Network, n: int, pnet: ParallelSequential):
-        super().__init__(
-            make_parallel_spec(single.input_tensor_spec, n), (), f"parallel_{single.name}"
-        )
+        super().__init__(single.input_tensor_spec, (), f"parallel_{single.name}")
         self._n = n
         self._single_spec = single.input_tensor_spec
         self._pnet = pnet
@@ -128,6 +127,11 @@ class NestedModules(Network):
 
     def _leaves(self) -> Nest:
         return _tree_to_nest(self._structure, self._nets)
+
+    @property
+    def networks(self) -> Nest:
+        """The nest of networks, in the structure they were given."""
+        return self._leaves()
 
     def forward(self, inputs: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
         self.check_inputs(inputs)

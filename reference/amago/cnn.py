@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -78,7 +79,7 @@ class CNN(nn.Module):
             imgs = obs.reshape(batch * length, *obs.shape[2:]).permute(0, 3, 1, 2)
         features = self.conv_forward(imgs)
         if flatten:
-            return features.reshape(batch, length, -1)
+            return features.reshape(batch, length, math.prod(features.shape[1:]))
         return features.reshape(batch, length, *features.shape[1:])
 
 

@@ -7,7 +7,22 @@ package writes the same densities in closed form.
 
 A :class:`PolicyOutput` is not an ``nn.Module``: it has no parameters, and
 ``head(vec, log_dict=None)`` calls ``forward`` after checking that ``vec`` is a floating
-tensor ``[..., input_dimension]``.
+tensor ``[..., input_dimension]`` (float32 or float64: half precision breaks the heads'
+bounds and is rejected).
+
+Deviations from upstream, where upstream gives NaN or a silently wrong number (issue 11):
+
+* every std and Beta concentration is ``reference.distributions.proper_scale`` of the
+  activation's (``softplus_bounded_positive`` of ``1e30`` is ``1e30``, whose square is inf
+  in float32); bounds the activations cannot take (``low <= 0``, ``high <= low``, a tanh
+  bound without ``high``, a clip onto +-1) are rejected at construction;
+* the torch distributions are built unchecked (torch's check cannot check an empty batch
+  and its messages do not say what was expected), and every ``log_prob`` follows
+  ``reference.distributions.scored``: a wrongly shaped value raises ``ValueError``, a
+  value outside [-1, 1] (or a category that is not one) raises while torch's validation
+  switch is on and scores ``-inf`` when it is off. Upstream clips it silently. A NaN
+  ``vec`` propagates into the distribution's numbers (upstream raises torch's error
+  through argument validation; the optimized package never checked it).
 """
 
 from __future__ import annotations
@@ -23,6 +38,16 @@ from torch import distributions as pyd
 from torch.types import _size
 
 from reference.amago.utils import add_activation_log, check_positive_int, check_vec
+from reference.distributions import (
+    Bernoulli,
+    Categorical,
+    Independent,
+    MixtureSameFamily,
+    OneHotCategorical,
+    TransformedDistribution,
+    proper_scale,
+    scored,
+)
 
 StdActivation = Callable[..., torch.Tensor]
 
@@ -32,13 +57,27 @@ StdActivation = Callable[..., torch.Tensor]
 # --------------------------------------------------------------------------------------
 
 
+def check_positive_bounds(low: object, high: object, need_high: bool) -> None:
+    """``0 < low < high < inf`` (``high`` may be None unless ``need_high``): a bounded
+    positive activation's range, checked on the host before any computation."""
+    if not isinstance(low, (int, float)) or not 0 < low < math.inf:
+        raise ValueError(f"low: expected a finite float > 0, got {low!r}")
+    if high is None and not need_high:
+        return
+    if not isinstance(high, (int, float)) or not low < high < math.inf:
+        raise ValueError(f"high: expected a finite float > low = {low}, got {high!r}")
+
+
 def tanh_bounded_positive(x: torch.Tensor, low: float, high: float) -> torch.Tensor:
     """Geometric interpolation between ``low`` and ``high`` driven by tanh:
 
         y = exp(log low + (log high - log low) * (tanh(x) + 1) / 2)
 
     so y -> low as x -> -inf and y -> high as x -> +inf (saturating, never outside).
+    ``0 < low < high`` is required (upstream fails later on ``log(0)``, or returns values
+    outside ``[low, high]`` for ``high < low``).
     """
+    check_positive_bounds(low, high, need_high=True)
     log_low, log_high = math.log(low), math.log(high)
     return torch.exp(log_low + 0.5 * (log_high - log_low) * (torch.tanh(x) + 1))
 
@@ -46,7 +85,9 @@ def tanh_bounded_positive(x: torch.Tensor, low: float, high: float) -> torch.Ten
 def softplus_bounded_positive(
     x: torch.Tensor, low: float, high: float | None = None
 ) -> torch.Tensor:
-    """y = min(softplus(x) + low, high): above ``low``, hard-clipped at ``high`` if given."""
+    """y = min(softplus(x) + low, high): above ``low``, hard-clipped at ``high`` if given
+    (``0 < low < high`` required: upstream returns values below ``low`` for ``high < low``)."""
+    check_positive_bounds(low, high, need_high=False)
     y = F.softplus(x) + low
     return y if high is None else y.clamp(max=high)
 
@@ -87,13 +128,13 @@ class TanhTransform(pyd.transforms.Transform):
         return 2.0 * (math.log(2.0) - x - F.softplus(-2.0 * x))
 
 
-class SquashedNormal(pyd.TransformedDistribution):
+class SquashedNormal(TransformedDistribution):
     """tanh(N(loc, scale)), elementwise: log p(y) = log N(atanh y) - log(1 - y^2)
     (per action dim; ``mean`` is tanh(loc))."""
 
     def __init__(self, loc: torch.Tensor, scale: torch.Tensor, clip: tuple[float, float]):
         self.loc, self.scale = loc, scale
-        super().__init__(pyd.Normal(loc, scale), [TanhTransform(clip)])
+        super().__init__(pyd.Normal(loc, scale, validate_args=False), [TanhTransform(clip)])
 
     @property
     def mean(self) -> torch.Tensor:
@@ -114,12 +155,17 @@ class TanhWrapped(pyd.Distribution):
         self.base_dist = base_dist
         self.tanh_epsilon = epsilon
 
+    support = pyd.constraints.independent(pyd.constraints.interval(-1.0, 1.0), 1)
+
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        return scored(self, value, self._log_prob).unsqueeze(-1)
+
+    def _log_prob(self, value: torch.Tensor) -> torch.Tensor:
         eps = self.tanh_epsilon
         pre_tanh = 0.5 * torch.log((1.0 + value).clamp(min=eps) / (1.0 - value).clamp(min=eps))
         lp = self.base_dist.log_prob(pre_tanh)
         log_det = torch.log(1 - value * value + eps)
-        return (lp - log_det.sum(-1)).unsqueeze(-1)
+        return lp - log_det.sum(-1)
 
     def sample(self, sample_shape: _size = torch.Size()) -> torch.Tensor:  # noqa: B008
         return torch.tanh(self.base_dist.sample(sample_shape).detach())
@@ -129,24 +175,26 @@ class TanhWrapped(pyd.Distribution):
         return torch.tanh(self.base_dist.mean)
 
 
-class ShiftedBeta(pyd.TransformedDistribution):
+class ShiftedBeta(TransformedDistribution):
     """y = 2 u - 1 with u ~ Beta(alpha, beta): log p(y) = log Beta((y + 1) / 2) - log 2,
     with y clipped to ``clip`` first; ``mean`` = 2 alpha / (alpha + beta) - 1."""
 
     def __init__(self, alpha: torch.Tensor, beta: torch.Tensor, clip: tuple[float, float]):
         self.clip = clip
-        base = pyd.Beta(concentration1=alpha, concentration0=beta)
+        base = pyd.Beta(concentration1=alpha, concentration0=beta, validate_args=False)
         super().__init__(base, [pyd.AffineTransform(loc=-1.0, scale=2.0)])
 
+    support = pyd.constraints.interval(-1.0, 1.0)
+
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
-        return super().log_prob(value.clamp(*self.clip))
+        return scored(self, value, lambda v: self._log_prob(v.clamp(*self.clip)))
 
     @property
     def mean(self) -> torch.Tensor:
         return 2.0 * self.base_dist.mean - 1.0
 
 
-class CategoricalWithActionDim(pyd.Categorical):
+class CategoricalWithActionDim(Categorical):
     """A Categorical whose ``sample()`` keeps a trailing action dim of 1."""
 
     def sample(self, sample_shape: _size = torch.Size()) -> torch.Tensor:  # noqa: B008
@@ -159,10 +207,25 @@ class CategoricalWithActionDim(pyd.Categorical):
 
 
 def check_clip(name: str, clip: tuple[float, float]) -> tuple[float, float]:
+    """``-1 < low < high < 1``: an action clipped onto +-1 has an infinite pre-image and a
+    NaN log-density (upstream accepts the closed interval)."""
     lo, hi = clip
-    if not -1.0 <= lo < hi <= 1.0:
-        raise ValueError(f"{name}: expected -1 <= low < high <= 1, got {tuple(clip)}")
+    if not -1.0 < lo < hi < 1.0:
+        raise ValueError(f"{name}: expected -1 < low < high < 1, got {tuple(clip)}")
     return float(lo), float(hi)
+
+
+def check_activation(name: str, activation: StdActivation, low: float, high: float | None) -> None:
+    """``activation`` accepts its bounds: called once on a zero at construction, so a range
+    it cannot take (``tanh_bounded_positive`` with ``high=None``) fails here, not at the
+    first call."""
+    try:
+        activation(torch.zeros(1, dtype=torch.float64), low, high)
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            f"{name}_low / {name}_high: expected bounds the std_activation accepts, got "
+            f"({low}, {high}): {error}"
+        ) from error
 
 
 def check_bounds(name: str, low: float, high: float | None) -> None:
@@ -219,6 +282,7 @@ class TanhGaussian(PolicyOutput):
     ):
         super().__init__(d_action)
         check_bounds("std", std_low, std_high)
+        check_activation("std", std_activation, std_low, std_high)
         self.std_low, self.std_high = std_low, std_high
         self.std_activation = std_activation
         self.clip_actions_on_log_prob = check_clip(
@@ -239,7 +303,7 @@ class TanhGaussian(PolicyOutput):
 
     def forward(self, vec: torch.Tensor, log_dict: dict | None = None) -> pyd.Distribution:
         mu, raw_std = vec.chunk(2, dim=-1)
-        std = self.std_activation(raw_std, self.std_low, self.std_high)
+        std = proper_scale(self.std_activation(raw_std, self.std_low, self.std_high))
         add_activation_log("TanhGaussian-mu", mu, log_dict)
         add_activation_log("TanhGaussian-std", std, log_dict)
         add_activation_log("TanhGaussian-raw_std", raw_std, log_dict)
@@ -264,6 +328,8 @@ class Beta(PolicyOutput):
         super().__init__(d_action)
         check_bounds("alpha", alpha_low, alpha_high)
         check_bounds("beta", beta_low, beta_high)
+        check_activation("alpha", std_activation, alpha_low, alpha_high)
+        check_activation("beta", std_activation, beta_low, beta_high)
         self.alpha_low, self.alpha_high = alpha_low, alpha_high
         self.beta_low, self.beta_high = beta_low, beta_high
         self.std_activation = std_activation
@@ -285,8 +351,8 @@ class Beta(PolicyOutput):
 
     def forward(self, vec: torch.Tensor, log_dict: dict | None = None) -> pyd.Distribution:
         alpha_in, beta_in = vec.chunk(2, dim=-1)
-        alpha = self.std_activation(alpha_in, self.alpha_low, self.alpha_high)
-        beta = self.std_activation(beta_in, self.beta_low, self.beta_high)
+        alpha = proper_scale(self.std_activation(alpha_in, self.alpha_low, self.alpha_high))
+        beta = proper_scale(self.std_activation(beta_in, self.beta_low, self.beta_high))
         add_activation_log("Beta-alpha", alpha, log_dict)
         add_activation_log("Beta-beta", beta, log_dict)
         return ShiftedBeta(alpha, beta, self.clip_actions_on_log_prob)
@@ -311,6 +377,7 @@ class GMM(PolicyOutput):
         super().__init__(d_action)
         self.gmm_modes = check_positive_int("gmm_modes", gmm_modes)
         check_bounds("std", std_low, std_high)
+        check_activation("std", std_activation, std_low, std_high)
         self.std_low, self.std_high = std_low, std_high
         self.std_activation = std_activation
 
@@ -330,14 +397,14 @@ class GMM(PolicyOutput):
         k = self.gmm_modes * self.d_action
         means = vec[..., :k].unflatten(-1, (self.gmm_modes, self.d_action))
         raw_std = vec[..., k : 2 * k].unflatten(-1, (self.gmm_modes, self.d_action))
-        stds = self.std_activation(raw_std, self.std_low, self.std_high)
+        stds = proper_scale(self.std_activation(raw_std, self.std_low, self.std_high))
         logits = vec[..., 2 * k :]
         add_activation_log("GMM-means", means, log_dict)
         add_activation_log("GMM-raw_std", raw_std, log_dict)
         add_activation_log("GMM-stds", stds, log_dict)
         add_activation_log("GMM-logits", logits, log_dict)
-        components = pyd.Independent(pyd.Normal(means, stds), 1)
-        mixture = pyd.MixtureSameFamily(pyd.Categorical(logits=logits), components)
+        components = Independent(pyd.Normal(means, stds, validate_args=False), 1)
+        mixture = MixtureSameFamily(Categorical(logits=logits), components)
         return TanhWrapped(mixture)
 
 
@@ -409,7 +476,7 @@ class DiscreteLikeContinuous(pyd.Distribution):
 
     @staticmethod
     def one_hot(logits: torch.Tensor) -> pyd.OneHotCategorical:
-        return pyd.OneHotCategorical(logits=logits)
+        return OneHotCategorical(logits=logits)
 
     @property
     def probs(self) -> torch.Tensor:
@@ -457,4 +524,4 @@ class Multibinary(PolicyOutput):
 
     def forward(self, vec: torch.Tensor, log_dict: dict | None = None) -> pyd.Distribution:
         add_activation_log("Multibinary-logits", vec, log_dict)
-        return pyd.Bernoulli(logits=vec)
+        return Bernoulli(logits=vec)

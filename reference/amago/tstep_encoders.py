@@ -133,7 +133,10 @@ class FFTstepEncoder(TstepEncoder):
     def flat_inputs(self, obs: dict[str, torch.Tensor], rl2s: torch.Tensor) -> torch.Tensor:
         """concat(flattened observations in key order, rl2s): ``[Batch, Length, in_dim]``."""
         batch, length = rl2s.shape[:2]
-        parts = [obs[k].reshape(batch, length, -1).to(rl2s.dtype) for k in self.obs_keys]
+        parts = [
+            obs[k].reshape(batch, length, math.prod(obs[k].shape[2:])).to(rl2s.dtype)
+            for k in self.obs_keys
+        ]
         if self.hide_rl2s:
             rl2s = rl2s * 0
         return torch.cat([*parts, rl2s], dim=-1)

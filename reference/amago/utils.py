@@ -49,23 +49,30 @@ def add_activation_log(root: str, x: torch.Tensor, log_dict: dict | None) -> Non
 
 
 class InputNorm(nn.Module):
-    """Running feature normaliser: ``(x - mu) / sigma`` with statistics of all data seen.
+    """Running feature normaliser ``(x - mu) / sigma`` with upstream's statistics.
 
-    Buffers (upstream's state_dict keys and shapes): ``mu`` the running mean of every
-    feature, ``nu`` the running mean of its square, ``_t`` the number of (non-padding)
-    timesteps seen. ``update_stats(x)`` folds a ``[Batch, Length, dim]`` batch of
-    ``n`` timesteps in as a count-weighted average, so that after any sequence of updates
+    Buffers (upstream's state_dict keys, shapes and meaning): ``mu`` and ``nu``, running
+    averages of every feature and of its square, and ``_t``, which starts at 1 and counts
+    the updates on top of that. An update with a batch whose usable timesteps have the
+    means ``m`` and ``m2`` is a bias-corrected exponential moving average:
 
-        mu = mean(all x seen),   nu = mean(all x**2 seen),   nu - mu**2 = var(all x seen)
+        t <- t + 1,   beta_t = beta / (1 - (1 - beta)**t)          (beta = 1e-4)
+        mu <- (1 - beta_t) mu + beta_t m,    nu <- (1 - beta_t) nu + beta_t m2
 
-    exactly (numpy ``mean`` / ``var`` with ddof 0). Upstream approximates this average
-    with a bias-corrected exponential moving average (beta = 1e-4, counting updates rather
-    than timesteps, with the initial mu = 0, nu = 1 weighted as a first batch); twinnet
-    uses the exact average the specification states, and the same normalisation:
+    Upstream's quirk, kept: ``_t`` starts at 1, not 0, so the first update has weight
+    ``beta_t ~ 1/2`` (not 1) and the initial ``mu = 0``, ``nu = init_nu`` keep the other
+    half; later batches weigh about ``1 / (t - 1)`` each while ``t << 1 / beta``, then
+    ``beta``. Every batch counts once, whatever its number of timesteps. Then
 
         sigma = clamp(sqrt(nu - mu**2 + 1e-5), 1e-3, 1e6)   (NaN -> 0 before the clamp)
         y = clamp((x - mu) / sigma, -1e4, 1e4)    where sigma > 0.01 and y is not NaN
         y = x - mu                                  elsewhere (a feature that barely varies).
+
+    Usable timesteps: padding (every feature equal to ``MAGIC_PAD_VAL``) is skipped, as
+    upstream does, and so is a timestep with a non-finite feature (contract item 7: a NaN or
+    inf observation never enters the statistics; upstream would fold it in). A batch
+    without a usable timestep changes nothing, ``_t`` included (upstream would divide by
+    zero and turn the statistics into NaN).
 
     ``skip=True`` (``normalize_inputs=False``) keeps the buffers and returns ``x``.
     """
@@ -74,12 +81,13 @@ class InputNorm(nn.Module):
     nu: torch.Tensor
     _t: torch.Tensor
 
-    def __init__(self, dim: int, skip: bool = False):
+    def __init__(self, dim: int, beta: float = 1e-4, init_nu: float = 1.0, skip: bool = False):
         super().__init__()
         self.skip = skip
+        self.beta = beta
         self.register_buffer("mu", torch.zeros(dim))
-        self.register_buffer("nu", torch.ones(dim))
-        self.register_buffer("_t", torch.zeros(1))
+        self.register_buffer("nu", torch.ones(dim) * init_nu)
+        self.register_buffer("_t", torch.ones(1))
 
     @property
     def sigma(self) -> torch.Tensor:
@@ -96,22 +104,20 @@ class InputNorm(nn.Module):
 
     @torch.no_grad()
     def update_stats(self, x: torch.Tensor) -> None:
-        """Fold the timesteps of ``x`` ([Batch, Length, dim]) that are not padding in."""
-        keep = ~(x == MAGIC_PAD_VAL).all(-1)
-        self.fold_in(x[keep])
+        """One update with the usable timesteps of ``x`` (``[Batch, Length, dim]``)."""
+        usable = ~(x == MAGIC_PAD_VAL).all(-1) & torch.isfinite(x).all(-1)
+        self.fold_in(x[usable])
 
     @torch.no_grad()
     def fold_in(self, seen: torch.Tensor) -> None:
-        """Fold ``n`` timesteps ``seen: [n, dim]`` into the running averages:
-        mu += (mean(seen) - mu) n / (t + n), nu likewise with seen**2, t += n."""
-        n = seen.shape[0]
-        if n == 0:
+        """One update (class doc) with the usable timesteps ``seen: [n, dim]``; none
+        (``n = 0``) leaves every buffer as it is."""
+        if seen.shape[0] == 0:
             return
-        total = self._t + n
-        weight = n / total
-        self.mu += (seen.mean(0) - self.mu) * weight
-        self.nu += ((seen**2).mean(0) - self.nu) * weight
-        self._t.copy_(total)
+        self._t += 1
+        beta_t = self.beta / (1.0 - (1.0 - self.beta) ** self._t)
+        self.mu.mul_(1.0 - beta_t).add_(beta_t * seen.mean(0))
+        self.nu.mul_(1.0 - beta_t).add_(beta_t * (seen**2).mean(0))
 
 
 # --------------------------------------------------------------------------------------
@@ -129,8 +135,10 @@ def check_vec(vec: object, dim: int, what: str = "vec") -> torch.Tensor:
     """``vec`` must be a floating tensor ``[..., dim]`` (at least one dim)."""
     if not isinstance(vec, torch.Tensor):
         raise TypeError(f"{what}: expected a torch.Tensor, got {type(vec).__name__}")
-    if not vec.dtype.is_floating_point:
-        raise TypeError(f"{what}: expected a floating tensor, got {vec.dtype}")
+    if vec.dtype not in (torch.float32, torch.float64):
+        # half precision is rejected: its range and rounding break the heads' bounds
+        # (a bfloat16 tanh_bounded_positive exceeds high, a float16 Beta mean overflows)
+        raise TypeError(f"{what}: expected a float32 or float64 tensor, got {vec.dtype}")
     if vec.dim() < 1 or vec.shape[-1] != dim:
         raise ValueError(
             f"{what}: expected shape [..., {dim}] (the head's input_dimension), "

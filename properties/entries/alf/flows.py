@@ -101,10 +101,19 @@ def affine_flow_class(impl: Impl) -> type:
                     a, c = self.log_scale, self.shift
                 else:
                     a, c = self.linear(conditional_inputs).chunk(2, dim=-1)
-                return td.AffineTransform(c, a.exp(), event_dim=1, cache_size=1)
+                return _RowAffine(c, a.exp(), event_dim=1, cache_size=1)
 
         _SUBCLASSES[base] = AffineFlow
     return _SUBCLASSES[base]
+
+
+class _RowAffine(td.AffineTransform):
+    """The user's affine map, its log-det summed over the event by name (torch's
+    ``reshape(..., -1)`` cannot sum an empty batch)."""
+
+    def log_abs_det_jacobian(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        scale = torch.as_tensor(self.scale)
+        return scale.abs().log().expand(x.shape).sum(-1)
 
 
 @st.composite

@@ -388,45 +388,35 @@ def truncated_limits(dist: Any, cfg: dict) -> list[Limit]:
     ]
 
 
-# Inputs of magnitude 1e4 saturate softplus/exp heads to a zero or infinite scale; where
-# that makes the distribution itself undefined (0 * inf, 0 / 0), the config opts out.
 NORMAL = Law(
     scaled_support,
     continuous_shape,
     continuous_model,
     normal_limits,
-    extreme=lambda cfg: cfg["scale_distribution"],
 )
 STABLE = Law(
     scaled_support,
     continuous_shape,
     continuous_model,
     stable_limits,
-    extreme=lambda cfg: cfg["max_std"] is not None and cfg["min_std"] > 0,
 )
 CAUCHY = Law(
     scaled_support,
     continuous_shape,
     continuous_model,
     normal_limits,
-    extreme=lambda cfg: cfg["scale_distribution"],
 )
 BETA = Law(
     box_support,
     continuous_shape,
     continuous_model,
     beta_limits,
-    extreme=lambda cfg: cfg["min_concentration"] > 0 and cfg["activation"] == "softplus",
 )
 TRUNCATED = Law(
     box_support,
     continuous_shape,
     continuous_model,
     truncated_limits,
-    extreme=lambda cfg: (
-        cfg["min_scale"] is not None
-        and (cfg["max_scale"] is not None or cfg["scale_transform"] == "softplus")
-    ),
 )
 CATEGORICAL = Law(
     categorical_support,
@@ -434,7 +424,7 @@ CATEGORICAL = Law(
     lambda dist, cfg: categorical_model(dist, onehot=False),
 )
 ONEHOT = Law(onehot_support, onehot_shape, lambda dist, cfg: categorical_model(dist, onehot=True))
-MIXTURE = Law(scaled_support, continuous_shape, mixture_model, extreme=lambda cfg: False)
+MIXTURE = Law(scaled_support, continuous_shape, mixture_model)
 
 
 # --------------------------------------------------------------------------------------

@@ -177,9 +177,9 @@ def linear_tstep_class(base: type) -> type:
         def inner_forward(
             self, obs: dict[str, torch.Tensor], rl2s: torch.Tensor, log_dict: dict | None = None
         ) -> torch.Tensor:
-            b, n = rl2s.shape[:2]
             keys = sorted(self.obs_space.spaces)
-            flat = [obs[k].reshape(b, n, -1).to(rl2s.dtype) for k in keys]
+            flat = [obs[k].flatten(2) if obs[k].dim() > 2 else obs[k][..., None] for k in keys]
+            flat = [f.to(rl2s.dtype) for f in flat]
             return self.linear(torch.cat([*flat, rl2s], -1))
 
     return LinearTstep
@@ -265,20 +265,32 @@ def ff_features(cfg: dict, x: Nest) -> np.ndarray:
     return torch.cat([*parts, rl2], -1).reshape(b * n, -1).double().cpu().numpy()
 
 
+#: Upstream's smoothing parameter of the input normaliser's moving averages.
+NORM_BETA = 1e-4
+
+
 def norm_statistics(state: Mapping[str, torch.Tensor]) -> dict[str, np.ndarray]:
-    """``mu`` and ``nu`` (running means of x and x^2) of upstream's ``in_norm`` buffers."""
-    return {k: state[f"in_norm.{k}"].double().cpu().numpy() for k in ("mu", "nu")}
+    """``mu``, ``nu`` (running averages of x and x^2) and the update count ``_t`` of
+    upstream's ``in_norm`` buffers."""
+    return {k: state[f"in_norm.{k}"].double().cpu().numpy() for k in ("mu", "nu", "_t")}
 
 
-def exact_statistics(batches: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
-    """The mean of x and of x^2 over every timestep seen that is not padding (all features
-    equal to ``MAGIC_PAD_VAL``); the initial mu = 0, nu = 1 before any."""
-    seen = np.concatenate(batches)
-    seen = seen[~(seen == MAGIC_PAD_VAL).all(-1)]
-    if len(seen) == 0:
-        dim = batches[0].shape[-1]
-        return {"mu": np.zeros(dim), "nu": np.ones(dim)}
-    return {"mu": seen.mean(0), "nu": (seen**2).mean(0)}
+def ema_statistics(batches: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
+    """Upstream's bias-corrected EMA, written from its formula: start at mu = 0, nu = 1,
+    t = 1; for every batch with a usable timestep (not all features ``MAGIC_PAD_VAL``, all
+    finite) t += 1, w = beta / (1 - (1 - beta)^t) and mu, nu move by the fraction w towards
+    the batch's mean of x and of x^2; a batch without one changes nothing."""
+    dim = batches[0].shape[-1]
+    mu, nu, t = np.zeros(dim), np.ones(dim), 1
+    for batch in batches:
+        seen = batch[~(batch == MAGIC_PAD_VAL).all(-1) & np.isfinite(batch).all(-1)]
+        if len(seen) == 0:
+            continue
+        t += 1
+        w = NORM_BETA / (1.0 - (1.0 - NORM_BETA) ** t)
+        mu = (1.0 - w) * mu + w * seen.mean(0)
+        nu = (1.0 - w) * nu + w * (seen**2).mean(0)
+    return {"mu": mu, "nu": nu, "_t": np.array([float(t)])}
 
 
 def normalise_model(stats: Mapping[str, np.ndarray], x: np.ndarray) -> np.ndarray:
@@ -299,7 +311,7 @@ FF_NORMALISER = Normaliser(
     features=ff_features,
     pad_value=MAGIC_PAD_VAL,
     statistics=norm_statistics,
-    model=exact_statistics,
+    model=ema_statistics,
     normalise_model=normalise_model,
     normalised=reference_normalised,
 )

@@ -34,7 +34,8 @@ def encode(specs: list[BoundedTensorSpec], actions: list[torch.Tensor], rows: in
         if not s.dtype.is_floating_point:
             lo, hi = int(s.minimum.flatten()[0]), int(s.maximum.flatten()[0])
             a = F.one_hot((a - lo).long(), hi - lo + 1)
-        parts.append(a.reshape(rows, -1).to(dtype))
+        width = _width(s)
+        parts.append(a.reshape(rows, width).to(dtype))
     return torch.cat(parts, dim=-1)
 
 
@@ -103,4 +104,5 @@ class ParallelActionEncoder(nn.Module):
             return y.unsqueeze(1).expand(outer[0], self.n, y.shape[-1]), state
         rows = outer[0] * self.n
         flat = [a.reshape(rows, *s.shape) for s, a in zip(specs, actions)]
-        return encode(specs, flat, rows).reshape(outer[0], self.n, -1), state
+        y = encode(specs, flat, rows)
+        return y.reshape(outer[0], self.n, y.shape[-1]), state

@@ -107,6 +107,7 @@ class FusedCouplingTransform(ref.CouplingTransform):
     def scale_translation(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         if self._fc_pair is None:
             return super().scale_translation(u)
+        self.check_value(u)
         outer = u.shape[: u.dim() - self.x_spec.ndim]
         x = u.reshape(-1, self._d)
         z = None

@@ -101,6 +101,10 @@ def length_of(cfg: dict) -> int:
     return int(cfg["length"])
 
 
+def zero_length(cfg: dict) -> dict:
+    return {**cfg, "length": 0}
+
+
 def d_output_of(cfg: dict) -> int:
     return int(cfg["d_output"])
 
@@ -168,6 +172,8 @@ class AmagoEncoder(Kind):
     obs_shapes: Callable[[dict], Mapping[str, tuple[int, ...]]] = obs_shapes_of
     rl2_dim: Callable[[dict], int] = rl2_dim_of
     length: Callable[[dict], int] = length_of
+    #: the config with sequences of length 0 (``length`` reads 0 from it)
+    empty_length: Callable[[dict], dict] = zero_length
     emb_dim: Callable[[dict], int] = d_output_of
     read_keys: Callable[[dict], Sequence[str]] | None = None
     pixel_keys: Callable[[dict], Collection[str]] = no_pixels
@@ -202,6 +208,9 @@ class AmagoEncoder(Kind):
 
     def outer_dims(self, cfg: dict, batch: int) -> tuple[int, ...]:
         return (batch, self.length(cfg))
+
+    def empty_sequences(self, cfg: dict) -> list[dict]:
+        return [self.empty_length(cfg)]
 
     def inputs(self, cfg: dict, batch: int, generator: torch.Generator, dtype: torch.dtype) -> Nest:
         x = sample_nest(self.input_spec(cfg), self.outer_dims(cfg, batch), generator, dtype)

@@ -80,6 +80,8 @@ class AmagoHead(Distributional, Kind):
     input_dimension: Callable[[dict], int]
     inner: Callable[[dict], tuple[int, ...]] = no_inner
     scale: float = 2.0
+    #: the config whose ``inner`` is an empty length ``(0,)`` (AMAGO's ``[B, 0, ...]``)
+    empty_length: Callable[[dict], dict] | None = None
 
     # -- inputs and calls -------------------------------------------------------------------
     def input_spec(self, cfg: dict) -> Nest:
@@ -87,6 +89,9 @@ class AmagoHead(Distributional, Kind):
 
     def outer_dims(self, cfg: dict, batch: int) -> tuple[int, ...]:
         return (batch, *self.inner(cfg))
+
+    def empty_sequences(self, cfg: dict) -> list[dict]:
+        return [] if self.empty_length is None else [self.empty_length(cfg)]
 
     def inputs(self, cfg: dict, batch: int, generator: torch.Generator, dtype: torch.dtype) -> Nest:
         shape = (*self.outer_dims(cfg, batch), self.input_dimension(cfg))

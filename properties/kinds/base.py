@@ -132,6 +132,11 @@ class Kind:
         """A batch of inputs sampled from the config's plain-data spec."""
         return sample_nest(self.input_spec(cfg), self.outer_dims(cfg, batch), generator, dtype)
 
+    def empty_sequences(self, cfg: dict) -> list[dict]:
+        """Configs like ``cfg`` whose inputs have an empty outer dim besides the batch (an
+        AMAGO sequence of length 0), for ``shape``; none by default."""
+        return []
+
     def initial_state(self, net: Any, inputs: Nest, cfg: dict) -> Nest:
         """The state a call starts from (ALF networks: zeros of ``state_spec``)."""
         return ()

@@ -33,6 +33,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from reference.alf.layers import check_activation
 from reference.alf.network import (
     Network,
     get_input_tensor_spec,
@@ -417,7 +418,7 @@ class Residue(StepUnroll, Network):
         block = wrap_as_network(block, input_tensor_spec)
         super().__init__(block.input_tensor_spec, block.state_spec, name)
         self._block = block
-        self._activation = activation
+        self._activation = check_activation(activation, f"{name} activation")
 
     def forward(self, x: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
         self.check_inputs(x)

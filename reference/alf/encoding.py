@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 import torch
 
 from reference.alf import layers as reference_layers
-from reference.alf.layers import Identity, Initializer
+from reference.alf.layers import Identity, Initializer, check_activation
 from reference.alf.network import Network, wrap_as_network
 from reference.alf.sequential import NestedModules, ReplicateInputForParallel, _Sequential
 from reference.specs import Nest, TensorSpec, flatten, is_nested, map_structure_up_to
@@ -140,6 +140,7 @@ class EncodingNetwork(_Sequential):
         last_use_fc_bn: bool = False,
         name: str = "EncodingNetwork",
     ):
+        check_activation(activation, f"{name} activation")  # even where no layer uses it
         elements: list = []
         spec = input_tensor_spec
         if input_preprocessors is not None:

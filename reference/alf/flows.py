@@ -226,8 +226,28 @@ class CouplingTransform(td.Transform):
         self.domain = constraints.independent(constraints.real, x_spec.ndim)
         self.codomain = constraints.independent(constraints.real, x_spec.ndim)
 
+    def check_value(self, u: object) -> None:
+        """``u`` must be a tensor ``[*outer, *x_spec.shape]`` of the dtype of the scale and
+        translation network's parameters: our ``ValueError`` / ``TypeError`` rather than a
+        deep one from inside the network."""
+        shape = tuple(self.x_spec.shape)
+        if not isinstance(u, torch.Tensor):
+            raise TypeError(f"flow transform: expected a torch.Tensor, got {type(u).__name__}")
+        if u.dim() < len(shape) or tuple(u.shape[u.dim() - len(shape) :]) != shape:
+            raise ValueError(
+                f"flow transform: expected a value [*outer, *{list(shape)}], "
+                f"got shape {list(u.shape)}"
+            )
+        param = next(self.net.parameters(), None)
+        if param is not None and u.dtype != param.dtype:
+            raise TypeError(
+                f"flow transform: expected dtype {param.dtype} (the flow's parameters), "
+                f"got {u.dtype}"
+            )
+
     def scale_translation(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``s(u * b; z)`` and ``t(u * b; z)``, shaped like ``u``."""
+        """``s(u * b; z)`` and ``t(u * b; z)``, shaped like ``u`` (checked first)."""
+        self.check_value(u)
         outer = u.shape[: u.dim() - self.x_spec.ndim]
         kept = (u * self.b).reshape(-1, *self.x_spec.shape)
         if self.z is None:

@@ -47,6 +47,17 @@ def _check_size(value: object, what: str) -> int:
     return value
 
 
+def check_activation(activation: object, what: str) -> Callable:
+    """``activation`` must be a callable (a function of a tensor, e.g. ``torch.relu``): a
+    name such as ``"relu"`` is rejected at construction, not at the first call."""
+    if not callable(activation):
+        raise TypeError(
+            f"{what}: expected a callable (e.g. torch.relu), got "
+            f"{type(activation).__name__} {activation!r}"
+        )
+    return activation
+
+
 def _init_kernel(
     w: torch.Tensor, initializer: Initializer | None, gain: float, activation: Callable
 ) -> None:
@@ -122,7 +133,7 @@ class FC(nn.Module):
         super().__init__()
         self._input_size = _check_size(input_size, "FC input_size")
         self._output_size = _check_size(output_size, "FC output_size")
-        self._activation = activation
+        self._activation = check_activation(activation, "FC activation")
         self._use_bn = use_bn
         self._kernel_initializer = kernel_initializer
         self._kernel_init_gain = kernel_init_gain
@@ -207,7 +218,7 @@ class ParallelFC(nn.Module):
         self._input_size = _check_size(input_size, "ParallelFC input_size")
         self._output_size = _check_size(output_size, "ParallelFC output_size")
         self._n = _check_size(n, "ParallelFC n")
-        self._activation = activation
+        self._activation = check_activation(activation, "ParallelFC activation")
         self._use_bn = use_bn
         self._kernel_initializer = kernel_initializer
         self._kernel_init_gain = kernel_init_gain
@@ -290,7 +301,7 @@ class _Conv2DBase(nn.Module):
         self._kernel_size = _pair(kernel_size, f"{kind} kernel_size")
         self._strides = _pair(strides, f"{kind} strides")
         self._padding = _pair(padding, f"{kind} padding")
-        self._activation = activation
+        self._activation = check_activation(activation, f"{kind} activation")
         self._use_bn = use_bn
         self._use_bias = (not use_bn) if use_bias is None else use_bias
         self._kernel_initializer = kernel_initializer

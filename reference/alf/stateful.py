@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from reference.alf.initializers import identity, variance_scaling_init
-from reference.alf.layers import BatchNorm1d
+from reference.alf.layers import BatchNorm1d, check_activation
 from reference.alf.network import Network
 from reference.alf.unroll import StepUnroll, check_first_step, reset_rows, stack_steps
 from reference.specs import Nest, TensorSpec, check_nest, map_structure
@@ -208,7 +208,7 @@ class NoisyFC(StepUnroll, Network):
         self._output_size = output_size
         self._std_init = std_init
         self._new_noise_prob = float(new_noise_prob)
-        self._activation = activation
+        self._activation = check_activation(activation, "NoisyFC activation")
         self._kernel_initializer = kernel_initializer
         self._kernel_init_gain = kernel_init_gain
         self._bias_init_value = bias_init_value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from reference.alf.layers import BatchNorm1d
 from reference.amago.utils import activation_switch, check_positive_int
 
 NORMS = ("layer", "batch", "rmsnorm", "unitball", "unitball-detach", "none")
@@ -26,7 +27,10 @@ class Normalization(nn.Module):
     """Normalisation over the last (feature) dim, chosen by name:
 
     * ``layer``: ``nn.LayerNorm(d)``; ``rmsnorm``: :class:`RMSNorm`;
-    * ``batch``: ``nn.BatchNorm1d(d)`` over every leading (batch and time) position;
+    * ``batch``: ``nn.BatchNorm1d(d)`` over every leading (batch and time) position, whose
+      running statistics never take in a non-finite batch statistic (a feature with a NaN
+      or inf keeps its old ones: skipped, not raised; upstream's are NaN from then on) via
+      ``reference.alf.layers.BatchNorm1d`` (same state_dict);
     * ``unitball``: x / (||x||_2 + 1e-5); ``unitball-detach``: the same with the norm
       detached from the graph; ``none``: identity.
 
@@ -41,7 +45,7 @@ class Normalization(nn.Module):
         if method == "layer":
             self.norm: nn.Module | None = nn.LayerNorm(d_model)
         elif method == "batch":
-            self.norm = nn.BatchNorm1d(d_model)
+            self.norm = BatchNorm1d(d_model)
         elif method == "rmsnorm":
             self.norm = RMSNorm(d_model)
         else:

@@ -45,9 +45,18 @@ class TstepEncoder(nn.Module, ABC):
 
     def __init__(self, obs_space: Any, rl2_space: Any):
         super().__init__()
+        # checked here, not when a subclass first reads obs_keys (an error inside a property
+        # reaches the user as nn.Module.__getattr__'s misleading AttributeError)
+        obs_shapes(obs_space)
+        rl2_shape = space_shape(rl2_space, "rl2_space")
+        if len(rl2_shape) != 1:
+            raise TypeError(
+                "rl2_space: expected a gymnasium Box of shape (d,) (previous action and "
+                f"reward features), got {rl2_space!r} of shape {rl2_shape}"
+            )
         self.obs_space = obs_space
         self.rl2_space = rl2_space
-        self.rl2_dim = space_shape(rl2_space, "rl2_space")[-1]
+        self.rl2_dim = rl2_shape[0]
 
     @property
     def obs_keys(self) -> list[str]:

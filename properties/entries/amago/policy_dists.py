@@ -166,6 +166,10 @@ def inner(cfg: dict) -> tuple[int, ...]:
     return tuple(cfg["inner_batch"])
 
 
+def empty_length(cfg: dict) -> dict:
+    return {**cfg, "inner_batch": (0,)}
+
+
 def head_builder(name: str) -> Callable[[Impl, dict], Any]:
     def build(impl: Impl, cfg: dict) -> Any:
         drop = {"inner_batch", "gumbel_softmax_temperature"}
@@ -533,7 +537,12 @@ def head_entries() -> list[Entry]:
     return [
         Entry(
             f"amago.{name}",
-            AmagoHead(law=LAWS[name], input_dimension=input_dimension(name), inner=inner),
+            AmagoHead(
+                law=LAWS[name],
+                input_dimension=input_dimension(name),
+                inner=inner,
+                empty_length=empty_length,
+            ),
             configs,
             BUILDS.get(name) or head_builder(name),
             left_out=LEFT_OUT.get(name, {}),

@@ -2,7 +2,7 @@
 
 Run where upstream imports (``tools/upstream_env.sh``)::
 
-    python tools/record_upstream_layouts.py [--examples 6] [--out FILE]
+    python tools/record_upstream_layouts.py [--examples 6] [--out FILE] [--entries GLOBS]
 
 For every catalog entry of ALF and AMAGO whose properties include ``state_dict``, the
 entry's own config strategy draws ``--examples`` configs (derandomized, so a rerun draws
@@ -10,12 +10,14 @@ the same ones); each is built by upstream through the entry's build, and the key
 shapes of its ``state_dict`` are written with the config's ``repr``. A config that upstream
 cannot build, or whose ``repr`` does not evaluate back to it, is left out.
 ``properties.upstream_layouts`` reads the file: the ``state_dict`` property and
-``tests/test_upstream_layouts.py`` check against it without upstream.
+``tests/test_upstream_layouts.py`` check against it without upstream. With ``--entries``
+only the matching entries are recorded again; the file's other entries are kept.
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 from pathlib import Path
 from typing import Any
@@ -71,12 +73,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=6)
     parser.add_argument("--out", type=Path, default=ROOT / "properties/spec/upstream_layouts.json")
+    parser.add_argument("--entries", help="glob(s) of entries, comma-separated (default all)")
     args = parser.parse_args()
+    globs = args.entries.split(",") if args.entries else ["*"]
     out: dict[str, Any] = {"commits": COMMITS, "entries": {}}
+    if args.entries and args.out.is_file():
+        out["entries"] = json.loads(args.out.read_text())["entries"]
     for library in COMMITS:
         upstream = Impl(f"twinnet.upstream.{library}")
         for name, entry in sorted(catalog().items()):
-            if name.startswith(f"{library}.") and "state_dict" in entry.properties:
+            chosen = any(fnmatch.fnmatchcase(name, g) for g in globs)
+            if chosen and name.startswith(f"{library}.") and "state_dict" in entry.properties:
                 out["entries"][name] = record(name, upstream, args.examples)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")

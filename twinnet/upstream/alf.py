@@ -6,7 +6,15 @@ maps the inventory names onto upstream's objects. ALF's import replaces
 ``persistent=``; that would add non-persistent buffers to every other module's
 ``state_dict`` (the reference's included), so the original method is put back right after
 the import: upstream's own modules were already built with whichever method is current at
-their construction, and from then on that is torch's.
+their construction, and from then on that is torch's. Importing ``alf.algorithms`` (which
+the PPG names need) also installs ALF's own ``state_dict``, ``load_state_dict``,
+``_save_to_state_dict``, ``_load_from_state_dict`` and ``__repr__`` on ``nn.Module``; those
+skip a submodule already saved under another path, so the reference's ``state_dict`` in the
+same process would lose keys. They are put back as well, on ``nn.Module`` and on ALF's
+``Algorithm`` (which defines them in its body, without torch's ``keep_vars``, and adds its
+optimizers' states), so every module, upstream's losses and algorithms too, saves and loads
+as torch does. A checkpoint written by ALF's trainer, where the patch is in force, holds a
+shared submodule (DisjointPolicyValueNetwork's encoders and heads) once only.
 
 ALF reads ``ALF_USE_GIN`` at import: it is set to ``0`` (plain ``gin-config``) unless the
 environment says otherwise.
@@ -20,9 +28,21 @@ from types import SimpleNamespace
 from torch import nn
 
 _register_buffer = nn.Module.register_buffer
+_TORCH_METHODS = {
+    name: getattr(nn.Module, name)
+    for name in (
+        "state_dict",
+        "load_state_dict",
+        "_save_to_state_dict",
+        "_load_from_state_dict",
+        "__repr__",
+    )
+}
 os.environ.setdefault("ALF_USE_GIN", "0")
 try:
     import alf as _alf
+    import alf.algorithms.algorithm as _algorithm
+    import alf.algorithms.ppg as _ppg
     import alf.initializers as _initializers
     import alf.layers as _layers
     import alf.nest.utils as _nest_utils
@@ -35,6 +55,10 @@ try:
     from alf.tensor_specs import BoundedTensorSpec, TensorSpec
 finally:
     nn.Module.register_buffer = _register_buffer  # type: ignore[method-assign]
+    for _name, _method in _TORCH_METHODS.items():
+        setattr(nn.Module, _name, _method)
+for _name, _method in _TORCH_METHODS.items():
+    setattr(_algorithm.Algorithm, _name, _method)
 
 #: The upstream commit the known-differences file of this adapter was made with.
 COMMIT = "23aca49"
@@ -62,10 +86,33 @@ _NETWORK_NAMES = (
     "LatentActorDistributionNetwork",
     "RealNVPNetwork",
     "ReluMLP",
+    "Sequential",
+    "Branch",
+    "Parallel",
+    "Echo",
+    "Residue",
+    "AMPWrapper",
+    "Delay",
+    "TemporalPool",
+    "NoisyFC",
+    "OUProcess",
+    "GRUCell",
+    "LSTMCell",
+)
+_PPG_NAMES = (
+    "DisjointPolicyValueNetwork",
+    "ppg_network_forward",
+    "PPGAuxPhaseLoss",
+    "PPGAuxPhaseLossInfo",
+    "PPGAuxAlgorithm",
+    "PPGAuxOptions",
+    "PPGRolloutInfo",
+    "PPGTrainInfo",
 )
 
 alf = SimpleNamespace(
     **{name: getattr(_networks, name) for name in _NETWORK_NAMES},
+    **{name: getattr(_ppg, name) for name in _PPG_NAMES},
     SimpleActionEncoder=_action_encoder.SimpleActionEncoder,
     EmbeddingPreprocessor=_preprocessors.EmbeddingPreprocessor,
     NormalizingFlowNetwork=_networks.normalizing_flow_networks.NormalizingFlowNetwork,

@@ -26,9 +26,10 @@ same numbers in closed, fused form.
   with ``log_ndtr``, so bounds many scales into a tail keep a finite, accurate density.
   (Upstream clips the uniform noise to ``[0.001, 0.999]`` of the *untruncated* CDF, which
   distorts the distribution when the interval sits in a tail; we sample exactly.) Its
-  scale is at most ``TRUNCATED_MAX_WIDTHS`` (64) widths of the interval: a wider normal
-  is uniform there to within ``2e-3`` of its density, and past that ``Z`` cancels to 0
-  in float32 (upstream: NaN mean, entropy and density).
+  scale is at most ``TRUNCATED_MAX_WIDTHS`` (64) widths of the interval: there a normal
+  centred within 8 widths of the interval is uniform on it to within ``2e-3`` of its
+  density, and far wider ones make ``Z`` cancel to 0 in float32 (upstream: NaN mean,
+  entropy and density).
 * One-hot categoricals with straight-through and Gumbel-softmax ``rsample``.
 
 Limits where upstream gives NaN (contract item 7): a saturated scale or concentration
@@ -39,6 +40,9 @@ truncated-normal scale) and every Beta concentration here is taken as
 :func:`proper_scale` of what the network computes: clamped into ``[sqrt(tiny),
 sqrt(max) / 64]`` of its dtype (``[1.1e-19, 2.9e17]`` in float32), which changes nothing
 in between and keeps samples, log-densities and entropies finite at every finite input.
+A location computed as a product (StableNormal's ``a * sigma``) is :func:`proper_loc` of
+it. A Beta scores a value on a bound of its box as the clamped sample ``[eps, 1 - eps]``
+it stands for (upstream: ``+inf`` or NaN once a concentration saturates).
 
 Values given to ``log_prob`` (contract items 6 and 7), one policy for every family here,
 in both packages (:func:`scored`): a value whose trailing dims are not the event shape, or

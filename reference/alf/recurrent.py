@@ -18,7 +18,7 @@ from torch import nn
 
 from reference.alf.containers import ReplicateInput, Sequential, _Sequential
 from reference.alf.encoding import EncodingNetwork
-from reference.alf.layers import Initializer, Reshape
+from reference.alf.layers import Initializer, Reshape, check_activation
 from reference.alf.nest_utils import NestConcat
 from reference.alf.network import Network
 from reference.alf.unroll import StepUnroll
@@ -120,6 +120,7 @@ def lstm_encoding_elements(
        is given;
     4. a ``Reshape`` to ``output_tensor_spec``'s shape when it is given.
     """
+    check_activation(activation, f"{name} activation")  # even where no layer uses it
     elements: list[Any] = []
     if input_preprocessors or preprocessing_combiner or conv_layer_params or pre_fc_layer_params:
         pre = encoding_network(

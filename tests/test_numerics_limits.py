@@ -1,0 +1,91 @@
+"""Issue 11, class 1 in both packages: the limits that keep a distribution proper where
+upstream gives NaN or +inf (the generic ``dist_bounds`` property draws them through every
+head; these pin one deterministic case of each limit)."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+import torch
+import torch.distributions as td
+
+import optimized.alf
+import reference.alf
+from reference.distributions import TRUNCATED_MAX_WIDTHS, proper_loc
+from reference.specs import BoundedTensorSpec, TensorSpec
+
+PACKAGES = [reference, optimized]  # with their alf namespaces imported
+BOX = BoundedTensorSpec((1,), torch.float32, 1.0, 1.5)
+
+
+def _fill(net: torch.nn.Module, value: float) -> torch.nn.Module:
+    with torch.no_grad():
+        for p in net.parameters():
+            p.fill_(value)
+    return net
+
+
+@pytest.mark.parametrize("pkg", PACKAGES, ids=lambda p: p.__name__)
+@pytest.mark.parametrize("x", [1e4, -1e4])
+def test_beta_scores_samples_on_a_bound(pkg, x: float) -> None:
+    """exp concentrations (1e17 and 1e-19) put every sample on a bound: finite log_prob."""
+    net = pkg.alf.BetaProjectionNetwork(1, BOX, activation=torch.exp, grad_clip=None)
+    with torch.no_grad():
+        layer = net._concentration_projection_layer
+        layer.weight.copy_(torch.tensor([[1.0], [-1.0]]))
+    dist = net(torch.full((1, 1), x))[0]
+    samples = dist.sample((8,))
+    assert bool(((samples == 1.0) | (samples == 1.5)).all())
+    log_prob = dist.log_prob(samples)
+    assert not bool(torch.isnan(log_prob).any() | (log_prob == torch.inf).any()), log_prob
+
+
+@pytest.mark.parametrize("pkg", PACKAGES, ids=lambda p: p.__name__)
+def test_truncated_scale_at_most_widths_of_the_interval(pkg) -> None:
+    low, high = torch.zeros(1), torch.ones(1)
+    dist = pkg.distributions.TruncatedNormal(
+        torch.tensor([[-1.0]]), torch.tensor([[3e17]]), low, high
+    )
+    assert float(dist.scale) == TRUNCATED_MAX_WIDTHS
+    samples = dist.sample((64,))
+    for value in (dist.mean, dist.entropy(), dist.log_prob(samples)):
+        assert bool(torch.isfinite(value).all()), value
+
+
+@pytest.mark.parametrize("pkg", PACKAGES, ids=lambda p: p.__name__)
+def test_stable_normal_mean_stays_finite(pkg) -> None:
+    """``mu = a * sigma`` of a 1e30 pre-activation and a 1e17 std: clamped by proper_loc."""
+    net = pkg.alf.StableNormalProjectionNetwork(
+        1, TensorSpec((1,)), squash_mean=False, state_dependent_std=True
+    )
+    _fill(net, 1.0)
+    with torch.no_grad():
+        net._std_projection_layer.weight.fill_(-1.0)
+    dist = net(torch.full((1, 1), 1e30))[0]
+    assert float(dist.mean.detach()) == float(proper_loc(torch.tensor(torch.inf)))
+    assert bool(torch.isfinite(dist.sample((8,))).all())
+
+
+@pytest.mark.parametrize("pkg", PACKAGES, ids=lambda p: p.__name__)
+def test_latent_actor_scores_a_fresh_sample_on_a_bound(pkg) -> None:
+    """torch's tanh saturates onto a bound; the cached pre-image scores it (not NaN)."""
+    alf = pkg.alf
+    flow = functools.partial(alf.RealNVPNetwork, num_layers=1)
+    net = alf.LatentActorDistributionNetwork(
+        TensorSpec((1,)),
+        BoundedTensorSpec((2,), torch.float32, 0.0, 1.0),
+        normalizing_flow_network_ctor=flow,
+        conditional_flow=False,
+        scale_distribution=True,
+        dist_squashing_transform=td.TanhTransform(cache_size=1),
+    )
+    _fill(net, 0.0)
+    with torch.no_grad():  # s = t = 40: tanh(e^2 u + 40) rounds to 1 on a coordinate
+        for name, p in net.flow_network.named_parameters():
+            if name.endswith("bias"):
+                p.fill_(40.0)
+    dist = net(torch.zeros(1, 1))[0]
+    sample = dist.sample()
+    assert bool((sample == 1.0).any())
+    assert bool(torch.isfinite(dist.log_prob(sample)).all())

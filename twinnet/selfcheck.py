@@ -100,7 +100,7 @@ def one_pair(opts: SelfcheckOptions, catalog: dict[str, Entry]) -> PairResult:
     selection = Selection(entries=",".join(catalog), impls=("reference", "optimized"), quick=True)
     planted_selection = dataclasses.replace(selection, optimized_module=PLANTED_MODULE)
     # more rounds than a quick run: the check is of the statistics, and needs their power
-    budget = Budget(rounds=20, sample_time=0.008, clock=opts.clock)
+    budget = Budget(rounds=30, sample_time=0.015, clock=opts.clock)
 
     def timed(sel: Selection) -> Run:
         return parse_run(suite.run(sel, torch.device(opts.device), budget=budget, catalog=catalog))

@@ -103,6 +103,10 @@ class TanhNormal(pyd.Distribution):
             return self.rsample(sample_shape)
 
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        if self._last is not None and value is self._last[0]:
+            # A sample this distribution just drew is tanh of a finite number, inside the
+            # closed support [-1, 1] by construction: no support scan and host sync for it.
+            return self._log_prob(value)
         return scored(self, value, self._log_prob)
 
     def _log_prob(self, value: torch.Tensor) -> torch.Tensor:

@@ -30,6 +30,7 @@ import torch
 
 from properties.kinds.base import Kind
 from properties.kinds.loss import canonical_info, experience
+from properties.kinds.loss_model import aux_phase_loss
 from reference.specs import Nest, sample_nest
 
 
@@ -106,6 +107,10 @@ class Algorithm(Kind):
 
     def canonical(self, net: Any, inputs: Nest, cfg: dict) -> dict[str, Any]:
         return canonical_info(net.train_info(inputs), cfg)
+
+    def model(self, parts: dict[str, Any], hyper: dict[str, Any]) -> dict[str, torch.Tensor]:
+        """The independent per-step model of the loss (``properties.kinds.loss_model``)."""
+        return aux_phase_loss(parts, hyper)
 
     def hyper(self, cfg: dict) -> dict[str, Any]:
         """The loss the algorithm documents: ``PPGAuxPhaseLoss()`` with its defaults."""

@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 import torch
 
 from properties.kinds.base import BadInput, Kind
+from properties.kinds.loss_model import aux_phase_loss
 from reference.alf.ppg.data import StepType
 from reference.specs import Nest
 
@@ -139,6 +140,10 @@ class Loss(Kind):
     def canonical(self, net: Any, inputs: Nest, cfg: dict) -> dict[str, Any]:
         """The numbers an independent model of the loss needs (module doc)."""
         return canonical_info(net.train_info(inputs), cfg)
+
+    def model(self, parts: dict[str, Any], hyper: dict[str, Any]) -> dict[str, torch.Tensor]:
+        """The independent per-step model of the loss (``properties.kinds.loss_model``)."""
+        return aux_phase_loss(parts, hyper)
 
     def hyper(self, cfg: dict) -> dict[str, Any]:
         return {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -105,9 +106,11 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert data["machine_info"]["torch"] == torch.__version__
     assert data["twinnet"]["clock"] == "cpu" and data["twinnet"]["threads"] == 1
     lines = done.stdout.splitlines()
-    assert max(len(line) for line in lines) <= 80  # piped: the compact layout
+    assert max(len(line) for line in lines) <= 80  # piped: fits, whichever layout fits
     assert "\x1b[" not in done.stdout
-    assert "alf.EncodingNetwork B=1024 fwd+bwd" in done.stdout
+    # the largest case is shown, as a grid row or a compact heading (the layout depends on
+    # the widths of the cells, e.g. an unstable or above-roof mark)
+    assert re.search(r"alf\.EncodingNetwork\s+B=1024\s+fwd\+bwd", done.stdout)
     assert "tests.partial_cand" in done.stdout  # the impl column (cut with an ellipsis)
     assert (
         "interleaved rounds" in done.stdout and "roofs (best of interleaved rounds)" in done.stdout

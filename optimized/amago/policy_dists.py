@@ -9,7 +9,9 @@ tensor ops (in the reference's operation order, so float32 results agree to roun
   log p(y) = -(x - mu)^2 / (2 sigma^2) - log sigma - log(2 pi) / 2 - log(1 - tanh(x)^2),
   log(1 - tanh(x)^2) = 2 log 2 - 2|x| - 2 log(1 + exp(-2|x|)) (no overflow, one exp);
   ``log_prob(rsample())`` reuses the unclipped pre-tanh sample x, as the reference's
-  transform cache does, and its noise: (x - mu) / sigma = eps.
+  transform cache does, and its noise: (x - mu) / sigma = eps. tanh is evaluated as
+  2 sigmoid(2x) - 1 and the default std activation through sigmoid(2x) = (tanh(x) + 1) / 2,
+  keeping its log-scale for the log-density: on the CPU one tanh costs about six sigmoids.
 * shifted Beta: log p(y) = (a - 1) log u + (b - 1) log(1 - u) - log B(a, b) - log 2 with
   u = (clip(y) + 1) / 2.
 * tanh-GMM: log p(y) = logsumexp_m(log softmax(logits)_m + sum_d log N(x_d; mu_md, s_md))
@@ -45,6 +47,48 @@ def tanh_bounded_positive(x: torch.Tensor, low: float, high: float) -> torch.Ten
     return torch.tanh(x).add(1).mul_(0.5 * (log_high - log_low)).add_(log_low).exp_()
 
 
+class _Sigmoid(torch.autograd.Function):
+    """sigmoid(z), whose derivative is taken as sigmoid(z) sigmoid(-z): torch's
+    sigmoid(z) (1 - sigmoid(z)) loses the small factor to cancellation where sigmoid(z)
+    is near 1, and would make the tanh built from it less accurate than torch's tanh."""
+
+    @staticmethod
+    def forward(ctx: torch.autograd.function.FunctionCtx, z: torch.Tensor) -> torch.Tensor:
+        s = torch.sigmoid(z)
+        ctx.save_for_backward(z, s)
+        return s
+
+    @staticmethod
+    def backward(ctx: torch.autograd.function.FunctionCtx, grad: torch.Tensor) -> torch.Tensor:
+        z, s = ctx.saved_tensors  # type: ignore[attr-defined]
+        return grad * s * torch.sigmoid(-z)
+
+
+def _sigmoid(z: torch.Tensor) -> torch.Tensor:
+    if torch.is_grad_enabled() and z.requires_grad:
+        return _Sigmoid.apply(z)
+    return torch.sigmoid(z)
+
+
+def _log_sigmoid_bounded_positive(x: torch.Tensor, low: float, high: float) -> torch.Tensor:
+    """log of ``tanh_bounded_positive``, through ``(tanh(x) + 1) / 2 = sigmoid(2x)`` (one
+    sigmoid instead of one tanh and one add: torch's CPU tanh costs about six sigmoids per
+    element), clamped to the log of :func:`proper_scale`'s range. Its rounding differs from
+    the reference's by a few units, which the GMM's tiny stds would amplify, so only
+    TanhGaussian uses it, and its log-density reuses the log-scale it returns."""
+    check_positive_bounds(low, high, need_high=True)
+    log_low, log_high = math.log(low), math.log(high)
+    info = torch.finfo(x.dtype)
+    log_floor, log_cap = 0.5 * math.log(info.tiny), 0.5 * math.log(info.max) - math.log(64)
+    log_std = _sigmoid(x * 2.0).mul(log_high - log_low).add_(log_low)
+    return log_std.clamp_(log_floor, log_cap)
+
+
+def _tanh(x: torch.Tensor) -> torch.Tensor:
+    """tanh(x) = 2 sigmoid(2x) - 1 (absolute error within two units of roundoff)."""
+    return _sigmoid(x * 2.0).sub(0.5).mul_(2.0)
+
+
 def softplus_bounded_positive(
     x: torch.Tensor, low: float, high: float | None = None
 ) -> torch.Tensor:
@@ -77,8 +121,15 @@ class TanhNormal(pyd.Distribution):
     support = constraints.interval(-1.0, 1.0)
     has_rsample = True
 
-    def __init__(self, loc: torch.Tensor, scale: torch.Tensor, clip: tuple[float, float]):
+    def __init__(
+        self,
+        loc: torch.Tensor,
+        scale: torch.Tensor,
+        clip: tuple[float, float],
+        log_scale: torch.Tensor | None = None,
+    ):
         self.loc, self.scale, self.clip = loc, scale, clip
+        self._log_scale = log_scale
         self._last: tuple[torch.Tensor, ...] | None = None
         super().__init__(loc.shape, validate_args=False)
 
@@ -94,7 +145,7 @@ class TanhNormal(pyd.Distribution):
         shape = self._extended_shape(sample_shape)
         eps = torch.randn(shape, dtype=self.loc.dtype, device=self.loc.device)
         x = torch.addcmul(self.loc, eps, self.scale)
-        y = torch.tanh(x)
+        y = _tanh(x)
         self._last = (y, x, eps)
         return y
 
@@ -109,13 +160,16 @@ class TanhNormal(pyd.Distribution):
             return self._log_prob(value)
         return scored(self, value, self._log_prob)
 
+    def _scale_log(self) -> torch.Tensor:
+        return self.scale.log() if self._log_scale is None else self._log_scale
+
     def _log_prob(self, value: torch.Tensor) -> torch.Tensor:
         if self._last is not None and value is self._last[0]:
             # a fresh sample: (x - loc) / scale is the noise eps itself, and with a = |x|
             # -log(1 - tanh(x)^2) = 2 a + 2 softplus(-2 a) - 2 log 2: one buffer, in place
             _, x, eps = self._last
             minus_2a = x.abs().mul_(-2.0)
-            out = F.softplus(minus_2a).mul_(2.0).sub_(minus_2a).sub_(self.scale.log())
+            out = F.softplus(minus_2a).mul_(2.0).sub_(minus_2a).sub_(self._scale_log())
             return out.add_(-_HALF_LOG_2PI - 2 * _LOG_2).addcmul_(eps, eps, value=-0.5)
         x = _atanh(value.clamp(*self.clip))
         return _log_normal(x, self.loc, self.scale) - _tanh_log_det(x)
@@ -236,12 +290,17 @@ class TanhGaussian(ref.TanhGaussian):
         # both halves contiguous (one copy): strided elementwise kernels are several times
         # slower than contiguous ones on the CPU
         mu, raw_std = vec.unflatten(-1, (2, self.d_action)).movedim(-2, 0).contiguous()
-        std = proper_scale(self.std_activation(raw_std, self.std_low, self.std_high))
+        log_std = None
+        if self.std_activation is tanh_bounded_positive:
+            log_std = _log_sigmoid_bounded_positive(raw_std, self.std_low, self.std_high)
+            std = log_std.exp()
+        else:
+            std = proper_scale(self.std_activation(raw_std, self.std_low, self.std_high))
         if log_dict is not None:
             add_activation_log("TanhGaussian-mu", mu, log_dict)
             add_activation_log("TanhGaussian-std", std, log_dict)
             add_activation_log("TanhGaussian-raw_std", raw_std, log_dict)
-        return TanhNormal(mu, std, self.clip_actions_on_log_prob)
+        return TanhNormal(mu, std, self.clip_actions_on_log_prob, log_std)
 
 
 class Beta(ref.Beta):

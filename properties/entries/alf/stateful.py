@@ -63,6 +63,29 @@ def build_pool(impl: Impl, cfg: dict) -> Any:
     )
 
 
+def pool_sequence(cfg: dict) -> tuple[int, float] | None:
+    """A benchmark case times ``unroll`` over ``steps`` steps with episode starts at
+    ``reset_rate`` (keys only benchmark configs carry)."""
+    return (cfg["steps"], cfg["reset_rate"]) if "steps" in cfg else None
+
+
+def _pool_bench() -> Bench:
+    """T=100, B=256, d=64, pooling_size 4 in every mode (no parameters: forward only)."""
+    base = {"input_size": 64, "stack_size": 4, "pooling_size": 4, "steps": 100}
+    return Bench(
+        tuple(
+            BenchCase(
+                f"{mode},T=100,B=256" + (",resets=10%" if rate else ""),
+                {**base, "mode": mode, "reset_rate": rate},
+                256,
+                modes=("fwd",),
+            )
+            for mode in ("skip", "avg", "max")
+            for rate in (0.0, 0.1)
+        )
+    )
+
+
 # -- NoisyFC -------------------------------------------------------------------------------
 @st.composite
 def noisy_configs(draw: Any) -> dict:
@@ -183,11 +206,12 @@ def entries() -> list[Entry]:
         ),
         Entry(
             "alf.TemporalPool",
-            AlfNetwork(spec=pool_spec, stateful=True),
+            AlfNetwork(spec=pool_spec, stateful=True, sequence=pool_sequence),
             pool_configs,
             build_pool,
             left_out={"parallel": _NO_PARALLEL.format("TemporalPool")},
             bad_configs=_BAD,
+            bench=_pool_bench(),
         ),
         Entry(
             "alf.NoisyFC",

@@ -8,6 +8,7 @@ import torch
 
 import optimized.alf
 import reference.alf
+from reference.alf.replicas import replica_state, stack_replica_states
 from reference.specs import TensorSpec
 
 PACKAGES = [reference.alf, optimized.alf]
@@ -64,3 +65,79 @@ def test_amp_wrapper_on_cpu_is_the_network(alf) -> None:
     x, h = torch.randn(2, 3), torch.randn(2, 2)
     y, _s = alf.AMPWrapper(True, inner)(x, h)
     torch.testing.assert_close(y, inner(x, h)[0])
+
+
+def _keys(net: torch.nn.Module) -> dict[str, list[int]]:
+    return {k: list(v.shape) for k, v in net.state_dict().items()}
+
+
+@pytest.mark.parametrize("alf", PACKAGES, ids=["reference", "optimized"])
+def test_parallel_sequential_keys_are_upstreams(alf) -> None:
+    """A function member takes a ``_nets`` slot in the parallel form (a naive parallel layer
+    without tensors), a module without ``make_parallel`` becomes n fresh copies; the keys
+    and shapes were printed by upstream ALF @23aca49 for the same networks."""
+    spec = TensorSpec((3,))
+    net = alf.Sequential(torch.tanh, alf.LSTMCell(3, 2), input_tensor_spec=spec)
+    cell = {"weight_ih": [8, 3], "weight_hh": [8, 2], "bias_ih": [8], "bias_hh": [8]}
+    assert _keys(net.make_parallel(2)) == {
+        f"_nets.1._networks.{i}._cell.{k}": s for i in range(2) for k, s in cell.items()
+    }
+    net = alf.Sequential(torch.nn.Linear(3, 2), alf.FC(2, 2), input_tensor_spec=spec)
+    assert _keys(net.make_parallel(2)) == {
+        "_nets.0._networks.0.weight": [2, 3],
+        "_nets.0._networks.0.bias": [2],
+        "_nets.0._networks.1.weight": [2, 3],
+        "_nets.0._networks.1.bias": [2],
+        "_nets.1._weight": [2, 2, 2],
+        "_nets.1._bias": [2, 2],
+    }
+
+
+@pytest.mark.parametrize("alf", PACKAGES, ids=["reference", "optimized"])
+def test_parallel_sequential_replicas_move_by_rank(alf) -> None:
+    """Weights move between the parallel Sequential and its replicas although a function
+    shifts the parallel ``_nets`` numbers; replica i computes the parallel network's slot i."""
+    spec = TensorSpec((3,))
+    single = alf.Sequential(
+        torch.tanh, torch.nn.Linear(3, 3), torch.relu, alf.GRUCell(3, 2), input_tensor_spec=spec
+    )
+    parallel = single.make_parallel(2)
+    replicas = [single.copy() for _ in range(2)]
+    parallel.load_state_dict(
+        stack_replica_states(parallel.state_dict(), [r.state_dict() for r in replicas])
+    )
+    x, h = torch.randn(4, 2, 3), torch.randn(4, 2, 2)
+    y, (_, _, _, h1) = parallel(x, ((), (), (), h))
+    for i, replica in enumerate(replicas):
+        y_i, (_, _, _, h1_i) = replica(x[:, i], ((), (), (), h[:, i]))
+        torch.testing.assert_close(y[:, i], y_i)
+        torch.testing.assert_close(h1[:, i], h1_i)
+        back = replica_state(parallel.state_dict(), single.state_dict(), i, 2)
+        assert back.keys() == replica.state_dict().keys()
+        for k, v in back.items():
+            torch.testing.assert_close(v, replica.state_dict()[k])
+
+
+def test_optimized_input_check_is_the_references() -> None:
+    """The optimized containers check the input once, with the reference's errors, and
+    follow the parameters' dtype after ``.double()``."""
+    spec = TensorSpec((3,))
+    nets = [
+        alf.Sequential(alf.FC(3, 2), alf.GRUCell(2, 2), input_tensor_spec=spec) for alf in PACKAGES
+    ]
+    bad = [torch.randn(2, 4), torch.randn(2, 3).double(), torch.ones(2, 3, dtype=torch.int64)]
+    bad += [torch.randn(3), [torch.randn(2, 3)], (torch.randn(2, 3),)]
+    state = ((), torch.zeros(2, 2))
+    for x in bad:
+        errors = []
+        for net in nets:
+            with pytest.raises((TypeError, ValueError)) as info:
+                net(x, state)
+            errors.append((info.type, str(info.value)))
+        assert errors[0] == errors[1]
+    reference, optimized = (net.double() for net in nets)
+    optimized.load_state_dict(reference.state_dict())
+    x, state = torch.randn(2, 3, dtype=torch.float64), ((), torch.zeros(2, 2).double())
+    torch.testing.assert_close(optimized(x, state)[0], reference(x, state)[0])
+    with pytest.raises(TypeError, match="float64"):
+        optimized(x.float(), state)

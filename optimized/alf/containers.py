@@ -1,12 +1,19 @@
-"""Containers whose ``unroll`` runs member by member over the whole sequence.
+"""Containers with their routing compiled at construction, and an ``unroll`` that runs
+member by member over the whole sequence.
 
-A container's step is only routing, so its single-step ``forward`` is the reference's. Its
-``unroll`` is where time goes: instead of T passes through every member, each member
-unrolls the whole ``[T, B, ...]`` sequence at once (``optimized.alf.unroll.unroll_member``):
-stateless members as one call on ``[T*B, ...]``, stateful ones through their own fused
-``unroll``. This is exact for ``Sequential``, ``Branch``, ``Parallel``, ``Residue`` and
-``AMPWrapper``: member k at step t reads only members' outputs at step t. ``Echo`` feeds
-its output back into the next step, so it keeps the step loop.
+A container's step is only routing: its ``forward`` is one flat loop over a plan built in
+``__init__`` (for each member: its input getter, its result name, whether it is a Network
+and whether the container carries state), with the input checked once at the start
+(``optimized.alf.routing``), where the reference walks nests, flattens specs and looks
+paths up on every call. Members still check their own inputs (their public call).
+
+``unroll`` is where time goes on sequences: instead of T passes through every member, each
+member unrolls the whole ``[T, B, ...]`` sequence at once
+(``optimized.alf.unroll.unroll_member``): stateless members as one call on ``[T*B, ...]``,
+stateful ones through their own fused ``unroll``. This is exact for ``Sequential``,
+``Branch``, ``Parallel``, ``Residue`` and ``AMPWrapper``: member k at step t reads only
+members' outputs at step t. ``Echo`` feeds its output back into the next step, so it keeps
+the step loop.
 
 ``make_parallel`` builds these optimized containers around each member's own parallel
 form (vectorized where the member's is). In training mode a batch-norm member sees the
@@ -20,11 +27,19 @@ from typing import Any
 
 import torch
 
+from optimized.alf.routing import InputCheck, path_getter
 from optimized.alf.unroll import fold_time, unroll_member
 from reference.alf import containers as ref
 from reference.alf.network import Network, make_parallel_spec
 from reference.alf.unroll import check_first_step, check_time_major
-from reference.specs import Nest, flatten, map_structure, map_structure_up_to, pack_sequence_as
+from reference.specs import (
+    Nest,
+    flatten,
+    is_nested,
+    map_structure,
+    map_structure_up_to,
+    pack_sequence_as,
+)
 
 __all__ = ["AMPWrapper", "Branch", "Echo", "Parallel", "ReplicateInput", "Residue", "Sequential"]
 
@@ -33,6 +48,38 @@ def _checked(net: Network, inputs: Nest, first_step: torch.Tensor) -> None:
     steps, batch = check_first_step(first_step, f"{net.name}.unroll")
     check_time_major(inputs, steps, batch, f"{net.name}.unroll")
     net.check_inputs(inputs, outer_rank=2)
+
+
+class _Packer:
+    """``pack_sequence_as(members, values)`` and ``flatten_up_to(members, nest)`` for a nest of
+    members, direct for one member or a flat tuple, list or dict of them, the reference's
+    helpers otherwise (and for a nest of another structure: their error)."""
+
+    def __init__(self, members: Nest):
+        self._members = members
+        flat = is_nested(members) and not any(is_nested(m) for m in flatten(members))
+        self._kind = type(members) if flat and type(members) in (tuple, list, dict) else None
+        self._single = not is_nested(members)
+        self._keys = sorted(members) if self._kind is dict else None
+
+    def __call__(self, values: list) -> Nest:
+        if self._single:
+            return values[0]
+        if self._keys is not None:
+            return dict(zip(self._keys, values))
+        if self._kind is not None:
+            return self._kind(values)
+        return pack_sequence_as(self._members, values)
+
+    def split(self, nest: Nest) -> list:
+        if self._single:
+            return [nest]
+        if self._keys is not None:
+            if isinstance(nest, dict) and sorted(nest) == self._keys:
+                return [nest[k] for k in self._keys]
+        elif type(nest) is self._kind and len(nest) == len(self._members):
+            return list(nest)
+        return ref.flatten_up_to(self._members, nest)
 
 
 class _Sequential(ref._Sequential):
@@ -47,24 +94,57 @@ class _Sequential(ref._Sequential):
         name: str = "Sequential",
     ):
         super().__init__(elements, element_dict, output, input_tensor_spec, name)
+        self._check = InputCheck(self)
+        self._stateful = bool(flatten(self._state_spec))
+        self._plan = tuple(
+            (module, path_getter(source), out, isinstance(module, Network))
+            for module, source, out in zip(self._networks, self._inputs, self._outputs)
+        )
+        self._select = path_getter(output)
+        self._routed = self._select is not None or any(g or o for _, g, o, _ in self._plan)
+
+    def forward(self, inputs: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
+        """The reference's forward as one flat loop over the compiled plan (module doc)."""
+        self._check(inputs)
+        named: dict[str, Nest] = {"input": inputs} if self._routed else {}
+        x = inputs
+        if not self._stateful:
+            for module, get, out, is_network in self._plan:
+                if get is not None:
+                    x = get(named)
+                x = module(x, ())[0] if is_network else module(x)
+                if out:
+                    named[out] = x
+            return (x if self._select is None else self._select(named)), state
+        new_state = []
+        for i, (module, get, out, is_network) in enumerate(self._plan):
+            if get is not None:
+                x = get(named)
+            if is_network:
+                x, s = module(x, state[i])
+            else:
+                x, s = module(x), ()
+            new_state.append(s)
+            if out:
+                named[out] = x
+        return (x if self._select is None else self._select(named)), tuple(new_state)
 
     def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
         """Member by member over the whole sequence (module doc)."""
         _checked(self, inputs, first_step)
-        stateful = bool(flatten(self._state_spec))
         named: dict[str, Nest] = {"input": inputs}
         x = inputs
         new_state = []
-        for i, module in enumerate(self._networks):
-            if self._inputs[i]:
-                x = ref.lookup(named, self._inputs[i])
-            x, s = unroll_member(module, x, state[i] if stateful else (), first_step)
+        for i, (module, get, out, _) in enumerate(self._plan):
+            if get is not None:
+                x = get(named)
+            x, s = unroll_member(module, x, state[i] if self._stateful else (), first_step)
             new_state.append(s)
-            if self._outputs[i]:
-                named[self._outputs[i]] = x
-        if self._output:
-            x = ref.lookup(named, self._output)
-        return x, (tuple(new_state) if stateful else state)
+            if out:
+                named[out] = x
+        if self._select is not None:
+            x = self._select(named)
+        return x, (tuple(new_state) if self._stateful else state)
 
     def make_parallel(self, n: int) -> Network:
         positional, named, spec = self.parallel_members(n)
@@ -91,6 +171,18 @@ class _Branch(ref._Branch):
         name: str = "Branch",
     ):
         super().__init__(modules, named_modules, input_tensor_spec, name)
+        self._check = InputCheck(self)
+        self._stateful = bool(flatten(self._state_spec))
+        self._flat = flatten(self.members)
+        self._pack = _Packer(self.members)
+
+    def forward(self, inputs: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
+        """Every member on the input, its members flattened once (module doc)."""
+        self._check(inputs)
+        if not self._stateful:
+            return self._pack([net(inputs)[0] for net in self._flat]), state
+        results = [net(inputs, s) for net, s in zip(self._flat, self._pack.split(state))]
+        return self._pack([y for y, _ in results]), self._pack([s for _, s in results])
 
     def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
         """Every member over the whole sequence (module doc)."""
@@ -124,6 +216,20 @@ def Branch(
 class Parallel(ref.Parallel):
     def __init__(self, modules: Nest, input_tensor_spec: Nest = None, name: str = "Parallel"):
         super().__init__(modules, input_tensor_spec, name)
+        self._check = InputCheck(self)
+        self._stateful = bool(flatten(self._state_spec))
+        self._flat = flatten(self.members)
+        self._pack = _Packer(self.members)
+
+    def forward(self, inputs: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
+        """Member i on input i, the nest of members flattened once (module doc)."""
+        self._check(inputs)
+        xs = self._pack.split(inputs)
+        if not self._stateful:
+            return self._pack([net(x)[0] for net, x in zip(self._flat, xs)]), state
+        states = self._pack.split(state)
+        results = [net(x, s) for net, x, s in zip(self._flat, xs, states)]
+        return self._pack([y for y, _ in results]), self._pack([s for _, s in results])
 
     def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
         """Member i over the whole sequence of input i (module doc)."""
@@ -152,6 +258,19 @@ class Echo(ref.Echo):
 
     def __init__(self, block: Network, input_tensor_spec: Nest = None):
         super().__init__(block, input_tensor_spec)
+        self._check = InputCheck(self)
+
+    def forward(self, input: Nest, state: Nest) -> tuple[Nest, Nest]:
+        """The reference's step with the input checked by the compiled check."""
+        self._check(input)
+        block_state, echo = state
+        block_input = (input, echo) if self._tuple_input else {"input": input, "echo": echo}
+        out, block_state = self._block(block_input, block_state)
+        if self._tuple_output:
+            real, echo = out
+        else:
+            real, echo = out["output"], out["echo"]
+        return real, (block_state, echo)
 
     def make_parallel(self, n: int) -> Network:
         return Echo(self._block.make_parallel(n), make_parallel_spec(self._input_tensor_spec, n))
@@ -166,6 +285,15 @@ class Residue(ref.Residue):
         name: str = "Residue",
     ):
         super().__init__(block, input_tensor_spec, activation, name)
+        self._check = InputCheck(self)
+
+    def forward(self, x: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
+        """The reference's residual step with the input checked by the compiled check."""
+        self._check(x)
+        y, state = self._block(x, state)
+        if isinstance(x, torch.Tensor):
+            return self._activation(x + y), state
+        return map_structure(lambda a, b: self._activation(a + b), x, y), state
 
     def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
         """The block over the whole sequence, then the residual sum at once."""
@@ -177,6 +305,12 @@ class Residue(ref.Residue):
 class AMPWrapper(ref.AMPWrapper):
     def __init__(self, enabled: bool, net: Network):
         super().__init__(enabled, net)
+
+    def forward(self, input: Nest, state: Nest) -> tuple[Nest, Nest]:
+        """The wrapped network itself for a CPU tensor (no nest walk); else the reference's."""
+        if isinstance(input, torch.Tensor) and not input.is_cuda:
+            return self._net(input, state)
+        return super().forward(input, state)
 
     def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
         """The wrapped network's own unroll, inside the same autocast context."""

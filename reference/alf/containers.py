@@ -20,13 +20,21 @@ State_dict keys are upstream ALF's: ``Sequential`` registers its modules as ``_n
 modules and functions given to them are wrapped as ``NetworkWrapper`` (``._module.``).
 ``Echo`` and ``Residue`` hold ``_block``, ``AMPWrapper`` holds ``_net``.
 
+A parallel Sequential (``make_parallel(n)``) holds every member's parallel form: the
+member's own ``make_parallel(n)``, else (a plain function, or an ``nn.Module`` without one)
+a ``NaiveParallelLayer``, as upstream. So a function, unregistered in the single network,
+takes a ``_nets.<i>`` slot of its own (with no tensors) in the parallel one, and the later
+members' numbers shift by one (``reference.alf.replicas`` matches them by rank).
+
 Deviations from upstream: the Sequential's state is a tuple (upstream builds a list; the
 spec's example writes a tuple). ``Echo.make_parallel(n)`` makes the block parallel with
-``n`` replicas (upstream's call omits ``n``).
+``n`` replicas (upstream's call omits ``n``). A module member with parameters but no
+``reset_parameters`` cannot be replicated naively: ``TypeError`` (upstream: ``ValueError``).
 """
 
 from __future__ import annotations
 
+import copy as _copy
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -41,7 +49,7 @@ from reference.alf.network import (
     replicate_input,
     wrap_as_network,
 )
-from reference.alf.sequential import _module_tree, parallel_element
+from reference.alf.sequential import _module_tree
 from reference.alf.unroll import StepUnroll
 from reference.specs import (
     Nest,
@@ -80,6 +88,60 @@ def lookup(named: Mapping[str, Nest], path: Nest) -> Nest:
 
 def _state_or_empty(states: Nest) -> Nest:
     return states if flatten(states) else ()
+
+
+def reset_copy(module: nn.Module) -> nn.Module:
+    """A deep copy of ``module`` with fresh parameters, by ALF's ``reset_parameters`` rule:
+    the module's own ``reset_parameters()``, else each layer of an ``nn.Sequential``; a
+    module with parameters and neither cannot be re-initialised (``TypeError``)."""
+    copy = _copy.deepcopy(module)
+
+    def reset(m: nn.Module) -> None:
+        own = getattr(m, "reset_parameters", None)
+        if callable(own):
+            own()
+        elif isinstance(m, nn.Sequential):
+            for layer in m:
+                reset(layer)
+        elif any(True for _ in m.parameters()):
+            raise TypeError(
+                f"expected a module with reset_parameters() to replicate naively, got "
+                f"{type(m).__name__}"
+            )
+
+    reset(copy)
+    return copy
+
+
+class NaiveParallelLayer(nn.Module):
+    """n replicas of a module or function that has no ``make_parallel`` (ALF's
+    ``alf.layers.NaiveParallelLayer``): ``y[:, i] = f_i(x[:, i])`` for ``x`` of shape
+    ``[B, n, ...]``, replica by replica, stacked on dim 1. A module is copied n times with
+    fresh parameters (``_networks.<i>``); a function is shared and holds no tensors."""
+
+    _networks: nn.ModuleList | list[Callable]
+
+    def __init__(self, module: Callable, n: int):
+        super().__init__()
+        if isinstance(module, nn.Module):
+            self._networks = nn.ModuleList([reset_copy(module) for _ in range(n)])
+        else:
+            self._networks = [module] * n
+        self._n = n
+
+    def forward(self, inputs: Nest) -> Nest:
+        replicas: list[Callable] = list(self._networks)
+        outputs = [
+            f_i(map_structure(lambda x, i=i: x[:, i], inputs)) for i, f_i in enumerate(replicas)
+        ]
+        return map_structure(lambda *ys: torch.stack(ys, dim=1), *outputs)
+
+
+def parallel_member(module: Callable, n: int) -> Callable:
+    """A member's parallel form: its own ``make_parallel(n)``, else a ``NaiveParallelLayer``."""
+    if hasattr(module, "make_parallel"):
+        return module.make_parallel(n)
+    return NaiveParallelLayer(module, n)
 
 
 class _Sequential(StepUnroll, Network):
@@ -163,7 +225,7 @@ class _Sequential(StepUnroll, Network):
             raise ValueError(f"{self.name}: make_parallel n must be a positive int, got {n!r}")
         positional, named = [], {}
         for module, source, out in zip(self._networks, self._inputs, self._outputs):
-            member = (source, parallel_element(module, n))
+            member = (source, parallel_member(module, n))
             if out:
                 named[out] = member
             else:

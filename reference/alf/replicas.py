@@ -13,6 +13,11 @@ that the single network wraps as a Network and its parallel form keeps bare, ALF
 categorical projection) and ``_networks.<i>.`` (a ``NaiveParallelNetwork`` sub-network,
 whose copy i is replica i as is).
 
+A Sequential registers only its module members in ``_nets``, its parallel form every member
+(a function becomes a naive parallel layer with no tensors), so ``_nets.<i>`` numbers are
+matched by rank: ``i`` is replaced by its position among the numbers under the same prefix
+that hold tensors (single ``_nets.0`` is parallel ``_nets.1`` after a function member).
+
 A parallel tensor without a single counterpart is ALF's ``ParallelFC`` bias under batch
 norm (the single FC has none there): stacking replicas sets it to zero, which is what the
 single FCs compute, and a replica leaves it out (exact while it is zero).
@@ -21,13 +26,14 @@ single FCs compute, and a replica leaves it out (exact while it is zero).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import torch
 from torch import nn
 
 _WRAPPERS = re.compile(r"(^|\.)(_pnet|_module)\.")
 _NAIVE = re.compile(r"(^|\.)_networks\.(\d+)\.")
+_NETS = re.compile(r"(^|\.)_nets\.(\d+)(?=\.)")
 
 
 def _bare(key: str) -> str:
@@ -42,9 +48,35 @@ def _single_key(parallel_key: str) -> tuple[str, int | None]:
     return key[: m.start()] + m.group(1) + key[m.end() :], int(m.group(2))
 
 
+def _ranked(keys: Iterable[str]) -> dict[str, str]:
+    """Each key with its ``_nets.<i>`` numbers replaced by their ranks (module doc)."""
+    keys = list(keys)
+    numbers: dict[str, set[int]] = {}
+    for key in keys:
+        for m in _NETS.finditer(key):
+            numbers.setdefault(key[: m.start(2)], set()).add(int(m.group(2)))
+    order = {prefix: sorted(found) for prefix, found in numbers.items()}
+
+    def ranked(key: str) -> str:
+        def rank(m: re.Match) -> str:
+            return f"{m.group(1)}_nets.{order[key[: m.start(2)]].index(int(m.group(2)))}"
+
+        return _NETS.sub(rank, key)
+
+    return {key: ranked(key) for key in keys}
+
+
 def _by_bare_key(state: Mapping[str, torch.Tensor]) -> dict[str, str]:
-    """``state``'s keys by their form without wrapper segments."""
-    return {_bare(k): k for k in state}
+    """``state``'s keys by their ranked form without wrapper segments."""
+    bare = {_bare(k): k for k in state}
+    return {r: bare[b] for b, r in _ranked(bare).items()}
+
+
+def _single_keys(parallel_state: Mapping[str, torch.Tensor]) -> dict[str, tuple[str, int | None]]:
+    """Each parallel key's single-network form (ranked) and its naive replica index."""
+    split = {key: _single_key(key) for key in parallel_state}
+    ranks = _ranked({bare for bare, _ in split.values()})
+    return {key: (ranks[bare], i) for key, (bare, i) in split.items()}
 
 
 def _parallel_only(key: str, bare: str) -> str:
@@ -73,9 +105,10 @@ def stack_replica_states(
     """The parallel state_dict whose replica i holds ``replica_states[i]``."""
     n = len(replica_states)
     names = _by_bare_key(replica_states[0])
+    singles_of = _single_keys(parallel_state)
     out: dict[str, torch.Tensor] = {}
     for key, p in parallel_state.items():
-        bare, naive_i = _single_key(key)
+        bare, naive_i = singles_of[key]
         skey = names.get(bare) or _parallel_only(key, bare)
         if skey == "":
             out[key] = torch.zeros_like(p)
@@ -102,9 +135,10 @@ def replica_state(
 ) -> dict[str, torch.Tensor]:
     """Replica i's slice of ``parallel_state``, keyed like ``single_state``."""
     names = _by_bare_key(single_state)
+    singles_of = _single_keys(parallel_state)
     out: dict[str, torch.Tensor] = {}
     for key, p in parallel_state.items():
-        bare, naive_i = _single_key(key)
+        bare, naive_i = singles_of[key]
         skey = names.get(bare) or _parallel_only(key, bare)
         if skey == "":
             continue

@@ -249,12 +249,38 @@ _BAD = (
 )
 
 
+_MEMBERS = (("fc", 256), ("lstm", 256), ("fc", 64))
+
+
 def _bench() -> Bench:
-    base = {"input_size": 64, "members": (("fc", 256), ("lstm", 256), ("fc", 64)), "n": 1}
-    cases = [
-        BenchCase(f"B={b}", {**base, "named": False}, b, modes=("fwd",)) for b in (1, 64, 1024)
-    ]
-    return Bench(tuple(cases))
+    """The single Sequential (configs without ``n``: the timed network is ``build``'s) at
+    B = 1, 64, 1024, and its parallel form with n = 4 replicas."""
+    base = {"input_size": 64, "members": _MEMBERS, "named": False}
+    single = [BenchCase(f"B={b}", base, b, modes=("fwd",)) for b in (1, 64, 1024)]
+    parallel = [BenchCase(f"B={b},n=4", {**base, "n": 4}, b, modes=("fwd",)) for b in (1, 64)]
+    return Bench((*single, *parallel))
+
+
+def _small_bench(cfg: dict) -> Bench:
+    """One call of the single network at B=1 and B=64, where the container's own routing
+    is a visible share of the time."""
+    return Bench(tuple(BenchCase(f"B={b}", cfg, b, modes=("fwd",)) for b in (1, 64)))
+
+
+_BENCH_CONFIGS = {
+    "alf.Branch": {"input_size": 64, "members": _MEMBERS, "form": "positional"},
+    "alf.Parallel": {"input_sizes": (64, 64, 64), "members": _MEMBERS, "as_dict": False},
+    "alf.Echo": {
+        "input_size": 64,
+        "echo_size": 64,
+        "hidden": 256,
+        "output_size": 64,
+        "cell": "lstm",
+        "form": "tuple",
+    },
+    "alf.Residue": {"input_size": 64, "inner": ("lstm", 256), "activation": "relu_"},
+    "alf.AMPWrapper": {"input_size": 64, "inner": ("lstm", 256), "enabled": False},
+}
 
 
 def entries() -> list[Entry]:
@@ -273,6 +299,7 @@ def entries() -> list[Entry]:
             branch_configs,
             build_branch,
             bad_configs=_BAD,
+            bench=_small_bench(_BENCH_CONFIGS["alf.Branch"]),
         ),
         Entry(
             "alf.Parallel",
@@ -280,6 +307,7 @@ def entries() -> list[Entry]:
             parallel_configs,
             build_parallel,
             bad_configs=_BAD,
+            bench=_small_bench(_BENCH_CONFIGS["alf.Parallel"]),
         ),
         Entry(
             "alf.Echo",
@@ -287,6 +315,7 @@ def entries() -> list[Entry]:
             echo_configs,
             build_echo,
             bad_configs=_BAD,
+            bench=_small_bench(_BENCH_CONFIGS["alf.Echo"]),
         ),
         Entry(
             "alf.Residue",
@@ -294,6 +323,7 @@ def entries() -> list[Entry]:
             residue_configs,
             build_residue,
             left_out={"parallel": "the spec gives Residue no make_parallel of its own"},
+            bench=_small_bench(_BENCH_CONFIGS["alf.Residue"]),
         ),
         Entry(
             "alf.AMPWrapper",
@@ -306,5 +336,6 @@ def entries() -> list[Entry]:
                 "CPU == CUDA within the float32 contract cannot hold; tests/"
                 "test_alf_containers.py checks the CUDA autocast behaviour when CUDA is present",
             },
+            bench=_small_bench(_BENCH_CONFIGS["alf.AMPWrapper"]),
         ),
     ]

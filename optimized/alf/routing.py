@@ -1,0 +1,114 @@
+"""Per-call work of the containers, compiled once at construction.
+
+* :class:`InputCheck`: ``check_inputs`` for a tensor or a flat tuple/list/dict of tensors as a
+  few attribute reads, where the reference walks the nest and iterates every parameter for
+  the float dtype. Only a pass is decided here: any other input, or any mismatch, goes to
+  the reference's ``check_inputs``, which raises its exact error.
+* :func:`path_getter`: a member's input path (``'a'``, ``('input', 'a')``) as direct dict
+  reads, where the reference maps over the path and splits every name on ``'.'``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from reference.alf import containers as ref
+from reference.alf.network import Network
+from reference.specs import Nest, is_nested
+
+
+def _first_float_parameter(net: nn.Module) -> tuple[nn.Module, str] | None:
+    """Where ``float_dtype()`` looks: the owner and name of the first floating parameter."""
+    for module in net.modules():
+        for name, p in module.named_parameters(recurse=False):
+            if p.dtype.is_floating_point:
+                return module, name
+    return None
+
+
+class InputCheck:
+    """``net.check_inputs(x)`` with one outer dim (module doc). Handles inputs whose spec is
+    a continuous leaf or a flat tuple, list or dict of continuous leaves; the dtype is read
+    live from the parameter ``float_dtype()`` finds, so ``.to()`` and ``.double()`` are seen."""
+
+    def __init__(self, net: Network):
+        self._net = net
+        spec = net.input_tensor_spec
+        leaves = list(spec.values()) if isinstance(spec, dict) else spec
+        self._kind = type(spec) if type(spec) in (tuple, list, dict) else None
+        self._keys = sorted(spec) if isinstance(spec, dict) else None
+        if self._kind is None:
+            leaves = [spec]
+        elif self._keys is not None:
+            leaves = [spec[k] for k in self._keys]
+        fast = all(not is_nested(s) and s.is_continuous for s in leaves)
+        self._shapes = tuple(torch.Size(s.shape) for s in leaves) if fast else None
+        self._owner = _first_float_parameter(net)
+
+    def __call__(self, inputs: Nest) -> None:
+        if not self._passes(inputs):
+            self._net.check_inputs(inputs)
+
+    def _leaves(self, inputs: Nest) -> list | None:
+        if self._kind is None:
+            return [inputs]
+        if self._keys is not None:
+            if not isinstance(inputs, dict) or sorted(inputs) != self._keys:
+                return None
+            return [inputs[k] for k in self._keys]
+        return list(inputs) if type(inputs) is self._kind else None
+
+    def _passes(self, inputs: Nest) -> bool:
+        if self._shapes is None:
+            return False
+        leaves = self._leaves(inputs)
+        if leaves is None or len(leaves) != len(self._shapes):
+            return False
+        dtype = None
+        if self._owner is not None:
+            p = getattr(self._owner[0], self._owner[1], None)
+            if p is None:
+                return False
+            dtype = p.dtype
+        batch = None
+        for x, shape in zip(leaves, self._shapes):
+            if not isinstance(x, torch.Tensor) or x.dim() != len(shape) + 1:
+                return False
+            if x.shape[1:] != shape:
+                return False
+            if (x.dtype != dtype) if dtype is not None else not x.dtype.is_floating_point:
+                return False
+            if batch is None:
+                batch = x.shape[0]
+            elif x.shape[0] != batch:
+                return False
+        return True
+
+
+def path_getter(path: Nest) -> Callable[[dict[str, Nest]], Nest] | None:
+    """``reference.alf.containers.lookup(named, path)`` as a function of ``named`` (None for
+    the empty path): direct reads for plain names, the reference's lookup (and its error)
+    for a missing name or a dotted or nested path."""
+    if not path:
+        return None
+    names = (path,) if isinstance(path, str) else path
+    plain = type(names) is tuple and all(isinstance(p, str) and p and "." not in p for p in names)
+    if not plain:
+        return lambda named: ref.lookup(named, path)
+    if isinstance(path, str):
+
+        def one(named: dict[str, Nest]) -> Nest:
+            value = named.get(path, named)
+            return ref.lookup(named, path) if value is named else value
+
+        return one
+
+    def several(named: dict[str, Nest]) -> Nest:
+        if all(p in named for p in names):
+            return tuple(named[p] for p in names)
+        return ref.lookup(named, path)
+
+    return several

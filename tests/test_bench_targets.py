@@ -1,12 +1,17 @@
 """What the performance work of issue 10 changed, pinned beside the property suite: the
 sliced Jacobian chain of the optimized ReluMLP (batches above its 1 MiB slice, which the
-properties' small configs never reach) equals the reference's."""
+properties' small configs never reach) equals the reference's; every row of the targets
+table names a bench case, mode and baseline; and the FLOPs credited to the fused recurrent
+unrolls of issue 13 are those the reference's step loop is counted to do."""
 
 from __future__ import annotations
 
+import pytest
 import torch
 
-from benchmarks.workload import case_inputs
+from benchmarks.targets import TARGETS, credited_flops
+from benchmarks.timing import count_flops
+from benchmarks.workload import case_inputs, workload
 from properties.candidate import Impl
 from properties.catalog import CATALOG
 
@@ -23,3 +28,23 @@ def test_sliced_jacobian_chain_equals_the_reference() -> None:
             got = optimized.compute_jac(x, output_partial_idx=idx)
             want = reference.compute_jac(x, output_partial_idx=idx)
             torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_every_target_names_a_case_mode_and_baseline() -> None:
+    for entry_name, label, mode, baseline, _ in TARGETS:
+        entry = CATALOG[entry_name]
+        case = next(c for c in entry.bench.cases if c.label == label)
+        assert mode in case.modes
+        assert baseline in ("reference", *entry.bench.peers)
+
+
+@pytest.mark.parametrize("name", ["alf.GRUCell", "alf.LSTMCell"])
+@pytest.mark.parametrize("mode", ["fwd", "fwd+bwd"])
+def test_credited_rnn_flops_are_the_reference_loops_gemms(name: str, mode: str) -> None:
+    """The FLOPs credited to the fused unrolls (which FlopCounterMode cannot see) are those
+    the reference's step loop is counted to do."""
+    entry = CATALOG[name]
+    case = next(c for c in entry.bench.cases if c.label == "T=100,B=1")
+    reference = workload(entry, case, "reference", mode, torch.device("cpu"))
+    optimized = workload(entry, case, "optimized", mode, torch.device("cpu"))
+    assert credited_flops(case, mode, optimized) == count_flops(reference.step)

@@ -6,6 +6,9 @@
   cuDNN on CUDA) with the cell's own weights, always as one call: a reset inside the
   sequence becomes an inserted step whose flag input drives the gates to an exact zero
   state (``fused_unroll``), so resets need neither a loop over time nor a split batch.
+  Except a GRU on the CPU, which has no fused GRU kernel (``torch.gru`` records ~15 aten
+  ops per step): there ``gru_unroll`` (a hand-written backward, the input projections and
+  weight gradients batched over cache-sized chunks of steps).
 * ``make_parallel(n)`` of a cell (``ParallelCell``): the n replicas' gates as one batched
   GEMM (``baddbmm``) per step instead of n cell calls, with the state_dict of the spec's
   default parallel form (``NaiveParallelNetwork``: ``_networks.<i>._cell.*``); its unroll
@@ -24,6 +27,7 @@ from torch import nn
 
 from optimized.alf.containers import ReplicateInput, Sequential, _Sequential
 from optimized.alf.encoding import EncodingNetwork
+from optimized.alf.gru_unroll import gru_unroll
 from reference.alf import recurrent as ref
 from reference.alf.layers import Initializer
 from reference.alf.network import Network, make_parallel_spec, replicate_input
@@ -226,8 +230,12 @@ class GRUCell(ref.GRUCell):
     def unroll(
         self, inputs: torch.Tensor, state: torch.Tensor, first_step: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The whole sequence as one fused ``torch.gru`` call (module doc)."""
+        """The whole sequence as one fused ``torch.gru`` call, on the CPU ``gru_unroll``
+        (module doc)."""
         _check_sequence(self, inputs, state, first_step)
+        if inputs.device.type == "cpu":
+            ys = gru_unroll(self._cell, inputs, state, first_step)
+            return ys, ys[-1]
         ys, (h,) = fused_unroll(torch.gru, self._cell, inputs, [state], first_step, self.training)
         return ys, h
 

@@ -51,13 +51,26 @@ def build_lstm(impl: Impl, cfg: dict) -> Any:
     return impl.alf.LSTMCell(cfg["input_size"], cfg["hidden_size"])
 
 
-def _cell_bench() -> Bench:
+def rnn_flops(gates: int, input_size: int, hidden: int, steps: int, batch: int) -> dict[str, int]:
+    """The GEMM FLOPs a gated RNN layer needs over a sequence (``G = gates * hidden`` gate
+    rows; the elementwise gate math is not counted): the forward's input and recurrent
+    projections ``2 T B (D + H) G``; the backward's weight gradients as many, plus the
+    gradient through the state of steps 2..T, ``2 (T - 1) B H G`` (no input gradient: the
+    benchmarks differentiate the parameters only). Fused kernels (oneDNN's LSTM) are
+    invisible to ``FlopCounterMode``, so the cases credit these."""
+    g = gates * hidden
+    forward = 2 * steps * batch * (input_size + hidden) * g
+    return {"fwd": forward, "fwd+bwd": 2 * forward + 2 * (steps - 1) * batch * hidden * g}
+
+
+def _cell_bench(gates: int) -> Bench:
     return Bench(
         tuple(
             BenchCase(
                 f"T=100,B={b}",
                 {"input_size": 64, "hidden_size": 256, "steps": 100, "reset_rate": 0.0},
                 b,
+                flops=rnn_flops(gates, 64, 256, 100, b),
             )
             for b in (1, 256)
         )
@@ -118,10 +131,11 @@ def bare_lstm(impl: Impl, cfg: dict) -> Any:
 
 def _lstm_encoding_bench() -> Bench:
     base = {"input_tensor_spec": TensorSpec((64,)), "hidden_size": (256,), "steps": 100}
+    flops = rnn_flops(4, 64, 256, 100, 32)
     return Bench(
-        (
-            BenchCase("T=100,B=32", {**base, "reset_rate": 0.0}, 32, modes=("fwd+bwd",)),
-            BenchCase("T=100,B=32,resets=10%", {**base, "reset_rate": 0.1}, 32, modes=("fwd+bwd",)),
+        tuple(
+            BenchCase(label, {**base, "reset_rate": rate}, 32, modes=("fwd+bwd",), flops=flops)
+            for label, rate in (("T=100,B=32", 0.0), ("T=100,B=32,resets=10%", 0.1))
         ),
         peers={"nn.LSTM": bare_lstm},
     )
@@ -171,7 +185,7 @@ def entries() -> list[Entry]:
             build_gru,
             left_out={"parallel": _CELL_PARALLEL},
             bad_configs=_BAD,
-            bench=_cell_bench(),
+            bench=_cell_bench(3),
         ),
         Entry(
             "alf.LSTMCell",
@@ -180,7 +194,7 @@ def entries() -> list[Entry]:
             build_lstm,
             left_out={"parallel": _CELL_PARALLEL},
             bad_configs=_BAD,
-            bench=_cell_bench(),
+            bench=_cell_bench(4),
         ),
         Entry(
             "alf.LSTMEncodingNetwork",

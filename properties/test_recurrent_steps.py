@@ -7,8 +7,11 @@ any step); episode starts are drawn per batch row, at different steps in differe
 before a step that starts an episode, that row's state is reset to the initial state (zeros
 of ``state_spec``), as ALF does for ``StepType.FIRST``. Both B = 1 and the drawn B > 1 run.
 The outputs of every step and the final state are compared within the condition-aware
-tolerance of ``properties.compare``. Both runs are seeded with the case's seed, so a network
-that draws random numbers inside its steps draws the same ones in both.
+tolerance of ``properties.compare``, and so are the gradients of a random projection of
+them with respect to the inputs, the initial state and every parameter (a fused unroll
+usually has a backward of its own, which a value comparison would never exercise). Both
+runs are seeded with the case's seed, so a network that draws random numbers inside its
+steps draws the same ones in both.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from hypothesis import strategies as st
 
 from properties.compare import assert_expected, expect
 from properties.harness import Subject, spec_property
-from reference.specs import flatten, map_structure, sample_nest
+from properties.kinds.base import parameters_of
+from reference.specs import Nest, flatten, map_structure, sample_nest
 
 MAX_STEPS = 6
 
@@ -32,6 +36,42 @@ def _episode_starts(data: st.DataObject, steps: int, batch: int) -> torch.Tensor
         starts = data.draw(st.sets(st.integers(0, steps - 1), max_size=steps), label=f"starts {b}")
         first[sorted(starts), b] = True
     return first
+
+
+def sequence_gradients(
+    run: Any, net: Any, xs: Nest, state: Nest, seed: int, wrt: frozenset[str]
+) -> dict:
+    """``d <w, run(net, xs, state)> / d`` the floating inputs, the floating initial state
+    and the parameters (those of them in ``wrt``), with ``w`` drawn from ``seed``; zeros
+    where nothing flows."""
+
+    def leaf(group: str) -> Any:
+        def make(t: torch.Tensor) -> torch.Tensor:
+            return t.detach().clone().requires_grad_(t.is_floating_point() and group in wrt)
+
+        return make
+
+    xs, state = map_structure(leaf("inputs"), xs), map_structure(leaf("state"), state)
+    groups = {
+        "inputs": [t for t in flatten(xs) if t.requires_grad],
+        "state": [t for t in flatten(state) if t.requires_grad],
+        "parameters": [p for _, p in parameters_of(net)] if "parameters" in wrt else [],
+    }
+    wanted = [t for group in groups.values() for t in group]
+    with torch.enable_grad():
+        outputs = [y for y in flatten(run(net, xs, state)) if y.requires_grad]
+        g = torch.Generator().manual_seed(seed)
+        weights = [torch.randn(y.shape, generator=g).to(y) for y in outputs]
+        grads: Any = (None,) * len(wanted)
+        if outputs and wanted:
+            loss = sum((y * w).sum() for y, w in zip(outputs, weights))
+            grads = torch.autograd.grad(loss, wanted, allow_unused=True)
+    grads = [torch.zeros_like(t) if gr is None else gr for t, gr in zip(wanted, grads)]
+    out, start = {}, 0
+    for name, group in groups.items():
+        out[name] = grads[start : start + len(group)]
+        start += len(group)
+    return out
 
 
 @spec_property
@@ -68,3 +108,18 @@ def test_recurrent_steps(subject: Subject, dtype: torch.dtype, data) -> None:
         with torch.no_grad():
             unrolled = kind.unroll(cand, xs, state, first, cfg, case.seed)
         assert_expected(unrolled, expected, f"{what}: unroll")
+
+        def loop_grads(net, xs, state, first=first):
+            def run(net, xs, state):
+                return kind.step_loop(net, xs, state, first, cfg, case.seed)
+
+            return sequence_gradients(run, net, xs, state, case.seed, kind.unroll_grads)
+
+        def unroll_grads(net, xs, state, first=first):
+            def run(net, xs, state):
+                return kind.unroll(net, xs, state, first, cfg, case.seed)
+
+            return sequence_gradients(run, net, xs, state, case.seed, kind.unroll_grads)
+
+        expected = expect(loop_grads, (ref, xs, state), dtype)
+        assert_expected(unroll_grads(cand, xs, state), expected, f"{what}: unroll gradients")

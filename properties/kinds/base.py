@@ -114,6 +114,10 @@ class Kind:
     own_ids: ClassVar[Mapping[str, str]] = {}
     #: Why each global id it does not support does not apply to things of this kind.
     not_applicable: ClassVar[Mapping[str, str]] = {}
+    #: What ``recurrent_steps`` differentiates an unroll with respect to (of ``inputs``,
+    #: ``state``, ``parameters``): a kind whose sequence API takes recorded data leaves
+    #: those out.
+    unroll_grads: ClassVar[frozenset[str]] = frozenset({"inputs", "state", "parameters"})
 
     # -- the object under test ------------------------------------------------------------
     def prepare(self, net: Any, dtype: torch.dtype, device: Any) -> Any:

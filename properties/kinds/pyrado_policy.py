@@ -95,6 +95,9 @@ class PyradoPolicy(Kind):
     supports: ClassVar[frozenset[str]] = _SUPPORTED
     own_ids: ClassVar[dict[str, str]] = _OWN_IDS
     not_applicable: ClassVar[dict[str, str]] = _NOT_APPLICABLE
+    # ``evaluate`` replays a recorded rollout: its observations and hidden states are data
+    # (Pyrado's StepSequence refuses tensors that require grad); the parameters are trained
+    unroll_grads: ClassVar[frozenset[str]] = frozenset({"parameters"})
 
     heads: int = 1
 

@@ -216,8 +216,8 @@ class ADNPolicy(PotentialBasedPolicy):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         _batch, p = self.start_potentials(obs, hidden)
         a_prev = self.pot_to_act_layer(p)
-        self._stimuli_external = self.obs_layer(obs)
-        self._stimuli_internal = self.prev_act_layer(a_prev)
-        p = p + self.potentials_dot(p, self._stimuli_external + self._stimuli_internal)
+        external, internal = self.obs_layer(obs), self.prev_act_layer(a_prev)
+        self._stimuli_external, self._stimuli_internal = external.detach(), internal.detach()
+        p = p + self.potentials_dot(p, external + internal)
         p = p.clamp(-POTENTIALS_MAX, POTENTIALS_MAX)
         return self.pot_to_act_layer(p), p

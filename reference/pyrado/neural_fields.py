@@ -163,10 +163,10 @@ class NFPolicy(PotentialBasedPolicy):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         _batch, p = self.start_potentials(obs, hidden)
         a_prev = self.pot_to_activ(p)
-        self._stimuli_external = self.obs_layer(obs)
+        external = self.obs_layer(obs)
         rows = a_prev.reshape(-1, self._hidden_size)
-        lateral = lateral_stimuli(rows, self.conv_kernels(), self._pad_mode)
-        self._stimuli_internal = lateral.reshape(p.shape)
-        p = p + self.potentials_dot(p, self._stimuli_external + self._stimuli_internal)
+        internal = lateral_stimuli(rows, self.conv_kernels(), self._pad_mode).reshape(p.shape)
+        self._stimuli_external, self._stimuli_internal = external.detach(), internal.detach()
+        p = p + self.potentials_dot(p, external + internal)
         p = p.clamp(-POTENTIALS_MAX, POTENTIALS_MAX)
         return self.act_layer(self.pot_to_activ(p)), p

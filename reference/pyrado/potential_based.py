@@ -110,12 +110,13 @@ class PotentialBasedPolicy(RecurrentPolicy):
 
     @property
     def stimuli_external(self) -> torch.Tensor:
-        """The last step's external stimuli ``obs_layer(obs)``."""
+        """The last step's external stimuli ``obs_layer(obs)``, detached: upstream keeps
+        their autograd graph, after which the policy cannot be deep-copied (contract item 7)."""
         return self._stimuli_external
 
     @property
     def stimuli_internal(self) -> torch.Tensor:
-        """The last step's internal stimuli (from the previous activations)."""
+        """The last step's internal stimuli (from the previous activations), detached."""
         return self._stimuli_internal
 
     @property

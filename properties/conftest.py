@@ -61,8 +61,18 @@ torch.backends.cudnn.allow_tf32 = False
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("twinnet")
     group.addoption("--impl", default=DEFAULT_CANDIDATE, help="candidate module")
-    group.addoption("--entries", default="*", help="comma-separated globs of entry names")
-    group.addoption("--properties", default="*", help="comma-separated property ids (globs)")
+    group.addoption(
+        "--entries",
+        action="append",
+        default=[],
+        help="comma-separated globs of entry names (repeatable; default all)",
+    )
+    group.addoption(
+        "--properties",
+        action="append",
+        default=[],
+        help="comma-separated property ids (globs; repeatable; default all)",
+    )
     group.addoption(
         "--device",
         default="all",
@@ -94,8 +104,9 @@ def _catalog(config: pytest.Config) -> dict[str, Entry]:
     return catalog(parse_modules(config.getoption("--catalog-extra")))
 
 
-def _globs(text: str) -> list[str]:
-    return [g.strip() for g in text.split(",") if g.strip()]
+def _globs(given: list[str]) -> list[str]:
+    """The globs of every occurrence of a repeatable comma-separated option (all: ``*``)."""
+    return [g.strip() for text in given or ["*"] for g in text.split(",") if g.strip()]
 
 
 def _selected(name: str, globs: list[str]) -> bool:

@@ -34,6 +34,15 @@ def test_list_json(capsys: pytest.CaptureFixture[str]) -> None:
         assert not set(row["properties"]) & set(row["not_applicable"])
 
 
+def test_a_repeated_entries_option_selects_the_union(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["list", "--json", "--entries", "alf.GRUCell", "--entries", "alf.LSTM*,amago.GMM"]
+    assert main(argv) == 0
+    listed = [row["entry"] for row in json.loads(capsys.readouterr().out)]
+    assert sorted(listed) == ["alf.GRUCell", "alf.LSTMCell", "alf.LSTMEncodingNetwork", "amago.GMM"]
+
+
 def test_list_of_a_candidate_that_cannot_be_imported(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["list", "--impl", "no_such_candidate_module"]) == 2
     err = capsys.readouterr().err

@@ -58,6 +58,26 @@ matrix of property tests), time them, track regressions, and write a report.
 A candidate module must be importable: install it, or run with PYTHONPATH=. from the
 folder that holds it. `twinnet COMMAND --help` describes each command."""
 SAVE_DIR = Path(".benchmarks")
+
+
+class Joined(argparse.Action):
+    """A repeatable comma-separated option: ``--entries a --entries b`` means ``a,b``
+    (a repeated option silently keeping only its last value hid most of a selection)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        given = f"_{self.dest}_given"
+        current = getattr(namespace, self.dest)
+        joined = f"{current},{values}" if getattr(namespace, given, False) else str(values)
+        setattr(namespace, self.dest, joined)
+        setattr(namespace, given, True)
+
+
 #: Entries shown in full by ``twinnet list`` without ``-v``.
 DETAILED_UP_TO = 3
 
@@ -325,7 +345,9 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
 
 
 def _add_selection(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--entries", default="*", help="glob(s) of entries, comma-separated")
+    p.add_argument(
+        "--entries", default="*", action=Joined, help="glob(s) of entries, comma-separated"
+    )
     p.add_argument(
         "--catalog-extra", default="", metavar="MODULES", help="modules with more entries"
     )
@@ -366,7 +388,9 @@ def parser() -> Parser:
     )
     p.add_argument("--impl", default=DEFAULT_CANDIDATE, help="candidate module (default optimized)")
     _add_selection(p)
-    p.add_argument("--properties", default="*", help="property id(s) or globs, comma-separated")
+    p.add_argument(
+        "--properties", default="*", action=Joined, help="property id(s) or globs, comma-separated"
+    )
     p.add_argument("--device", choices=("cpu", "cuda", "all"))
     p.add_argument(
         "--profile", default="dev", help="hypothesis profile: ci, dev (default), thorough"
@@ -386,7 +410,9 @@ def parser() -> Parser:
         "Implementations of one case are timed in round-robin rounds, so machine drift hits\n"
         "all alike; speedups come with 95% bootstrap intervals, unstable rows are marked.",
     )
-    p.add_argument("--entries", default="*", help="glob(s) of entries, comma-separated")
+    p.add_argument(
+        "--entries", default="*", action=Joined, help="glob(s) of entries, comma-separated"
+    )
     p.add_argument("--impl", help="a candidate module, timed beside the others")
     p.add_argument(
         "--impls",
@@ -471,7 +497,9 @@ def parser() -> Parser:
     p.add_argument("--out", type=Path, default=Path("twinnet-report"))
     p.add_argument("--impl", default=DEFAULT_CANDIDATE, help="candidate module (default optimized)")
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
-    p.add_argument("--entries", default="*", help="glob(s) of entries, comma-separated")
+    p.add_argument(
+        "--entries", default="*", action=Joined, help="glob(s) of entries, comma-separated"
+    )
     p.add_argument("--clock", default="wall", choices=("wall", "cpu"), help="as for bench")
     p.add_argument("--threads", type=int, help="torch threads for the bench (default: torch's)")
     p.add_argument("-n", dest="workers", help="pytest-xdist workers for verify")

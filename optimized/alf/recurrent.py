@@ -9,10 +9,14 @@
   Except a GRU on the CPU, which has no fused GRU kernel (``torch.gru`` records ~15 aten
   ops per step): there ``gru_unroll`` (a hand-written backward, the input projections and
   weight gradients batched over cache-sized chunks of steps).
-* ``make_parallel(n)`` of a cell (``ParallelCell``): the n replicas' gates as one batched
-  GEMM (``baddbmm``) per step instead of n cell calls, with the state_dict of the spec's
-  default parallel form (``NaiveParallelNetwork``: ``_networks.<i>._cell.*``); its unroll
-  projects the inputs of all T steps at once and runs only the recurrent GEMM per step.
+* ``make_parallel(n)`` of a cell (``ParallelCell``), with the state_dict of the spec's
+  default parallel form (``NaiveParallelNetwork``: ``_networks.<i>._cell.*``). On a GPU the
+  n replicas' gates are one batched GEMM (``baddbmm``) per step instead of n kernel
+  launches each, and the unroll projects the inputs of all T steps at once. On the CPU,
+  where a launch costs nothing but stacking the replicas' 2n weight matrices on every call
+  copies more bytes than the GEMMs then read, each replica runs its own fused kernel on
+  its slice (a step: ``nn.LSTMCell``/``nn.GRUCell``; an unroll: the cell's own fused one),
+  inputs and state checked once for all n.
 * ``LSTMEncodingNetwork``: the optimized ``Sequential``'s member-wise unroll: the encoding
   layers run once on ``[T*B, ...]`` and each LSTM cell as one fused call.
 """
@@ -176,11 +180,34 @@ class ParallelCell(Network):
         h = _gru_gates(gi, torch.baddbmm(w[3], state, w[2]), state)
         return h, h
 
+    def _replica_state(self, state: Any, i: int) -> Any:
+        return (state[0][:, i], state[1][:, i]) if self._lstm else state[:, i]
+
+    def _stacked(self, results: list[tuple[torch.Tensor, Any]], dim: int) -> tuple[Any, Any]:
+        """Per-replica ``(output, state)`` pairs as one: outputs stacked on ``dim``, states
+        (``[B, H]`` leaves) on dim 1."""
+        out = torch.stack([y for y, _ in results], dim)
+        if self._lstm:
+            return out, tuple(torch.stack([s[k] for _, s in results], 1) for k in (0, 1))
+        return out, torch.stack([s for _, s in results], 1)
+
     def forward(self, inputs: Any, state: Any) -> tuple[Any, Any]:
         x = replicate_input(
             self._input_tensor_spec, inputs, self._n, f"{self.name} input", self.float_dtype()
         )
         check_nest(self._state_spec, state, 1, self.float_dtype(), f"{self.name} state")
+        if x.device.type == "cpu":  # each replica's fused cell on its slice (module doc)
+            results = []
+            for i, net in enumerate(self._networks):
+                cell: Any = net._cell
+                s = self._replica_state(state, i)
+                if self._lstm:
+                    h, c = cell(x[:, i], s)
+                    results.append((h, (h, c)))
+                else:
+                    h = cell(x[:, i], s)
+                    results.append((h, h))
+            return self._stacked(results, 1)
         w = self._weights()
         gi = torch.baddbmm(w[1], x.transpose(0, 1), w[0])
         s = [t.transpose(0, 1) for t in state] if self._lstm else state.transpose(0, 1)
@@ -197,6 +224,14 @@ class ParallelCell(Network):
         x = replicate_input(
             self._input_tensor_spec, x, self._n, f"{self.name} input", self.float_dtype()
         )  # [T*B, n, D]
+        if x.device.type == "cpu":  # each replica's own fused unroll (module doc)
+            xs = x.reshape(steps, batch, self._n, -1)
+            nets: list[Any] = list(self._networks)
+            results = [
+                net.unroll(xs[:, :, i], self._replica_state(state, i), first_step)
+                for i, net in enumerate(nets)
+            ]
+            return self._stacked(results, 2)
         w = self._weights()
         gi = torch.baddbmm(w[1], x.transpose(0, 1), w[0]).reshape(self._n, steps, batch, -1)
         s: Any = [t.transpose(0, 1) for t in state] if self._lstm else state.transpose(0, 1)

@@ -64,3 +64,21 @@ def test_lstm_encoding_network_layout(alf) -> None:
     block = alf.LSTMEncodingNetwork(TensorSpec((4,)), hidden_size=(5, 3), lstm_output_layers=None)
     assert "_nets.0._nets.1._cell.bias_hh" in block.state_dict()
     assert block.output_spec.shape == (8,)
+
+
+@pytest.mark.parametrize("name", ["GRUCell", "LSTMCell"])
+def test_parallel_cell_gpu_path_equals_its_cpu_path(name: str) -> None:
+    """The batched-GEMM path of a parallel cell (taken on a GPU) equals the per-replica path
+    taken on the CPU, step and unroll, run here on the CPU so it is checked without one."""
+    torch.manual_seed(0)
+    net = getattr(optimized.alf, name)(3, 5).make_parallel(4).double()
+    steps, batch = 6, 2
+    xs = torch.randn(steps, batch, 4, 3, dtype=torch.float64)
+    h = torch.randn(batch, 4, 5, dtype=torch.float64)
+    state = (h, torch.randn_like(h)) if name == "LSTMCell" else h
+    first = torch.rand(steps, batch) < 0.3
+    for a, b in zip(net.step_batched(xs[0], state), net.step_per_replica(xs[0], state)):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+    got = net.unroll_batched(xs, state, first)
+    want = net.unroll_per_replica(xs, state, first)
+    torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)

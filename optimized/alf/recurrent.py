@@ -196,18 +196,28 @@ class ParallelCell(Network):
             self._input_tensor_spec, inputs, self._n, f"{self.name} input", self.float_dtype()
         )
         check_nest(self._state_spec, state, 1, self.float_dtype(), f"{self.name} state")
-        if x.device.type == "cpu":  # each replica's fused cell on its slice (module doc)
-            results = []
-            for i, net in enumerate(self._networks):
-                cell: Any = net._cell
-                s = self._replica_state(state, i)
-                if self._lstm:
-                    h, c = cell(x[:, i], s)
-                    results.append((h, (h, c)))
-                else:
-                    h = cell(x[:, i], s)
-                    results.append((h, h))
-            return self._stacked(results, 1)
+        if x.device.type == "cpu":
+            return self.step_per_replica(x, state)
+        return self.step_batched(x, state)
+
+    def step_per_replica(self, x: torch.Tensor, state: Any) -> tuple[Any, Any]:
+        """A step of checked ``[B, n, D]`` inputs, each replica's fused cell on its slice
+        (the CPU path, module doc)."""
+        results = []
+        for i, net in enumerate(self._networks):
+            cell: Any = net._cell
+            s = self._replica_state(state, i)
+            if self._lstm:
+                h, c = cell(x[:, i], s)
+                results.append((h, (h, c)))
+            else:
+                h = cell(x[:, i], s)
+                results.append((h, h))
+        return self._stacked(results, 1)
+
+    def step_batched(self, x: torch.Tensor, state: Any) -> tuple[Any, Any]:
+        """A step of checked ``[B, n, D]`` inputs as batched GEMMs over the replicas (the
+        GPU path, module doc)."""
         w = self._weights()
         gi = torch.baddbmm(w[1], x.transpose(0, 1), w[0])
         s = [t.transpose(0, 1) for t in state] if self._lstm else state.transpose(0, 1)
@@ -216,7 +226,8 @@ class ParallelCell(Network):
         return h.transpose(0, 1), s
 
     def unroll(self, inputs: Any, state: Any, first_step: torch.Tensor) -> tuple[Any, Any]:
-        """All T input projections in one batched GEMM, then the recurrent one per step."""
+        """Each replica's own fused unroll on the CPU; on a GPU all T input projections in
+        one batched GEMM, then the recurrent one per step (module doc)."""
         steps, batch = check_first_step(first_step, f"{self.name}.unroll")
         check_time_major(inputs, steps, batch, f"{self.name}.unroll")
         check_nest(self._state_spec, state, 1, self.float_dtype(), f"{self.name}.unroll state")
@@ -224,20 +235,31 @@ class ParallelCell(Network):
         x = replicate_input(
             self._input_tensor_spec, x, self._n, f"{self.name} input", self.float_dtype()
         )  # [T*B, n, D]
-        if x.device.type == "cpu":  # each replica's own fused unroll (module doc)
-            xs = x.reshape(steps, batch, self._n, -1)
-            nets: list[Any] = list(self._networks)
-            results = [
-                net.unroll(xs[:, :, i], self._replica_state(state, i), first_step)
-                for i, net in enumerate(nets)
-            ]
-            return self._stacked(results, 2)
+        xs = x.reshape(steps, batch, self._n, -1)
+        if x.device.type == "cpu":
+            return self.unroll_per_replica(xs, state, first_step)
+        return self.unroll_batched(xs, state, first_step)
+
+    def unroll_per_replica(self, xs: torch.Tensor, state: Any, first: torch.Tensor) -> Any:
+        """``[T, B, n, D]`` checked inputs through each replica's own fused unroll."""
+        nets: list[Any] = list(self._networks)
+        results = [
+            net.unroll(xs[:, :, i], self._replica_state(state, i), first)
+            for i, net in enumerate(nets)
+        ]
+        return self._stacked(results, 2)
+
+    def unroll_batched(self, xs: torch.Tensor, state: Any, first: torch.Tensor) -> Any:
+        """``[T, B, n, D]`` checked inputs: one batched GEMM for all input projections,
+        then the recurrent batched GEMM per step."""
+        steps, batch = first.shape
+        x = xs.reshape(steps * batch, self._n, -1)
         w = self._weights()
         gi = torch.baddbmm(w[1], x.transpose(0, 1), w[0]).reshape(self._n, steps, batch, -1)
         s: Any = [t.transpose(0, 1) for t in state] if self._lstm else state.transpose(0, 1)
         outputs = []
         for t in range(steps):
-            s = _reset_nb(s, first_step[t])
+            s = _reset_nb(s, first[t])
             h, s = self._step(gi[:, t], s, w)
             outputs.append(h.transpose(0, 1))
         s = tuple(v.transpose(0, 1) for v in s) if self._lstm else s.transpose(0, 1)

@@ -118,6 +118,128 @@ def test_parallel_sequential_replicas_move_by_rank(alf) -> None:
             torch.testing.assert_close(v, replica.state_dict()[k])
 
 
+def _naive(prefix: str, n: int, shapes: dict[str, list[int]]) -> dict[str, list[int]]:
+    """The keys of a ``NaiveParallelLayer`` of n copies held at ``prefix``."""
+    return {f"{prefix}._networks.{i}.{k}": s for i in range(n) for k, s in shapes.items()}
+
+
+@pytest.mark.parametrize("alf", PACKAGES, ids=["reference", "optimized"])
+def test_parallel_wrapped_module_keys_are_upstreams(alf) -> None:
+    """A wrapped module without ``make_parallel`` (``nn.Linear``, ``nn.Sequential``) becomes
+    a NetworkWrapper around a naive parallel layer (``_module._networks.<i>.``), in a
+    Branch and a Parallel too; keys and shapes printed by upstream ALF @23aca49."""
+    spec = TensorSpec((3,))
+    linear = lambda k: {"weight": [k, 3], "bias": [k]}  # noqa: E731
+    wrapper = alf.NetworkWrapper(torch.nn.Linear(3, 4), spec).make_parallel(3)
+    assert _keys(wrapper) == _naive("_module", 3, linear(4))
+    assert wrapper.input_tensor_spec == TensorSpec((3, 3))
+    body = torch.nn.Sequential(alf.FC(3, 4), torch.nn.Linear(4, 2))
+    inner = {"0._weight": [4, 3], "0._bias": [4], "1.weight": [2, 4], "1.bias": [2]}
+    assert _keys(alf.NetworkWrapper(body, spec).make_parallel(2)) == _naive("_module", 2, inner)
+    assert _keys(alf.NetworkWrapper(torch.tanh, spec).make_parallel(2)) == {}
+    branch = alf.Branch(
+        torch.nn.Linear(3, 2), alf.FC(3, 2), torch.nn.Linear(3, 4), input_tensor_spec=spec
+    )
+    assert _keys(branch.make_parallel(2)) == {
+        **_naive("_nets.0._module", 2, linear(2)),
+        "_nets.1._module._weight": [2, 2, 3],
+        "_nets.1._module._bias": [2, 2],
+        **_naive("_nets.2._module", 2, linear(4)),
+    }
+    parallel = alf.Parallel((torch.nn.Linear(3, 2), alf.FC(2, 2)), (spec, TensorSpec((2,))))
+    assert _keys(parallel.make_parallel(2)) == {
+        **_naive("_nets.0._module", 2, linear(2)),
+        "_nets.1._module._weight": [2, 2, 2],
+        "_nets.1._module._bias": [2, 2],
+    }
+    single = alf.Parallel(torch.nn.Linear(3, 2), spec).make_parallel(2)
+    assert _keys(single) == _naive("_networks._module", 2, linear(2))
+
+
+@pytest.mark.parametrize("alf", PACKAGES, ids=["reference", "optimized"])
+def test_parallel_wrapped_module_replicas_move_both_ways(alf) -> None:
+    """Replica i of a parallel Branch with wrapped ``nn.Linear`` members is copy i of each
+    naive parallel layer: weights stack into the parallel form and split back unchanged, and
+    replica i computes slot i (a parallel wrapper also on a shared ``[B, ...]`` input)."""
+    spec = TensorSpec((3,))
+    single = alf.Branch(
+        a=torch.nn.Linear(3, 2), b=alf.FC(3, 2), c=torch.nn.Linear(3, 1), input_tensor_spec=spec
+    )
+    parallel = single.make_parallel(3)
+    replicas = [single.copy() for _ in range(3)]
+    parallel.load_state_dict(
+        stack_replica_states(parallel.state_dict(), [r.state_dict() for r in replicas])
+    )
+    x = torch.randn(4, 3, 3)
+    y = parallel(x)[0]
+    for i, replica in enumerate(replicas):
+        for name, y_i in replica(x[:, i])[0].items():
+            torch.testing.assert_close(y[name][:, i], y_i)
+        back = replica_state(parallel.state_dict(), single.state_dict(), i, 3)
+        assert back.keys() == replica.state_dict().keys()
+        for k, v in back.items():
+            torch.testing.assert_close(v, replica.state_dict()[k])
+    wrapper = alf.NetworkWrapper(torch.nn.Linear(3, 2), spec).make_parallel(3)
+    y = wrapper(x[:, 0])[0]
+    for i in range(3):
+        torch.testing.assert_close(y[:, i], wrapper.replica(i)(x[:, 0])[0])
+
+
+def test_naive_parallel_copies_are_fresh() -> None:
+    """Each copy of a naive parallel layer is re-initialised (an ``nn.Sequential`` layer by
+    layer, and again by the layer's own ``reset_parameters``); a module with parameters and
+    no ``reset_parameters`` cannot be copied so."""
+    body = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh())
+    layer = reference.alf.NetworkWrapper(body, TensorSpec((3,))).make_parallel(2)._module
+    weights = [body[0].weight] + [net[0].weight for net in layer._networks]
+    assert all(not torch.equal(a, b) for a in weights for b in weights if a is not b)
+    before = layer._networks[0][0].weight.clone()
+    layer.reset_parameters()
+    assert not torch.equal(before, layer._networks[0][0].weight)
+
+    class Bare(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(3))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x * self.w
+
+    with pytest.raises(TypeError, match="reset_parameters"):
+        reference.alf.NetworkWrapper(Bare(), TensorSpec((3,))).make_parallel(2)
+
+
+def test_parallel_stateful_wrapper_slices_the_state() -> None:
+    """A stateful wrapped module keeps upstream's layout, and each copy steps on its own
+    slice of the state (upstream's naive layer takes no state, a deliberate deviation)."""
+
+    class Cell(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.cell = torch.nn.GRUCell(3, 2)
+
+        def reset_parameters(self) -> None:
+            self.cell.reset_parameters()
+
+        def forward(self, x: torch.Tensor, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            h = self.cell(x, h)
+            return torch.tanh(h), h
+
+    wrapper = reference.alf.NetworkWrapper(Cell(), TensorSpec((3,)), TensorSpec((2,)))
+    parallel = wrapper.make_parallel(2)
+    assert parallel.state_spec == TensorSpec((2, 2))
+    assert {k.split(".cell.")[0] for k in parallel.state_dict()} == {
+        "_module._networks.0",
+        "_module._networks.1",
+    }
+    x, h = torch.randn(4, 2, 3), torch.randn(4, 2, 2)
+    y, h1 = parallel(x, h)
+    for i in range(2):
+        y_i, h1_i = parallel.replica(i)(x[:, i], h[:, i])
+        torch.testing.assert_close(y[:, i], y_i)
+        torch.testing.assert_close(h1[:, i], h1_i)
+
+
 def test_optimized_input_check_is_the_references() -> None:
     """The optimized containers check the input once, with the reference's errors, and
     follow the parameters' dtype after ``.double()``."""

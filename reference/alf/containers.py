@@ -17,7 +17,8 @@ members ``m_1 .. m_k`` and states ``s_1 .. s_k``:
 State_dict keys are upstream ALF's: ``Sequential`` registers its modules as ``_nets.<i>``
 (modules only, in order); ``Branch`` and ``Parallel`` hold a nest of members as ``_nets``
 (``ModuleList`` / ``ModuleDict`` in sorted-key order) or a single member as ``_networks``;
-modules and functions given to them are wrapped as ``NetworkWrapper`` (``._module.``).
+modules and functions given to them are wrapped as ``NetworkWrapper`` (``._module.``; in
+the parallel form ``._module._networks.<i>.`` for a module without ``make_parallel``).
 ``Echo`` and ``Residue`` hold ``_block``, ``AMPWrapper`` holds ``_net``.
 
 A parallel Sequential (``make_parallel(n)``) holds every member's parallel form: the
@@ -34,7 +35,6 @@ spec's example writes a tuple). ``Echo.make_parallel(n)`` makes the block parall
 
 from __future__ import annotations
 
-import copy as _copy
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -42,6 +42,7 @@ import torch
 from torch import nn
 
 from reference.alf.layers import check_activation
+from reference.alf.naive_parallel import parallel_member
 from reference.alf.network import (
     Network,
     get_input_tensor_spec,
@@ -88,60 +89,6 @@ def lookup(named: Mapping[str, Nest], path: Nest) -> Nest:
 
 def _state_or_empty(states: Nest) -> Nest:
     return states if flatten(states) else ()
-
-
-def reset_copy(module: nn.Module) -> nn.Module:
-    """A deep copy of ``module`` with fresh parameters, by ALF's ``reset_parameters`` rule:
-    the module's own ``reset_parameters()``, else each layer of an ``nn.Sequential``; a
-    module with parameters and neither cannot be re-initialised (``TypeError``)."""
-    copy = _copy.deepcopy(module)
-
-    def reset(m: nn.Module) -> None:
-        own = getattr(m, "reset_parameters", None)
-        if callable(own):
-            own()
-        elif isinstance(m, nn.Sequential):
-            for layer in m:
-                reset(layer)
-        elif any(True for _ in m.parameters()):
-            raise TypeError(
-                f"expected a module with reset_parameters() to replicate naively, got "
-                f"{type(m).__name__}"
-            )
-
-    reset(copy)
-    return copy
-
-
-class NaiveParallelLayer(nn.Module):
-    """n replicas of a module or function that has no ``make_parallel`` (ALF's
-    ``alf.layers.NaiveParallelLayer``): ``y[:, i] = f_i(x[:, i])`` for ``x`` of shape
-    ``[B, n, ...]``, replica by replica, stacked on dim 1. A module is copied n times with
-    fresh parameters (``_networks.<i>``); a function is shared and holds no tensors."""
-
-    _networks: nn.ModuleList | list[Callable]
-
-    def __init__(self, module: Callable, n: int):
-        super().__init__()
-        if isinstance(module, nn.Module):
-            self._networks = nn.ModuleList([reset_copy(module) for _ in range(n)])
-        else:
-            self._networks = [module] * n
-        self._n = n
-
-    def forward(self, inputs: Nest) -> Nest:
-        replicas: list[Callable] = list(self._networks)
-        outputs = [
-            f_i(map_structure(lambda x, i=i: x[:, i], inputs)) for i, f_i in enumerate(replicas)
-        ]
-        return map_structure(lambda *ys: torch.stack(ys, dim=1), *outputs)
-
-
-def parallel_member(module: Callable, n: int) -> Callable:
-    """A member's parallel form: its own ``make_parallel(n)``, else a ``NaiveParallelLayer``."""
-    if hasattr(module, "make_parallel"):
-        return module.make_parallel(n)
-    return NaiveParallelLayer(module, n)
 
 
 class _Sequential(StepUnroll, Network):

@@ -22,6 +22,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from reference.alf.naive_parallel import parallel_member
 from reference.alf.replicas import Replicated
 from reference.specs import (
     BoundedTensorSpec,
@@ -304,23 +305,29 @@ class NetworkWrapper(Network):
         return self._module(x), state
 
     def make_parallel(self, n: int) -> Network:
-        """A wrapped layer with its own ``make_parallel`` (FC, Conv2D...) is replicated by
-        it; anything else by the naive loop over re-initialised copies."""
-        if hasattr(self._module, "make_parallel") and not flatten(self._state_spec):
-            return _ParallelWrapper(self, n)
-        return NaiveParallelNetwork(self, n)
+        """n replicas: a ``NetworkWrapper`` around the module's parallel form, its own
+        ``make_parallel(n)`` (FC, Conv2D...) or else a ``NaiveParallelLayer`` of n
+        re-initialised copies (state_dict ``_module._networks.<i>.``), as upstream. A module
+        with parameters but no ``reset_parameters`` cannot be copied so: ``TypeError``."""
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"{self.name}: make_parallel n must be a positive int, got {n!r}")
+        return _ParallelWrapper(self, n)
 
 
 class _ParallelWrapper(Replicated, NetworkWrapper):
-    """``NetworkWrapper`` around ``module.make_parallel(n)``; shared input is broadcast."""
+    """``NetworkWrapper(parallel_member(module, n))`` with the specs of n replicas.
+
+    Input and state are ``[B, n, ...]``; a ``[B, ...]`` input is broadcast to every replica
+    (upstream's parallel wrapper takes ``[B, n, ...]`` only).
+    """
 
     def __init__(self, wrapper: NetworkWrapper, n: int):
         single = wrapper.input_tensor_spec
         NetworkWrapper.__init__(
             self,
-            wrapper._module.make_parallel(n),  # type: ignore[attr-defined]
+            parallel_member(wrapper._module, n),
             make_parallel_spec(single, n),
-            (),
+            make_parallel_spec(wrapper.state_spec, n),
             f"parallel_{wrapper.name}",
         )
         self._n = n
@@ -329,6 +336,8 @@ class _ParallelWrapper(Replicated, NetworkWrapper):
 
     def forward(self, x: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
         x = replicate_input(self._single_spec, x, self._n, f"{self.name} input", self.float_dtype())
+        if flatten(self._state_spec):
+            return self._module(x, state)
         return self._module(x), state
 
 

@@ -10,8 +10,9 @@ state_dict key in one of three ways, told apart by shape alone:
 Wrapper segments are skipped when matching keys: ``_pnet.`` (the input-replicating
 wrapper of ``make_parallel(n, allow_non_parallel_input=True)``), ``_module.`` (a layer
 that the single network wraps as a Network and its parallel form keeps bare, ALF's
-categorical projection) and ``_networks.<i>.`` (a ``NaiveParallelNetwork`` sub-network,
-whose copy i is replica i as is).
+categorical projection) and ``_networks.<i>.`` (copy i of a ``NaiveParallelNetwork`` or of
+a ``NaiveParallelLayer``, which is replica i as is: parallel ``_module._networks.<i>.weight``
+of a wrapped ``nn.Linear`` is replica i's ``_module.weight``).
 
 A Sequential registers only its module members in ``_nets``, its parallel form every member
 (a function becomes a naive parallel layer with no tensors), so ``_nets.<i>`` numbers are

@@ -3,9 +3,11 @@
 
 Members are plain data: ``("fc", k)`` an ``alf.FC(d, k, tanh)`` (an ``nn.Module`` that is
 not a Network: the container wraps it), ``("lstm", k)`` / ``("gru", k)`` an
-``alf.LSTMCell`` / ``alf.GRUCell`` (a stateful Network), ``("tanh",)`` the plain function
-``torch.tanh``. A config draws 1-3 members of small sizes, so every container is checked
-with and without state, with wrapped modules, Networks and functions.
+``alf.LSTMCell`` / ``alf.GRUCell`` (a stateful Network), ``("linear", k)`` a
+``torch.nn.Linear(d, k)`` (a module without ``make_parallel``: its parallel form is ALF's
+naive parallel layer), ``("tanh",)`` the plain function ``torch.tanh``. A config draws 1-3
+members of small sizes, so every container is checked with and without state, with
+wrapped modules, Networks and functions.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from properties.kinds.alf_network import AlfNetwork, Parallel
 from properties.specs import alf_specs
 from reference.specs import TensorSpec
 
-MEMBERS = ("fc", "lstm", "gru", "tanh")
+MEMBERS = ("fc", "lstm", "gru", "linear", "tanh")
 
 
 def member(impl: Impl, spec: tuple, size: int) -> tuple[Any, int]:
@@ -33,12 +35,14 @@ def member(impl: Impl, spec: tuple, size: int) -> tuple[Any, int]:
         return impl.alf.LSTMCell(size, spec[1]), spec[1]
     if spec[0] == "gru":
         return impl.alf.GRUCell(size, spec[1]), spec[1]
+    if spec[0] == "linear":
+        return torch.nn.Linear(size, spec[1]), spec[1]
     return torch.tanh, size
 
 
 @st.composite
 def member_specs(draw: Any, allow_function: bool = True) -> tuple:
-    kind = draw(st.sampled_from(MEMBERS if allow_function else MEMBERS[:3]))
+    kind = draw(st.sampled_from(MEMBERS if allow_function else MEMBERS[:-1]))
     return (kind,) if kind == "tanh" else (kind, draw(st.integers(1, 4)))
 
 

@@ -61,8 +61,26 @@ def _fc(impl: Impl, cfg: dict) -> Any:
     )
 
 
+#: what ``NetworkWrapper`` wraps: a layer with its own ``make_parallel`` (``alf.FC``), or
+#: torch modules without one, whose parallel form is ALF's naive parallel layer
+WRAPPED = ("fc", "linear", "sequential")
+
+
+@st.composite
+def wrapper_configs(draw: Any) -> dict:
+    return {**draw(small_fc_configs()), "module": draw(st.sampled_from(WRAPPED))}
+
+
+def _wrapped(impl: Impl, cfg: dict) -> Any:
+    """``alf.FC(d, units)``, ``nn.Linear(d, units)`` or ``nn.Sequential(nn.Linear, nn.Tanh)``."""
+    if cfg["module"] == "fc":
+        return _fc(impl, cfg)
+    linear = nn.Linear(cfg["input_tensor_spec"].shape[0], cfg["units"])
+    return linear if cfg["module"] == "linear" else nn.Sequential(linear, nn.Tanh())
+
+
 def build_wrapper(impl: Impl, cfg: dict) -> Any:
-    return impl.alf.NetworkWrapper(_fc(impl, cfg), alf_specs(impl, cfg["input_tensor_spec"]))
+    return impl.alf.NetworkWrapper(_wrapped(impl, cfg), alf_specs(impl, cfg["input_tensor_spec"]))
 
 
 def build_wrap_as_network(impl: Impl, cfg: dict) -> Any:
@@ -132,7 +150,7 @@ def entries() -> list[Entry]:
         Entry(
             "alf.NetworkWrapper",
             AlfNetwork(parallel=naive_parallel(build_wrapper)),
-            small_fc_configs,
+            wrapper_configs,
             build_wrapper,
             bad_configs=_BAD,
         ),

@@ -1,6 +1,8 @@
 """parallel: the candidate's parallel form == n independent reference replicas run one by
 one, on ``[B, n, ...]`` inputs and, where the form takes it, on a shared ``[B, ...]``
-input; its weights map onto the replicas' both ways (the kind's layout rules)."""
+input; its weights map onto the replicas' both ways (the kind's layout rules), and its
+state_dict has the keys and shapes of the reference's parallel form (upstream's layout,
+so a parallel checkpoint loads by key: contract item 2)."""
 
 import torch
 
@@ -25,6 +27,17 @@ def test_parallel(subject: Subject, dtype: torch.dtype, device: str, data) -> No
     ]
     par = subject.build(
         subject.candidate, case.cfg, dtype, device, case.seed + n, False, form.build
+    )
+    twin = subject.build(
+        subject.reference, case.cfg, dtype, device, case.seed + n, False, form.build
+    )
+    layout = {k: tuple(v.shape) for k, v in state_of(par).items()}
+    want = {k: tuple(v.shape) for k, v in state_of(twin).items()}
+    extra, missing = sorted(set(layout) - set(want)), sorted(set(want) - set(layout))
+    reshaped = sorted(k for k in set(layout) & set(want) if layout[k] != want[k])
+    assert layout == want, (
+        f"{subject.name} n={n} state_dict: keys only in the candidate {extra}, only in the "
+        f"reference {missing}, other shapes {reshaped}"
     )
     states = [state_of(s) for s in singles]
     par.load_state_dict(form.stack(state_of(par), states))

@@ -27,6 +27,7 @@ exceeds it, where the floor is the larger of ``FLOPs / GEMM rate`` and the worki
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import statistics
 from collections import Counter
 from typing import Any
@@ -108,13 +109,15 @@ def credited_flops(case: BenchCase, mode: str, work: Workload) -> int:
     return count_flops(work.step)
 
 
-def measure(clock: str, rounds: int) -> list[dict[str, Any]]:
+def measure(clock: str, rounds: int, only: str = "*") -> list[dict[str, Any]]:
     device = torch.device("cpu")
     budget = Budget(rounds=rounds, sample_time=0.02, clock=clock)
     roofs = Roofs(device, budget)
     roofs.round(3)
     out = []
     for entry_name, label, mode, baseline, target in TARGETS:
+        if not fnmatch.fnmatch(entry_name, only):
+            continue
         entry = CATALOG[entry_name]
         case = next(c for c in entry.bench.cases if c.label == label)
         works = {
@@ -169,11 +172,12 @@ def main() -> None:
     parser.add_argument("--clock", default="wall", choices=("wall", "cpu"))
     parser.add_argument("--threads", type=int)
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--only", default="*", help="glob of the entries whose targets run")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f"clock {args.clock}, {torch.get_num_threads()} thread(s), {args.rounds} rounds")
-    for r in measure(args.clock, args.rounds):
+    for r in measure(args.clock, args.rounds, args.only):
         low, high = r["interval"]
         print(
             f"{r['target']}\n"

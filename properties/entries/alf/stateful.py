@@ -89,14 +89,20 @@ def _pool_bench() -> Bench:
 # -- NoisyFC -------------------------------------------------------------------------------
 @st.composite
 def noisy_configs(draw: Any) -> dict:
+    use_ln = draw(st.booleans())
+    # LayerNorm over 2 features maps every row to +-1 up to its eps: the gradient is an
+    # eps-sized remainder of a cancellation inside the norm's backward, which float32 resolves
+    # to ~1e-2 relative in any implementation (input perturbations, which the comparisons'
+    # conditioning estimate uses, do not see rounding inside the backward)
+    sizes = st.sampled_from([1, 3, 4, 5]) if use_ln else st.integers(1, 5)
     return {
         "input_size": draw(st.integers(1, 5)),
-        "output_size": draw(st.integers(1, 5)),
+        "output_size": draw(sizes),
         "std_init": draw(st.sampled_from([0.1, 0.5, 1.0])),
         "new_noise_prob": draw(st.sampled_from([0.0, 0.05, 0.3, 0.7, 1.0])),
         "activation": draw(st.sampled_from(["identity", "tanh", "relu"])),
         "use_bn": draw(st.booleans()),
-        "use_ln": draw(st.booleans()),
+        "use_ln": use_ln,
         "kernel_initializer": draw(S.initializers()),
         "bias_init_value": draw(st.sampled_from([0.0, 0.1])),
     }

@@ -1,39 +1,30 @@
-"""The benchmark machinery on real timings of cheap synthetic workloads: round-robin order,
-no flag between unchanged code, the planted 25% slowdown flagged (and only it), a small
-real run's file (provenance, roofs, skipped implementations), and the planted candidate of
-``twinnet selfcheck``."""
+"""The benchmark machinery: round-robin order, no flag between unchanged code and the
+planted 25% slowdown flagged (and only it) on a virtual clock with known noise and load, a
+small run's file (provenance, roofs, skipped implementations), and the planted candidate of
+``twinnet selfcheck``. Every timing here reads the virtual clock of ``tests/conftest.py``:
+no verdict depends on the machine's load."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+import time
 
 import pytest
 import torch
 
-from benchmarks import suite
+from benchmarks import suite, timing
 from benchmarks.selection import Selection
 from benchmarks.suite import benchmark_json
 from benchmarks.timing import Budget, count_flops, interleave
 from benchmarks.workload import workload
 from properties.catalog import CATALOG
 from properties.entry import Bench
+from tests.virtual_clock import TICK, VirtualClock
 from twinnet.compare import compare
 from twinnet.results import Run, parse_run, rows
 from twinnet.selfcheck import PLANTED_MODULE, layers_for, selfcheck_catalog
 
 CPU = torch.device("cpu")
-#: The process's CPU time: the shared CI machine's load does not turn into outliers.
-TINY = Budget(rounds=12, sample_time=0.002, warmup=1, clock="cpu")
-
-
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    """Timing tests run on one thread: on a shared 2-core CI machine two threads stall."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_rounds_are_interleaved_and_rotate() -> None:
@@ -45,44 +36,55 @@ def test_rounds_are_interleaved_and_rotate() -> None:
     assert timed == ["a", "b", "c", "b", "c", "a", "c", "a", "b"]
 
 
-def matmuls(count: int) -> object:
-    generator = torch.Generator().manual_seed(0)
-    a = torch.randn(48, 48, generator=generator)
-
-    def step() -> None:
-        for _ in range(count):
-            torch.mm(a, a)
-
-    return step
-
-
-def as_run(timings: dict, prefix: str) -> Run:
-    """The timings labelled ``prefix|entry|impl`` as a run of their own."""
+def as_run(timings: dict) -> Run:
+    """Timings labelled ``entry|impl`` as a run of their own."""
     benches = []
-    for label, timing in timings.items():
-        run, entry, impl = label.split("|")
-        if run == prefix:
-            extra = {"entry": entry, "label": "B=1", "mode": "fwd", "flops": 1, "bytes": 1}
-            benches.append(benchmark_json(f"{entry}|B=1|fwd", impl, timing.samples, extra))
+    for label, timed in timings.items():
+        entry, impl = label.split("|")
+        extra = {"entry": entry, "label": "B=1", "mode": "fwd", "flops": 1, "bytes": 1}
+        benches.append(benchmark_json(f"{entry}|B=1|fwd", impl, timed.samples, extra))
     entries = sorted({b["extra_info"]["entry"] for b in benches})
     return parse_run({"benchmarks": benches, "twinnet": {"entries": entries, "roofs": {}}})
 
 
-def test_unchanged_code_flags_nothing_and_a_planted_slowdown_is_caught() -> None:
-    """Three runs of four synthetic entries (reference: 10 GEMMs, optimized: 20), their
-    rounds interleaved so that the test does not depend on the CI machine's load: *again*
-    unchanged, *planted* with entry 2's optimized doing 25% more GEMMs."""
+def synthetic_run(
+    monkeypatch: pytest.MonkeyPatch, seed: int, load: float, slow: dict[int, float]
+) -> Run:
+    """Four synthetic entries (reference: 1 ms a call, optimized: 2 ms, times ``slow[e]``)
+    timed interleaved on a virtual clock with 5% log-normal noise, on a machine ``load``
+    times slower than idle during the whole run and twice as slow again in one burst."""
+    clock = VirtualClock(tick=1e-9, noise=0.05, seed=seed)
+    clock.load = lambda now: load * (2.0 if 0.02 < now < 0.04 else 1.0)
+    monkeypatch.setattr(timing, "CLOCKS", dict.fromkeys(timing.CLOCKS, clock))
     steps = {}
-    for run in ("base", "again", "planted"):
-        for e in range(4):
-            steps[f"{run}|syn.E{e}|reference"] = matmuls(10)
-            slow = run == "planted" and e == 2
-            steps[f"{run}|syn.E{e}|optimized"] = matmuls(25 if slow else 20)
-    timings = interleave(steps, TINY)
-    base, again, planted = (as_run(timings, r) for r in ("base", "again", "planted"))
+    for e in range(4):
+        steps[f"syn.E{e}|reference"] = clock.step(1e-3)
+        steps[f"syn.E{e}|optimized"] = clock.step(2e-3 * slow.get(e, 1.0))
+    return as_run(interleave(steps, Budget(rounds=12, sample_time=0.002, warmup=1, clock="cpu")))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_unchanged_code_flags_nothing_and_a_planted_slowdown_is_caught(
+    monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """Interleaved timing and ``compare`` together, on samples of known effect size: a rerun
+    of unchanged code on a 30% busier machine (with a load burst) flags nothing, and entry
+    2's optimized doing 25% more work is flagged, and only it."""
+    base = synthetic_run(monkeypatch, 3 * seed, load=1.0, slow={})
+    again = synthetic_run(monkeypatch, 3 * seed + 1, load=1.3, slow={})
+    planted = synthetic_run(monkeypatch, 3 * seed + 2, load=1.3, slow={2: 1.25})
     assert compare(base, again, 0.10).slower == []
     caught = {d.key for d in compare(base, planted, 0.10).slower}
     assert caught == {("syn.E2", "B=1", "fwd", "optimized")}
+
+
+def test_tooling_tests_never_read_a_real_clock() -> None:
+    """The pin of ``tests/conftest.py``: under every clock a budget can name, a step that
+    sleeps 20 ms is timed as one tick of the virtual clock, not as 20 ms."""
+    for clock in timing.CLOCKS:
+        budget = Budget(rounds=2, sample_time=0.0, warmup=0, clock=clock)
+        timings = interleave({"sleep": lambda: time.sleep(0.02)}, budget)
+        assert timings["sleep"].samples == pytest.approx((TICK, TICK))
 
 
 def small_catalog() -> dict:

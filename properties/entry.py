@@ -5,8 +5,9 @@ knows how to call, feed and observe things of that kind, see ``properties/kinds`
 strategy of plain-data configs, a build function, and for every property id the kind
 supports but that does not apply to this entry, the reason (``left_out``). Besides:
 constructor calls that must raise (``bad_configs``), fixed configs checked beside the drawn
-ones (``examples``), benchmark cases and peers (``bench``), and the module of its reference
-implementation (``reference``, twinnet's own by default).
+ones (``examples``), benchmark cases and peers (``bench``, declared in
+``benchmarks/cases/<lib>/<module>.py`` and assembled by the entry module), and the
+module of its reference implementation (``reference``, twinnet's own by default).
 """
 
 from __future__ import annotations
@@ -39,6 +40,19 @@ class BadConfig:
 
 
 @dataclass(frozen=True)
+class Target:
+    """A speedup asked of the candidate on one benchmark case: ``speedup`` times faster than
+    ``baseline`` (``reference`` or one of the entry's peers) in ``mode``. ``rng_draw``: the
+    shape of the standard normals one call must draw, where that draw bounds the call's
+    time besides its FLOPs and bytes (a distribution head's sample)."""
+
+    mode: str
+    speedup: float
+    baseline: str = "reference"
+    rng_draw: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
 class BenchCase:
     """One benchmark point: a fixed config, a batch size, and a label for tables."""
 
@@ -51,6 +65,8 @@ class BenchCase:
     #: diagonal taken from a full Jacobian, a log-det recomputed): every implementation is
     #: credited these instead of the reference's counted FLOPs.
     flops: Mapping[str, int] | None = None
+    #: The performance targets of this case (``python -m benchmarks.targets`` measures them).
+    targets: tuple[Target, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,10 @@ from typing import Any
 import torch
 from hypothesis import strategies as st
 
+from benchmarks.cases.alf import containers as cases
 from properties import strategies as S
 from properties.candidate import Impl
-from properties.entry import BadConfig, Bench, BenchCase, Entry
+from properties.entry import BadConfig, Entry
 from properties.kinds.alf_network import AlfNetwork, Parallel
 from properties.specs import alf_specs
 from reference.specs import TensorSpec
@@ -253,40 +254,6 @@ _BAD = (
 )
 
 
-_MEMBERS = (("fc", 256), ("lstm", 256), ("fc", 64))
-
-
-def _bench() -> Bench:
-    """The single Sequential (configs without ``n``: the timed network is ``build``'s) at
-    B = 1, 64, 1024, and its parallel form with n = 4 replicas."""
-    base = {"input_size": 64, "members": _MEMBERS, "named": False}
-    single = [BenchCase(f"B={b}", base, b, modes=("fwd",)) for b in (1, 64, 1024)]
-    parallel = [BenchCase(f"B={b},n=4", {**base, "n": 4}, b, modes=("fwd",)) for b in (1, 64)]
-    return Bench((*single, *parallel))
-
-
-def _small_bench(cfg: dict) -> Bench:
-    """One call of the single network at B=1 and B=64, where the container's own routing
-    is a visible share of the time."""
-    return Bench(tuple(BenchCase(f"B={b}", cfg, b, modes=("fwd",)) for b in (1, 64)))
-
-
-_BENCH_CONFIGS = {
-    "alf.Branch": {"input_size": 64, "members": _MEMBERS, "form": "positional"},
-    "alf.Parallel": {"input_sizes": (64, 64, 64), "members": _MEMBERS, "as_dict": False},
-    "alf.Echo": {
-        "input_size": 64,
-        "echo_size": 64,
-        "hidden": 256,
-        "output_size": 64,
-        "cell": "lstm",
-        "form": "tuple",
-    },
-    "alf.Residue": {"input_size": 64, "inner": ("lstm", 256), "activation": "relu_"},
-    "alf.AMPWrapper": {"input_size": 64, "inner": ("lstm", 256), "enabled": False},
-}
-
-
 def entries() -> list[Entry]:
     return [
         Entry(
@@ -295,7 +262,7 @@ def entries() -> list[Entry]:
             sequential_configs,
             build_sequential,
             bad_configs=_BAD,
-            bench=_bench(),
+            bench=cases.bench("alf.Sequential"),
         ),
         Entry(
             "alf.Branch",
@@ -303,7 +270,7 @@ def entries() -> list[Entry]:
             branch_configs,
             build_branch,
             bad_configs=_BAD,
-            bench=_small_bench(_BENCH_CONFIGS["alf.Branch"]),
+            bench=cases.bench("alf.Branch"),
         ),
         Entry(
             "alf.Parallel",
@@ -311,7 +278,7 @@ def entries() -> list[Entry]:
             parallel_configs,
             build_parallel,
             bad_configs=_BAD,
-            bench=_small_bench(_BENCH_CONFIGS["alf.Parallel"]),
+            bench=cases.bench("alf.Parallel"),
         ),
         Entry(
             "alf.Echo",
@@ -319,7 +286,7 @@ def entries() -> list[Entry]:
             echo_configs,
             build_echo,
             bad_configs=_BAD,
-            bench=_small_bench(_BENCH_CONFIGS["alf.Echo"]),
+            bench=cases.bench("alf.Echo"),
         ),
         Entry(
             "alf.Residue",
@@ -327,7 +294,7 @@ def entries() -> list[Entry]:
             residue_configs,
             build_residue,
             left_out={"parallel": "the spec gives Residue no make_parallel of its own"},
-            bench=_small_bench(_BENCH_CONFIGS["alf.Residue"]),
+            bench=cases.bench("alf.Residue"),
         ),
         Entry(
             "alf.AMPWrapper",
@@ -340,6 +307,6 @@ def entries() -> list[Entry]:
                 "CPU == CUDA within the float32 contract cannot hold; tests/"
                 "test_alf_containers.py checks the CUDA autocast behaviour when CUDA is present",
             },
-            bench=_small_bench(_BENCH_CONFIGS["alf.AMPWrapper"]),
+            bench=cases.bench("alf.AMPWrapper"),
         ),
     ]

@@ -8,10 +8,11 @@ from typing import Any
 import torch
 from hypothesis import strategies as st
 
+from benchmarks.cases.alf import encoding as cases
 from properties import strategies as S
 from properties.candidate import Impl
 from properties.entries.alf._build import alf_kwargs
-from properties.entry import BadConfig, Bench, BenchCase, Entry
+from properties.entry import BadConfig, Entry
 from properties.kinds.alf_network import AlfNetwork, Parallel
 from properties.specs import alf_specs
 from reference.specs import TensorSpec
@@ -29,22 +30,6 @@ def build_parallel_encoding(impl: Impl, cfg: dict) -> Any:
     kw = alf_kwargs(impl, cfg)
     spec = kw.pop("input_tensor_spec")
     return impl.alf.ParallelEncodingNetwork(spec, cfg["n"], **kw)
-
-
-def _encoding_bench(parallel: bool) -> Bench:
-    base = {
-        "input_tensor_spec": TensorSpec((32,)),
-        "fc_layer_params": (256, 256),
-        "activation": "relu_",
-    }
-    ns = (1, 4, 16) if parallel else (None,)
-    return Bench(
-        tuple(
-            BenchCase(f"B={b}" + (f",n={n}" if n else ""), {**base, **({"n": n} if n else {})}, b)
-            for n in ns
-            for b in (1, 64, 1024)
-        )
-    )
 
 
 #: A config whose initializer depends on the fan-in of every layer (ALF's default variance
@@ -149,25 +134,6 @@ def build_image(impl: Impl, cfg: dict) -> Any:
     return impl.alf.ImageEncodingNetwork(**alf_kwargs(impl, cfg))
 
 
-def _image_bench() -> Bench:
-    base = {
-        "input_channels": 3,
-        "input_size": (16, 16),
-        "conv_layer_params": ((16, 3, 2), (32, 3, 2)),
-        "same_padding": False,
-        "activation": "relu_",
-        "kernel_initializer": None,
-        "flatten_output": True,
-    }
-    return Bench(
-        tuple(
-            BenchCase(f"B={b},n={n}", {**base, "n": n}, b)
-            for n in (1, 4, 16)
-            for b in (1, 64, 1024)
-        )
-    )
-
-
 def entries() -> list[Entry]:
     return [
         Entry(
@@ -177,7 +143,7 @@ def entries() -> list[Entry]:
             build_encoding,
             bad_configs=_ENCODING_BAD,
             examples=(FAN_IN_EXAMPLE,),
-            bench=_encoding_bench(False),
+            bench=cases.encoding_bench(parallel=False),
         ),
         Entry(
             "alf.ParallelEncodingNetwork",
@@ -190,7 +156,7 @@ def entries() -> list[Entry]:
             build_parallel_encoding,
             bad_configs=_PARALLEL_ENCODING_BAD,
             examples=(FAN_IN_EXAMPLE,),
-            bench=_encoding_bench(True),
+            bench=cases.encoding_bench(parallel=True),
         ),
         Entry(
             "alf.ImageEncodingNetwork",
@@ -216,6 +182,6 @@ def entries() -> list[Entry]:
                     "n": 3,
                 },
             ),
-            bench=_image_bench(),
+            bench=cases.image_bench(),
         ),
     ]

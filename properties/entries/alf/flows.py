@@ -18,7 +18,6 @@ Shared with the latent actor entries (``properties.entries.alf.latent_actor``):
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 from typing import Any
 
@@ -27,9 +26,10 @@ import torch.distributions as td
 from hypothesis import strategies as st
 from torch import nn
 
+from benchmarks.cases.alf import flows as cases
 from properties import strategies as S
 from properties.candidate import Impl
-from properties.entry import BadConfig, Bench, BenchCase, Entry
+from properties.entry import BadConfig, Entry
 from properties.kinds.flow import Flow, Kept
 from properties.specs import alf_specs
 from reference.alf.flows import clipped_exp
@@ -243,34 +243,6 @@ def realnvp_kept(cfg: dict) -> list[Kept]:
     ]
 
 
-def realnvp_flops(d: int, fc: tuple[int, ...], num_layers: int, batch: int) -> dict[str, int]:
-    """FLOPs a RealNVP map needs, forward or inverse with its log-det: one pass of every
-    layer's scale and translation networks (2 per multiply-add; backward twice the
-    forward). The reference's forward + log-det runs the networks twice."""
-    sizes = [d, *fc, d]
-    pair = 2 * sum(a * b for a, b in itertools.pairwise(sizes))
-    fwd = 2 * batch * pair * num_layers
-    return {"fwd": fwd, "fwd+bwd": 3 * fwd}
-
-
-def _realnvp_bench() -> Bench:
-    base = {
-        "input_tensor_spec": TensorSpec((16,)),
-        "fc_layer_params": (128, 128),
-        "num_layers": 4,
-        "activation": "tanh",
-    }
-    return Bench(
-        tuple(
-            BenchCase(
-                f"{op},B={b}", {**base, "op": op}, b, flops=realnvp_flops(16, (128, 128), 4, b)
-            )
-            for op in ("fwd_logdet", "inverse")
-            for b in (64, 1024)
-        )
-    )
-
-
 def _realnvp(impl: Impl, spec: TensorSpec, **kwargs: Any) -> Any:
     return impl.alf.RealNVPNetwork(alf_specs(impl, spec), **kwargs)
 
@@ -351,6 +323,6 @@ def entries() -> list[Entry]:
             left_out={"parallel": NO_PARALLEL},
             bad_configs=_REALNVP_BAD,
             examples=(REALNVP_FAN_IN,),
-            bench=_realnvp_bench(),
+            bench=cases.realnvp_bench(),
         ),
     ]

@@ -17,9 +17,10 @@ import torch.distributions as td
 from hypothesis import strategies as st
 from torch import nn
 
+from benchmarks.cases.alf import ppg as cases
 from properties import strategies as S
 from properties.candidate import Impl
-from properties.entry import BadConfig, Bench, BenchCase, Entry, NotApplicable
+from properties.entry import BadConfig, Entry, NotApplicable
 from properties.kinds.algorithm import Algorithm
 from properties.kinds.loss import Loss
 from properties.kinds.policy_value import PolicyValueNetwork
@@ -77,24 +78,6 @@ def build_network(impl: Impl, cfg: dict) -> Any:
         alf_specs(impl, cfg["action_spec"]),
         encoding_network_ctor=encoder,
         is_sharing_encoder=cfg["is_sharing_encoder"],
-    )
-
-
-def _network_bench() -> Bench:
-    cfg = {
-        "observation_spec": TensorSpec((64,)),
-        "action_spec": continuous_spec(8),
-        "fc_layer_params": (256, 256),
-        "activation": "relu_",
-        "is_sharing_encoder": False,
-    }
-    shared = {**cfg, "is_sharing_encoder": True}
-    return Bench(
-        (
-            BenchCase("dual,B=1024", cfg, 1024),
-            BenchCase("dual,B=64", cfg, 64),
-            BenchCase("shared,B=1024", shared, 1024),
-        )
     )
 
 
@@ -279,24 +262,6 @@ def loss_configs(draw: Any) -> dict:
     }
 
 
-def _loss_bench() -> Bench:
-    base = {
-        "D": None,
-        "reward_weights": False,
-        "gamma": 0.99,
-        "td_lambda": 0.95,
-        "policy_kl_loss_weight": 1.0,
-    }
-    aux = {**base, "T": 128, "features": 64, "policy": {"kind": "normal", "d": 6}}
-    targets = {**base, "T": 256, "features": 1, "policy": {"kind": "normal", "d": 1}}
-    return Bench(
-        (
-            BenchCase("T=128,B=32,normal", aux, 32),
-            BenchCase("targets T=256,B=64", {**targets, "targets_only": True}, 64, ("fwd",)),
-        )
-    )
-
-
 LOSS_BAD = (
     BadConfig(
         "gamma above 1",
@@ -477,7 +442,7 @@ def entries() -> list[Entry]:
             build_network,
             left_out={"parallel": "the spec gives it no parallel form of its own"},
             bad_configs=NETWORK_BAD,
-            bench=_network_bench(),
+            bench=cases.network_bench(),
         ),
         Entry(
             "alf.ppg_network_forward",
@@ -507,7 +472,7 @@ def entries() -> list[Entry]:
             loss_configs,
             AuxLossProbe,
             bad_configs=LOSS_BAD,
-            bench=_loss_bench(),
+            bench=cases.loss_bench(),
         ),
         Entry(
             "alf.PPGAuxAlgorithm",

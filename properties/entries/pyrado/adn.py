@@ -16,10 +16,10 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
+from benchmarks.cases.pyrado import adn as cases
 from properties.candidate import Impl
-from properties.entries.pyrado._bench import evaluate_cases, evaluate_peers
 from properties.entries.pyrado._build import OBS_SCALES, dims, env_spec, nonlin
-from properties.entry import BadConfig, Bench, BenchCase, Entry
+from properties.entry import BadConfig, Entry
 from properties.kinds.pyrado_policy import PyradoFunction, PyradoPolicy
 from reference.specs import TensorSpec
 
@@ -133,8 +133,6 @@ _BAD_ADN = (
     ),
 )
 
-_BENCH_CFG = {"activation": "tanh", "dynamics": "pd_cubic", "learnable": True}
-
 
 def entries() -> list[Entry]:
     out = [
@@ -144,13 +142,7 @@ def entries() -> list[Entry]:
             adn_configs,
             build_adn,
             bad_configs=_BAD_ADN,
-            bench=Bench(
-                (
-                    *evaluate_cases(_BENCH_CFG, obs_dim=16, act_dim=8),
-                    BenchCase("step B=1", {"obs_dim": 16, "act_dim": 8, **_BENCH_CFG}, 1),
-                ),
-                evaluate_peers(build_adn, lstm=False),
-            ),
+            bench=cases.adn_bench(build_adn),
         )
     ]
     for name in DYNAMICS:

@@ -51,7 +51,6 @@ def _spec(impl: Impl, size: int) -> Any:
     return alf_specs(impl, TensorSpec((size,)))
 
 
-# -- Sequential ----------------------------------------------------------------------------
 @st.composite
 def sequential_configs(draw: Any) -> dict:
     return {
@@ -88,7 +87,6 @@ def _parallel(build: Any, shared: bool = False) -> Parallel:
     )
 
 
-# -- Branch and Parallel -------------------------------------------------------------------
 @st.composite
 def branch_configs(draw: Any) -> dict:
     return {
@@ -136,7 +134,6 @@ def build_parallel(impl: Impl, cfg: dict) -> Any:
     return impl.alf.Parallel(mods[0] if len(mods) == 1 else tuple(mods), spec)
 
 
-# -- Echo ----------------------------------------------------------------------------------
 @st.composite
 def echo_configs(draw: Any) -> dict:
     return {
@@ -173,7 +170,6 @@ def build_echo(impl: Impl, cfg: dict) -> Any:
     return impl.alf.Echo(block)
 
 
-# -- Residue and AMPWrapper ----------------------------------------------------------------
 @st.composite
 def residue_configs(draw: Any) -> dict:
     return {
@@ -254,59 +250,49 @@ _BAD = (
 )
 
 
+def _container(
+    name: str,
+    configs: Any,
+    build: Any,
+    spec: Any = _input_spec,
+    parallel: bool = True,
+    left_out: dict | None = None,
+) -> Entry:
+    """A stateful ALF container (with the spec's ``make_parallel`` where ``parallel``)."""
+    return Entry(
+        f"alf.{name}",
+        AlfNetwork(spec=spec, parallel=_parallel(build) if parallel else None, stateful=True),
+        configs,
+        build,
+        left_out=left_out or {},
+        bad_configs=_BAD if parallel else (),
+        bench=cases.bench(f"alf.{name}"),
+    )
+
+
 def entries() -> list[Entry]:
     return [
-        Entry(
-            "alf.Sequential",
-            AlfNetwork(spec=_input_spec, parallel=_parallel(build_sequential), stateful=True),
-            sequential_configs,
-            build_sequential,
-            bad_configs=_BAD,
-            bench=cases.bench("alf.Sequential"),
-        ),
-        Entry(
-            "alf.Branch",
-            AlfNetwork(spec=_input_spec, parallel=_parallel(build_branch), stateful=True),
-            branch_configs,
-            build_branch,
-            bad_configs=_BAD,
-            bench=cases.bench("alf.Branch"),
-        ),
-        Entry(
-            "alf.Parallel",
-            AlfNetwork(spec=_parallel_spec, parallel=_parallel(build_parallel), stateful=True),
-            parallel_configs,
-            build_parallel,
-            bad_configs=_BAD,
-            bench=cases.bench("alf.Parallel"),
-        ),
-        Entry(
-            "alf.Echo",
-            AlfNetwork(spec=_input_spec, parallel=_parallel(build_echo), stateful=True),
-            echo_configs,
-            build_echo,
-            bad_configs=_BAD,
-            bench=cases.bench("alf.Echo"),
-        ),
-        Entry(
-            "alf.Residue",
-            AlfNetwork(spec=_input_spec, stateful=True),
+        _container("Sequential", sequential_configs, build_sequential),
+        _container("Branch", branch_configs, build_branch),
+        _container("Parallel", parallel_configs, build_parallel, spec=_parallel_spec),
+        _container("Echo", echo_configs, build_echo),
+        _container(
+            "Residue",
             residue_configs,
             build_residue,
+            parallel=False,
             left_out={"parallel": "the spec gives Residue no make_parallel of its own"},
-            bench=cases.bench("alf.Residue"),
         ),
-        Entry(
-            "alf.AMPWrapper",
-            AlfNetwork(spec=_input_spec, stateful=True),
+        _container(
+            "AMPWrapper",
             amp_configs,
             build_amp,
+            parallel=False,
             left_out={
                 "parallel": "the spec gives AMPWrapper no make_parallel of its own",
                 "device": "with enabled=True, CUDA autocast computes in float16 by design, so "
                 "CPU == CUDA within the float32 contract cannot hold; tests/"
                 "test_alf_containers.py checks the CUDA autocast behaviour when CUDA is present",
             },
-            bench=cases.bench("alf.AMPWrapper"),
         ),
     ]

@@ -79,6 +79,18 @@ class Bench:
 
 
 @dataclass(frozen=True)
+class EntryLaw:
+    """A property only this entry has (TemporalPool's worked table, a replay's contents and
+    order): what it states, and ``check(subject, data)``, which the generic module
+    ``properties/test_<id>.py`` runs for every entry that declares the id. The check lives
+    beside the entry's independent models (``properties/models/<lib>/<module>.py``) and
+    uses the kind's API like any property."""
+
+    describe: str
+    check: Callable[..., None]
+
+
+@dataclass(frozen=True)
 class Entry:
     name: str
     kind: Kind
@@ -92,9 +104,14 @@ class Entry:
     examples: tuple[dict, ...] = ()
     bench: Bench = field(default_factory=Bench)
     reference: str = REFERENCE_MODULE
+    #: Properties of this entry alone (id -> law), beside those its kind supports.
+    laws: Mapping[str, EntryLaw] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        unknown = set(self.left_out) - self.kind.supports
+        clash = sorted(set(self.laws) & (self.kind.supports | set(GLOBAL_IDS)))
+        if clash:
+            raise ValueError(f"{self.name}: laws redeclare ids of its kind or global ids: {clash}")
+        unknown = set(self.left_out) - self.kind.supports - set(self.laws)
         if unknown:
             raise ValueError(
                 f"{self.name}: left_out names ids its kind does not support: {sorted(unknown)}"
@@ -116,13 +133,21 @@ class Entry:
     @property
     def properties(self) -> frozenset[str]:
         """The property ids that apply to this entry."""
-        return self.kind.supports - set(self.kind.instance_reasons()) - set(self.left_out)
+        supported = self.kind.supports | set(self.laws)
+        return supported - set(self.kind.instance_reasons()) - set(self.left_out)
+
+    @property
+    def own_ids(self) -> dict[str, str]:
+        """The ids this entry adds to the global table: its kind's and its laws', described."""
+        return {**self.kind.own_ids, **{k: law.describe for k, law in self.laws.items()}}
 
     def reasons(self) -> dict[str, str]:
         """Every known property id that does not apply, with the reason."""
-        known = [*GLOBAL_IDS, *self.kind.own_ids]
+        known = [*GLOBAL_IDS, *self.own_ids]
         out: dict[str, str] = {}
         for prop in known:
+            if prop in self.laws and prop not in self.left_out:
+                continue
             why = (
                 self.left_out.get(prop)
                 or self.kind.instance_reasons().get(prop)

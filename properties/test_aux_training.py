@@ -1,6 +1,6 @@
-"""aux_training: a law an entry declares (``Entry.laws``), not its kind. The entry's check, kept
-beside its independent models (PPG's auxiliary algorithm: ``properties.models.alf.ppg``),
-runs for every entry that declares the id."""
+"""aux_training: a law an entry declares (``Entry.laws``), not its kind. The check is the
+entry's, kept beside its independent models (PPG: ``properties.models.alf.ppg``); this
+module runs it for every entry that declares the id."""
 
 from __future__ import annotations
 

@@ -185,6 +185,10 @@ class AlfNetwork(Kind):
     #: ``[T, B, ...]`` sequence instead of one call (None, or the function returning None:
     #: one call)
     sequence: Callable[[dict], tuple[int, float] | None] | None = None
+    #: the network draws noise only in training mode (a noisy layer carrying its noise as
+    #: state): ``recurrent_steps`` steps and unrolls it with its own training flag on
+    #: (:func:`noise_on`), so resets and resamplings are compared
+    noisy: bool = False
 
     def needs_reason(self) -> frozenset[str]:
         return frozenset() if self.parallel is not None else frozenset({"parallel"})
@@ -246,9 +250,13 @@ class AlfNetwork(Kind):
         self, net: Any, xs: Nest, state: Nest, first: torch.Tensor, cfg: dict, seed: int = 0
     ) -> tuple[Any, Nest]:
         """The literal loop over the ``T`` steps of ``[T, B, ...]`` inputs, randomness seeded
-        by ``seed``: ``(outputs [T, B, ...], final state)``."""
-        with seeded(seed, device_of(state)):
+        by ``seed``: ``(outputs [T, B, ...], final state)``; a ``noisy`` network with its
+        noise on."""
+        with self._noise(net), seeded(seed, device_of(state)):
             return self._loop(net, xs, state, first, cfg)
+
+    def _noise(self, net: Any) -> contextlib.AbstractContextManager:
+        return noise_on(net) if self.noisy else contextlib.nullcontext()
 
     def _loop(
         self, net: Any, xs: Nest, state: Nest, first: torch.Tensor, cfg: dict
@@ -281,12 +289,14 @@ class AlfNetwork(Kind):
         self, net: Any, xs: Nest, state: Nest, first: torch.Tensor, cfg: dict, seed: int = 0
     ) -> tuple[Any, Nest]:
         """``(outputs [T, B, ...], final state)``: the candidate's own ``unroll`` if it has
-        one, else the step loop; randomness seeded by ``seed``."""
+        one, else the step loop; randomness seeded by ``seed``; a ``noisy`` network with its
+        noise on."""
         own = getattr(net, "unroll", None)
-        if callable(own):
-            with seeded(seed, device_of(state)):
-                return own(xs, state, first)
-        return self.step_loop(net, xs, state, first, cfg, seed)
+        with self._noise(net):
+            if callable(own):
+                with seeded(seed, device_of(state)):
+                    return own(xs, state, first)
+            return self.step_loop(net, xs, state, first, cfg, seed)
 
     # -- checks ---------------------------------------------------------------------------
     def output_spec_data(self, net: Any) -> Nest:
@@ -361,42 +371,6 @@ class AlfProcess(AlfNetwork):
 
     def bad_inputs(self, net: Any, cfg: dict, x: Nest) -> list[BadInput]:
         return corruptions(self.input_spec(cfg), x, typed=False)
-
-
-@dataclass(frozen=True)
-class NoisyAlfNetwork(AlfNetwork):
-    """An ALF network that carries noise as its state and resamples it in training mode
-    (``NoisyFC``). ``resample_prob(cfg)``: the probability that a row draws new noise in a
-    training step (rows with all-zero noise always do)."""
-
-    title: ClassVar[str] = "noisy ALF network"
-    own_ids: ClassVar[Mapping[str, str]] = {
-        "noise_resampling": "in training mode the fraction of rows whose noise changes in "
-        "one step matches the resampling probability (binomial bound); zero noise is "
-        "always replaced",
-        "eval_noiseless": "in eval mode the output does not depend on the noise state and the "
-        "state passes through unchanged",
-    }
-    supports: ClassVar[frozenset[str]] = AlfNetwork.supports | {
-        "noise_resampling",
-        "eval_noiseless",
-    }
-
-    resample_prob: Callable[[dict], float] = lambda cfg: 0.0
-
-    def step_loop(
-        self, net: Any, xs: Nest, state: Nest, first: torch.Tensor, cfg: dict, seed: int = 0
-    ) -> tuple[Any, Nest]:
-        """The step loop with the noise on (:func:`noise_on`)."""
-        with noise_on(net):
-            return super().step_loop(net, xs, state, first, cfg, seed)
-
-    def unroll(
-        self, net: Any, xs: Nest, state: Nest, first: torch.Tensor, cfg: dict, seed: int = 0
-    ) -> tuple[Any, Nest]:
-        """The candidate's unroll with the noise on (:func:`noise_on`)."""
-        with noise_on(net):
-            return super().unroll(net, xs, state, first, cfg, seed)
 
 
 @contextlib.contextmanager

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 from benchmarks.cases.alf import stateful as cases
 from properties import strategies as S
 from properties.candidate import Impl
-from properties.entry import BadConfig, Entry
-from properties.kinds.alf_network import AlfNetwork, AlfProcess, NoisyAlfNetwork
+from properties.entry import BadConfig, Entry, EntryLaw
+from properties.kinds.alf_network import AlfNetwork, AlfProcess
+from properties.models.alf import stateful as models
 from properties.specs import alf_specs
 from reference.specs import TensorSpec
 
@@ -181,17 +182,30 @@ def entries() -> list[Entry]:
         ),
         Entry(
             "alf.NoisyFC",
-            NoisyAlfNetwork(
+            AlfNetwork(
                 spec=noisy_spec,
                 stateful=True,
                 random=lambda cfg, batch: batch > 1 or not cfg["use_bn"],
-                resample_prob=lambda cfg: cfg["new_noise_prob"],
+                noisy=True,
             ),
             noisy_configs,
             build_noisy,
             left_out={"parallel": _NO_PARALLEL.format("NoisyFC")},
             bad_configs=_BAD,
             bench=cases.noisy_bench(),
+            laws={
+                "noise_resampling": EntryLaw(
+                    "in training mode the fraction of rows whose noise changes in one step "
+                    "matches the resampling probability (binomial bound); zero noise is always "
+                    "replaced",
+                    models.noise_resampling(lambda cfg: cfg["new_noise_prob"]),
+                ),
+                "eval_noiseless": EntryLaw(
+                    "in eval mode the output does not depend on the noise state and the state "
+                    "passes through unchanged",
+                    models.check_eval_noiseless,
+                ),
+            },
         ),
         Entry(
             "alf.OUProcess",

@@ -21,15 +21,12 @@ candidate's own ``evaluate``; its actions are put back at their ``[T, B]`` place
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import numpy as np
 import torch
 
 from properties.kinds.base import BadInput, Kind, seeded
-from properties.kinds.function import Function
 from reference.pyrado.step_sequence import StepSequence
 from reference.specs import Nest, TensorSpec
 
@@ -328,22 +325,3 @@ class PyradoStateful(Kind):
             f"input/output_size {(cand.input_size, cand.output_size)}, expected "
             f"{(ref.input_size, ref.output_size)}"
         )
-
-
-@dataclass(frozen=True)
-class PyradoFunction(Function):
-    """A Pyrado function (the potential dynamics, the hidden-state packing) with an
-    independent statement of what it computes: ``oracle(cfg, x)`` gives the expected output
-    for a float64 input as a numpy array (written from upstream's code, not from either
-    implementation), and ``worked`` holds checks of fixed cases (Pyrado's own packing
-    tests), each ``check(impl)`` raising ``AssertionError`` on a wrong value."""
-
-    own_ids: ClassVar[dict[str, str]] = {
-        **Function.own_ids,
-        "oracle": "agrees with an independent numpy statement of upstream's code (and with "
-        "Pyrado's worked cases)",
-    }
-    supports: ClassVar[frozenset[str]] = Function.supports | {"oracle"}
-
-    oracle: Callable[[dict, np.ndarray], np.ndarray] | None = None
-    worked: tuple[Callable[[Any], None], ...] = ()

@@ -18,6 +18,42 @@ from properties.specs import alf_specs
 from reference.specs import TensorSpec
 
 
+@st.composite
+def encoding_configs(draw: Any, allow_preprocessors: bool = True, with_n: bool = True) -> dict:
+    """Configs of EncodingNetwork: flat, image or nested input, FC stack, last layer,
+    batch norm, output reshape, and a replica count ``n``."""
+    cfg: dict[str, Any] = {
+        "activation": draw(S.activations()),
+        "kernel_initializer": draw(S.initializers()),
+    }
+    kind = draw(st.sampled_from(["flat", "image", "nested"]))
+    if kind == "nested" and not allow_preprocessors:
+        kind = "flat"
+    if kind == "flat":
+        cfg["input_tensor_spec"] = draw(S.vector_specs())
+    elif kind == "image":
+        spec, convs, _ = draw(S.image_and_convs(allow_same_padding=False))
+        cfg["input_tensor_spec"], cfg["conv_layer_params"] = spec, convs
+    else:
+        spec, pres = draw(S.nested_inputs())
+        cfg["input_tensor_spec"], cfg["input_preprocessors"] = spec, pres
+        cfg["preprocessing_combiner"] = "concat"
+    cfg["fc_layer_params"] = draw(S.fc_layer_params())
+    cfg["use_fc_bn"] = draw(st.booleans()) and bool(cfg["fc_layer_params"])
+    if draw(st.booleans()):
+        cfg["last_layer_size"] = draw(S.sizes(1, 8))
+        cfg["last_activation"] = draw(S.activations())
+        cfg["last_kernel_initializer"] = draw(S.initializers())
+        cfg["last_use_fc_bn"] = draw(st.booleans())
+        if draw(st.booleans()):
+            size = cfg["last_layer_size"]
+            split = draw(st.sampled_from([d for d in range(1, size + 1) if size % d == 0]))
+            cfg["output_tensor_spec"] = TensorSpec((split, size // split))
+    if with_n:
+        cfg["n"] = draw(st.integers(1, 4))
+    return cfg
+
+
 def build_encoding(impl: Impl, cfg: dict) -> Any:
     return impl.alf.EncodingNetwork(**alf_kwargs(impl, cfg))
 
@@ -139,7 +175,7 @@ def entries() -> list[Entry]:
         Entry(
             "alf.EncodingNetwork",
             AlfNetwork(parallel=Parallel(parallel_encoding, build_encoding)),
-            S.encoding_configs,
+            encoding_configs,
             build_encoding,
             bad_configs=_ENCODING_BAD,
             examples=(FAN_IN_EXAMPLE,),
@@ -152,7 +188,7 @@ def entries() -> list[Entry]:
                 result_outer=lambda cfg, batch: (batch,),
                 parallel=Parallel(build_parallel_encoding, build_encoding),
             ),
-            lambda: S.encoding_configs(allow_preprocessors=False),
+            lambda: encoding_configs(allow_preprocessors=False),
             build_parallel_encoding,
             bad_configs=_PARALLEL_ENCODING_BAD,
             examples=(FAN_IN_EXAMPLE,),

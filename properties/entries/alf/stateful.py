@@ -11,7 +11,7 @@ from benchmarks.cases.alf import stateful as cases
 from properties import strategies as S
 from properties.candidate import Impl
 from properties.entry import BadConfig, Entry, EntryLaw
-from properties.kinds.alf_network import AlfNetwork, AlfProcess
+from properties.kinds.alf_network import AlfNetwork
 from properties.models.alf import stateful as models
 from properties.specs import alf_specs
 from reference.specs import TensorSpec
@@ -209,9 +209,10 @@ def entries() -> list[Entry]:
         ),
         Entry(
             "alf.OUProcess",
-            AlfProcess(
+            AlfNetwork(
                 spec=lambda cfg: cfg["state_spec"],
                 stateful=True,
+                state_only=True,
                 random=lambda cfg, batch: cfg["stddev"] > 0,
             ),
             ou_configs,

@@ -22,8 +22,8 @@ from benchmarks.cases.alf import relu_mlp as cases
 from properties import strategies as S
 from properties.candidate import Impl
 from properties.entry import BadConfig, Entry
+from properties.kinds.function import Function
 from properties.kinds.jacobian import JacobianNetwork
-from properties.kinds.layer import Layer
 from properties.specs import alf_specs
 from reference.specs import TensorSpec
 
@@ -146,13 +146,16 @@ def entries() -> list[Entry]:
         ),
         Entry(
             "alf.SimpleFC",
-            Layer(
-                in_size=lambda cfg: cfg["input_size"],
-                out_size=lambda cfg: cfg["output_size"],
+            Function(
+                spec=lambda cfg: TensorSpec((cfg["input_size"],)),
+                out_spec=lambda cfg: TensorSpec((cfg["output_size"],)),
+                checks_inputs=True,
+                parameters=True,
                 recorded=("hidden_neurons",),
             ),
             simple_fc_configs,
             build_simple_fc,
+            left_out={"output_range": "a layer: the spec gives it no range"},
             bad_configs=_SIMPLE_FC_BAD,
             examples=(SIMPLE_FC_FAN_IN,),
         ),

@@ -219,7 +219,10 @@ def entries() -> list[Entry]:
     return [
         Entry(
             "alf.DisjointPolicyValueNetwork",
-            PolicyValueNetwork(spec=lambda cfg: cfg["observation_spec"]),
+            PolicyValueNetwork(
+                spec=lambda cfg: cfg["observation_spec"],
+                action_spec=lambda cfg: cfg["action_spec"],
+            ),
             network_configs,
             build_network,
             left_out={"parallel": "the spec gives it no parallel form of its own"},
@@ -230,6 +233,7 @@ def entries() -> list[Entry]:
             "alf.ppg_network_forward",
             PolicyValueNetwork(
                 spec=lambda cfg: cfg["observation_spec"],
+                action_spec=lambda cfg: cfg["action_spec"],
                 heads=lambda net, step: (
                     step.info.action_distribution,
                     step.info.value,

@@ -27,7 +27,7 @@ from properties.entries.alf._ppg_builds import (
     continuous_spec,
     discrete_spec,
 )
-from properties.entry import BadConfig, Entry, EntryLaw
+from properties.entry import BadConfig, Entry
 from properties.kinds.loss import Loss
 from properties.kinds.policy_value import PolicyValueNetwork
 from properties.kinds.record import Record
@@ -284,16 +284,8 @@ def entries() -> list[Entry]:
             },
             bad_configs=ALGORITHM_BAD,
             laws={
-                "aux_replay": EntryLaw(
-                    "the auxiliary replay holds exactly the experience since the last "
-                    "auxiliary phase, which runs after every interval-th iteration and empties it",
-                    models.aux_replay(aux_options),
-                ),
-                "aux_training": EntryLaw(
-                    "the auxiliary phase ends at the reference's weights, lowers the loss "
-                    "and keeps the policy near the rollout policy",
-                    models.aux_training(aux_options, full_batch),
-                ),
+                "aux_replay": models.aux_replay(aux_options),
+                "aux_training": models.aux_training(aux_options, full_batch),
             },
         ),
         *(

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from benchmarks.cases.alf import stateful as cases
 from properties import strategies as S
 from properties.candidate import Impl
-from properties.entry import BadConfig, Entry, EntryLaw
+from properties.entry import BadConfig, Entry
 from properties.kinds.alf_network import AlfNetwork
 from properties.models.alf import stateful as models
 from properties.specs import alf_specs
@@ -194,17 +194,8 @@ def entries() -> list[Entry]:
             bad_configs=_BAD,
             bench=cases.noisy_bench(),
             laws={
-                "noise_resampling": EntryLaw(
-                    "in training mode the fraction of rows whose noise changes in one step "
-                    "matches the resampling probability (binomial bound); zero noise is always "
-                    "replaced",
-                    models.noise_resampling(lambda cfg: cfg["new_noise_prob"]),
-                ),
-                "eval_noiseless": EntryLaw(
-                    "in eval mode the output does not depend on the noise state and the state "
-                    "passes through unchanged",
-                    models.check_eval_noiseless,
-                ),
+                "noise_resampling": models.noise_resampling(lambda cfg: cfg["new_noise_prob"]),
+                "eval_noiseless": models.EVAL_NOISELESS,
             },
         ),
         Entry(

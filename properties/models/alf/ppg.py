@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 from scipy import special, stats
 
 from properties.compare import assert_expected, expect
+from properties.entry import EntryLaw
 from properties.harness import Subject
 from properties.kinds.base import BadInput, parameters_of, seeded
 from reference.alf.ppg.data import StepType
@@ -295,10 +296,14 @@ def _assert_holds(stored, observed: list, what: str) -> None:
         assert close, f"{what}: replayed rollout {key} differ from the observed ones"
 
 
-def aux_replay(options: Callable[[dict], dict]) -> Callable[[Subject, Any], None]:
+def aux_replay(options: Callable[[dict], dict]) -> EntryLaw:
     """The law ``aux_replay`` of an algorithm whose auxiliary options (the spec's
     ``PPGAuxOptions`` fields) ``options(cfg)`` gives; the check :func:`check_aux_replay`."""
-    return functools.partial(check_aux_replay, options)
+    return EntryLaw(
+        "the auxiliary replay holds exactly the experience since the last auxiliary phase, "
+        "which runs after every interval-th iteration and empties it",
+        functools.partial(check_aux_replay, options),
+    )
 
 
 def check_aux_replay(options: Callable[[dict], dict], subject: Subject, data: Any) -> None:
@@ -364,12 +369,14 @@ def _means(info) -> tuple[float, float]:
     return float(td), float(extra.policy_kl_loss.mean())
 
 
-def aux_training(
-    options: Callable[[dict], dict], full_batch: Callable[[dict], dict]
-) -> Callable[[Subject, Any], None]:
+def aux_training(options: Callable[[dict], dict], full_batch: Callable[[dict], dict]) -> EntryLaw:
     """The law ``aux_training`` of an algorithm with auxiliary options ``options(cfg)`` and
     the full-batch configuration ``full_batch(cfg)``; the check :func:`check_aux_training`."""
-    return functools.partial(check_aux_training, options, full_batch)
+    return EntryLaw(
+        "the auxiliary phase ends at the reference's weights, lowers the loss and keeps the "
+        "policy near the rollout policy",
+        functools.partial(check_aux_training, options, full_batch),
+    )
 
 
 def check_aux_training(

@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+from properties.entry import EntryLaw
 from properties.harness import Subject
 from properties.kinds.base import seeded, set_training
 from reference.specs import flatten, map_structure
@@ -25,10 +26,14 @@ def _rows_changed(before, after) -> torch.Tensor:
     return changed
 
 
-def noise_resampling(resample_prob: Callable[[dict], float]) -> Callable[[Subject, Any], None]:
+def noise_resampling(resample_prob: Callable[[dict], float]) -> EntryLaw:
     """The law ``noise_resampling`` of a network whose rows draw new noise in a training step
     with probability ``resample_prob(cfg)``: :func:`check_noise_resampling`."""
-    return functools.partial(check_noise_resampling, resample_prob)
+    return EntryLaw(
+        "in training mode the fraction of rows whose noise changes in one step matches the "
+        "resampling probability (binomial bound); zero noise is always replaced",
+        functools.partial(check_noise_resampling, resample_prob),
+    )
 
 
 def check_noise_resampling(
@@ -82,3 +87,10 @@ def check_eval_noiseless(subject: Subject, data: Any) -> None:
             assert torch.equal(a, b), f"{impl}: the eval-mode output depends on the noise state"
         for a, b in zip(flatten(noise), flatten(state)):
             assert torch.equal(a, b), f"{impl}: eval mode changed the noise state"
+
+
+EVAL_NOISELESS = EntryLaw(
+    "in eval mode the output does not depend on the noise state and the state passes through "
+    "unchanged",
+    check_eval_noiseless,
+)

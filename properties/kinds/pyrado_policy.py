@@ -21,6 +21,7 @@ candidate's own ``evaluate``; its actions are put back at their ``[T, B]`` place
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -86,7 +87,8 @@ def pyrado_bad_obs(x: torch.Tensor) -> list[BadInput]:
 
 @dataclass(frozen=True)
 class PyradoPolicy(Kind):
-    """A Pyrado recurrent policy (module doc). ``heads``: 2 for the two-headed policies."""
+    """A Pyrado recurrent policy (module doc). ``heads``: 2 for the two-headed policies;
+    ``act_sizes(cfg)``: the size of each head's output (default: ``act_dim`` for each)."""
 
     title: ClassVar[str] = "Pyrado policy"
     supports: ClassVar[frozenset[str]] = _SUPPORTED
@@ -97,6 +99,7 @@ class PyradoPolicy(Kind):
     unroll_grads: ClassVar[frozenset[str]] = frozenset({"parameters"})
 
     heads: int = 1
+    act_sizes: Callable[[dict], Sequence[int]] | None = None
 
     def input_spec(self, cfg: dict) -> Nest:
         return obs_spec(cfg)
@@ -226,12 +229,9 @@ class PyradoPolicy(Kind):
 
     # -- checks ---------------------------------------------------------------------------
     def out_sizes(self, net: Any, cfg: dict) -> list[int]:
-        if self.heads == 2:
-            return [
-                cfg.get("head_1_size") or cfg["act_dim"],
-                cfg.get("head_2_size") or cfg["act_dim"],
-            ]
-        return [cfg["act_dim"]]
+        if self.act_sizes is not None:
+            return list(self.act_sizes(cfg))
+        return [cfg["act_dim"]] * self.heads
 
     def check_shape(self, ref: Any, cand: Any, cfg: dict, inputs: Nest, batch: int) -> None:
         assert cand.hidden_size == ref.hidden_size, (

@@ -6,8 +6,11 @@ strategy of plain-data configs, a build function, and for every property id the 
 supports but that does not apply to this entry, the reason (``left_out``). Besides:
 constructor calls that must raise (``bad_configs``), fixed configs checked beside the drawn
 ones (``examples``), benchmark cases and peers (``bench``, declared in
-``benchmarks/cases/<lib>/<module>.py`` and assembled by the entry module), and the
-module of its reference implementation (``reference``, twinnet's own by default).
+``benchmarks/cases/<lib>/<module>.py`` and assembled by the entry module), the module of
+its reference implementation (``reference``, twinnet's own by default), the state_dict
+prefixes upstream places differently (``upstream_lacks``), and the laws only this entry
+has (``laws``: a property id -> its check, kept with the entry's independent models in
+``properties/models/<lib>/<module>.py``), so that such a law needs no kind of its own.
 """
 
 from __future__ import annotations

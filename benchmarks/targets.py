@@ -22,6 +22,10 @@ exceeds it, where the floor is the larger of ``FLOPs / GEMM rate`` and the worki
    and B=256, fwd and fwd+bwd: optimized vs the reference's step loop, target 2x;
    LSTMEncodingNetwork B=32 fwd+bwd: target 2.5x the reference, within 1.2x of a bare
    ``nn.LSTM`` (asked x1/1.2 against that peer), and with resets at 10% of steps, 2x.
+
+Each target is declared on the benchmark case it measures (``BenchCase.targets``, in
+``benchmarks/cases/``): the mode, the baseline, the speedup asked, and the random draw that
+bounds the call where there is one; this module reads them from the catalog.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import argparse
 import fnmatch
 import statistics
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 import torch
@@ -39,24 +44,25 @@ from benchmarks.roofline import Roofs
 from benchmarks.timing import Budget, Step, count_flops, interleave
 from benchmarks.workload import Workload, workload
 from properties.catalog import CATALOG
-from properties.entry import BenchCase
+from properties.entry import BenchCase, Entry, Target
 from twinnet import stats
 
-TARGETS = (
-    ("alf.ParallelEncodingNetwork", "B=1,n=16", "fwd", "reference", 4.0),
-    ("alf.ParallelEncodingNetwork", "B=1,n=16", "fwd+bwd", "reference", 4.0),
-    ("alf.ReluMLP", "jac 64-256-256-64 B=256", "fwd", "vmap_jacrev", 1.5),
-    ("amago.TanhGaussian", "B*L=4096,d=6", "fwd", "reference", 2.0),
-    # issue 13: recurrent unrolls (T=100) against the reference's step loop
-    *(
-        (cell, f"T=100,B={b}", mode, "reference", 2.0)
-        for cell in ("alf.GRUCell", "alf.LSTMCell")
-        for b in (1, 256)
-        for mode in ("fwd", "fwd+bwd")
-    ),
-    ("alf.LSTMEncodingNetwork", "T=100,B=32", "fwd+bwd", "reference", 2.5),
-    ("alf.LSTMEncodingNetwork", "T=100,B=32", "fwd+bwd", "nn.LSTM", 1 / 1.2),
-    ("alf.LSTMEncodingNetwork", "T=100,B=32,resets=10%", "fwd+bwd", "reference", 2.0),
+
+def declared_targets(
+    catalog: Mapping[str, Entry] = CATALOG,
+) -> list[tuple[Entry, BenchCase, Target]]:
+    """Every target declared on a benchmark case of the catalog (``BenchCase.targets``)."""
+    return [
+        (entry, case, target)
+        for entry in catalog.values()
+        for case in entry.bench.cases
+        for target in case.targets
+    ]
+
+
+#: ``(entry, case label, mode, baseline, speedup asked)`` of every declared target.
+TARGETS = tuple(
+    (entry.name, case.label, t.mode, t.baseline, t.speedup) for entry, case, t in declared_targets()
 )
 
 
@@ -115,17 +121,17 @@ def measure(clock: str, rounds: int, only: str = "*") -> list[dict[str, Any]]:
     roofs = Roofs(device, budget)
     roofs.round(3)
     out = []
-    for entry_name, label, mode, baseline, target in TARGETS:
+    for entry, case, declared in declared_targets():
+        entry_name, label = entry.name, case.label
+        mode, baseline, target = declared.mode, declared.baseline, declared.speedup
         if not fnmatch.fnmatch(entry_name, only):
             continue
-        entry = CATALOG[entry_name]
-        case = next(c for c in entry.bench.cases if c.label == label)
         works = {
             impl: workload(entry, case, impl, mode, device) for impl in ("optimized", baseline)
         }
         steps: dict[str, Step] = {impl: w.step for impl, w in works.items()}
-        if entry_name == "amago.TanhGaussian":
-            steps["rng floor"] = rng_step((case.batch, case.cfg["d_action"]))
+        if declared.rng_draw is not None:
+            steps["rng floor"] = rng_step(declared.rng_draw)
         steps["bytes floor"] = working_set_copy(works["optimized"].min_bytes)
         timings = interleave(steps, budget)
         roofs.round()

@@ -47,10 +47,11 @@ def catalog(extra: tuple[str, ...] = ()) -> dict[str, Entry]:
 
 
 def known_ids(entries: Iterable[Entry]) -> list[str]:
-    """The global property ids, then the ids the entries' kinds add, in first-seen order."""
+    """The global property ids, then the ids the entries' kinds and laws add, in first-seen
+    order."""
     ids = dict.fromkeys(GLOBAL_IDS)
     for entry in entries:
-        ids.update(dict.fromkeys(entry.kind.own_ids))
+        ids.update(dict.fromkeys(entry.own_ids))
     return list(ids)
 
 

@@ -5,8 +5,12 @@ knows how to call, feed and observe things of that kind, see ``properties/kinds`
 strategy of plain-data configs, a build function, and for every property id the kind
 supports but that does not apply to this entry, the reason (``left_out``). Besides:
 constructor calls that must raise (``bad_configs``), fixed configs checked beside the drawn
-ones (``examples``), benchmark cases and peers (``bench``), and the module of its reference
-implementation (``reference``, twinnet's own by default).
+ones (``examples``), benchmark cases and peers (``bench``, declared in
+``benchmarks/cases/<lib>/<module>.py`` and assembled by the entry module), the module of
+its reference implementation (``reference``, twinnet's own by default), the state_dict
+prefixes upstream places differently (``upstream_lacks``), and the laws only this entry
+has (``laws``: a property id -> its check, kept with the entry's independent models in
+``properties/models/<lib>/<module>.py``), so that such a law needs no kind of its own.
 """
 
 from __future__ import annotations
@@ -39,6 +43,19 @@ class BadConfig:
 
 
 @dataclass(frozen=True)
+class Target:
+    """A speedup asked of the candidate on one benchmark case: ``speedup`` times faster than
+    ``baseline`` (``reference`` or one of the entry's peers) in ``mode``. ``rng_draw``: the
+    shape of the standard normals one call must draw, where that draw bounds the call's
+    time besides its FLOPs and bytes (a distribution head's sample)."""
+
+    mode: str
+    speedup: float
+    baseline: str = "reference"
+    rng_draw: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
 class BenchCase:
     """One benchmark point: a fixed config, a batch size, and a label for tables."""
 
@@ -51,6 +68,8 @@ class BenchCase:
     #: diagonal taken from a full Jacobian, a log-det recomputed): every implementation is
     #: credited these instead of the reference's counted FLOPs.
     flops: Mapping[str, int] | None = None
+    #: The performance targets of this case (``python -m benchmarks.targets`` measures them).
+    targets: tuple[Target, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,6 +79,18 @@ class Bench:
 
     cases: tuple[BenchCase, ...] = ()
     peers: Mapping[str, Callable[[Impl, dict], Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EntryLaw:
+    """A property only this entry has (TemporalPool's worked table, a replay's contents and
+    order): what it states, and ``check(subject, data)``, which the generic module
+    ``properties/test_<id>.py`` runs for every entry that declares the id. The check lives
+    beside the entry's independent models (``properties/models/<lib>/<module>.py``) and
+    uses the kind's API like any property."""
+
+    describe: str
+    check: Callable[..., None]
 
 
 @dataclass(frozen=True)
@@ -76,9 +107,18 @@ class Entry:
     examples: tuple[dict, ...] = ()
     bench: Bench = field(default_factory=Bench)
     reference: str = REFERENCE_MODULE
+    #: Key prefixes of the state_dict tensors that upstream's code places differently from
+    #: the spec (each also a line of the upstream adapter's xfails file): ``state_dict``
+    #: compares the recorded upstream layouts without them.
+    upstream_lacks: tuple[str, ...] = ()
+    #: Properties of this entry alone (id -> law), beside those its kind supports.
+    laws: Mapping[str, EntryLaw] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        unknown = set(self.left_out) - self.kind.supports
+        clash = sorted(set(self.laws) & (self.kind.supports | set(GLOBAL_IDS)))
+        if clash:
+            raise ValueError(f"{self.name}: laws redeclare ids of its kind or global ids: {clash}")
+        unknown = set(self.left_out) - self.kind.supports - set(self.laws)
         if unknown:
             raise ValueError(
                 f"{self.name}: left_out names ids its kind does not support: {sorted(unknown)}"
@@ -100,13 +140,21 @@ class Entry:
     @property
     def properties(self) -> frozenset[str]:
         """The property ids that apply to this entry."""
-        return self.kind.supports - set(self.kind.instance_reasons()) - set(self.left_out)
+        supported = self.kind.supports | set(self.laws)
+        return supported - set(self.kind.instance_reasons()) - set(self.left_out)
+
+    @property
+    def own_ids(self) -> dict[str, str]:
+        """The ids this entry adds to the global table: its kind's and its laws', described."""
+        return {**self.kind.own_ids, **{k: law.describe for k, law in self.laws.items()}}
 
     def reasons(self) -> dict[str, str]:
         """Every known property id that does not apply, with the reason."""
-        known = [*GLOBAL_IDS, *self.kind.own_ids]
+        known = [*GLOBAL_IDS, *self.own_ids]
         out: dict[str, str] = {}
         for prop in known:
+            if prop in self.laws and prop not in self.left_out:
+                continue
             why = (
                 self.left_out.get(prop)
                 or self.kind.instance_reasons().get(prop)

@@ -1,7 +1,8 @@
 """The global property ids (DESIGN.md's table) and how test functions map onto them.
 
 A kind may add ids of its own (AMAGO's ``augmentation``...); it declares them in
-``Kind.own_ids``, and the catalog gathers every id its kinds use.
+``Kind.own_ids``. An entry may declare a law only it has (``Entry.laws``: PPG's
+``aux_replay``...). The catalog gathers every id its kinds and entries use.
 """
 
 from __future__ import annotations

@@ -90,7 +90,8 @@ def image_and_convs(
     draw: Any, max_layers: int = 2, allow_same_padding: bool = True
 ) -> tuple[TensorSpec, tuple, bool]:
     """An image spec [C, H, W], conv params that keep every feature map non-empty, and
-    whether they assume same padding (EncodingNetwork never uses it)."""
+    whether they assume same padding (``allow_same_padding=False`` for a network that
+    never pads)."""
     c, h, w = draw(st.integers(1, 3)), draw(st.integers(3, 9)), draw(st.integers(3, 9))
     same = allow_same_padding and draw(st.booleans())
     params = []
@@ -127,42 +128,6 @@ def nested_inputs(draw: Any) -> tuple[dict | tuple, dict | tuple]:
         keys = draw(st.lists(st.sampled_from("abcdefg"), min_size=n, max_size=n, unique=True))
         return dict(zip(keys, specs)), dict(zip(keys, pres))
     return tuple(specs), tuple(pres)
-
-
-@st.composite
-def encoding_configs(draw: Any, allow_preprocessors: bool = True, with_n: bool = True) -> dict:
-    """Configs of EncodingNetwork: flat, image or nested input, FC stack, last layer,
-    batch norm, output reshape, and a replica count ``n``."""
-    cfg: dict[str, Any] = {
-        "activation": draw(activations()),
-        "kernel_initializer": draw(initializers()),
-    }
-    kind = draw(st.sampled_from(["flat", "image", "nested"]))
-    if kind == "nested" and not allow_preprocessors:
-        kind = "flat"
-    if kind == "flat":
-        cfg["input_tensor_spec"] = draw(vector_specs())
-    elif kind == "image":
-        spec, convs, _ = draw(image_and_convs(allow_same_padding=False))
-        cfg["input_tensor_spec"], cfg["conv_layer_params"] = spec, convs
-    else:
-        spec, pres = draw(nested_inputs())
-        cfg["input_tensor_spec"], cfg["input_preprocessors"] = spec, pres
-        cfg["preprocessing_combiner"] = "concat"
-    cfg["fc_layer_params"] = draw(fc_layer_params())
-    cfg["use_fc_bn"] = draw(st.booleans()) and bool(cfg["fc_layer_params"])
-    if draw(st.booleans()):
-        cfg["last_layer_size"] = draw(sizes(1, 8))
-        cfg["last_activation"] = draw(activations())
-        cfg["last_kernel_initializer"] = draw(initializers())
-        cfg["last_use_fc_bn"] = draw(st.booleans())
-        if draw(st.booleans()):
-            size = cfg["last_layer_size"]
-            split = draw(st.sampled_from([d for d in range(1, size + 1) if size % d == 0]))
-            cfg["output_tensor_spec"] = TensorSpec((split, size // split))
-    if with_n:
-        cfg["n"] = draw(st.integers(1, 4))
-    return cfg
 
 
 def batch_sizes() -> st.SearchStrategy[int]:

@@ -1,8 +1,8 @@
 """loss: for losses and algorithms, the loss and its parts, and their gradients with respect
 to the floating inputs and every parameter, equal the reference's (condition-aware
 tolerance of ``properties.compare``, float32 and float64); and the reference (float64)
-equals the kind's independent model of the loss (``kind.model(kind.canonical(...),
-kind.hyper(cfg))``, e.g. ``properties.kinds.loss_model`` written from the definitions)."""
+equals the independent model of the loss the entry declares (``kind.expected``, e.g.
+``properties.models.alf.ppg`` written from the definitions)."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def test_loss(subject: Subject, dtype: torch.dtype, data) -> None:
 def test_loss_model(subject: Subject, data) -> None:
     """The reference (float64) against the independent model."""
     case = subject.draw(data)
-    kind: Any = subject.kind  # a loss or an algorithm kind: canonical(), hyper(), model()
+    kind: Any = subject.kind  # a loss kind: expected()
     dtype = torch.float64
     ref = subject.build(subject.reference, case.cfg, dtype, seed=case.seed, perturbed=True)
     x = subject.inputs(case, dtype)
@@ -61,7 +61,6 @@ def test_loss_model(subject: Subject, data) -> None:
             return subject.observe(net, x, case)["output"]
 
     with torch.no_grad():
-        parts = kind.canonical(ref, x, case.cfg)
-    naive = kind.model(parts, kind.hyper(case.cfg))
+        naive = kind.expected(ref, x, case.cfg)
     expected = expect(observed, (ref, x), dtype)
     assert_expected(naive, expected, f"{subject.name}: the independent model vs the reference")

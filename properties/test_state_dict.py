@@ -27,7 +27,7 @@ def check_upstream_layout(subject: Subject, data) -> None:
             net = subject.build(impl, layout.config)
         except Unsupported:
             continue
-        layout.check(state_of(net), impl.name)
+        layout.check(state_of(net), impl.name, subject.entry.upstream_lacks)
 
 
 @spec_property

@@ -4,9 +4,9 @@
 upstream imports). The ``state_dict`` property checks the reference and the candidate
 against them without upstream.
 
-Where upstream's code and the spec place tensors differently, ``SPEC_LACKS`` names the key
-prefixes left out on both sides (each is also a line of the adapter's known-differences
-file in ``twinnet/upstream/xfails``).
+Where upstream's code and the spec place tensors differently, the entry names the key
+prefixes left out on both sides (``Entry.upstream_lacks``; each is also a line of the
+adapter's known-differences file in ``twinnet/upstream/xfails``).
 """
 
 from __future__ import annotations
@@ -25,14 +25,6 @@ PATH = Path(__file__).resolve().parent / "spec" / "upstream_layouts.json"
 #: What a recorded config's ``repr`` may name.
 NAMESPACE = {"TensorSpec": TensorSpec, "BoundedTensorSpec": BoundedTensorSpec, "torch": torch}
 
-#: Key prefixes of tensors placed differently by upstream's code and the spec, per entry.
-SPEC_LACKS: dict[str, tuple[str, ...]] = {
-    # upstream @2d85600 applies norm= to its MLP's hidden layers and has out_norm (default
-    # 'layer') for the output; the spec's norm is the output's (amago-2d85600.txt:
-    # amago.FFTstepEncoder::state_dict)
-    "amago.FFTstepEncoder": ("base.in_norm.", "base.norms.", "out_norm."),
-}
-
 
 @dataclass(frozen=True)
 class Layout:
@@ -42,15 +34,18 @@ class Layout:
     config: dict
     shapes: dict[str, tuple[int, ...]]
 
-    def compared(self, shapes: dict[str, tuple[int, ...]]) -> dict[str, tuple[int, ...]]:
-        """``shapes`` without the keys ``SPEC_LACKS`` leaves out for this entry."""
-        lacks = SPEC_LACKS.get(self.entry, ())
+    @staticmethod
+    def compared(
+        shapes: dict[str, tuple[int, ...]], lacks: tuple[str, ...] = ()
+    ) -> dict[str, tuple[int, ...]]:
+        """``shapes`` without the keys under the prefixes ``lacks``."""
         return {k: v for k, v in shapes.items() if not k.startswith(lacks)}
 
-    def check(self, state: dict[str, torch.Tensor], who: str) -> None:
-        """``state``'s keys and shapes are upstream's (AssertionError naming the difference)."""
-        got = self.compared({k: tuple(v.shape) for k, v in state.items()})
-        want = self.compared(self.shapes)
+    def check(self, state: dict[str, torch.Tensor], who: str, lacks: tuple[str, ...] = ()) -> None:
+        """``state``'s keys and shapes are upstream's, but for the tensors under the prefixes
+        ``lacks`` (the entry's ``upstream_lacks``); AssertionError naming the difference."""
+        got = self.compared({k: tuple(v.shape) for k, v in state.items()}, lacks)
+        want = self.compared(self.shapes, lacks)
         missing, extra = sorted(set(want) - set(got)), sorted(set(got) - set(want))
         assert not missing and not extra, (
             f"{who}: state_dict keys differ from upstream's for {self.config}: "

@@ -29,4 +29,4 @@ def test_layout_is_upstreams(name: str, index: int, impl: str) -> None:
     layout = recorded()[name][index]
     subject = Subject(CATALOG[name], "state_dict", Impl(impl), Impl("reference"))
     net = subject.build(Impl(impl), layout.config)
-    layout.check(state_of(net), impl)
+    layout.check(state_of(net), impl, CATALOG[name].upstream_lacks)

@@ -13,13 +13,14 @@ the step, ALF's convention for ``StepType.FIRST``. :meth:`AlfNetwork.unroll` run
 ``[T, B, ...]`` sequence through the candidate's own ``unroll(inputs, state,
 first_step)`` when it has one (twinnet's fused sequence API), else through the step loop.
 Both run with torch's global generators seeded (``seed``), so that a network that draws
-random numbers inside its forward pass (``NoisyFC``'s noise) draws the same ones in every
-implementation.
+random numbers inside its forward pass (a noisy layer's noise) draws the same ones in every
+implementation; a network that draws its noise only in training mode says so (``noisy``)
+and is stepped with that noise on.
 
 A network whose forward pass draws random numbers declares it (``random``): ``determinism``
 then applies, and :meth:`AlfNetwork.draw` runs one seeded call in training mode (where
-ALF's noisy layers draw). :class:`AlfProcess` is the kind of a network that takes only its
-state (``OUProcess``): its "input" is the state a call starts from.
+ALF's noisy layers draw). A network that takes only its state (a process) says so
+(``state_only``): its "input" is the state a call starts from.
 """
 
 from __future__ import annotations
@@ -185,6 +186,15 @@ class AlfNetwork(Kind):
     #: ``[T, B, ...]`` sequence instead of one call (None, or the function returning None:
     #: one call)
     sequence: Callable[[dict], tuple[int, float] | None] | None = None
+    #: the network draws noise only in training mode (a noisy layer carrying its noise as
+    #: state): ``recurrent_steps`` steps and unrolls it with its own training flag on
+    #: (:func:`noise_on`), so resets and resamplings are compared
+    noisy: bool = False
+    #: the network is called with its state only, ``new_state, new_state = net(state)`` (a
+    #: process, ``OUProcess``): the sampled "input" of a call is the state it starts from
+    #: (``call``, ``observe``, ``bad_input``), so comparisons see the whole update; a step
+    #: advances the carried state (the sampled inputs of a sequence are ignored)
+    state_only: bool = False
 
     def needs_reason(self) -> frozenset[str]:
         return frozenset() if self.parallel is not None else frozenset({"parallel"})
@@ -227,7 +237,7 @@ class AlfNetwork(Kind):
         return zeros_of_spec(state_spec, self.results_outer(cfg, first.shape[0]), like)
 
     def call(self, net: Any, inputs: Nest, state: Nest) -> tuple[Any, Nest]:
-        return net(inputs, state)
+        return net(inputs) if self.state_only else net(inputs, state)
 
     # -- stepping -------------------------------------------------------------------------
     def step(
@@ -240,15 +250,21 @@ class AlfNetwork(Kind):
             mask = first.reshape(-1, *([1] * (s.dim() - 1)))
             return torch.where(mask, s0, s)
 
+        if self.state_only:
+            return net(map_structure(reset, state, initial))
         return self.call(net, x, map_structure(reset, state, initial))
 
     def step_loop(
         self, net: Any, xs: Nest, state: Nest, first: torch.Tensor, cfg: dict, seed: int = 0
     ) -> tuple[Any, Nest]:
         """The literal loop over the ``T`` steps of ``[T, B, ...]`` inputs, randomness seeded
-        by ``seed``: ``(outputs [T, B, ...], final state)``."""
-        with seeded(seed, device_of(state)):
+        by ``seed``: ``(outputs [T, B, ...], final state)``; a ``noisy`` network with its
+        noise on."""
+        with self._noise(net), seeded(seed, device_of(state)):
             return self._loop(net, xs, state, first, cfg)
+
+    def _noise(self, net: Any) -> contextlib.AbstractContextManager:
+        return noise_on(net) if self.noisy else contextlib.nullcontext()
 
     def _loop(
         self, net: Any, xs: Nest, state: Nest, first: torch.Tensor, cfg: dict
@@ -281,18 +297,27 @@ class AlfNetwork(Kind):
         self, net: Any, xs: Nest, state: Nest, first: torch.Tensor, cfg: dict, seed: int = 0
     ) -> tuple[Any, Nest]:
         """``(outputs [T, B, ...], final state)``: the candidate's own ``unroll`` if it has
-        one, else the step loop; randomness seeded by ``seed``."""
+        one, else the step loop; randomness seeded by ``seed``; a ``noisy`` network with its
+        noise on."""
         own = getattr(net, "unroll", None)
-        if callable(own):
-            with seeded(seed, device_of(state)):
-                return own(xs, state, first)
-        return self.step_loop(net, xs, state, first, cfg, seed)
+        with self._noise(net):
+            if callable(own):
+                with seeded(seed, device_of(state)):
+                    return own(xs, state, first)
+            return self.step_loop(net, xs, state, first, cfg, seed)
 
     # -- checks ---------------------------------------------------------------------------
     def output_spec_data(self, net: Any) -> Nest:
         return specs_data(net.output_spec)
 
     def check_shape(self, ref: Any, cand: Any, cfg: dict, inputs: Nest, batch: int) -> None:
+        if self.state_only:
+            want, got = specs_data(ref.state_spec), specs_data(cand.state_spec)
+            assert got == want, f"state_spec {got}, the reference's is {want}"
+            out, state = self.call(cand, inputs, ())
+            self.check_outputs(cand, out, self.results_outer(cfg, batch))
+            assert_same_structure(cand.state_spec, state, "new state")
+            return
         want_spec = self.output_spec_data(ref)
         got_spec = self.output_spec_data(cand)
         assert got_spec == want_spec, f"output_spec {got_spec}, the reference's is {want_spec}"
@@ -325,78 +350,10 @@ class AlfNetwork(Kind):
             )
 
     def bad_inputs(self, net: Any, cfg: dict, x: Nest) -> list[BadInput]:
-        typed = any(p.dtype.is_floating_point for _, p in parameters_of(net))
+        typed = not self.state_only and any(
+            p.dtype.is_floating_point for _, p in parameters_of(net)
+        )
         return corruptions(self.input_spec(cfg), x, typed)
-
-
-@dataclass(frozen=True)
-class AlfProcess(AlfNetwork):
-    """An ALF network called with its state only, ``new_state, new_state = net(state)``
-    (``OUProcess``). The sampled "input" of a call is the state it starts from (``call``,
-    ``observe``, ``bad_input``), so comparisons see the whole update; ``step`` advances the
-    carried state (the sampled inputs of a sequence are ignored)."""
-
-    title: ClassVar[str] = "ALF process"
-
-    def call(self, net: Any, inputs: Nest, state: Nest) -> tuple[Any, Nest]:
-        return net(inputs)
-
-    def step(
-        self, net: Any, x: Nest, state: Nest, first: torch.Tensor, cfg: dict
-    ) -> tuple[Any, Nest]:
-        initial = self.initial_state(net, x, cfg)
-
-        def reset(s: torch.Tensor, s0: torch.Tensor) -> torch.Tensor:
-            return torch.where(first.reshape(-1, *([1] * (s.dim() - 1))), s0, s)
-
-        return net(map_structure(reset, state, initial))
-
-    def check_shape(self, ref: Any, cand: Any, cfg: dict, inputs: Nest, batch: int) -> None:
-        want, got = specs_data(ref.state_spec), specs_data(cand.state_spec)
-        assert got == want, f"state_spec {got}, the reference's is {want}"
-        out, state = self.call(cand, inputs, ())
-        outer = self.results_outer(cfg, batch)
-        self.check_outputs(cand, out, outer)
-        assert_same_structure(cand.state_spec, state, "new state")
-
-    def bad_inputs(self, net: Any, cfg: dict, x: Nest) -> list[BadInput]:
-        return corruptions(self.input_spec(cfg), x, typed=False)
-
-
-@dataclass(frozen=True)
-class NoisyAlfNetwork(AlfNetwork):
-    """An ALF network that carries noise as its state and resamples it in training mode
-    (``NoisyFC``). ``resample_prob(cfg)``: the probability that a row draws new noise in a
-    training step (rows with all-zero noise always do)."""
-
-    title: ClassVar[str] = "noisy ALF network"
-    own_ids: ClassVar[Mapping[str, str]] = {
-        "noise_resampling": "in training mode the fraction of rows whose noise changes in "
-        "one step matches the resampling probability (binomial bound); zero noise is "
-        "always replaced",
-        "eval_noiseless": "in eval mode the output does not depend on the noise state and the "
-        "state passes through unchanged",
-    }
-    supports: ClassVar[frozenset[str]] = AlfNetwork.supports | {
-        "noise_resampling",
-        "eval_noiseless",
-    }
-
-    resample_prob: Callable[[dict], float] = lambda cfg: 0.0
-
-    def step_loop(
-        self, net: Any, xs: Nest, state: Nest, first: torch.Tensor, cfg: dict, seed: int = 0
-    ) -> tuple[Any, Nest]:
-        """The step loop with the noise on (:func:`noise_on`)."""
-        with noise_on(net):
-            return super().step_loop(net, xs, state, first, cfg, seed)
-
-    def unroll(
-        self, net: Any, xs: Nest, state: Nest, first: torch.Tensor, cfg: dict, seed: int = 0
-    ) -> tuple[Any, Nest]:
-        """The candidate's unroll with the noise on (:func:`noise_on`)."""
-        with noise_on(net):
-            return super().unroll(net, xs, state, first, cfg, seed)
 
 
 @contextlib.contextmanager

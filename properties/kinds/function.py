@@ -1,10 +1,15 @@
-"""The plain-function kind: ``y = f(x)`` on one tensor, no parameters, no state.
+"""The function kind: ``y = f(x)`` on one tensor, no state: a plain function, or a torch layer
+with parameters.
 
-The thing under test is a callable of one tensor (an entry wraps a library function with
-its config's extra arguments, e.g. AMAGO's ``softplus_bounded_positive(x, low, high)``).
-Inputs are ``input_scale * N(0, 1)`` shaped ``[B, *spec.shape]``; the output has the
-input's shape unless the entry says otherwise. Where the spec gives the function a range,
-``output_range`` checks it.
+The thing under test is a callable of one tensor: an entry wraps a library function with
+its config's extra arguments (AMAGO's ``softplus_bounded_positive(x, low, high)``), or it is
+a plain ``torch.nn.Module`` layer (``SimpleFC``: a layer takes any leading dims, like
+``nn.Linear``; the harness uses one batch dim, and there is no ALF spec object). Inputs
+are ``input_scale * N(0, 1)`` shaped ``[B, *spec.shape]``; the output has the input's shape
+unless the entry says otherwise (``out_spec``). What a call is observed by (``parity``,
+``grad_parity``, ...): the output, and the values the spec documents that a layer records
+during a call (``recorded``: attribute names, e.g. ``SimpleFC.hidden_neurons``), read after
+the call. Where the spec gives the function a range, ``output_range`` checks it.
 """
 
 from __future__ import annotations
@@ -15,17 +20,18 @@ from typing import Any, ClassVar
 
 import torch
 
-from properties.kinds.base import Kind
+from properties.kinds.base import BadInput, Kind, parameters_of
 from reference.specs import Nest, TensorSpec
 
 
 @dataclass(frozen=True)
 class Function(Kind):
-    """A plain function (module doc). ``spec(cfg)``: the input's spec without the batch dim;
-    ``out_spec(cfg)``: the output's (default: the input's); ``input_scale``: of the inputs;
-    ``output_range(cfg)``: ``(low, high)`` the outputs must stay in (``high`` None:
-    unbounded above), where the spec gives one; ``checks_inputs``: whether the spec
-    documents input checks (``bad_input``)."""
+    """A function or a layer (module doc). ``spec(cfg)``: the input's spec without the
+    batch dim; ``out_spec(cfg)``: the output's (default: the input's); ``input_scale``: of
+    the inputs; ``output_range(cfg)``: ``(low, high)`` the outputs must stay in (``high``
+    None: unbounded above), where the spec gives one; ``checks_inputs``: whether the spec
+    documents input checks (``bad_input``); ``parameters``: a layer with parameters
+    (``state_dict``, ``init``); ``recorded``: the documented attributes a call sets."""
 
     title: ClassVar[str] = "function"
     supports: ClassVar[frozenset[str]] = frozenset(
@@ -36,6 +42,8 @@ class Function(Kind):
             "grad_parity",
             "batch_invariance",
             "device",
+            "state_dict",
+            "init",
             "bad_input",
             "output_range",
         }
@@ -45,9 +53,7 @@ class Function(Kind):
         "allowed) and finite for any input, +-1e4 included",
     }
     not_applicable: ClassVar[dict[str, str]] = {
-        "init": "a function has no parameters",
-        "state_dict": "a function has no parameters or state",
-        "parallel": "a function has no parallel form",
+        "parallel": "a function or a plain torch layer: the spec gives it no parallel form",
         "recurrent_steps": "a function has no state",
         "reparam_grad": "returns a tensor, not a distribution",
         "flow_inverse": "not a normalizing flow",
@@ -65,14 +71,20 @@ class Function(Kind):
     input_scale: float = 1.0
     output_range: Callable[[dict], tuple[float, float | None]] | None = None
     checks_inputs: bool = False
+    parameters: bool = False
+    recorded: tuple[str, ...] = ()
 
     def needs_reason(self) -> frozenset[str]:
         return frozenset() if self.output_range is not None else frozenset({"output_range"})
 
     def instance_reasons(self) -> dict[str, str]:
-        if self.checks_inputs:
-            return {}
-        return {"bad_input": "the spec documents no input checks for this function"}
+        reasons = {}
+        if not self.parameters:
+            reasons["init"] = "a function has no parameters"
+            reasons["state_dict"] = "a function has no parameters or state"
+        if not self.checks_inputs:
+            reasons["bad_input"] = "the spec documents no input checks for this function"
+        return reasons
 
     def input_spec(self, cfg: dict) -> Nest:
         return self.spec(cfg)
@@ -84,10 +96,36 @@ class Function(Kind):
     def call(self, net: Any, inputs: Nest, state: Nest) -> tuple[Any, Nest]:
         return net(inputs), ()
 
+    def summarize(self, net: Any, outputs: Any, cfg: dict) -> Nest:
+        if not self.recorded:
+            return outputs
+        return {"output": outputs, **{name: getattr(net, name) for name in self.recorded}}
+
     def check_shape(self, ref: Any, cand: Any, cfg: dict, inputs: Nest, batch: int) -> None:
-        """The output is ``[*outer, *out_spec.shape]`` in the input's float dtype."""
+        """The output, and every recorded value, is ``[*outer, *out_spec.shape]`` in the
+        input's float dtype."""
         spec = (self.out_spec or self.spec)(cfg)
         want = (*self.outer_dims(cfg, batch), *spec.shape)
-        y = cand(inputs)
-        assert tuple(y.shape) == want, f"output shape {list(y.shape)}, expected {list(want)}"
-        assert y.dtype == inputs.dtype, f"output dtype {y.dtype}, the input's is {inputs.dtype}"
+        observed = self.summarize(cand, cand(inputs), cfg)
+        named = observed.items() if self.recorded else [("output", observed)]
+        for name, y in named:
+            assert isinstance(y, torch.Tensor), f"{name}: got {type(y).__name__}"
+            assert tuple(y.shape) == want, f"{name} shape {list(y.shape)}, expected {list(want)}"
+            assert y.dtype == inputs.dtype, f"{name} dtype {y.dtype}, the input's is {inputs.dtype}"
+
+    def bad_inputs(self, net: Any, cfg: dict, x: Nest) -> list[BadInput]:
+        """Wrong feature size (either way), an integer or (for a layer with floating
+        parameters, which fix it) other floating dtype, a tensor inside a list, a 0-d
+        tensor."""
+        bad: list[BadInput] = [
+            ("last dim +1", torch.cat([x, x[..., :1]], -1), ValueError),
+            ("as int32", x.to(torch.int32), TypeError),
+            ("tensor inside a list", [x], TypeError),
+            ("0-d tensor", x.reshape(-1)[0], ValueError),
+        ]
+        if any(p.dtype.is_floating_point for _, p in parameters_of(net)):
+            other = torch.float64 if x.dtype == torch.float32 else torch.float32
+            bad.append((f"as {other}", x.to(other), TypeError))
+        if x.shape[-1] > 1:
+            bad.append(("last dim -1", x[..., :-1], ValueError))
+        return bad

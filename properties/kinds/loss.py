@@ -1,75 +1,36 @@
-"""The loss kind: a value-target and policy-distillation loss over ``[T, B]`` experience
-(PPG's auxiliary-phase loss), as ``LossInfo(loss, extra) = probe(inputs)``.
+"""The loss kind: a loss over ``[T, B]`` sequences, or a training step that computes one,
+called as ``outputs = probe(inputs)``.
 
-The thing under test is the entry's *probe*: a module holding the candidate's loss and the
-candidate's projection network, which maps features to the current policy, so that the
-loss has parameters to differentiate (as in training). Its inputs are a dict of tensors
-sampled from the plain-data config::
+The thing under test is the entry's *probe*: a module holding the candidate's loss (or its
+algorithm and the network it trains) and calling it through its public API only, so that
+the loss has parameters to differentiate (as in training). Everything specific to one loss
+is the entry's declaration, in the kind's fields:
 
-    features [T, B, F]      the projection network's input (the current policy)
-    reward, rollout_value, value, aux      [T, B] or [T, B, D]
-    discount [T, B]         in [0, 1]; 0 at some episode ends
-    step_type [T, B]        ALF step types: LAST at random steps, FIRST right after
-    rollout_loc, rollout_scale [T, B, d]   or   rollout_logits [T, B, K]
-    reward_weights [D]      where the config asks for them
-
-The probe also gives the ``PPGTrainInfo`` it builds (``train_info(inputs)``), and the kind
-reads from it the canonical numbers ``test_loss`` checks the reference against (an
-independent per-step model of the loss): rewards, discounts, step types, values, and each
-policy's parameters (normal: ``mean`` / ``stddev``; categorical: ``logits``). The config
-holds the loss's hyper-parameters (``gamma``, ``td_lambda``, ``policy_kl_loss_weight``).
+* ``sample(cfg, batch, generator, dtype)``: the inputs of one call (experience, features);
+* ``parts(outputs)``: the loss and its parts, each a tensor of ``part_shape(cfg, batch)``;
+* ``model(net, inputs, cfg)``: the same parts from an independent per-step model of the
+  loss (the entry's, written from the definitions), which ``loss`` checks the reference
+  (float64) against;
+* ``corruptions(inputs)``: inputs that do not line up, which the loss must reject;
+* ``timed(net, inputs, cfg)``: what one benchmark step computes, where that is not the
+  parts of one call.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import torch
 
 from properties.kinds.base import BadInput, Kind
-from properties.kinds.loss_model import aux_phase_loss
-from reference.alf.ppg.data import StepType
 from reference.specs import Nest
-
-LAST_PROBABILITY = 0.25
-
-
-def step_types(steps: int, batch: int, generator: torch.Generator) -> torch.Tensor:
-    """``[T, B]`` ALF step types: each step is LAST with probability 1/4, a step after a
-    LAST is FIRST, the first step is FIRST, the others MID."""
-    last = torch.rand(steps, batch, generator=generator) < LAST_PROBABILITY
-    out = torch.full((steps, batch), StepType.MID, dtype=torch.int64)
-    out[0] = StepType.FIRST
-    out[1:][last[:-1]] = StepType.FIRST
-    out[last] = StepType.LAST
-    return out
-
-
-def discounts(types: torch.Tensor, generator: torch.Generator, dtype: torch.dtype) -> torch.Tensor:
-    """Discounts in [0, 1]: 0 at half of the episode ends (a terminal state), else uniform."""
-    d = torch.rand(types.shape, generator=generator, dtype=torch.float64)
-    terminal = (types == StepType.LAST) & (torch.rand(types.shape, generator=generator) < 0.5)
-    return torch.where(terminal, 0.0, d).to(dtype)
-
-
-def experience(cfg: dict, batch: int, generator: torch.Generator, dtype: torch.dtype) -> dict:
-    """The reward, discount and step types of ``cfg["T"]`` steps of ``batch`` sequences."""
-    steps = cfg["T"]
-    tail = () if cfg.get("D") is None else (cfg["D"],)
-    types = step_types(steps, batch, generator)
-    return {
-        "reward": torch.randn((steps, batch, *tail), generator=generator, dtype=dtype),
-        "discount": discounts(types, generator, dtype),
-        "step_type": types,
-    }
 
 
 @dataclass(frozen=True)
 class Loss(Kind):
-    """A loss probe (module doc). The config gives ``T``, ``D`` (None for scalar rewards),
-    ``features``, the policy (``{"kind": "normal", "d": d}`` or ``{"kind": "categorical",
-    "k": K}``), ``reward_weights`` (bool) and the hyper-parameters."""
+    """A loss probe (module doc)."""
 
     title: ClassVar[str] = "loss"
     supports: ClassVar[frozenset[str]] = frozenset(
@@ -79,10 +40,11 @@ class Loss(Kind):
         "parity": "the loss property compares values and gradients with the reference",
         "grad_parity": "the loss property compares values and gradients with the reference",
         "reparam_grad": "returns a loss, not a distribution",
-        "batch_invariance": "its batch runs along dim 1 of [T, B]; the loss property's "
-        "independent model is per sequence",
+        "batch_invariance": "its batch runs along dim 1 of [T, B], and a training step mixes "
+        "its mini-batch; the loss property's independent model is per sequence",
         "parallel": "a loss has no parallel form",
-        "state_dict": "a loss has no parameters (its probe's are the projection network's)",
+        "state_dict": "a loss owns no network (its probe's parameters are those of the "
+        "network it trains, whose entry checks the state_dict)",
         "recurrent_steps": "a loss has no state",
         "flow_inverse": "not a normalizing flow",
         "flow_logdet": "not a normalizing flow",
@@ -90,113 +52,47 @@ class Loss(Kind):
         "dist_bounds": "returns a loss, not a distribution",
         "dist_logprob": "returns a loss, not a distribution",
         "dist_sampling": "returns a loss, not a distribution",
-        "determinism": "draws no random numbers",
-        "init": "a loss has no parameters of its own",
+        "determinism": "a call draws no random numbers of its own (a training phase's shuffles "
+        "are seeded alike wherever it is compared)",
+        "init": "a loss owns no network whose initialisation it could change",
     }
+
+    sample: Callable[[dict, int, torch.Generator, torch.dtype], Nest] = lambda *a: {}
+    parts: Callable[[Any], dict[str, torch.Tensor]] = lambda outputs: outputs
+    part_shape: Callable[[dict, int], tuple[int, ...]] = lambda cfg, batch: (batch,)
+    model: Callable[[Any, Nest, dict], dict[str, torch.Tensor]] | None = None
+    corruptions: Callable[[Nest], list[BadInput]] = lambda x: []
+    timed_step: Callable[[Any, Nest, dict], Nest] | None = None
 
     def input_spec(self, cfg: dict) -> Nest:
         return ()
 
     def inputs(self, cfg: dict, batch: int, generator: torch.Generator, dtype: torch.dtype) -> Nest:
-        steps, tail = cfg["T"], (() if cfg.get("D") is None else (cfg["D"],))
-
-        def normal(*shape: int) -> torch.Tensor:
-            return torch.randn(shape, generator=generator, dtype=dtype)
-
-        x = experience(cfg, batch, generator, dtype)
-        x["features"] = normal(steps, batch, cfg["features"])
-        for key in ("rollout_value", "value", "aux"):
-            x[key] = normal(steps, batch, *tail)
-        policy = cfg["policy"]
-        if policy["kind"] == "normal":
-            x["rollout_loc"] = normal(steps, batch, policy["d"])
-            x["rollout_scale"] = (0.5 * normal(steps, batch, policy["d"])).exp()
-        else:
-            x["rollout_logits"] = normal(steps, batch, policy["k"])
-        if cfg.get("reward_weights"):
-            x["reward_weights"] = torch.rand(tail, generator=generator, dtype=dtype) + 0.5
-        return x
+        return self.sample(cfg, batch, generator, dtype)
 
     def call(self, net: Any, inputs: Nest, state: Nest) -> tuple[Any, Nest]:
         return net(inputs), ()
 
+    def summarize(self, net: Any, outputs: Any, cfg: dict) -> Nest:
+        return self.parts(outputs)
+
     def timed(self, net: Any, inputs: Nest, cfg: dict) -> Nest:
-        """A benchmark step: the loss and its parts, or (``targets_only`` cases) the value
-        targets alone."""
-        if cfg.get("targets_only"):
-            return net.value_targets(inputs)
+        if self.timed_step is not None:
+            return self.timed_step(net, inputs, cfg)
         return self.summarize(net, net(inputs), cfg)
 
-    def summarize(self, net: Any, outputs: Any, cfg: dict) -> Nest:
-        """The loss and its three parts, each ``[T, B]``."""
-        extra = outputs.extra
-        return {
-            "loss": outputs.loss,
-            "td_loss_actual": extra.td_loss_actual,
-            "td_loss_aux": extra.td_loss_aux,
-            "policy_kl_loss": extra.policy_kl_loss,
-        }
-
-    def canonical(self, net: Any, inputs: Nest, cfg: dict) -> dict[str, Any]:
-        """The numbers an independent model of the loss needs (module doc)."""
-        return canonical_info(net.train_info(inputs), cfg)
-
-    def model(self, parts: dict[str, Any], hyper: dict[str, Any]) -> dict[str, torch.Tensor]:
-        """The independent per-step model of the loss (``properties.kinds.loss_model``)."""
-        return aux_phase_loss(parts, hyper)
-
-    def hyper(self, cfg: dict) -> dict[str, Any]:
-        return {
-            "gamma": cfg["gamma"],
-            "td_lambda": cfg["td_lambda"],
-            "policy_kl_loss_weight": cfg["policy_kl_loss_weight"],
-        }
+    def expected(self, net: Any, inputs: Nest, cfg: dict) -> dict[str, torch.Tensor]:
+        """The loss parts of the independent model for ``net``'s call on ``inputs``."""
+        if self.model is None:
+            raise NotImplementedError("the entry declares no independent model of its loss")
+        return self.model(net, inputs, cfg)
 
     def bad_inputs(self, net: Any, cfg: dict, x: Nest) -> list[BadInput]:
-        """Infos whose fields do not line up: the loss must reject them."""
-        steps = x["reward"].shape[0]
-        out: list[BadInput] = [
-            (
-                "value with one step more",
-                {**x, "value": torch.cat([x["value"], x["value"][:1]])},
-                ValueError,
-            ),
-            ("discount without its batch dim", {**x, "discount": x["discount"][:, 0]}, ValueError),
-            ("floating step types", {**x, "step_type": x["step_type"].double()}, TypeError),
-            ("aux as a list", {**x, "aux": list(x["aux"])}, TypeError),
-        ]
-        if steps >= 2:
-            one = {k: v[:1] if k != "reward_weights" else v for k, v in x.items()}
-            out.append(("a single step", one, ValueError))
-        return out
+        return self.corruptions(x)
 
     def check_shape(self, ref: Any, cand: Any, cfg: dict, inputs: Nest, batch: int) -> None:
-        parts = self.summarize(cand, cand(inputs), cfg)
-        for key, value in parts.items():
-            assert tuple(value.shape) == (cfg["T"], batch), (
-                f"{key} shape {list(value.shape)}, expected {[cfg['T'], batch]}"
+        want = self.part_shape(cfg, batch)
+        for key, value in self.summarize(cand, cand(inputs), cfg).items():
+            assert tuple(value.shape) == want, (
+                f"{key} shape {list(value.shape)}, expected {list(want)}"
             )
-
-
-def policy_params(dist: Any) -> dict[str, torch.Tensor]:
-    """A normal's ``mean`` / ``stddev`` or a categorical's ``logits`` (public members)."""
-    logits = getattr(dist, "logits", None)
-    if isinstance(logits, torch.Tensor):
-        return {"logits": logits}
-    return {"mean": dist.mean, "stddev": dist.stddev}
-
-
-def canonical_info(info: Any, cfg: dict) -> dict[str, Any]:
-    """The tensors of a ``PPGTrainInfo`` an independent model reads."""
-    weights = info.reward_weights
-    return {
-        "reward": info.reward,
-        "discount": info.discount,
-        "step_type": info.step_type,
-        "rollout_value": info.rollout_value,
-        "value": info.value,
-        "aux": info.aux,
-        "reward_weights": weights if isinstance(weights, torch.Tensor) else None,
-        "rollout_policy": policy_params(info.rollout_action_distribution),
-        "policy": policy_params(info.action_distribution),
-    }

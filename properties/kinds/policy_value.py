@@ -1,7 +1,7 @@
-"""The policy-value network kind: an ALF network whose call returns
-``((action distribution nest, value, aux value), state)`` (PPG's
-``DisjointPolicyValueNetwork``), or, through ``ppg_network_forward``, an ``AlgStep`` whose
-info carries the same three heads.
+"""The policy-value network kind: an ALF network whose call returns an action distribution
+nest and value heads, ``((action distribution nest, value, aux value), state)`` (PPG's
+``DisjointPolicyValueNetwork``), or a result the entry reads the same heads from
+(``heads``: ``ppg_network_forward``'s ``AlgStep`` info).
 
 Everything of :class:`~properties.kinds.alf_network.AlfNetwork` (inputs from the config's
 plain-data spec, the initial state, bad inputs); comparisons look at each distribution
@@ -70,7 +70,7 @@ class PolicyValueNetwork(AlfNetwork):
         "dist_sampling": "the projection networks' own entries check their distributions",
     }
 
-    action_spec: Callable[[dict], Nest] = lambda cfg: cfg["action_spec"]
+    action_spec: Callable[[dict], Nest] = lambda cfg: ()
     heads: Callable[[Any, Any], tuple[Any, Any, Any]] = lambda net, outputs: outputs
     extra: Callable[[Any, Any, dict], dict] | None = None
     requires_aux: Callable[[dict], bool] = lambda cfg: True

@@ -21,15 +21,13 @@ candidate's own ``evaluate``; its actions are put back at their ``[T, B]`` place
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import numpy as np
 import torch
 
 from properties.kinds.base import BadInput, Kind, seeded
-from properties.kinds.function import Function
 from reference.pyrado.step_sequence import StepSequence
 from reference.specs import Nest, TensorSpec
 
@@ -89,7 +87,8 @@ def pyrado_bad_obs(x: torch.Tensor) -> list[BadInput]:
 
 @dataclass(frozen=True)
 class PyradoPolicy(Kind):
-    """A Pyrado recurrent policy (module doc). ``heads``: 2 for the two-headed policies."""
+    """A Pyrado recurrent policy (module doc). ``heads``: 2 for the two-headed policies;
+    ``act_sizes(cfg)``: the size of each head's output (default: ``act_dim`` for each)."""
 
     title: ClassVar[str] = "Pyrado policy"
     supports: ClassVar[frozenset[str]] = _SUPPORTED
@@ -100,6 +99,7 @@ class PyradoPolicy(Kind):
     unroll_grads: ClassVar[frozenset[str]] = frozenset({"parameters"})
 
     heads: int = 1
+    act_sizes: Callable[[dict], Sequence[int]] | None = None
 
     def input_spec(self, cfg: dict) -> Nest:
         return obs_spec(cfg)
@@ -229,12 +229,9 @@ class PyradoPolicy(Kind):
 
     # -- checks ---------------------------------------------------------------------------
     def out_sizes(self, net: Any, cfg: dict) -> list[int]:
-        if self.heads == 2:
-            return [
-                cfg.get("head_1_size") or cfg["act_dim"],
-                cfg.get("head_2_size") or cfg["act_dim"],
-            ]
-        return [cfg["act_dim"]]
+        if self.act_sizes is not None:
+            return list(self.act_sizes(cfg))
+        return [cfg["act_dim"]] * self.heads
 
     def check_shape(self, ref: Any, cand: Any, cfg: dict, inputs: Nest, batch: int) -> None:
         assert cand.hidden_size == ref.hidden_size, (
@@ -328,22 +325,3 @@ class PyradoStateful(Kind):
             f"input/output_size {(cand.input_size, cand.output_size)}, expected "
             f"{(ref.input_size, ref.output_size)}"
         )
-
-
-@dataclass(frozen=True)
-class PyradoFunction(Function):
-    """A Pyrado function (the potential dynamics, the hidden-state packing) with an
-    independent statement of what it computes: ``oracle(cfg, x)`` gives the expected output
-    for a float64 input as a numpy array (written from upstream's code, not from either
-    implementation), and ``worked`` holds checks of fixed cases (Pyrado's own packing
-    tests), each ``check(impl)`` raising ``AssertionError`` on a wrong value."""
-
-    own_ids: ClassVar[dict[str, str]] = {
-        **Function.own_ids,
-        "oracle": "agrees with an independent numpy statement of upstream's code (and with "
-        "Pyrado's worked cases)",
-    }
-    supports: ClassVar[frozenset[str]] = Function.supports | {"oracle"}
-
-    oracle: Callable[[dict, np.ndarray], np.ndarray] | None = None
-    worked: tuple[Callable[[Any], None], ...] = ()

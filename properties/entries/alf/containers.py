@@ -17,9 +17,10 @@ from typing import Any
 import torch
 from hypothesis import strategies as st
 
+from benchmarks.cases.alf import containers as cases
 from properties import strategies as S
 from properties.candidate import Impl
-from properties.entry import BadConfig, Bench, BenchCase, Entry
+from properties.entry import BadConfig, Entry
 from properties.kinds.alf_network import AlfNetwork, Parallel
 from properties.specs import alf_specs
 from reference.specs import TensorSpec
@@ -50,7 +51,6 @@ def _spec(impl: Impl, size: int) -> Any:
     return alf_specs(impl, TensorSpec((size,)))
 
 
-# -- Sequential ----------------------------------------------------------------------------
 @st.composite
 def sequential_configs(draw: Any) -> dict:
     return {
@@ -87,7 +87,6 @@ def _parallel(build: Any, shared: bool = False) -> Parallel:
     )
 
 
-# -- Branch and Parallel -------------------------------------------------------------------
 @st.composite
 def branch_configs(draw: Any) -> dict:
     return {
@@ -135,7 +134,6 @@ def build_parallel(impl: Impl, cfg: dict) -> Any:
     return impl.alf.Parallel(mods[0] if len(mods) == 1 else tuple(mods), spec)
 
 
-# -- Echo ----------------------------------------------------------------------------------
 @st.composite
 def echo_configs(draw: Any) -> dict:
     return {
@@ -172,7 +170,6 @@ def build_echo(impl: Impl, cfg: dict) -> Any:
     return impl.alf.Echo(block)
 
 
-# -- Residue and AMPWrapper ----------------------------------------------------------------
 @st.composite
 def residue_configs(draw: Any) -> dict:
     return {
@@ -253,93 +250,49 @@ _BAD = (
 )
 
 
-_MEMBERS = (("fc", 256), ("lstm", 256), ("fc", 64))
-
-
-def _bench() -> Bench:
-    """The single Sequential (configs without ``n``: the timed network is ``build``'s) at
-    B = 1, 64, 1024, and its parallel form with n = 4 replicas."""
-    base = {"input_size": 64, "members": _MEMBERS, "named": False}
-    single = [BenchCase(f"B={b}", base, b, modes=("fwd",)) for b in (1, 64, 1024)]
-    parallel = [BenchCase(f"B={b},n=4", {**base, "n": 4}, b, modes=("fwd",)) for b in (1, 64)]
-    return Bench((*single, *parallel))
-
-
-def _small_bench(cfg: dict) -> Bench:
-    """One call of the single network at B=1 and B=64, where the container's own routing
-    is a visible share of the time."""
-    return Bench(tuple(BenchCase(f"B={b}", cfg, b, modes=("fwd",)) for b in (1, 64)))
-
-
-_BENCH_CONFIGS = {
-    "alf.Branch": {"input_size": 64, "members": _MEMBERS, "form": "positional"},
-    "alf.Parallel": {"input_sizes": (64, 64, 64), "members": _MEMBERS, "as_dict": False},
-    "alf.Echo": {
-        "input_size": 64,
-        "echo_size": 64,
-        "hidden": 256,
-        "output_size": 64,
-        "cell": "lstm",
-        "form": "tuple",
-    },
-    "alf.Residue": {"input_size": 64, "inner": ("lstm", 256), "activation": "relu_"},
-    "alf.AMPWrapper": {"input_size": 64, "inner": ("lstm", 256), "enabled": False},
-}
+def _container(
+    name: str,
+    configs: Any,
+    build: Any,
+    spec: Any = _input_spec,
+    parallel: bool = True,
+    left_out: dict | None = None,
+) -> Entry:
+    """A stateful ALF container (with the spec's ``make_parallel`` where ``parallel``)."""
+    return Entry(
+        f"alf.{name}",
+        AlfNetwork(spec=spec, parallel=_parallel(build) if parallel else None, stateful=True),
+        configs,
+        build,
+        left_out=left_out or {},
+        bad_configs=_BAD if parallel else (),
+        bench=cases.bench(f"alf.{name}"),
+    )
 
 
 def entries() -> list[Entry]:
     return [
-        Entry(
-            "alf.Sequential",
-            AlfNetwork(spec=_input_spec, parallel=_parallel(build_sequential), stateful=True),
-            sequential_configs,
-            build_sequential,
-            bad_configs=_BAD,
-            bench=_bench(),
-        ),
-        Entry(
-            "alf.Branch",
-            AlfNetwork(spec=_input_spec, parallel=_parallel(build_branch), stateful=True),
-            branch_configs,
-            build_branch,
-            bad_configs=_BAD,
-            bench=_small_bench(_BENCH_CONFIGS["alf.Branch"]),
-        ),
-        Entry(
-            "alf.Parallel",
-            AlfNetwork(spec=_parallel_spec, parallel=_parallel(build_parallel), stateful=True),
-            parallel_configs,
-            build_parallel,
-            bad_configs=_BAD,
-            bench=_small_bench(_BENCH_CONFIGS["alf.Parallel"]),
-        ),
-        Entry(
-            "alf.Echo",
-            AlfNetwork(spec=_input_spec, parallel=_parallel(build_echo), stateful=True),
-            echo_configs,
-            build_echo,
-            bad_configs=_BAD,
-            bench=_small_bench(_BENCH_CONFIGS["alf.Echo"]),
-        ),
-        Entry(
-            "alf.Residue",
-            AlfNetwork(spec=_input_spec, stateful=True),
+        _container("Sequential", sequential_configs, build_sequential),
+        _container("Branch", branch_configs, build_branch),
+        _container("Parallel", parallel_configs, build_parallel, spec=_parallel_spec),
+        _container("Echo", echo_configs, build_echo),
+        _container(
+            "Residue",
             residue_configs,
             build_residue,
+            parallel=False,
             left_out={"parallel": "the spec gives Residue no make_parallel of its own"},
-            bench=_small_bench(_BENCH_CONFIGS["alf.Residue"]),
         ),
-        Entry(
-            "alf.AMPWrapper",
-            AlfNetwork(spec=_input_spec, stateful=True),
+        _container(
+            "AMPWrapper",
             amp_configs,
             build_amp,
+            parallel=False,
             left_out={
                 "parallel": "the spec gives AMPWrapper no make_parallel of its own",
                 "device": "with enabled=True, CUDA autocast computes in float16 by design, so "
                 "CPU == CUDA within the float32 contract cannot hold; tests/"
                 "test_alf_containers.py checks the CUDA autocast behaviour when CUDA is present",
             },
-            bench=_small_bench(_BENCH_CONFIGS["alf.AMPWrapper"]),
         ),
     ]

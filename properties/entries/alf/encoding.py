@@ -8,13 +8,50 @@ from typing import Any
 import torch
 from hypothesis import strategies as st
 
+from benchmarks.cases.alf import encoding as cases
 from properties import strategies as S
 from properties.candidate import Impl
 from properties.entries.alf._build import alf_kwargs
-from properties.entry import BadConfig, Bench, BenchCase, Entry
+from properties.entry import BadConfig, Entry
 from properties.kinds.alf_network import AlfNetwork, Parallel
 from properties.specs import alf_specs
 from reference.specs import TensorSpec
+
+
+@st.composite
+def encoding_configs(draw: Any, allow_preprocessors: bool = True, with_n: bool = True) -> dict:
+    """Configs of EncodingNetwork: flat, image or nested input, FC stack, last layer,
+    batch norm, output reshape, and a replica count ``n``."""
+    cfg: dict[str, Any] = {
+        "activation": draw(S.activations()),
+        "kernel_initializer": draw(S.initializers()),
+    }
+    kind = draw(st.sampled_from(["flat", "image", "nested"]))
+    if kind == "nested" and not allow_preprocessors:
+        kind = "flat"
+    if kind == "flat":
+        cfg["input_tensor_spec"] = draw(S.vector_specs())
+    elif kind == "image":
+        spec, convs, _ = draw(S.image_and_convs(allow_same_padding=False))
+        cfg["input_tensor_spec"], cfg["conv_layer_params"] = spec, convs
+    else:
+        spec, pres = draw(S.nested_inputs())
+        cfg["input_tensor_spec"], cfg["input_preprocessors"] = spec, pres
+        cfg["preprocessing_combiner"] = "concat"
+    cfg["fc_layer_params"] = draw(S.fc_layer_params())
+    cfg["use_fc_bn"] = draw(st.booleans()) and bool(cfg["fc_layer_params"])
+    if draw(st.booleans()):
+        cfg["last_layer_size"] = draw(S.sizes(1, 8))
+        cfg["last_activation"] = draw(S.activations())
+        cfg["last_kernel_initializer"] = draw(S.initializers())
+        cfg["last_use_fc_bn"] = draw(st.booleans())
+        if draw(st.booleans()):
+            size = cfg["last_layer_size"]
+            split = draw(st.sampled_from([d for d in range(1, size + 1) if size % d == 0]))
+            cfg["output_tensor_spec"] = TensorSpec((split, size // split))
+    if with_n:
+        cfg["n"] = draw(st.integers(1, 4))
+    return cfg
 
 
 def build_encoding(impl: Impl, cfg: dict) -> Any:
@@ -29,22 +66,6 @@ def build_parallel_encoding(impl: Impl, cfg: dict) -> Any:
     kw = alf_kwargs(impl, cfg)
     spec = kw.pop("input_tensor_spec")
     return impl.alf.ParallelEncodingNetwork(spec, cfg["n"], **kw)
-
-
-def _encoding_bench(parallel: bool) -> Bench:
-    base = {
-        "input_tensor_spec": TensorSpec((32,)),
-        "fc_layer_params": (256, 256),
-        "activation": "relu_",
-    }
-    ns = (1, 4, 16) if parallel else (None,)
-    return Bench(
-        tuple(
-            BenchCase(f"B={b}" + (f",n={n}" if n else ""), {**base, **({"n": n} if n else {})}, b)
-            for n in ns
-            for b in (1, 64, 1024)
-        )
-    )
 
 
 #: A config whose initializer depends on the fan-in of every layer (ALF's default variance
@@ -149,35 +170,16 @@ def build_image(impl: Impl, cfg: dict) -> Any:
     return impl.alf.ImageEncodingNetwork(**alf_kwargs(impl, cfg))
 
 
-def _image_bench() -> Bench:
-    base = {
-        "input_channels": 3,
-        "input_size": (16, 16),
-        "conv_layer_params": ((16, 3, 2), (32, 3, 2)),
-        "same_padding": False,
-        "activation": "relu_",
-        "kernel_initializer": None,
-        "flatten_output": True,
-    }
-    return Bench(
-        tuple(
-            BenchCase(f"B={b},n={n}", {**base, "n": n}, b)
-            for n in (1, 4, 16)
-            for b in (1, 64, 1024)
-        )
-    )
-
-
 def entries() -> list[Entry]:
     return [
         Entry(
             "alf.EncodingNetwork",
             AlfNetwork(parallel=Parallel(parallel_encoding, build_encoding)),
-            S.encoding_configs,
+            encoding_configs,
             build_encoding,
             bad_configs=_ENCODING_BAD,
             examples=(FAN_IN_EXAMPLE,),
-            bench=_encoding_bench(False),
+            bench=cases.encoding_bench(parallel=False),
         ),
         Entry(
             "alf.ParallelEncodingNetwork",
@@ -186,11 +188,11 @@ def entries() -> list[Entry]:
                 result_outer=lambda cfg, batch: (batch,),
                 parallel=Parallel(build_parallel_encoding, build_encoding),
             ),
-            lambda: S.encoding_configs(allow_preprocessors=False),
+            lambda: encoding_configs(allow_preprocessors=False),
             build_parallel_encoding,
             bad_configs=_PARALLEL_ENCODING_BAD,
             examples=(FAN_IN_EXAMPLE,),
-            bench=_encoding_bench(True),
+            bench=cases.encoding_bench(parallel=True),
         ),
         Entry(
             "alf.ImageEncodingNetwork",
@@ -216,6 +218,6 @@ def entries() -> list[Entry]:
                     "n": 3,
                 },
             ),
-            bench=_image_bench(),
+            bench=cases.image_bench(),
         ),
     ]

@@ -9,7 +9,7 @@ base class (through a minimal subclass) and RealNVPNetwork.
 * ``alf.RealNVPNetwork``: vector and image inputs, conditional inputs (flat, nested, with a
   ``z`` preprocessor), every mask mode, ``sub_dim`` from 0 to D, several scale
   nonlinearities and activations. Its coupling layers keep the coordinates
-  :func:`realnvp_kept` derives from the config.
+  :func:`properties.models.alf.flows.realnvp_kept` derives from the config.
 
 Shared with the latent actor entries (``properties.entries.alf.latent_actor``):
 :data:`MASK_MODES` and :data:`SCALE_NONLINEARS`.
@@ -18,7 +18,6 @@ Shared with the latent actor entries (``properties.entries.alf.latent_actor``):
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 from typing import Any
 
@@ -27,10 +26,12 @@ import torch.distributions as td
 from hypothesis import strategies as st
 from torch import nn
 
+from benchmarks.cases.alf import flows as cases
 from properties import strategies as S
 from properties.candidate import Impl
-from properties.entry import BadConfig, Bench, BenchCase, Entry
-from properties.kinds.flow import Flow, Kept
+from properties.entry import BadConfig, Entry
+from properties.kinds.flow import Flow
+from properties.models.alf import flows as models
 from properties.specs import alf_specs
 from reference.alf.flows import clipped_exp
 from reference.specs import Nest, TensorSpec
@@ -63,9 +64,7 @@ def _numel(spec: Any) -> int:
     return math.prod(int(d) for d in spec.shape)
 
 
-# --------------------------------------------------------------------------------------
-# the base class, through a minimal subclass
-# --------------------------------------------------------------------------------------
+# -- the base class, through a minimal subclass --------------------------------------------
 
 _SUBCLASSES: dict[type, type] = {}
 
@@ -142,9 +141,7 @@ _BASE_BAD = (
     ),
 )
 
-# --------------------------------------------------------------------------------------
-# RealNVP
-# --------------------------------------------------------------------------------------
+# -- RealNVP -------------------------------------------------------------------------------
 
 
 @st.composite
@@ -215,60 +212,6 @@ def realnvp_variants(cfg: dict) -> list[dict]:
     variants = [{**cfg, "mask_mode": m, "sub_dim": drawn} for m in modes]
     edges = sorted({0, d} - {drawn})
     return variants + [{**cfg, "sub_dim": s} for s in edges]
-
-
-def even_layer_kept(mode: str, d: int, sub_dim: int) -> tuple[bool, ...] | None:
-    """The coordinates an even layer keeps, by the spec's mask modes: the first
-    ``sub_dim`` (contiguous), every ``D // sub_dim``-th from 0 (distributed), or a random
-    ``sub_dim`` of them (None)."""
-    if mode == "contiguous":
-        return tuple(i < sub_dim for i in range(d))
-    if mode == "distributed":
-        step = d // sub_dim if sub_dim else 0
-        return tuple(bool(sub_dim) and i % step == 0 and i < step * sub_dim for i in range(d))
-    return None
-
-
-def realnvp_kept(cfg: dict) -> list[Kept]:
-    """What each coupling layer keeps: even layers ``sub_dim`` coordinates (half of D by
-    default) placed as the mask mode says, a fresh random draw per pair of layers in
-    ``random`` mode; odd layers exactly the coordinates the layer before them changes."""
-    d = cfg["input_tensor_spec"].numel
-    sub_dim = d // 2 if cfg.get("sub_dim") is None else cfg["sub_dim"]
-    even = even_layer_kept(cfg.get("mask_mode", "contiguous"), d, sub_dim)
-    odd = None if even is None else tuple(not b for b in even)
-    return [
-        Kept(odd, d - sub_dim, True) if layer % 2 else Kept(even, sub_dim)
-        for layer in range(cfg.get("num_layers", 2))
-    ]
-
-
-def realnvp_flops(d: int, fc: tuple[int, ...], num_layers: int, batch: int) -> dict[str, int]:
-    """FLOPs a RealNVP map needs, forward or inverse with its log-det: one pass of every
-    layer's scale and translation networks (2 per multiply-add; backward twice the
-    forward). The reference's forward + log-det runs the networks twice."""
-    sizes = [d, *fc, d]
-    pair = 2 * sum(a * b for a, b in itertools.pairwise(sizes))
-    fwd = 2 * batch * pair * num_layers
-    return {"fwd": fwd, "fwd+bwd": 3 * fwd}
-
-
-def _realnvp_bench() -> Bench:
-    base = {
-        "input_tensor_spec": TensorSpec((16,)),
-        "fc_layer_params": (128, 128),
-        "num_layers": 4,
-        "activation": "tanh",
-    }
-    return Bench(
-        tuple(
-            BenchCase(
-                f"{op},B={b}", {**base, "op": op}, b, flops=realnvp_flops(16, (128, 128), 4, b)
-            )
-            for op in ("fwd_logdet", "inverse")
-            for b in (64, 1024)
-        )
-    )
 
 
 def _realnvp(impl: Impl, spec: TensorSpec, **kwargs: Any) -> Any:
@@ -345,12 +288,12 @@ def entries() -> list[Entry]:
         ),
         Entry(
             "alf.RealNVPNetwork",
-            Flow(variants=realnvp_variants, coupling=realnvp_kept),
+            Flow(variants=realnvp_variants, coupling=models.realnvp_kept),
             realnvp_configs,
             build_realnvp,
             left_out={"parallel": NO_PARALLEL},
             bad_configs=_REALNVP_BAD,
             examples=(REALNVP_FAN_IN,),
-            bench=_realnvp_bench(),
+            bench=cases.realnvp_bench(),
         ),
     ]

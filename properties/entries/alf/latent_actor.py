@@ -19,15 +19,16 @@ import torch.distributions as td
 from hypothesis import strategies as st
 from scipy import stats
 
+from benchmarks.cases.alf import latent_actor as cases
 from properties import strategies as S
 from properties.autodiff import row_jacobians
 from properties.candidate import Impl
 from properties.distributions import Interval, Model, Real, Support, to_numpy
 from properties.entries.alf._build import alf_kwargs
-from properties.entries.alf.projection import interval_of
-from properties.entry import BadConfig, Bench, BenchCase, Entry
+from properties.entry import BadConfig, Entry
 from properties.kinds.alf_distribution import AlfDistribution
 from properties.kinds.distribution import DistShape, Law
+from properties.models.alf.projection import interval_of
 from properties.specs import alf_specs
 from reference.alf.flows import MASK_MODES
 from reference.specs import BoundedTensorSpec, TensorSpec
@@ -162,17 +163,6 @@ LATENT = Law(action_support, action_shape, latent_model)
 # --------------------------------------------------------------------------------------
 
 
-def _latent_bench() -> Bench:
-    cfg = {
-        "input_tensor_spec": TensorSpec((16,)),
-        "action_spec": BoundedTensorSpec((6,), torch.float32, -1.0, 1.0),
-        "conditional_flow": True,
-        "scale_distribution": True,
-        "flow": {"fc_layer_params": (64, 64), "num_layers": 4},
-    }
-    return Bench(tuple(BenchCase(f"B={b}", cfg, b) for b in (16, 256)))
-
-
 def _specs(impl: Impl, *specs: TensorSpec) -> Any:
     return alf_specs(impl, specs)
 
@@ -233,6 +223,6 @@ def entries() -> list[Entry]:
             build_latent,
             left_out={"parallel": NO_PARALLEL},
             bad_configs=LATENT_BAD,
-            bench=_latent_bench(),
+            bench=cases.latent_bench(),
         ),
     ]

@@ -12,7 +12,7 @@ from torch import nn
 
 from properties import strategies as S
 from properties.candidate import Impl
-from properties.entries.alf.encoding import FAN_IN_EXAMPLE, build_encoding
+from properties.entries.alf.encoding import FAN_IN_EXAMPLE, build_encoding, encoding_configs
 from properties.entries.alf.preprocessors import naive_parallel
 from properties.entry import BadConfig, Entry
 from properties.kinds.alf_network import AlfNetwork, Parallel
@@ -98,7 +98,7 @@ def build_naive_parallel(impl: Impl, cfg: dict) -> Any:
 
 @st.composite
 def batch_squash_configs(draw: Any) -> dict:
-    cfg = draw(S.encoding_configs(allow_preprocessors=True, with_n=False))
+    cfg = draw(encoding_configs(allow_preprocessors=True, with_n=False))
     k = draw(st.integers(1, 3))
     cfg["batch_dims"] = k
     cfg["inner_batch"] = tuple(draw(st.integers(1, 3)) for _ in range(k - 1))
@@ -157,7 +157,7 @@ def entries() -> list[Entry]:
         Entry(
             "alf.NaiveParallelNetwork",
             AlfNetwork(**_REPLICAS, parallel=Parallel(build_naive_parallel, build_encoding)),
-            lambda: S.encoding_configs(allow_preprocessors=True),
+            lambda: encoding_configs(allow_preprocessors=True),
             build_naive_parallel,
             bad_configs=_BAD,
             examples=(FAN_IN_EXAMPLE,),

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
 from hypothesis import strategies as st
-from torch import nn
 
+from benchmarks.cases.alf import recurrent as cases
 from properties import strategies as S
 from properties.candidate import Impl
 from properties.entries.alf._build import alf_kwargs
-from properties.entry import BadConfig, Bench, BenchCase, Entry, NotApplicable
+from properties.entry import BadConfig, Entry
 from properties.kinds.alf_network import AlfNetwork, Parallel
 from properties.specs import alf_specs
-from reference.specs import Nest, TensorSpec
+from reference.specs import TensorSpec
 
 #: Config keys that describe a benchmark sequence, not the network.
 SEQUENCE_KEYS = ("steps", "reset_rate")
@@ -51,32 +50,6 @@ def build_lstm(impl: Impl, cfg: dict) -> Any:
     return impl.alf.LSTMCell(cfg["input_size"], cfg["hidden_size"])
 
 
-def rnn_flops(gates: int, input_size: int, hidden: int, steps: int, batch: int) -> dict[str, int]:
-    """The GEMM FLOPs a gated RNN layer needs over a sequence (``G = gates * hidden`` gate
-    rows; the elementwise gate math is not counted): the forward's input and recurrent
-    projections ``2 T B (D + H) G``; the backward's weight gradients as many, plus the
-    gradient through the state of steps 2..T, ``2 (T - 1) B H G`` (no input gradient: the
-    benchmarks differentiate the parameters only). Fused kernels (oneDNN's LSTM) are
-    invisible to ``FlopCounterMode``, so the cases credit these."""
-    g = gates * hidden
-    forward = 2 * steps * batch * (input_size + hidden) * g
-    return {"fwd": forward, "fwd+bwd": 2 * forward + 2 * (steps - 1) * batch * hidden * g}
-
-
-def _cell_bench(gates: int) -> Bench:
-    return Bench(
-        tuple(
-            BenchCase(
-                f"T=100,B={b}",
-                {"input_size": 64, "hidden_size": 256, "steps": 100, "reset_rate": 0.0},
-                b,
-                flops=rnn_flops(gates, 64, 256, 100, b),
-            )
-            for b in (1, 256)
-        )
-    )
-
-
 @st.composite
 def lstm_encoding_configs(draw: Any) -> dict:
     depth = draw(st.integers(1, 2))
@@ -104,41 +77,6 @@ def build_lstm_encoding(impl: Impl, cfg: dict) -> Any:
 
 def parallel_lstm_encoding(impl: Impl, cfg: dict) -> Any:
     return build_lstm_encoding(impl, cfg).make_parallel(cfg["n"], allow_non_parallel_input=True)
-
-
-class BareLSTM(nn.Module):
-    """The peer: one ``torch.nn.LSTM`` of the network's size over the whole sequence, with
-    no episode resets, no encoders and no state routing (the cost floor of the fused path)."""
-
-    def __init__(self, input_size: int, hidden_size: int, state_spec: Nest):
-        super().__init__()
-        self.lstm = nn.LSTM(input_size, hidden_size)
-        self.state_spec = state_spec
-
-    def unroll(self, xs: torch.Tensor, state: Nest, first: torch.Tensor) -> tuple[Any, Nest]:
-        ((h, c),) = state
-        ys, (h, c) = self.lstm(xs, (h.unsqueeze(0), c.unsqueeze(0)))
-        return ys, ((h[0], c[0]),)
-
-
-def bare_lstm(impl: Impl, cfg: dict) -> Any:
-    net = build_lstm_encoding(impl, cfg)
-    sizes = cfg["hidden_size"]
-    if len(sizes) != 1 or cfg.get("pre_fc_layer_params") or cfg.get("post_fc_layer_params"):
-        raise NotApplicable("the bare nn.LSTM peer stands for a single LSTM layer only")
-    return BareLSTM(cfg["input_tensor_spec"].shape[0], sizes[0], net.state_spec)
-
-
-def _lstm_encoding_bench() -> Bench:
-    base = {"input_tensor_spec": TensorSpec((64,)), "hidden_size": (256,), "steps": 100}
-    flops = rnn_flops(4, 64, 256, 100, 32)
-    return Bench(
-        tuple(
-            BenchCase(label, {**base, "reset_rate": rate}, 32, modes=("fwd+bwd",), flops=flops)
-            for label, rate in (("T=100,B=32", 0.0), ("T=100,B=32,resets=10%", 0.1))
-        ),
-        peers={"nn.LSTM": bare_lstm},
-    )
 
 
 def _spec(impl: Impl, size: int) -> Any:
@@ -185,7 +123,7 @@ def entries() -> list[Entry]:
             build_gru,
             left_out={"parallel": _CELL_PARALLEL},
             bad_configs=_BAD,
-            bench=_cell_bench(3),
+            bench=cases.cell_bench(3),
         ),
         Entry(
             "alf.LSTMCell",
@@ -194,7 +132,7 @@ def entries() -> list[Entry]:
             build_lstm,
             left_out={"parallel": _CELL_PARALLEL},
             bad_configs=_BAD,
-            bench=_cell_bench(4),
+            bench=cases.cell_bench(4),
         ),
         Entry(
             "alf.LSTMEncodingNetwork",
@@ -206,6 +144,6 @@ def entries() -> list[Entry]:
             lstm_encoding_configs,
             build_lstm_encoding,
             bad_configs=_BAD,
-            bench=_lstm_encoding_bench(),
+            bench=cases.lstm_encoding_bench(build_lstm_encoding),
         ),
     ]

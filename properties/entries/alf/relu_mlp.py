@@ -13,20 +13,19 @@ only).
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import torch
 from hypothesis import strategies as st
-from torch import nn
 
+from benchmarks.cases.alf import relu_mlp as cases
 from properties import strategies as S
 from properties.candidate import Impl
-from properties.entry import BadConfig, Bench, BenchCase, Entry, NotApplicable
+from properties.entry import BadConfig, Entry
+from properties.kinds.function import Function
 from properties.kinds.jacobian import JacobianNetwork
-from properties.kinds.layer import Layer
 from properties.specs import alf_specs
-from reference.specs import Nest, TensorSpec
+from reference.specs import TensorSpec
 
 NO_PARALLEL = "the spec gives ReluMLP no parallel form of its own"
 
@@ -61,96 +60,6 @@ def relu_mlp_output_size(cfg: dict) -> int:
 def relu_mlp_first_bias(cfg: dict) -> str:
     """Upstream's state_dict key of the first layer's bias (``_fc_layers``, SimpleFCs)."""
     return "_fc_layers.0.bias"
-
-
-class VmapJacrev(nn.Module):
-    """The generic autograd Jacobian: ``torch.func.vmap(jacrev(f))`` of a network's plain
-    forward ``f(x) = net(x)[0]`` on one sample; ``compute_jac_diag`` is its diagonal."""
-
-    def __init__(self, net: nn.Module):
-        super().__init__()
-        self.net = net
-
-    def _f(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)[0]
-
-    def compute_jac(self, inputs: torch.Tensor) -> torch.Tensor:
-        return torch.func.vmap(torch.func.jacrev(self._f))(inputs)
-
-    def compute_jac_diag(self, inputs: torch.Tensor) -> torch.Tensor:
-        return torch.diagonal(self.compute_jac(inputs), 0, -2, -1)
-
-    def forward(self, inputs: torch.Tensor, state: Nest = ()) -> tuple[torch.Tensor, Nest]:
-        return self.net(inputs, state)
-
-
-class JacThenDiag(nn.Module):
-    """``torch.diagonal(net.compute_jac(x))``: the diagonal read off the full Jacobian."""
-
-    def __init__(self, net: nn.Module):
-        super().__init__()
-        self.net = net
-
-    def compute_jac_diag(self, inputs: torch.Tensor) -> torch.Tensor:
-        return torch.diagonal(self.net.compute_jac(inputs), 0, -2, -1)  # type: ignore[operator]
-
-    def forward(self, inputs: torch.Tensor, state: Nest = ()) -> tuple[torch.Tensor, Nest]:
-        return self.net(inputs, state)
-
-
-def vmap_jacrev_peer(impl: Impl, cfg: dict) -> nn.Module:
-    """``torch.func`` on ``impl``'s network (the benchmarks pass the reference)."""
-    return VmapJacrev(build_relu_mlp(impl, cfg))
-
-
-def jac_then_diag_peer(impl: Impl, cfg: dict) -> nn.Module:
-    """``impl``'s ``compute_jac`` then ``torch.diagonal`` (``jac_diag`` cases only: for other
-    ops it would be the implementation itself)."""
-    if cfg.get("op") != "jac_diag":
-        raise NotApplicable("jac_then_diag times the jac_diag cases only")
-    return JacThenDiag(build_relu_mlp(impl, cfg))
-
-
-def relu_mlp_flops(op: str, d: int, hidden: tuple[int, ...], out: int, batch: int) -> int:
-    """FLOPs the math of ``op`` needs (2 per multiply-add): the forward pass that finds the
-    ReLU masks, plus for ``jac`` the chain of products from its cheaper end, for
-    ``jac_diag`` that chain without its last GEMM plus a row-wise contraction (one
-    ``[H, D]`` product for one hidden layer). The reference forms the whole Jacobian for
-    the diagonal, which is not work the diagonal needs."""
-    sizes = [d, *hidden, out]
-    forward = sum(a * b for a, b in itertools.pairwise(sizes))
-    h = len(hidden)
-    inner = sum(sizes[i] * sizes[i - 1] for i in range(2, h + 1))
-    if op == "jac":
-        from_output = out * sum(sizes[i] * sizes[i - 1] for i in range(1, h + 1))
-        chain = min(from_output, d * (inner + sizes[h] * out)) if h else 0
-    else:
-        chain = 0 if h == 0 else d * sizes[1] if h == 1 else out * inner + d * sizes[1]
-    return 2 * batch * (forward + chain)
-
-
-def _relu_mlp_bench() -> Bench:
-    def case(op: str, hidden: tuple[int, ...], batch: int) -> BenchCase:
-        cfg = {
-            "input_tensor_spec": TensorSpec((64,)),
-            "output_size": 64,
-            "hidden_layers": hidden,
-            "op": op,
-        }
-        label = f"{op} 64-{'-'.join(map(str, hidden))}-64 B={batch}"
-        flops = {"fwd": relu_mlp_flops(op, 64, hidden, 64, batch)}
-        return BenchCase(label, cfg, batch, modes=("fwd",), flops=flops)
-
-    return Bench(
-        (
-            case("jac", (256, 256), 256),
-            case("jac", (256, 256), 16),
-            case("jac_diag", (256, 256), 256),
-            case("jac_diag", (64, 64), 256),
-            case("jac_diag", (256,), 256),
-        ),
-        peers={"vmap_jacrev": vmap_jacrev_peer, "jac_then_diag": jac_then_diag_peer},
-    )
 
 
 def _relu_mlp(impl: Impl, spec: TensorSpec, *args: Any) -> Any:
@@ -233,17 +142,20 @@ def entries() -> list[Entry]:
             left_out={"parallel": NO_PARALLEL},
             bad_configs=_RELU_MLP_BAD,
             examples=(RELU_MLP_FAN_IN,),
-            bench=_relu_mlp_bench(),
+            bench=cases.relu_mlp_bench(build_relu_mlp),
         ),
         Entry(
             "alf.SimpleFC",
-            Layer(
-                in_size=lambda cfg: cfg["input_size"],
-                out_size=lambda cfg: cfg["output_size"],
+            Function(
+                spec=lambda cfg: TensorSpec((cfg["input_size"],)),
+                out_spec=lambda cfg: TensorSpec((cfg["output_size"],)),
+                checks_inputs=True,
+                parameters=True,
                 recorded=("hidden_neurons",),
             ),
             simple_fc_configs,
             build_simple_fc,
+            left_out={"output_range": "a layer: the spec gives it no range"},
             bad_configs=_SIMPLE_FC_BAD,
             examples=(SIMPLE_FC_FAN_IN,),
         ),

@@ -7,10 +7,12 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from benchmarks.cases.alf import stateful as cases
 from properties import strategies as S
 from properties.candidate import Impl
-from properties.entry import BadConfig, Bench, BenchCase, Entry
-from properties.kinds.alf_network import AlfNetwork, AlfProcess, NoisyAlfNetwork
+from properties.entry import BadConfig, Entry
+from properties.kinds.alf_network import AlfNetwork
+from properties.models.alf import stateful as models
 from properties.specs import alf_specs
 from reference.specs import TensorSpec
 
@@ -67,23 +69,6 @@ def pool_sequence(cfg: dict) -> tuple[int, float] | None:
     """A benchmark case times ``unroll`` over ``steps`` steps with episode starts at
     ``reset_rate`` (keys only benchmark configs carry)."""
     return (cfg["steps"], cfg["reset_rate"]) if "steps" in cfg else None
-
-
-def _pool_bench() -> Bench:
-    """T=100, B=256, d=64, pooling_size 4 in every mode (no parameters: forward only)."""
-    base = {"input_size": 64, "stack_size": 4, "pooling_size": 4, "steps": 100}
-    return Bench(
-        tuple(
-            BenchCase(
-                f"{mode},T=100,B=256" + (",resets=10%" if rate else ""),
-                {**base, "mode": mode, "reset_rate": rate},
-                256,
-                modes=("fwd",),
-            )
-            for mode in ("skip", "avg", "max")
-            for rate in (0.0, 0.1)
-        )
-    )
 
 
 # -- NoisyFC -------------------------------------------------------------------------------
@@ -176,30 +161,6 @@ _BATCHED_NOISE = (
 )
 
 
-def _noisy_bench() -> Bench:
-    return Bench(
-        tuple(
-            BenchCase(
-                f"{d}->{d},B={b}",
-                {
-                    "input_size": d,
-                    "output_size": d,
-                    "std_init": 0.5,
-                    "new_noise_prob": 0.01,
-                    "activation": "relu",
-                    "use_bn": False,
-                    "use_ln": False,
-                    "kernel_initializer": None,
-                    "bias_init_value": 0.0,
-                },
-                b,
-            )
-            for d in (64, 256)
-            for b in (1, 64, 1024)
-        )
-    )
-
-
 def entries() -> list[Entry]:
     return [
         Entry(
@@ -217,27 +178,32 @@ def entries() -> list[Entry]:
             build_pool,
             left_out={"parallel": _NO_PARALLEL.format("TemporalPool")},
             bad_configs=_BAD,
-            bench=_pool_bench(),
+            bench=cases.pool_bench(),
         ),
         Entry(
             "alf.NoisyFC",
-            NoisyAlfNetwork(
+            AlfNetwork(
                 spec=noisy_spec,
                 stateful=True,
                 random=lambda cfg, batch: batch > 1 or not cfg["use_bn"],
-                resample_prob=lambda cfg: cfg["new_noise_prob"],
+                noisy=True,
             ),
             noisy_configs,
             build_noisy,
             left_out={"parallel": _NO_PARALLEL.format("NoisyFC")},
             bad_configs=_BAD,
-            bench=_noisy_bench(),
+            bench=cases.noisy_bench(),
+            laws={
+                "noise_resampling": models.noise_resampling(lambda cfg: cfg["new_noise_prob"]),
+                "eval_noiseless": models.EVAL_NOISELESS,
+            },
         ),
         Entry(
             "alf.OUProcess",
-            AlfProcess(
+            AlfNetwork(
                 spec=lambda cfg: cfg["state_spec"],
                 stateful=True,
+                state_only=True,
                 random=lambda cfg, batch: cfg["stddev"] > 0,
             ),
             ou_configs,

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import torch
 from hypothesis import strategies as st
 
+from benchmarks.cases.pyrado import adn as cases
 from properties.candidate import Impl
-from properties.entries.pyrado._bench import evaluate_cases, evaluate_peers
 from properties.entries.pyrado._build import OBS_SCALES, dims, env_spec, nonlin
-from properties.entry import BadConfig, Bench, BenchCase, Entry
-from properties.kinds.pyrado_policy import PyradoFunction, PyradoPolicy
+from properties.entry import BadConfig, Entry
+from properties.kinds.function import Function
+from properties.kinds.pyrado_policy import PyradoPolicy
+from properties.models.oracle import oracle_law
+from properties.models.pyrado import adn as models
 from reference.specs import TensorSpec
 
 DYNAMICS = (
@@ -64,26 +66,6 @@ def dynamics_configs(draw: Any) -> dict:
         "kappa": draw(st.sampled_from([0.0, 1e-3, 0.5])),
         "capacity": draw(st.sampled_from([3.8, 7.0])),
     }
-
-
-def _oracle(name: str) -> Any:
-    """``dp/dt`` of upstream's code for dynamics ``name``, in numpy (module doc)."""
-
-    def oracle(cfg: dict, x: np.ndarray) -> np.ndarray:
-        p, s, h = x[:, 0], x[:, 1], x[:, 2]
-        tau, kappa, c = cfg["tau"], cfg["kappa"], cfg["capacity"]
-        d = h - p
-        rhs = {
-            "pd_linear": s + d,
-            "pd_cubic": s + d + kappa * d**3,
-            "pd_capacity_21": s - d * (1 - d**2 / c**2),
-            "pd_capacity_21_abs": s - d * (1 - np.abs(d) / c),
-            "pd_capacity_32": s + d * (1 - d**2 / c**2) * (1 - 4 * d**2 / c**2),
-            "pd_capacity_32_abs": s + d * (1 - np.abs(d) / c) * (1 - 2 * np.abs(d) / c),
-        }[name]
-        return rhs / tau
-
-    return oracle
 
 
 def dynamics(name: str) -> Any:
@@ -133,8 +115,6 @@ _BAD_ADN = (
     ),
 )
 
-_BENCH_CFG = {"activation": "tanh", "dynamics": "pd_cubic", "learnable": True}
-
 
 def entries() -> list[Entry]:
     out = [
@@ -144,28 +124,22 @@ def entries() -> list[Entry]:
             adn_configs,
             build_adn,
             bad_configs=_BAD_ADN,
-            bench=Bench(
-                (
-                    *evaluate_cases(_BENCH_CFG, obs_dim=16, act_dim=8),
-                    BenchCase("step B=1", {"obs_dim": 16, "act_dim": 8, **_BENCH_CFG}, 1),
-                ),
-                evaluate_peers(build_adn, lstm=False),
-            ),
+            bench=cases.adn_bench(build_adn),
         )
     ]
     for name in DYNAMICS:
         out.append(
             Entry(
                 f"pyrado.{name}",
-                PyradoFunction(
+                Function(
                     spec=lambda cfg: TensorSpec((3, cfg["size"])),
                     out_spec=lambda cfg: TensorSpec((cfg["size"],)),
-                    oracle=_oracle(name),
                 ),
                 dynamics_configs,
                 dynamics(name),
                 left_out={"output_range": "the spec gives the dynamics no range"},
                 bad_configs=(_bad_tau(name),),
+                laws={"oracle": oracle_law(models.dynamics_oracle(name))},
             )
         )
     return out

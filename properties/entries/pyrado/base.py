@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import torch
 from hypothesis import strategies as st
 from torch import nn
@@ -22,7 +21,10 @@ from properties.entries.pyrado._build import dims, env_spec
 from properties.entries.pyrado.adn import build_adn
 from properties.entries.pyrado.rnn import build_gru, build_lstm
 from properties.entry import BadConfig, Entry
-from properties.kinds.pyrado_policy import PyradoFunction, PyradoPolicy, PyradoStateful
+from properties.kinds.function import Function
+from properties.kinds.pyrado_policy import PyradoPolicy, PyradoStateful
+from properties.models.oracle import oracle_law
+from properties.models.pyrado import base as models
 from reference.specs import TensorSpec
 
 _SUBCLASSES: dict[type, type] = {}
@@ -105,35 +107,6 @@ def build_unpack(impl: Impl, cfg: dict) -> Any:
     return lambda x: unpack(x, layers, hidden, x.shape[0]).transpose(0, 1)
 
 
-def pyrado_packing_cases(impl: Impl) -> None:
-    """Pyrado's own packing tests (``test_hidden_state_packing_batch`` / ``_nobatch``): two
-    layers of two units; batched ``[[1, 2, 3, 4], [5, 6, 7, 8]]`` is layer 1 ``[[1, 2], [5,
-    6]]`` and layer 2 ``[[3, 4], [7, 8]]``; unbatched ``[1, 2, 3, 4]`` is ``[[[1, 2]],
-    [[3, 4]]]``. Both directions."""
-    pack, unpack = impl.pyrado.default_pack_hidden, impl.pyrado.default_unpack_hidden
-    cases = [
-        (
-            torch.tensor([[[1.0, 2.0], [5.0, 6.0]], [[3.0, 4.0], [7.0, 8.0]]]),
-            torch.tensor([[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]]),
-            2,
-        ),
-        (torch.tensor([[[1.0, 2.0]], [[3.0, 4.0]]]), torch.tensor([1.0, 2.0, 3.0, 4.0]), None),
-    ]
-    for unpacked, packed, batch in cases:
-        got = unpack(packed, 2, 2, batch)
-        assert torch.equal(got, unpacked), f"unpack {packed.tolist()}: {got.tolist()}"
-        got = pack(unpacked, 2, 2, batch)
-        assert torch.equal(got, packed), f"pack {unpacked.tolist()}: {got.tolist()}"
-
-
-def _pack_oracle(cfg: dict, x: np.ndarray) -> np.ndarray:
-    return x.reshape(x.shape[0], cfg["layers"] * cfg["hidden"])
-
-
-def _unpack_oracle(cfg: dict, x: np.ndarray) -> np.ndarray:
-    return x.reshape(x.shape[0], cfg["layers"], cfg["hidden"])
-
-
 _BAD_PACKING = (
     BadConfig(
         "default_unpack_hidden of 5 values for 2 layers of 2",
@@ -166,28 +139,26 @@ def entries() -> list[Entry]:
         ),
         Entry(
             "pyrado.default_pack_hidden",
-            PyradoFunction(
+            Function(
                 spec=lambda cfg: TensorSpec((cfg["layers"], cfg["hidden"])),
                 out_spec=lambda cfg: TensorSpec((cfg["layers"] * cfg["hidden"],)),
-                oracle=_pack_oracle,
-                worked=(pyrado_packing_cases,),
             ),
             packing_configs,
             build_pack,
             left_out={"output_range": "a reshape: the spec gives it no range"},
             bad_configs=_BAD_PACKING,
+            laws={"oracle": oracle_law(models.pack_oracle, (models.pyrado_packing_cases,))},
         ),
         Entry(
             "pyrado.default_unpack_hidden",
-            PyradoFunction(
+            Function(
                 spec=lambda cfg: TensorSpec((cfg["layers"] * cfg["hidden"],)),
                 out_spec=lambda cfg: TensorSpec((cfg["layers"], cfg["hidden"])),
-                oracle=_unpack_oracle,
-                worked=(pyrado_packing_cases,),
             ),
             packing_configs,
             build_unpack,
             left_out={"output_range": "a reshape: the spec gives it no range"},
             bad_configs=_BAD_PACKING,
+            laws={"oracle": oracle_law(models.unpack_oracle, (models.pyrado_packing_cases,))},
         ),
     ]

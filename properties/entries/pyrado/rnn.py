@@ -13,10 +13,10 @@ from typing import Any
 
 from torch import nn
 
+from benchmarks.cases.pyrado import rnn as cases
 from properties.candidate import Impl
-from properties.entries.pyrado._bench import evaluate_cases, evaluate_peers
 from properties.entries.pyrado._build import env_spec, rnn_configs, rnn_kwargs
-from properties.entry import BadConfig, Bench, Entry
+from properties.entry import BadConfig, Entry
 from properties.kinds.pyrado_policy import PyradoPolicy
 
 _SUBCLASSES: dict[type, type] = {}
@@ -92,11 +92,6 @@ def entries() -> list[Entry]:
             rnn_configs,
             build_lstm,
             bad_configs=_BAD,
-            bench=Bench(
-                evaluate_cases(
-                    {"hidden_size": 64, "layers": 2, "hidden_nonlin": "tanh", "output_nonlin": None}
-                ),
-                evaluate_peers(build_lstm),
-            ),
+            bench=cases.lstm_bench(build_lstm),
         ),
     ]

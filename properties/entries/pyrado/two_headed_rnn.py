@@ -68,8 +68,13 @@ _BAD = (
 )
 
 
+def head_sizes(cfg: dict) -> list[int]:
+    """Each head's output size: ``head_<i>_size``, else the action dim."""
+    return [cfg.get("head_1_size") or cfg["act_dim"], cfg.get("head_2_size") or cfg["act_dim"]]
+
+
 def entries() -> list[Entry]:
-    kind = PyradoPolicy(heads=2)
+    kind = PyradoPolicy(heads=2, act_sizes=head_sizes)
     configs = partial(rnn_configs, two_headed=True)
     return [
         Entry("pyrado.TwoHeadedRNNPolicyBase", kind, configs, build_base, bad_configs=_BAD),

@@ -1,4 +1,4 @@
-"""Benchmark cases and peers of the Pyrado entries.
+"""Benchmark cases and peers of the Pyrado policies' ``evaluate``.
 
 An ``evaluate`` case has ``rollouts = (R, T)`` in its config: the kind times
 ``net.evaluate`` over ``R`` concatenated rollouts of ``T`` steps (no recorded hidden

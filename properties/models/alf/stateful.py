@@ -1,0 +1,96 @@
+"""Laws of the noisy ALF network (``NoisyFC``) that only it has, declared by its entry in
+``properties/entries/alf/stateful.py``: ``noise_resampling`` and ``eval_noiseless``. A noisy
+network carries its noise as its state and resamples it in training mode."""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from properties.entry import EntryLaw
+from properties.harness import Subject
+from properties.kinds.base import seeded, set_training
+from reference.specs import flatten, map_structure
+
+ROWS = 4000
+
+
+def _rows_changed(before, after) -> torch.Tensor:
+    changed = torch.zeros(ROWS, dtype=torch.bool)
+    for a, b in zip(flatten(before), flatten(after)):
+        changed |= (a != b).reshape(ROWS, -1).any(dim=1)
+    return changed
+
+
+def noise_resampling(resample_prob: Callable[[dict], float]) -> EntryLaw:
+    """The law ``noise_resampling`` of a network whose rows draw new noise in a training step
+    with probability ``resample_prob(cfg)``: :func:`check_noise_resampling`."""
+    return EntryLaw(
+        "in training mode the fraction of rows whose noise changes in one step matches the "
+        "resampling probability (binomial bound); zero noise is always replaced",
+        functools.partial(check_noise_resampling, resample_prob),
+    )
+
+
+def check_noise_resampling(
+    resample_prob: Callable[[dict], float], subject: Subject, data: Any
+) -> None:
+    """noise_resampling: a network that carries noise as its state (a noisy kind) replaces the
+    noise of a row in a training step with the kind's resampling probability ``p``: from zero
+    noise every row draws new noise; from that noise, the number of rows whose noise changes in
+    one step is Binomial(B, p) at a large batch B. Checked for the reference and the candidate;
+    the bound is six standard deviations (plus one row), so a correct implementation fails with
+    probability below 1e-8 per example, while resampling every row (or none) fails at any
+    ``0 < p < 1`` the configs draw."""
+    case = subject.draw(data)
+    kind = subject.kind
+    p = resample_prob(case.cfg)
+    for impl in (subject.reference, subject.candidate):
+        net = set_training(subject.build(impl, case.cfg, seed=case.seed), True)
+        x = subject.inputs(case, batch=ROWS)
+        zeros = kind.initial_state(net, x, case.cfg)
+        with torch.no_grad(), seeded(case.seed):
+            _, noise = kind.call(net, x, zeros)
+            _, again = kind.call(net, x, noise)
+        fresh = _rows_changed(zeros, noise)
+        assert bool(fresh.all()), f"{impl}: {int((~fresh).sum())} rows kept their zero noise"
+        changed = int(_rows_changed(noise, again).sum())
+        bound = 6 * math.sqrt(ROWS * p * (1 - p)) + 1
+        assert abs(changed - ROWS * p) <= bound, (
+            f"{impl}: {changed} of {ROWS} rows drew new noise in one step, expected "
+            f"{ROWS * p:.0f} +- {bound:.0f} (resampling probability {p})"
+        )
+
+
+def check_eval_noiseless(subject: Subject, data: Any) -> None:
+    """eval_noiseless: in eval mode a network that carries noise as its state (a noisy kind)
+    adds no noise: its output from a random noise state equals its output from zero noise, and
+    the state it returns is the state it was given, for the reference and the candidate."""
+    case = subject.draw(data)
+    kind = subject.kind
+    for impl in (subject.reference, subject.candidate):
+        net = subject.build(impl, case.cfg, seed=case.seed, perturbed=True)
+        x = subject.inputs(case)
+        zeros = kind.initial_state(net, x, case.cfg)
+        g = torch.Generator().manual_seed(case.seed)
+        noise = map_structure(
+            lambda z, g=g: torch.randn(z.shape, generator=g, dtype=z.dtype), zeros
+        )
+        with torch.no_grad(), seeded(case.seed):
+            clean, _ = kind.call(net, x, zeros)
+            out, state = kind.call(net, x, noise)
+        for a, b in zip(flatten(clean), flatten(out)):
+            assert torch.equal(a, b), f"{impl}: the eval-mode output depends on the noise state"
+        for a, b in zip(flatten(noise), flatten(state)):
+            assert torch.equal(a, b), f"{impl}: eval mode changed the noise state"
+
+
+EVAL_NOISELESS = EntryLaw(
+    "in eval mode the output does not depend on the noise state and the state passes through "
+    "unchanged",
+    check_eval_noiseless,
+)

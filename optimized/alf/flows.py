@@ -1,4 +1,5 @@
-"""Fast normalizing flows: same constructors, masks and state_dict as ``reference.alf.flows``.
+"""The twin of ``RealNVPNetwork`` (``optimized.twin``): the reference's constructor, masks
+and state_dict; its transform is made of fused coupling layers.
 
 A coupling layer computes its log-det in the same pass as its forward or inverse map and
 caches it with the ``(x, y)`` pair, so ``log_abs_det_jacobian`` of the pair just computed
@@ -14,14 +15,16 @@ import math
 from collections.abc import Callable
 
 import torch
+import torch.distributions as td
 from torch import nn
 
-from optimized.alf.encoding import EncodingNetwork
 from optimized.alf.layers import ParallelFC
+from optimized.twin import Twin
 from reference.alf import flows as ref
 from reference.alf.flows import NormalizingFlowNetwork, conditional_batch, exp_clip
 from reference.alf.nest_utils import NestConcat
-from reference.specs import flatten
+from reference.distributions import ComposeTransform
+from reference.specs import Nest, flatten
 
 __all__ = ["NormalizingFlowNetwork", "RealNVPNetwork"]
 
@@ -145,8 +148,21 @@ class FusedCouplingTransform(ref.CouplingTransform):
         return log_g.flatten(log_g.dim() - self.x_spec.ndim).sum(-1)
 
 
-class RealNVPNetwork(ref.RealNVPNetwork):
-    """Real NVP with fused coupling layers and batched scale/translation encoders."""
+class RealNVPNetwork(Twin, ref.RealNVPNetwork):
+    """Real NVP whose coupling layers keep each map's log-det with its pair (no second run
+    of the scale network) over the converted, batched scale/translation encoders."""
 
-    encoding_network = EncodingNetwork
-    coupling_transform = FusedCouplingTransform
+    def _make_invertible_transform(self, conditional_inputs: Nest) -> td.Transform:
+        return ComposeTransform(
+            [
+                FusedCouplingTransform(
+                    self._x_spec,
+                    net,
+                    self._masks[layer],
+                    self._z_spec,
+                    conditional_inputs,
+                    self._scale_nonlinear,
+                )
+                for layer, net in enumerate(self._networks)
+            ]
+        )

@@ -38,6 +38,7 @@ from typing import Any
 
 import torch
 
+from optimized.twin import Twin
 from reference.alf import relu_mlp as ref
 from reference.alf.relu_mlp import Index, SimpleFC
 from reference.specs import Nest
@@ -45,7 +46,7 @@ from reference.specs import Nest
 __all__ = ["ReluMLP", "SimpleFC"]
 
 
-class ReluMLP(ref.ReluMLP):
+class ReluMLP(Twin, ref.ReluMLP):
     """``reference.alf.ReluMLP`` with its Jacobians as fused, batched GEMM chains."""
 
     # -- forward and masks ---------------------------------------------------------------

@@ -11,6 +11,7 @@ GEMM per layer for both), and ``exp(clamp(s))`` and its log come from one clamp.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 
@@ -98,21 +99,23 @@ def _activate(activation: Callable, h: torch.Tensor) -> torch.Tensor:
 
 class FusedCouplingTransform(ref.CouplingTransform):
     """The reference coupling layer; each map keeps ``log g(s)`` with its ``(x, y)`` pair so
-    that the log-det of that pair needs no second run of the scale network."""
+    that the log-det of that pair needs no second run of the scale network. Built by the
+    twin's ``_make_invertible_transform`` with the reference's arguments (no constructor)."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._log_g: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
+    _log_g: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
+
+    @functools.cached_property
+    def _fc_pair(self) -> list[ParallelFC] | None:
+        """The scale/translation pair as plain parallel FC layers, if it is one."""
         flat_z = self.z_spec is None or all(s.ndim == 1 for s in flatten(self.z_spec))
-        self._fc_pair = plain_fc_pair(self.net) if flat_z else None
-        self._d = self.x_spec.numel
+        return plain_fc_pair(self.net) if flat_z else None
 
     def scale_translation(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         if self._fc_pair is None:
             return super().scale_translation(u)
         self.check_value(u)
         outer = u.shape[: u.dim() - self.x_spec.ndim]
-        x = u.reshape(-1, self._d)
+        x = u.reshape(-1, self.x_spec.numel)
         z = None
         if self.z is not None:
             leaves = flatten(conditional_batch(self.z, self.z_spec, outer))

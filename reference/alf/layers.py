@@ -10,7 +10,7 @@ Parameter names and shapes follow ALF so that an ALF checkpoint loads tensor by 
 * ``ParallelConv2D``: ALF's grouped layout ``_conv2d.weight [n*C', C, kh, kw]`` and
   ``_conv2d.bias [n*C']``; replica i owns rows ``i*C' : (i+1)*C'``.
 
-The reference parallel layers loop over replicas; ``optimized.alf.layers`` batches them.
+The parallel layers loop over replicas, the clearest statement of n independent layers.
 As in ALF, a parallel FC keeps its bias under ``use_bn`` (``use_bias`` defaults to True
 there) while the single FC drops it (``use_bias=None``: a bias unless ``use_bn``), and
 ``FC.make_parallel`` passes the FC's own ``use_bias`` argument on: an FC with batch norm

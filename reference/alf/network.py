@@ -7,7 +7,6 @@ dimension unless a wrapper says otherwise; parallel networks take ``[B, n, ...]`
 This module holds the base class and the wrappers that do not depend on any layer:
 ``NetworkWrapper``, ``NaiveParallelNetwork`` (the loop over n copies, by definition),
 ``BatchSquashNetwork``, ``get_input_tensor_spec`` and ``wrap_as_network``.
-``optimized.alf`` reuses these: they *are* the naive algorithms.
 """
 
 from __future__ import annotations

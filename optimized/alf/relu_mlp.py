@@ -1,8 +1,9 @@
 """``ReluMLP`` with closed-form Jacobians run as tall 2-D GEMMs, without autograd.
 
 Same constructor, checks, parameters and state_dict as ``reference.alf.relu_mlp`` (this
-class subclasses it); only the arithmetic differs. With ``m_l = 1[h_l > 0]`` the ReLU masks
-of one forward pass and ``W_l`` the layer weights (``[H_l, H_{l-1}]``, ``H_0 = D``):
+class is its twin, ``optimized.twin``); only the arithmetic differs. With
+``m_l = 1[h_l > 0]`` the ReLU masks of one forward pass and ``W_l`` the layer weights
+(``[H_l, H_{l-1}]``, ``H_0 = D``):
 
     J = W_L · diag(m_h) · W_h ··· diag(m_1) · W_1.
 

@@ -16,11 +16,19 @@ after every swap, children before parents; ``fuse`` must be idempotent.
 
 A twin's constructor signature is its reference's (``__signature__``), its ``copy()``
 rebuilds the twin, and the modules a reference ``make_parallel`` builds are converted too.
+
+A class derived from a twin (a candidate with one change planted, say) is not itself a
+twin: it is not registered, and it keeps the twin's signature unless it states its own
+``__init__``. A reference *function* that builds modules (``Sequential``, ``Branch``,
+``ParallelEncodingNetwork``) has as twin :func:`converting` of it: the same function, its
+result converted.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from torch import nn
@@ -56,12 +64,28 @@ def convert(module: M) -> M:
     return module
 
 
+def converting(build: Callable[..., M]) -> Callable[..., M]:
+    """The twin of a reference function that builds a module: ``convert(build(...))``, with
+    ``build``'s name, signature and docstring."""
+
+    @functools.wraps(build)
+    def converted(*args: Any, **kwargs: Any) -> M:
+        return convert(build(*args, **kwargs))
+
+    return converted
+
+
 class Twin:
     """Base of every optimized twin (module docstring): the reference's constructor, then
     :func:`convert`."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if not any(b.__module__.split(".")[0] == "reference" for b in cls.__bases__):
+            # derived from a twin: not a twin itself; its own constructor, if it has one
+            if "__init__" in cls.__dict__:
+                cls.__signature__ = None  # type: ignore[attr-defined]
+            return
         reference = reference_of(cls)
         if cls.__mro__.index(Twin) > cls.__mro__.index(reference):
             raise TypeError(f"twin {cls.__qualname__}: list Twin before {reference.__qualname__}")
@@ -69,10 +93,11 @@ class Twin:
         cls.__signature__ = inspect.signature(reference)  # type: ignore[attr-defined]
         if "make_parallel" not in cls.__dict__ and hasattr(reference, "make_parallel"):
 
-            def make_parallel(self: nn.Module, n: int) -> nn.Module:
-                return convert(super(cls, self).make_parallel(n))  # type: ignore[misc]
+            def make_parallel(self: nn.Module, *args: Any, **kwargs: Any) -> nn.Module:
+                return convert(super(cls, self).make_parallel(*args, **kwargs))  # type: ignore[misc]
 
             make_parallel.__doc__ = reference.make_parallel.__doc__
+            make_parallel.__signature__ = inspect.signature(reference.make_parallel)  # type: ignore[attr-defined]
             cls.make_parallel = make_parallel  # type: ignore[attr-defined]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -1,32 +1,42 @@
 """Optimized twins of ``reference.alf``: same names, signatures and state_dict layouts.
 
-What is faster, and how:
+How a twin is built: :mod:`optimized.twin` (one pattern for the whole package). Each class
+here is ``class X(Twin, reference.alf.X)``: the reference constructor builds the network,
+``convert`` swaps its reference submodules for their twins in place, ``fuse()`` derives
+what the fast computation needs, and the twin overrides the computation only. The result
+of a twin's ``make_parallel`` is converted too, and ``Sequential``, ``Branch`` and
+``ParallelEncodingNetwork`` (reference functions) are those functions with their result
+converted.
 
-* ``EncodingNetwork`` / ``ImageEncodingNetwork``: FC layers fuse bias and GEMM (``addmm``);
-  ``make_parallel(n)`` and ``ParallelEncodingNetwork`` run every layer for all replicas as
-  one ``baddbmm`` (or one grouped convolution) in a replica-major layout, instead of the
-  reference's loop over replicas.
-* ``EmbeddingPreprocessor``: its continuous branch is the optimized ``EncodingNetwork``.
+What each twin fuses:
 
-* Projection networks (``NormalProjectionNetwork`` ... ``MixtureProjectionNetwork``): the
-  fused layers and the closed-form distributions of ``optimized.distributions``.
+* ``FC``: bias and GEMM as one ``addmm``. ``ParallelFC``: all n replicas as one
+  ``bmm``/``baddbmm``; ``ParallelSequential`` (the parallel stack of an encoder) keeps runs
+  of them in the replica-major layout. ``Conv2D`` / ``ParallelConv2D``: all replicas as one
+  grouped convolution (channels-last).
+* ``EncodingNetwork`` / ``ImageEncodingNetwork`` / ``EmbeddingPreprocessor``: nothing of
+  their own; their layers and parallel stacks are the fused ones above.
+* Projection networks (``NormalProjectionNetwork`` ... ``MixtureProjectionNetwork``): two
+  heads of one input as one GEMM, and the closed-form distributions of
+  ``optimized.distributions``.
 * ``RealNVPNetwork`` / ``LatentActorDistributionNetwork``: coupling layers that keep each
-  map's log-det with its ``(x, y)`` pair (no second pass of the scale networks for the
-  log-det of a pair just mapped) and run each scale/translation pair as one GEMM chain
-  (``optimized.alf.flows``). ``NormalizingFlowNetwork`` is the reference base class: it
-  only dispatches to the transform a subclass builds.
+  map's log-det with its ``(x, y)`` pair (no second pass of the scale networks) and run
+  each scale/translation pair as one GEMM chain (``optimized.alf.flows``).
+  ``NormalizingFlowNetwork`` is the reference base class: it only dispatches to the
+  transform a subclass builds.
 * ``ReluMLP``: closed-form Jacobians, diagonals, JVPs and VJPs as tall GEMM chains over
   all samples at once, without autograd (``optimized.alf.relu_mlp``).
-
-* Containers (``Sequential``, ``Branch``, ``Parallel``, ``Residue``, ``AMPWrapper``): ``unroll``
-  member by member over the whole sequence (``optimized.alf.containers``).
-* ``GRUCell`` / ``LSTMCell`` / ``LSTMEncodingNetwork``: ``unroll`` through fused
-  ``torch.gru`` / ``torch.lstm`` kernels across episode resets (``optimized.alf.recurrent``).
-* ``Delay`` / ``OUProcess``: tensor-op unrolls; ``NoisyFC``: fused affine maps
-  (``optimized.alf.stateful``).
-* PPG (``optimized.alf.ppg``): ``DisjointPolicyValueNetwork`` runs agreeing dual encoders
-  as one two-replica GEMM stack; ``PPGAuxPhaseLoss`` takes GAE as a log-depth scan and KLs
-  in closed form; ``PPGAuxAlgorithm`` evaluates a mini-batch's steps as one network call.
+* Containers (``Sequential``, ``Branch``, ``Parallel``, ``Residue``, ``Echo``,
+  ``AMPWrapper``): routing compiled once in ``fuse()``; ``unroll`` member by member over the
+  whole sequence (``optimized.alf.containers``).
+* ``GRUCell`` / ``LSTMCell`` / ``LSTMEncodingNetwork``: fused cell kernels per step and
+  ``unroll`` through fused ``torch.gru`` / ``torch.lstm`` kernels across episode resets;
+  a cell's parallel form is ``ParallelCell`` (``optimized.alf.recurrent``).
+* ``Delay`` / ``OUProcess`` / ``TemporalPool``: tensor-op unrolls; ``NoisyFC``: fused
+  affine maps (``optimized.alf.stateful``).
+* PPG (``optimized.alf.ppg``): ``DisjointPolicyValueNetwork`` shares the dual encoders'
+  first GEMM; ``PPGAuxPhaseLoss`` takes GAE as a log-depth scan and KLs in closed form;
+  ``PPGAuxAlgorithm`` evaluates a mini-batch's steps as one network call.
 
 ``SimpleFC`` is the reference's class: it is ``nn.Linear`` (already one ``addmm``) plus
 recording its pre-activation, so there is nothing to fuse.

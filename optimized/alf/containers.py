@@ -15,22 +15,22 @@ stateful ones through their own fused ``unroll``. This is exact for ``Sequential
 members' outputs at step t. ``Echo`` feeds its output back into the next step, so it keeps
 the step loop.
 
-``make_parallel`` builds these optimized containers around each member's own parallel
-form (vectorized where the member's is). In training mode a batch-norm member sees the
-``T*B`` rows of the whole sequence in one call.
+``make_parallel`` is the reference's, converted (``optimized.twin``): these containers
+around each member's own parallel form (vectorized where the member's is). In training
+mode a batch-norm member sees the ``T*B`` rows of the whole sequence in one call.
+
+``Sequential`` and ``Branch`` are the reference's functions with their result converted.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
 import torch
 
 from optimized.alf.routing import InputCheck, path_getter
 from optimized.alf.unroll import fold_time, unroll_member
+from optimized.twin import Twin, converting
 from reference.alf import containers as ref
-from reference.alf.network import Network, make_parallel_spec
+from reference.alf.network import Network
 from reference.alf.unroll import check_first_step, check_time_major
 from reference.specs import (
     Nest,
@@ -82,25 +82,17 @@ class _Packer:
         return ref.flatten_up_to(self._members, nest)
 
 
-class _Sequential(ref._Sequential):
-    # Each class defines its constructor so that ``copy()`` rebuilds this class, not the
-    # reference's (``Network`` records the class whose constructor runs first).
-    def __init__(
-        self,
-        elements: Sequence[Any] = (),
-        element_dict: Mapping[str, Any] | None = None,
-        output: Nest = "",
-        input_tensor_spec: Nest = None,
-        name: str = "Sequential",
-    ):
-        super().__init__(elements, element_dict, output, input_tensor_spec, name)
+class _Sequential(Twin, ref._Sequential):
+    """The routing compiled into a flat plan; ``unroll`` member by member (module doc)."""
+
+    def fuse(self) -> None:
         self._check = InputCheck(self)
         self._stateful = bool(flatten(self._state_spec))
         self._plan = tuple(
             (module, path_getter(source), out, isinstance(module, Network))
             for module, source, out in zip(self._networks, self._inputs, self._outputs)
         )
-        self._select = path_getter(output)
+        self._select = path_getter(self._output)
         self._routed = self._select is not None or any(g or o for _, g, o, _ in self._plan)
 
     def forward(self, inputs: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
@@ -146,31 +138,15 @@ class _Sequential(ref._Sequential):
             x = self._select(named)
         return x, (tuple(new_state) if self._stateful else state)
 
-    def make_parallel(self, n: int) -> Network:
-        positional, named, spec = self.parallel_members(n)
-        return _Sequential(positional, named, self._output, spec, f"parallel_{self.name}")
+
+#: ``reference.alf.containers.Sequential``, its result converted (member-wise ``unroll``).
+Sequential = converting(ref.Sequential)
 
 
-def Sequential(
-    *modules: Any,
-    output: Nest = "",
-    input_tensor_spec: Nest = None,
-    name: str = "Sequential",
-    **named_modules: Any,
-) -> _Sequential:
-    """``reference.alf.containers.Sequential`` with the member-wise ``unroll``."""
-    return _Sequential(modules, named_modules, output, input_tensor_spec, name)
+class _Branch(Twin, ref._Branch):
+    """Every member on the input, the members flattened once; ``unroll`` member-wise."""
 
-
-class _Branch(ref._Branch):
-    def __init__(
-        self,
-        modules: Nest,
-        named_modules: Mapping[str, Any] | None = None,
-        input_tensor_spec: Nest = None,
-        name: str = "Branch",
-    ):
-        super().__init__(modules, named_modules, input_tensor_spec, name)
+    def fuse(self) -> None:
         self._check = InputCheck(self)
         self._stateful = bool(flatten(self._state_spec))
         self._flat = flatten(self.members)
@@ -196,26 +172,15 @@ class _Branch(ref._Branch):
             return output, state
         return output, pack_sequence_as(self.members, [s for _, s in results])
 
-    def make_parallel(self, n: int) -> Network:
-        members = map_structure(lambda net: net.make_parallel(n), self.members)
-        return _Branch(  # as ``Branch(members)``: a one-member tuple stays a tuple
-            (members,),
-            None,
-            make_parallel_spec(self._input_tensor_spec, n),
-            f"parallel_{self.name}",
-        )
+
+#: ``reference.alf.containers.Branch``, its result converted (member-wise ``unroll``).
+Branch = converting(ref.Branch)
 
 
-def Branch(
-    *modules: Any, input_tensor_spec: Nest = None, name: str = "Branch", **named_modules: Any
-) -> _Branch:
-    """``reference.alf.containers.Branch`` with the member-wise ``unroll``."""
-    return _Branch(modules, named_modules, input_tensor_spec, name)
+class Parallel(Twin, ref.Parallel):
+    """Member i on input i, the members flattened once; ``unroll`` member-wise."""
 
-
-class Parallel(ref.Parallel):
-    def __init__(self, modules: Nest, input_tensor_spec: Nest = None, name: str = "Parallel"):
-        super().__init__(modules, input_tensor_spec, name)
+    def fuse(self) -> None:
         self._check = InputCheck(self)
         self._stateful = bool(flatten(self._state_spec))
         self._flat = flatten(self.members)
@@ -245,19 +210,12 @@ class Parallel(ref.Parallel):
             return output, ()
         return output, map_structure_up_to(members, lambda r: r[1], results)
 
-    def make_parallel(self, n: int) -> Network:
-        members = map_structure(lambda net: net.make_parallel(n), self.members)
-        return Parallel(
-            members, make_parallel_spec(self._input_tensor_spec, n), f"parallel_{self.name}"
-        )
 
+class Echo(Twin, ref.Echo):
+    """The reference's Echo with the compiled input check (its step feeds the next: the step
+    loop is the unroll); its parallel form is built around the block's optimized one."""
 
-class Echo(ref.Echo):
-    """The reference's Echo (its step feeds the next: the step loop is the unroll); its
-    parallel form is built around the block's optimized parallel form."""
-
-    def __init__(self, block: Network, input_tensor_spec: Nest = None):
-        super().__init__(block, input_tensor_spec)
+    def fuse(self) -> None:
         self._check = InputCheck(self)
 
     def forward(self, input: Nest, state: Nest) -> tuple[Nest, Nest]:
@@ -272,19 +230,12 @@ class Echo(ref.Echo):
             real, echo = out["output"], out["echo"]
         return real, (block_state, echo)
 
-    def make_parallel(self, n: int) -> Network:
-        return Echo(self._block.make_parallel(n), make_parallel_spec(self._input_tensor_spec, n))
 
+class Residue(Twin, ref.Residue):
+    """The residual step with the compiled input check; ``unroll`` runs the block over the
+    whole sequence, then the residual sum at once."""
 
-class Residue(ref.Residue):
-    def __init__(
-        self,
-        block: Callable,
-        input_tensor_spec: Nest = None,
-        activation: Callable = torch.relu_,
-        name: str = "Residue",
-    ):
-        super().__init__(block, input_tensor_spec, activation, name)
+    def fuse(self) -> None:
         self._check = InputCheck(self)
 
     def forward(self, x: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
@@ -302,9 +253,8 @@ class Residue(ref.Residue):
         return map_structure(lambda a, b: self._activation(a + b), inputs, y), state
 
 
-class AMPWrapper(ref.AMPWrapper):
-    def __init__(self, enabled: bool, net: Network):
-        super().__init__(enabled, net)
+class AMPWrapper(Twin, ref.AMPWrapper):
+    """The wrapped network itself on the CPU (no nest walk); ``unroll`` is its own."""
 
     def forward(self, input: Nest, state: Nest) -> tuple[Nest, Nest]:
         """The wrapped network itself for a CPU tensor (no nest walk); else the reference's."""
@@ -322,9 +272,8 @@ class AMPWrapper(ref.AMPWrapper):
             return unroll_member(self._net, inputs, state, first_step)
 
 
-class ReplicateInput(ref.ReplicateInput):
-    def __init__(self, single_spec: Nest, n: int, pnet: Network, name: str):
-        super().__init__(single_spec, n, pnet, name)
+class ReplicateInput(Twin, ref.ReplicateInput):
+    """``unroll`` replicates the whole sequence once, then the parallel network's unroll."""
 
     def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
         """Replicate the whole sequence once, then the parallel network's unroll."""

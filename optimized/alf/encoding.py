@@ -1,35 +1,26 @@
-"""Encoding networks built from the fast layers; construction and layout are the
-reference's (``reference.alf.encoding``), so state_dicts are interchangeable."""
+"""Twins of the encoding networks (``optimized.twin``): the reference builds the stack, and
+conversion swaps its layers for the fused ones (``FC``: one ``addmm``; ``Conv2D`` /
+``ParallelConv2D``: one grouped convolution) and its parallel stack for the replica-major
+``ParallelSequential`` (one ``bmm`` per layer for all replicas). State_dicts are the
+reference's."""
 
 from __future__ import annotations
 
-import functools
-import inspect
-
-from optimized.alf import layers
-from optimized.alf.sequential import ParallelSequential
+from optimized.twin import Twin, converting
 from reference.alf import encoding as ref
-from reference.alf.network import Network
+
+__all__ = ["EncodingNetwork", "ImageEncodingNetwork", "ParallelEncodingNetwork"]
 
 
-class ImageEncodingNetwork(ref.ImageEncodingNetwork):
-    """Conv stack whose parallel form is one grouped convolution per layer."""
-
-    layers = layers
-    parallel_class = ParallelSequential
+class ImageEncodingNetwork(Twin, ref.ImageEncodingNetwork):
+    """Conv stack of fused conv layers; its parallel form is one grouped convolution per
+    layer."""
 
 
-class EncodingNetwork(ref.EncodingNetwork):
-    """Encoder with fused FC layers; its parallel form batches all replicas per layer."""
-
-    layers = layers
-    image_encoding_network = ImageEncodingNetwork
-    parallel_class = ParallelSequential
+class EncodingNetwork(Twin, ref.EncodingNetwork):
+    """Encoder of fused FC layers; its parallel form runs all replicas per layer as one
+    batched GEMM."""
 
 
-@functools.wraps(ref.ParallelEncodingNetwork)
-def ParallelEncodingNetwork(*args, **kwargs) -> Network:
-    bound = inspect.signature(ref.ParallelEncodingNetwork).bind(*args, **kwargs)
-    bound.apply_defaults()
-    kw = dict(bound.arguments)
-    return ref.parallel_encoding_network(EncodingNetwork, kw.pop("n"), **kw)
+#: ``reference.alf.encoding.ParallelEncodingNetwork``, its result converted.
+ParallelEncodingNetwork = converting(ref.ParallelEncodingNetwork)

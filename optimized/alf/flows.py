@@ -1,4 +1,5 @@
-"""Fast normalizing flows: same constructors, masks and state_dict as ``reference.alf.flows``.
+"""The twin of ``RealNVPNetwork`` (``optimized.twin``): the reference's constructor, masks
+and state_dict; its transform is made of fused coupling layers.
 
 A coupling layer computes its log-det in the same pass as its forward or inverse map and
 caches it with the ``(x, y)`` pair, so ``log_abs_det_jacobian`` of the pair just computed
@@ -10,18 +11,21 @@ GEMM per layer for both), and ``exp(clamp(s))`` and its log come from one clamp.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 
 import torch
+import torch.distributions as td
 from torch import nn
 
-from optimized.alf.encoding import EncodingNetwork
 from optimized.alf.layers import ParallelFC
+from optimized.twin import Twin
 from reference.alf import flows as ref
 from reference.alf.flows import NormalizingFlowNetwork, conditional_batch, exp_clip
 from reference.alf.nest_utils import NestConcat
-from reference.specs import flatten
+from reference.distributions import ComposeTransform
+from reference.specs import Nest, flatten
 
 __all__ = ["NormalizingFlowNetwork", "RealNVPNetwork"]
 
@@ -95,21 +99,23 @@ def _activate(activation: Callable, h: torch.Tensor) -> torch.Tensor:
 
 class FusedCouplingTransform(ref.CouplingTransform):
     """The reference coupling layer; each map keeps ``log g(s)`` with its ``(x, y)`` pair so
-    that the log-det of that pair needs no second run of the scale network."""
+    that the log-det of that pair needs no second run of the scale network. Built by the
+    twin's ``_make_invertible_transform`` with the reference's arguments (no constructor)."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._log_g: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
+    _log_g: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
+
+    @functools.cached_property
+    def _fc_pair(self) -> list[ParallelFC] | None:
+        """The scale/translation pair as plain parallel FC layers, if it is one."""
         flat_z = self.z_spec is None or all(s.ndim == 1 for s in flatten(self.z_spec))
-        self._fc_pair = plain_fc_pair(self.net) if flat_z else None
-        self._d = self.x_spec.numel
+        return plain_fc_pair(self.net) if flat_z else None
 
     def scale_translation(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         if self._fc_pair is None:
             return super().scale_translation(u)
         self.check_value(u)
         outer = u.shape[: u.dim() - self.x_spec.ndim]
-        x = u.reshape(-1, self._d)
+        x = u.reshape(-1, self.x_spec.numel)
         z = None
         if self.z is not None:
             leaves = flatten(conditional_batch(self.z, self.z_spec, outer))
@@ -145,8 +151,21 @@ class FusedCouplingTransform(ref.CouplingTransform):
         return log_g.flatten(log_g.dim() - self.x_spec.ndim).sum(-1)
 
 
-class RealNVPNetwork(ref.RealNVPNetwork):
-    """Real NVP with fused coupling layers and batched scale/translation encoders."""
+class RealNVPNetwork(Twin, ref.RealNVPNetwork):
+    """Real NVP whose coupling layers keep each map's log-det with its pair (no second run
+    of the scale network) over the converted, batched scale/translation encoders."""
 
-    encoding_network = EncodingNetwork
-    coupling_transform = FusedCouplingTransform
+    def _make_invertible_transform(self, conditional_inputs: Nest) -> td.Transform:
+        return ComposeTransform(
+            [
+                FusedCouplingTransform(
+                    self._x_spec,
+                    net,
+                    self._masks[layer],
+                    self._z_spec,
+                    conditional_inputs,
+                    self._scale_nonlinear,
+                )
+                for layer, net in enumerate(self._networks)
+            ]
+        )

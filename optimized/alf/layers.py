@@ -1,4 +1,5 @@
-"""Fast forms of the reference layers: same constructor, parameters and state_dict.
+"""Twins of the reference layers (``optimized.twin``): same constructor, parameters and
+state_dict; only ``forward`` differs.
 
 * ``FC``: one fused ``addmm`` (bias + GEMM in a single BLAS call) instead of GEMM then add.
 * ``ParallelFC``: one ``baddbmm`` for all n replicas instead of n GEMMs; ``forward_nbd``
@@ -13,13 +14,14 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from optimized.twin import Twin
 from reference.alf import layers as ref
 from reference.alf.layers import Identity, Initializer, Reshape
 
 __all__ = ["FC", "Conv2D", "Identity", "Initializer", "ParallelConv2D", "ParallelFC", "Reshape"]
 
 
-class FC(ref.FC):
+class FC(Twin, ref.FC):
     """``reference.alf.layers.FC`` with the bias fused into the GEMM (``addmm``)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -33,7 +35,7 @@ class FC(ref.FC):
         return self._activation(y)
 
 
-class ParallelFC(ref.ParallelFC):
+class ParallelFC(Twin, ref.ParallelFC):
     """``reference.alf.layers.ParallelFC`` as one batched GEMM over the n replicas."""
 
     def forward_nbd(self, x: torch.Tensor) -> torch.Tensor:
@@ -69,11 +71,12 @@ class ParallelFC(ref.ParallelFC):
         return self._activation(y)
 
 
-class Conv2D(ref.Conv2D):
-    """``reference.alf.layers.Conv2D`` whose ``make_parallel`` gives the grouped form."""
+class Conv2D(Twin, ref.Conv2D):
+    """``reference.alf.layers.Conv2D`` whose ``make_parallel`` is converted to the grouped
+    ``ParallelConv2D`` (its step is already one ``conv2d``)."""
 
 
-class ParallelConv2D(ref.ParallelConv2D):
+class ParallelConv2D(Twin, ref.ParallelConv2D):
     """All n replicas as one grouped convolution over ``[B, n*C, H, W]``.
 
     For n > 1 the images go channels-last: CPU grouped-convolution kernels are fast on
@@ -97,7 +100,3 @@ class ParallelConv2D(ref.ParallelConv2D):
         if self._bn is not None:
             y = self._bn(y)
         return self._activation(y.view(b, n, self._out_channels, *y.shape[2:]))
-
-
-FC.parallel_type = ParallelFC
-Conv2D.parallel_type = ParallelConv2D

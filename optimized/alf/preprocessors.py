@@ -1,13 +1,13 @@
-"""Preprocessors whose continuous embedding uses the optimized EncodingNetwork."""
+"""The twin of ``EmbeddingPreprocessor`` (``optimized.twin``)."""
 
 from __future__ import annotations
 
-from optimized.alf.encoding import EncodingNetwork
+from optimized.twin import Twin
 from reference.alf import preprocessors as ref
 from reference.alf.preprocessors import PreprocessorNetwork
 
 __all__ = ["EmbeddingPreprocessor", "PreprocessorNetwork"]
 
 
-class EmbeddingPreprocessor(ref.EmbeddingPreprocessor):
-    encoding_network = EncodingNetwork
+class EmbeddingPreprocessor(Twin, ref.EmbeddingPreprocessor):
+    """Its continuous branch is the converted EncodingNetwork (fused FC / conv layers)."""

@@ -1,8 +1,10 @@
-"""Projection networks returning the fused distributions of ``optimized.distributions``.
+"""Twins of the projection networks (``optimized.twin``), returning the fused distributions
+of ``optimized.distributions``.
 
 Construction, parameters and state_dict layout are the reference's
-(``reference.alf.projection``); only the layers (fused ``addmm`` / one ``baddbmm`` for
-all replicas) and the distribution objects differ:
+(``reference.alf.projection``); conversion swaps the layers (fused ``addmm`` / one
+``baddbmm`` for all replicas), and each twin overrides the method that builds its
+distribution:
 
 * Normal / StableNormal / Cauchy with ``scale_distribution`` and the default
   ``StableTanh`` squashing return :class:`~optimized.distributions.SquashedNormal` /
@@ -11,6 +13,7 @@ all replicas) and the distribution objects differ:
   reference's transform chain);
 * Beta returns :class:`~optimized.distributions.AffineBeta` (closed-form log-density and
   entropy, torch's implicitly reparameterised Beta sampling);
+* Truncated with the default ``dist_ctor`` returns the optimized ``TruncatedNormal``;
 * two heads of one input (mean and state-dependent std, loc and state-dependent scale) run
   as one GEMM over their concatenated kernels (:func:`fused_heads`); the parameters stay
   the reference's two layers, so names, shapes and state_dict are unchanged. Beta's
@@ -26,7 +29,8 @@ import torch.distributions as td
 from torch import nn
 
 from optimized import distributions as dists
-from optimized.alf import layers
+from optimized.twin import Twin, convert
+from reference import distributions as ref_dists
 from reference.alf import layers as ref_layers
 from reference.alf import projection as ref
 from reference.alf.network import NetworkWrapper
@@ -121,14 +125,17 @@ class _FusedNormalHeads:
         return cls(loc, scale, lo, hi, tuple(box))
 
 
-class NormalProjectionNetwork(_FusedNormalHeads, ref.NormalProjectionNetwork):
-    layers = layers
-    dists = dists
+class NormalProjectionNetwork(Twin, _FusedNormalHeads, ref.NormalProjectionNetwork):
+    """Fused heads; the closed-form ``SquashedNormal`` / diagonal normal."""
 
     def _normal_dist(self, means: torch.Tensor, stds: torch.Tensor) -> td.Distribution:
         if self._scale_distribution and _stable_tanh(self._squashing):
             return self._squashed(dists.SquashedNormal, means, stds)
-        return super()._normal_dist(means, stds.expand(means.shape))
+        normal = dists.DiagMultivariateNormal(means, stds.expand(means.shape))
+        if not self._scale_distribution:
+            return normal
+        low, high = self._action("_action_low", means), self._action("_action_high", means)
+        return dists.SquashedDistribution(normal, low, high, self._squashing)
 
     def forward(self, inputs: Any, state: Any = ()) -> tuple[td.Distribution, Any]:
         a, b = self._heads(self._inputs(inputs))
@@ -155,23 +162,25 @@ class StableNormalProjectionNetwork(NormalProjectionNetwork, ref.StableNormalPro
         return self._normal_dist(self._mean_transform(proper_loc(a * stds)), stds), state
 
 
-class CauchyProjectionNetwork(_FusedNormalHeads, ref.CauchyProjectionNetwork):
-    layers = layers
-    dists = dists
+class CauchyProjectionNetwork(Twin, _FusedNormalHeads, ref.CauchyProjectionNetwork):
+    """Fused heads; the closed-form ``SquashedCauchy`` / diagonal Cauchy."""
 
     def _cauchy_dist(self, median: torch.Tensor, scale: torch.Tensor) -> td.Distribution:
         if self._scale_distribution and _stable_tanh(self._squashing):
             return self._squashed(dists.SquashedCauchy, median, scale)
-        return super()._cauchy_dist(median, scale.expand(median.shape))
+        cauchy = dists.DiagMultivariateCauchy(median, scale.expand(median.shape))
+        if not self._scale_distribution:
+            return cauchy
+        low, high = self._action("_action_low", median), self._action("_action_high", median)
+        return dists.SquashedDistribution(cauchy, low, high, self._squashing)
 
     def forward(self, inputs: Any, state: Any = ()) -> tuple[td.Distribution, Any]:
         a, b = self._heads(self._inputs(inputs))
         return self._cauchy_dist(self._mean_transform(a), self._std_transform(b)), state
 
 
-class BetaProjectionNetwork(ref.BetaProjectionNetwork):
-    layers = layers
-    dists = dists
+class BetaProjectionNetwork(Twin, ref.BetaProjectionNetwork):
+    """The closed-form ``AffineBeta`` instead of a Beta inside an affine transform."""
 
     def forward(self, inputs: Any, state: Any = ()) -> tuple[td.Distribution, Any]:
         x = self._inputs(inputs)
@@ -187,9 +196,13 @@ class BetaProjectionNetwork(ref.BetaProjectionNetwork):
         return dist, state
 
 
-class TruncatedProjectionNetwork(ref.TruncatedProjectionNetwork):
-    layers = layers
-    dists = dists
+class TruncatedProjectionNetwork(Twin, ref.TruncatedProjectionNetwork):
+    """Loc and state-dependent scale heads as one GEMM; the default ``dist_ctor`` is the
+    optimized ``TruncatedNormal``."""
+
+    def fuse(self) -> None:
+        if self._dist_ctor is ref_dists.TruncatedNormal:
+            self._dist_ctor = dists.TruncatedNormal
 
     def _loc_and_scale_heads(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         first = self._loc_projection_layer
@@ -201,18 +214,15 @@ class TruncatedProjectionNetwork(ref.TruncatedProjectionNetwork):
         return project(first, x), self._scale  # [d]: broadcast by the distribution
 
 
-class ParallelCategoricalProjectionNetwork(ref.ParallelCategoricalProjectionNetwork):
-    layers = layers
-    dists = dists
+class ParallelCategoricalProjectionNetwork(Twin, ref.ParallelCategoricalProjectionNetwork):
+    """Its logits layer is the batched ``ParallelFC``; its replicas are twins too."""
 
-    @property
-    def categorical(self) -> type:
-        return CategoricalProjectionNetwork
+    def replica(self, i: int) -> nn.Module:
+        return convert(super().replica(i))
 
 
-class CategoricalProjectionNetwork(ref.CategoricalProjectionNetwork):
-    layers = layers
-    dists = dists
+class CategoricalProjectionNetwork(Twin, ref.CategoricalProjectionNetwork):
+    """The logits head as one transposed ``addmm`` (:func:`project`)."""
 
     def _logits(self, x: torch.Tensor) -> torch.Tensor:
         layer = self._projection_layer
@@ -220,14 +230,9 @@ class CategoricalProjectionNetwork(ref.CategoricalProjectionNetwork):
             return super()._logits(x)
         return project(layer._module, x).reshape(*x.shape[:-1], *self._output_shape)
 
-    @property
-    def parallel_categorical(self) -> type:
-        return ParallelCategoricalProjectionNetwork
 
-
-class OnehotCategoricalProjectionNetwork(ref.OnehotCategoricalProjectionNetwork):
-    layers = layers
-    dists = dists
+class OnehotCategoricalProjectionNetwork(Twin, ref.OnehotCategoricalProjectionNetwork):
+    """The logits head as one transposed ``addmm`` (:func:`project`)."""
 
     def forward(self, inputs: Any, state: Any = ()) -> tuple[td.Distribution, Any]:
         x = self._inputs(inputs)
@@ -235,10 +240,5 @@ class OnehotCategoricalProjectionNetwork(ref.OnehotCategoricalProjectionNetwork)
         return self._dist(logits), state
 
 
-class MixtureProjectionNetwork(ref.MixtureProjectionNetwork):
-    layers = layers
-    dists = dists
-
-    @property
-    def categorical_ctor(self) -> type:
-        return CategoricalProjectionNetwork
+class MixtureProjectionNetwork(Twin, ref.MixtureProjectionNetwork):
+    """Its components and mixture weights are the converted (fused) projection networks."""

@@ -9,34 +9,35 @@
   Except a GRU on the CPU, which has no fused GRU kernel (``torch.gru`` records ~15 aten
   ops per step): there ``gru_unroll`` (a hand-written backward, the input projections and
   weight gradients batched over cache-sized chunks of steps).
-* ``make_parallel(n)`` of a cell (``ParallelCell``), with the state_dict of the spec's
-  default parallel form (``NaiveParallelNetwork``: ``_networks.<i>._cell.*``). On a GPU the
+* ``make_parallel(n)`` of a cell: the reference's ``NaiveParallelNetwork`` of n copies,
+  converted to ``ParallelCell`` (its subclass: same state_dict ``_networks.<i>._cell.*``,
+  same replicas). On a GPU the
   n replicas' gates are one batched GEMM (``baddbmm``) per step instead of n kernel
   launches each, and the unroll projects the inputs of all T steps at once. On the CPU,
   where a launch costs nothing but stacking the replicas' 2n weight matrices on every call
   copies more bytes than the GEMMs then read, each replica runs its own fused kernel on
   its slice (a step: ``nn.LSTMCell``/``nn.GRUCell``; an unroll: the cell's own fused one),
   inputs and state checked once for all n.
-* ``LSTMEncodingNetwork``: the optimized ``Sequential``'s member-wise unroll: the encoding
-  layers run once on ``[T*B, ...]`` and each LSTM cell as one fused call.
+* ``LSTMEncodingNetwork``: the reference's members, converted, under the optimized
+  ``Sequential``'s member-wise unroll: the encoding layers run once on ``[T*B, ...]`` and
+  each LSTM cell as one fused call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import torch
 from torch import nn
 
-from optimized.alf.containers import ReplicateInput, Sequential, _Sequential
-from optimized.alf.encoding import EncodingNetwork
+from optimized.alf.containers import _Sequential
 from optimized.alf.gru_unroll import gru_unroll
+from optimized.twin import Twin
 from reference.alf import recurrent as ref
-from reference.alf.layers import Initializer
-from reference.alf.network import Network, make_parallel_spec, replicate_input
+from reference.alf.network import NaiveParallelNetwork, Network, replicate_input
 from reference.alf.unroll import check_first_step, check_time_major, reset_rows, stack_steps
-from reference.specs import Nest, TensorSpec, check_nest
+from reference.specs import check_nest
 
 __all__ = ["GRUCell", "LSTMCell", "LSTMEncodingNetwork"]
 
@@ -141,25 +142,17 @@ def _gru_gates(gi: torch.Tensor, gh: torch.Tensor, h: torch.Tensor) -> torch.Ten
     return (1 - z) * n + z * h
 
 
-class ParallelCell(Network):
+class ParallelCell(NaiveParallelNetwork):
     """n replicas of a GRU or LSTM cell as batched GEMMs (module doc). Inputs ``[B, n, D]``
-    or ``[B, D]`` (shared), state ``[B, n, H]`` (LSTM: ``(h, c)``)."""
+    or ``[B, D]`` (shared), state ``[B, n, H]`` (LSTM: ``(h, c)``).
 
-    def __init__(self, cell: Network, n: int):
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"make_parallel n must be a positive int, got {n!r}")
-        super().__init__(
-            cell.input_tensor_spec,
-            make_parallel_spec(cell.state_spec, n),
-            f"naive_parallel_{cell.name}",
-        )
-        self._n = n
-        self._lstm = isinstance(cell, ref.LSTMCell)
-        self._networks = nn.ModuleList([cell.copy(name=f"{cell.name}_{i}") for i in range(n)])
+    Not a twin of ``NaiveParallelNetwork`` (which replicates any network): a cell's
+    ``make_parallel`` converts the naive form it builds to this class (:func:`parallel_cell`).
+    """
 
     @property
-    def n(self) -> int:
-        return self._n
+    def _lstm(self) -> bool:
+        return isinstance(self._networks[0], ref.LSTMCell)
 
     def _weights(self) -> list[torch.Tensor]:
         """``W_ih [n, D, G]``, ``b_ih [n, 1, G]``, ``W_hh [n, H, G]``, ``b_hh [n, 1, G]``."""
@@ -191,7 +184,7 @@ class ParallelCell(Network):
             return out, tuple(torch.stack([s[k] for _, s in results], 1) for k in (0, 1))
         return out, torch.stack([s for _, s in results], 1)
 
-    def forward(self, inputs: Any, state: Any) -> tuple[Any, Any]:
+    def forward(self, inputs: Any, state: Any) -> tuple[Any, Any]:  # type: ignore[override]
         x = replicate_input(
             self._input_tensor_spec, inputs, self._n, f"{self.name} input", self.float_dtype()
         )
@@ -266,6 +259,13 @@ class ParallelCell(Network):
         return stack_steps(outputs), s
 
 
+def parallel_cell(naive: Network) -> ParallelCell:
+    """The cells' ``NaiveParallelNetwork`` as a ``ParallelCell`` (in place: same modules)."""
+    assert isinstance(naive, NaiveParallelNetwork)
+    naive.__class__ = ParallelCell
+    return naive  # type: ignore[return-value]
+
+
 def _reset_nb(state: Any, first: torch.Tensor) -> Any:
     """Rows ``first`` ([B]) of a replica-major state (``[n, B, H]`` leaves) set to zeros."""
     mask = first.reshape(1, -1, 1)
@@ -274,9 +274,8 @@ def _reset_nb(state: Any, first: torch.Tensor) -> Any:
     return torch.where(mask, torch.zeros((), dtype=state.dtype), state)
 
 
-class GRUCell(ref.GRUCell):
-    def __init__(self, input_size: int, hidden_size: int, name: str = "GRUCell"):
-        super().__init__(input_size, hidden_size, name)
+class GRUCell(Twin, ref.GRUCell):
+    """Torch's fused GRU cell kernel per step; the whole sequence as one fused unroll."""
 
     def forward(self, input: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, Any]:
         outer = self.check_inputs(input)
@@ -298,12 +297,11 @@ class GRUCell(ref.GRUCell):
 
     def make_parallel(self, n: int) -> Network:
         """n replicas as batched GEMMs (``ParallelCell``)."""
-        return ParallelCell(self, n)
+        return parallel_cell(super().make_parallel(n))
 
 
-class LSTMCell(ref.LSTMCell):
-    def __init__(self, input_size: int, hidden_size: int, name: str = "LSTMCell"):
-        super().__init__(input_size, hidden_size, name)
+class LSTMCell(Twin, ref.LSTMCell):
+    """Torch's fused LSTM cell kernel per step; the whole sequence as one ``torch.lstm``."""
 
     def forward(self, input: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
         outer = self.check_inputs(input)
@@ -323,56 +321,9 @@ class LSTMCell(ref.LSTMCell):
 
     def make_parallel(self, n: int) -> Network:
         """n replicas as batched GEMMs (``ParallelCell``)."""
-        return ParallelCell(self, n)
+        return parallel_cell(super().make_parallel(n))
 
 
-class LSTMEncodingNetwork(_Sequential):
-    """``reference.alf.recurrent.LSTMEncodingNetwork`` built from the optimized encoders,
-    cells and Sequential (module doc)."""
-
-    def __init__(
-        self,
-        input_tensor_spec: Nest,
-        output_tensor_spec: TensorSpec | None = None,
-        input_preprocessors: Nest | None = None,
-        preprocessing_combiner: Callable | None = None,
-        conv_layer_params: Sequence[Sequence[int]] | None = None,
-        pre_fc_layer_params: Sequence[int] | None = None,
-        hidden_size: int | Sequence[int] = (100,),
-        lstm_output_layers: int | Sequence[int] | None = -1,
-        post_fc_layer_params: Sequence[int] | None = None,
-        activation: Callable = torch.relu_,
-        kernel_initializer: Initializer | None = None,
-        last_layer_size: int | None = None,
-        last_activation: Callable | None = None,
-        last_kernel_initializer: Initializer | None = None,
-        name: str = "LSTMEncodingNetwork",
-    ):
-        elements = ref.lstm_encoding_elements(
-            input_tensor_spec,
-            output_tensor_spec,
-            input_preprocessors,
-            preprocessing_combiner,
-            conv_layer_params,
-            pre_fc_layer_params,
-            hidden_size,
-            lstm_output_layers,
-            post_fc_layer_params,
-            activation,
-            kernel_initializer,
-            last_layer_size,
-            last_activation,
-            last_kernel_initializer,
-            name,
-            encoding_network=EncodingNetwork,
-            lstm_cell=LSTMCell,
-            sequential=Sequential,
-        )
-        super().__init__(elements, None, "", input_tensor_spec, name)
-
-    def make_parallel(self, n: int, allow_non_parallel_input: bool = False) -> Network:
-        """As the reference's, from the members' optimized parallel forms."""
-        pnet = super().make_parallel(n)
-        if allow_non_parallel_input:
-            return ReplicateInput(self._input_tensor_spec, n, pnet, pnet.name)
-        return pnet
+class LSTMEncodingNetwork(_Sequential, ref.LSTMEncodingNetwork):
+    """The reference's members, converted, under the optimized ``Sequential``'s member-wise
+    unroll (module doc)."""

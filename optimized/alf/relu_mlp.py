@@ -1,8 +1,9 @@
 """``ReluMLP`` with closed-form Jacobians run as tall 2-D GEMMs, without autograd.
 
 Same constructor, checks, parameters and state_dict as ``reference.alf.relu_mlp`` (this
-class subclasses it); only the arithmetic differs. With ``m_l = 1[h_l > 0]`` the ReLU masks
-of one forward pass and ``W_l`` the layer weights (``[H_l, H_{l-1}]``, ``H_0 = D``):
+class is its twin, ``optimized.twin``); only the arithmetic differs. With
+``m_l = 1[h_l > 0]`` the ReLU masks of one forward pass and ``W_l`` the layer weights
+(``[H_l, H_{l-1}]``, ``H_0 = D``):
 
     J = W_L · diag(m_h) · W_h ··· diag(m_1) · W_1.
 
@@ -38,6 +39,7 @@ from typing import Any
 
 import torch
 
+from optimized.twin import Twin
 from reference.alf import relu_mlp as ref
 from reference.alf.relu_mlp import Index, SimpleFC
 from reference.specs import Nest
@@ -45,7 +47,7 @@ from reference.specs import Nest
 __all__ = ["ReluMLP", "SimpleFC"]
 
 
-class ReluMLP(ref.ReluMLP):
+class ReluMLP(Twin, ref.ReluMLP):
     """``reference.alf.ReluMLP`` with its Jacobians as fused, batched GEMM chains."""
 
     # -- forward and masks ---------------------------------------------------------------

@@ -8,12 +8,16 @@ transpose out, where a layer-by-layer evaluation would transpose around every GE
 from __future__ import annotations
 
 from optimized.alf.layers import ParallelFC
+from optimized.twin import Twin
 from reference.alf import sequential as ref
 from reference.alf.network import Network
 from reference.specs import Nest
 
 
-class ParallelSequential(ref.ParallelSequential):
+class ParallelSequential(Twin, ref.ParallelSequential):
+    """The replicated stack with its BN-free ``ParallelFC`` runs in the replica-major layout
+    (module doc): one transpose in and out per run instead of one around every GEMM."""
+
     def run(self, x: Nest) -> Nest:
         replica_major = False
         for element in self._networks:

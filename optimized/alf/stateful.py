@@ -1,4 +1,4 @@
-"""Stateful layers with tensor-op unrolls.
+"""Twins of the stateful layers (``optimized.twin``) with tensor-op unrolls.
 
 * ``Delay``: ``unroll`` is one shifted view of ``[register; inputs]`` masked at episode
   starts (``y_t = x_{t-d}`` unless a reset lies in between) instead of T register shifts.
@@ -24,14 +24,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from typing import Any
 
 import torch
 
+from optimized.twin import Twin
 from reference.alf import stateful as ref
-from reference.alf.initializers import identity
-from reference.alf.layers import BatchNorm1d
 from reference.alf.stateful import standard_normal
 from reference.alf.unroll import check_first_step, check_time_major
 from reference.specs import Nest, check_nest, flatten, pack_sequence_as
@@ -100,9 +98,8 @@ def take(seq: torch.Tensor, step: torch.Tensor, row: torch.Tensor) -> torch.Tens
     return flat.reshape(*index.shape, *seq.shape[2:])
 
 
-class Delay(ref.Delay):
-    def __init__(self, input_tensor_spec: Nest, delay: int = 1, name: str = "Delay"):
-        super().__init__(input_tensor_spec, delay, name)
+class Delay(Twin, ref.Delay):
+    """``unroll`` as one masked shift of ``[register; inputs]`` instead of T shifts."""
 
     def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
         """All T outputs as one masked shift (module doc)."""
@@ -134,17 +131,8 @@ class Delay(ref.Delay):
         return outputs, (finals[0] if d == 1 else tuple(finals))
 
 
-class TemporalPool(ref.TemporalPool):
-    def __init__(
-        self,
-        input_size: int | Iterable[int],
-        stack_size: int,
-        pooling_size: int = 1,
-        dtype: torch.dtype = torch.float32,
-        mode: str = "skip",
-        name: str = "TemporalPool",
-    ):
-        super().__init__(input_size, stack_size, pooling_size, dtype, mode, name)
+class TemporalPool(Twin, ref.TemporalPool):
+    """``unroll`` as masked gathers over all windows instead of T steps (module doc)."""
 
     def unroll(self, inputs: Any, state: Nest, first_step: torch.Tensor) -> tuple[Any, Nest]:
         """Every step's stack as one masked gather; with pooling, after the window pools
@@ -231,9 +219,8 @@ class TemporalPool(ref.TemporalPool):
         return pools, pos * windows + wid
 
 
-class OUProcess(ref.OUProcess):
-    def __init__(self, state_spec: Nest, damping: float = 0.15, stddev: float = 0.2):
-        super().__init__(state_spec, damping, stddev)
+class OUProcess(Twin, ref.OUProcess):
+    """``unroll`` solves the AR(1) recursion in closed form instead of T updates."""
 
     def unroll(self, inputs: Any, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
         """The closed-form AR(1) of the module doc, with the reference's draws."""
@@ -264,40 +251,8 @@ class OUProcess(ref.OUProcess):
         return values, pack_sequence_as(state, [s[1] for s in solved])
 
 
-class NoisyFC(ref.NoisyFC):
-    def __init__(
-        self,
-        input_size: int,
-        output_size: int,
-        std_init: float = 0.5,
-        new_noise_prob: float = 0.01,
-        activation: Callable = identity,
-        use_bn: bool = False,
-        use_ln: bool = False,
-        bn_ctor: Callable = BatchNorm1d,
-        kernel_initializer: Callable | None = None,
-        kernel_init_gain: float = 1.0,
-        bias_init_value: float = 0.0,
-        bias_initializer: Callable | None = None,
-        weight_opt_args: dict | None = None,
-        bias_opt_args: dict | None = None,
-    ):
-        super().__init__(
-            input_size,
-            output_size,
-            std_init,
-            new_noise_prob,
-            activation,
-            use_bn,
-            use_ln,
-            bn_ctor,
-            kernel_initializer,
-            kernel_init_gain,
-            bias_init_value,
-            bias_initializer,
-            weight_opt_args,
-            bias_opt_args,
-        )
+class NoisyFC(Twin, ref.NoisyFC):
+    """The clean and noisy affine maps as two fused ``addmm`` and one ``addcmul``."""
 
     def forward(self, input: torch.Tensor, state: Nest) -> tuple[torch.Tensor, Nest]:
         """Fused affine maps (module doc)."""

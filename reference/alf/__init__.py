@@ -1,4 +1,10 @@
-"""Reference implementations of ALF's networks: plain PyTorch written to be read."""
+"""Reference implementations of ALF's networks: plain PyTorch written to be read.
+
+The reference knows nothing of its optimized twin: each class builds its parts from the
+classes of this package by name (upstream's constructor arguments such as ``fc_ctor`` or
+``encoding_network_ctor`` are simply called), and nothing here exists only so that
+``optimized`` can swap a building block. ``optimized.twin`` builds the twins from outside.
+"""
 
 from reference.alf.action_encoder import SimpleActionEncoder
 from reference.alf.containers import AMPWrapper, Branch, Echo, Parallel, Residue, Sequential

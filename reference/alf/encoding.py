@@ -20,8 +20,7 @@ from collections.abc import Callable, Sequence
 
 import torch
 
-from reference.alf import layers as reference_layers
-from reference.alf.layers import Identity, Initializer, check_activation
+from reference.alf.layers import FC, Conv2D, Identity, Initializer, Reshape, check_activation
 from reference.alf.network import Network, wrap_as_network
 from reference.alf.sequential import NestedModules, ReplicateInputForParallel, _Sequential
 from reference.specs import Nest, TensorSpec, flatten, is_nested, map_structure_up_to
@@ -65,10 +64,7 @@ class ImageEncodingNetwork(_Sequential):
 
     Output size per layer: ``H' = (H + 2P - K) // S + 1``. With ``same_padding`` every
     layer's padding is ``(K - 1) // 2``, replacing any padding given in the params.
-    ``layers`` is the module the Conv2D / Reshape classes come from.
     """
-
-    layers = reference_layers
 
     def __init__(
         self,
@@ -89,7 +85,7 @@ class ImageEncodingNetwork(_Sequential):
             conv_layer_params, "ImageEncodingNetwork conv_layer_params"
         ):
             padding = (k - 1) // 2 if same_padding else (p or 0)
-            conv = self.layers.Conv2D(
+            conv = Conv2D(
                 c,
                 filters,
                 k,
@@ -107,7 +103,7 @@ class ImageEncodingNetwork(_Sequential):
             layers.append(conv)
             c = filters
         if flatten_output:
-            layers.append(self.layers.Reshape((-1,)))
+            layers.append(Reshape((-1,)))
         super().__init__(layers, spec, name)
 
 
@@ -117,11 +113,7 @@ class EncodingNetwork(_Sequential):
     ``last_layer_size`` and ``last_activation`` go together (both or neither). Kernels use
     ``kernel_initializer`` (default: ALF variance scaling with the activation's gain); the
     last layer uses ``last_kernel_initializer``, falling back to ``kernel_initializer``.
-    ``layers`` and ``image_encoding_network`` name the building blocks.
     """
-
-    layers = reference_layers
-    image_encoding_network = ImageEncodingNetwork
 
     def __init__(
         self,
@@ -178,7 +170,7 @@ class EncodingNetwork(_Sequential):
                     f"{name}: conv_layer_params need an image spec [C, H, W], "
                     f"got shape {spec.shape}"
                 )
-            image = self.image_encoding_network(
+            image = ImageEncodingNetwork(
                 spec.shape[0],
                 spec.shape[1:],
                 conv_layer_params,
@@ -193,7 +185,7 @@ class EncodingNetwork(_Sequential):
         size = spec.numel
         for units in fcs:
             elements.append(
-                self.layers.FC(
+                FC(
                     size,
                     units,
                     activation,
@@ -204,7 +196,7 @@ class EncodingNetwork(_Sequential):
             size = units
         if last_layer_size is not None and last_activation is not None:
             elements.append(
-                self.layers.FC(
+                FC(
                     size,
                     last_layer_size,
                     last_activation,
@@ -224,7 +216,7 @@ class EncodingNetwork(_Sequential):
                     f"{name}: output_tensor_spec {output_tensor_spec} needs "
                     f"{output_tensor_spec.numel} values, the network gives {size}"
                 )
-            elements.append(self.layers.Reshape(output_tensor_spec.shape))
+            elements.append(Reshape(output_tensor_spec.shape))
         super().__init__(elements, input_tensor_spec, name)
 
     def make_parallel(self, n: int, allow_non_parallel_input: bool = False) -> Network:
@@ -256,20 +248,27 @@ def ParallelEncodingNetwork(
 ) -> Network:
     """n replicas of ``EncodingNetwork(...)``; input ``[B, ...]`` (shared) or ``[B, n, ...]``,
     output ``[B, n, ...]``. ``input_preprocessors`` must be None."""
-    kwargs = dict(locals())
-    return parallel_encoding_network(EncodingNetwork, kwargs.pop("n"), **kwargs)
-
-
-def parallel_encoding_network(encoding_class: type[EncodingNetwork], n: int, **kwargs) -> Network:
-    """``encoding_class(**kwargs).make_parallel(n, allow_non_parallel_input=True)``."""
-    name = kwargs["name"]
-    if kwargs["input_preprocessors"] is not None:
-        raise ValueError(
-            f"{name}: input_preprocessors must be None, got {kwargs['input_preprocessors']!r}"
-        )
+    if input_preprocessors is not None:
+        raise ValueError(f"{name}: input_preprocessors must be None, got {input_preprocessors!r}")
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"{name}: n must be a positive int, got {n!r}")
-    return encoding_class(**kwargs).make_parallel(n, allow_non_parallel_input=True)
+    single = EncodingNetwork(
+        input_tensor_spec,
+        output_tensor_spec,
+        input_preprocessors,
+        preprocessing_combiner,
+        conv_layer_params,
+        fc_layer_params,
+        activation,
+        kernel_initializer,
+        use_fc_bn,
+        last_layer_size,
+        last_activation,
+        last_kernel_initializer,
+        last_use_fc_bn,
+        name,
+    )
+    return single.make_parallel(n, allow_non_parallel_input=True)
 
 
 def build_preprocessors(preprocessors: Nest, spec: Nest, name: str) -> NestedModules:

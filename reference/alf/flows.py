@@ -280,12 +280,9 @@ class RealNVPNetwork(NormalizingFlowNetwork):
     ``input_preprocessors`` (an ``(x_processor, z_processor)`` pair) and
     ``preprocessing_combiner`` (default ``NestConcat``) apply to the scale/translation
     networks' input ``(x * b, z)``, so they need conditional inputs. ``conv_layer_params``
-    need an image ``input_tensor_spec`` ``[C, H, W]``. ``encoding_network`` names the
-    encoder class the scale/translation pairs are built from.
+    need an image ``input_tensor_spec`` ``[C, H, W]``.
     """
 
-    encoding_network: type[EncodingNetwork] = EncodingNetwork
-    coupling_transform: type[CouplingTransform] = CouplingTransform
     _masks: torch.Tensor
 
     def __init__(
@@ -336,7 +333,7 @@ class RealNVPNetwork(NormalizingFlowNetwork):
         self.register_buffer("_masks", masks, persistent=False)
         self._networks = nn.ModuleList(
             [
-                self.encoding_network(
+                EncodingNetwork(
                     input_tensor_spec=self._input_tensor_spec,
                     input_preprocessors=input_preprocessors,
                     preprocessing_combiner=preprocessing_combiner,
@@ -379,7 +376,7 @@ class RealNVPNetwork(NormalizingFlowNetwork):
     def _make_invertible_transform(self, conditional_inputs: Nest) -> td.Transform:
         return ComposeTransform(
             [
-                self.coupling_transform(
+                CouplingTransform(
                     self._x_spec,
                     net,
                     self._masks[layer],

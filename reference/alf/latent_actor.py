@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any
 
 import torch
 import torch.distributions as td
@@ -44,8 +43,6 @@ def _float_dtype(inputs: Nest, default: torch.dtype) -> tuple[torch.dtype, torch
 class UnitNormalActorDistributionNetwork(Network):
     """A standard normal ``N(0, I)`` over the action, whatever the input: the usual prior
     of a latent actor. Its dtype and device follow the input's floating leaves."""
-
-    dists: Any = dists
 
     def __init__(
         self,
@@ -79,7 +76,7 @@ class UnitNormalActorDistributionNetwork(Network):
         shape = (*outer, *self._action_spec.shape)
         loc = torch.zeros(shape, dtype=dtype, device=device)
         scale = torch.ones(shape, dtype=dtype, device=device)
-        return self.dists.DiagMultivariateNormal(loc, scale), state
+        return dists.DiagMultivariateNormal(loc, scale), state
 
 
 class LatentActorDistributionNetwork(Network):

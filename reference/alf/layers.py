@@ -10,7 +10,7 @@ Parameter names and shapes follow ALF so that an ALF checkpoint loads tensor by 
 * ``ParallelConv2D``: ALF's grouped layout ``_conv2d.weight [n*C', C, kh, kw]`` and
   ``_conv2d.bias [n*C']``; replica i owns rows ``i*C' : (i+1)*C'``.
 
-The reference parallel layers loop over replicas; ``optimized.alf.layers`` batches them.
+The parallel layers loop over replicas, the clearest statement of n independent layers.
 As in ALF, a parallel FC keeps its bias under ``use_bn`` (``use_bias`` defaults to True
 there) while the single FC drops it (``use_bias=None``: a bias unless ``use_bn``), and
 ``FC.make_parallel`` passes the FC's own ``use_bias`` argument on: an FC with batch norm
@@ -114,10 +114,8 @@ class FC(nn.Module):
 
     With ``use_bias=None`` the bias is used unless ``use_bn`` (BN re-centres anyway).
     The kernel defaults to ALF's variance scaling with the activation's gain; the bias is
-    the constant ``bias_init_value``. ``make_parallel`` builds a ``parallel_type``.
+    the constant ``bias_init_value``. ``make_parallel`` builds a ``ParallelFC``.
     """
-
-    parallel_type: type[ParallelFC]
 
     def __init__(
         self,
@@ -180,8 +178,8 @@ class FC(nn.Module):
         return self._activation(y)
 
     def make_parallel(self, n: int) -> ParallelFC:
-        """n independently initialised copies as one ``parallel_type`` layer."""
-        return self.parallel_type(
+        """n independently initialised copies as one ``ParallelFC`` layer."""
+        return ParallelFC(
             self._input_size,
             self._output_size,
             n,
@@ -355,14 +353,12 @@ class _Conv2DBase(nn.Module):
 class Conv2D(_Conv2DBase):
     """2-D convolution ``y = activation(bn(conv(x, W) + b))`` on ``[B, C, H, W]``.
 
-    ``make_parallel`` builds a ``parallel_type``.
+    ``make_parallel`` builds a ``ParallelConv2D``.
 
     ``use_bias=None`` means bias unless ``use_bn``. Kernel: variance scaling with fan-in
     ``C*kh*kw``; bias: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) when ``bias_init_value == 0``
     (ALF's current default), else that constant.
     """
-
-    parallel_type: type[ParallelConv2D]
 
     def __init__(
         self,
@@ -405,8 +401,8 @@ class Conv2D(_Conv2DBase):
         return self._activation(y)
 
     def make_parallel(self, n: int) -> ParallelConv2D:
-        """n independently initialised copies as one ``parallel_type`` layer."""
-        return self.parallel_type(
+        """n independently initialised copies as one ``ParallelConv2D`` layer."""
+        return ParallelConv2D(
             self._in_channels,
             self._out_channels,
             self._kernel_size,
@@ -490,10 +486,6 @@ class ParallelConv2D(_Conv2DBase):
         if self._bn is not None:
             y = self._bn(y.flatten(1, 2)).unflatten(1, (self._n, c))
         return self._activation(y)
-
-
-FC.parallel_type = ParallelFC
-Conv2D.parallel_type = ParallelConv2D
 
 
 class Reshape(nn.Module):

@@ -7,14 +7,11 @@ dimension unless a wrapper says otherwise; parallel networks take ``[B, n, ...]`
 This module holds the base class and the wrappers that do not depend on any layer:
 ``NetworkWrapper``, ``NaiveParallelNetwork`` (the loop over n copies, by definition),
 ``BatchSquashNetwork``, ``get_input_tensor_spec`` and ``wrap_as_network``.
-``optimized.alf`` reuses these: they *are* the naive algorithms, and the optimized package
-overrides ``make_parallel`` on the networks where a vectorized form exists.
 """
 
 from __future__ import annotations
 
 import copy as _copy
-import functools
 import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -65,32 +62,49 @@ def _copy_arg(value: Any) -> Any:
     return value
 
 
-class Network(nn.Module):
+_SIGNATURES: dict[type, inspect.Signature] = {}
+
+
+def constructor_signature(cls: type) -> inspect.Signature:
+    """The parameters of ``cls(...)``: its ``__signature__`` if it states one, else those of
+    its ``__init__`` without ``self``."""
+    signature = _SIGNATURES.get(cls)
+    if signature is None:
+        stated = getattr(cls, "__signature__", None)
+        if stated is not None:
+            signature = stated
+        else:
+            params = list(inspect.signature(cls.__init__).parameters.values())[1:]  # type: ignore[misc]
+            signature = inspect.Signature(params)
+        _SIGNATURES[cls] = signature
+    return signature
+
+
+class RecordsArguments(nn.Module):
+    """Records the arguments of ``cls(...)`` as ``_saved_args`` (defaults applied), bound to
+    ``constructor_signature(cls)`` before any ``__init__`` runs: the call that constructs
+    the object is recorded, not a base class's ``super().__init__``. (A base of ``Network``
+    rather than ``Network`` itself, so that ``inspect.signature(Network)`` is its
+    ``__init__``'s.)"""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> RecordsArguments:
+        network = super().__new__(cls)
+        try:
+            bound = constructor_signature(cls).bind(*args, **kwargs)
+        except TypeError:  # deepcopy / pickle call ``cls.__new__(cls)``: __dict__ follows
+            return network
+        bound.apply_defaults()
+        network.__dict__["_saved_args"] = dict(bound.arguments)
+        return network
+
+
+class Network(RecordsArguments):
     """Base of every twinnet network: specs, ``copy``, ``make_parallel``, ``output_spec``.
 
-    The arguments of the outermost constructor call are recorded (``saved_args``) so that
-    ``copy(**overrides)`` can rebuild the network with fresh weights.
+    The arguments of the constructor call are recorded (``saved_args``, by
+    :class:`RecordsArguments`) so that ``copy(**overrides)`` can rebuild the network, of
+    the same type, with fresh weights.
     """
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        init = cls.__dict__.get("__init__")
-        if init is None:
-            return
-        signature = inspect.signature(init)
-
-        @functools.wraps(init)
-        def recording_init(self: Network, *args: Any, **kw: Any) -> None:
-            if "_saved_args" not in self.__dict__:
-                bound = signature.bind(self, *args, **kw)
-                bound.apply_defaults()
-                saved = dict(bound.arguments)
-                saved.pop("self")
-                object.__setattr__(self, "_saved_args", saved)
-                object.__setattr__(self, "_saved_type", cls)
-            init(self, *args, **kw)
-
-        cls.__init__ = recording_init  # type: ignore[method-assign]
 
     def __init__(self, input_tensor_spec: Nest, state_spec: Nest = (), name: str = "Network"):
         super().__init__()
@@ -172,8 +186,7 @@ class Network(nn.Module):
             return self
         args = {k: _copy_arg(v) for k, v in self.saved_args.items()}
         args.update(kwargs)
-        cls = self.__dict__.get("_saved_type", type(self))
-        return cls(**args)
+        return type(self)(**args)
 
     def singleton(self, singleton_instance: bool = True) -> Network:
         self._singleton_instance = singleton_instance

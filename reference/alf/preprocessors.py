@@ -90,8 +90,6 @@ class EmbeddingPreprocessor(Network):
     ``EncodingNetwork(conv, fc, last_layer_size=embedding_dim, last_activation)``.
     """
 
-    encoding_network = EncodingNetwork
-
     def __init__(
         self,
         input_tensor_spec: TensorSpec,
@@ -121,7 +119,7 @@ class EmbeddingPreprocessor(Network):
             self._minimum = int(lo)
             self._embedding_net: nn.Module = nn.Embedding(int(hi) - int(lo) + 1, embedding_dim)
         else:
-            self._embedding_net = self.encoding_network(
+            self._embedding_net = EncodingNetwork(
                 input_tensor_spec,
                 conv_layer_params=conv_layer_params,
                 fc_layer_params=fc_layer_params,

@@ -53,8 +53,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from reference import distributions as dists
-from reference.alf import layers as ref_layers
 from reference.alf.initializers import identity
+from reference.alf.layers import FC, ParallelFC
 from reference.alf.network import Network, replicate_input, wrap_as_network
 from reference.alf.replicas import Replicated
 from reference.distributions import (
@@ -152,12 +152,9 @@ def bounds_tensors(spec: BoundedTensorSpec) -> tuple[torch.Tensor, torch.Tensor]
 
 
 class ProjectionNetwork(Replicated, Network):
-    """Shared plumbing: input validation (with the replica dim when parallel), layers of the
-    class's layer module, ``output_spec`` as a :class:`DistributionSpec`, make_parallel."""
+    """Shared plumbing: input validation (with the replica dim when parallel), the FC (or
+    ParallelFC) heads, ``output_spec`` as a :class:`DistributionSpec`, make_parallel."""
 
-    layers: Any = ref_layers
-    dists: Any = dists
-    parallel_arg = "parallelism"
     # non-persistent buffers (the action box) of the continuous projections
     _action_low: torch.Tensor
     _action_high: torch.Tensor
@@ -184,8 +181,8 @@ class ProjectionNetwork(Replicated, Network):
     # -- layers ---------------------------------------------------------------------------
     def _fc(self, out: int, **kwargs: Any) -> nn.Module:
         if self._parallelism is None:
-            return self.layers.FC(self._input_size, out, **kwargs)
-        return self.layers.ParallelFC(self._input_size, out, self._parallelism, **kwargs)
+            return FC(self._input_size, out, **kwargs)
+        return ParallelFC(self._input_size, out, self._parallelism, **kwargs)
 
     def _param_shape(self, d: int) -> tuple[int, ...]:
         return (d,) if self._parallelism is None else (self._parallelism, d)
@@ -226,14 +223,14 @@ class ProjectionNetwork(Replicated, Network):
                 f"{self._name}.make_parallel: expected a non-parallel network, got one with "
                 f"parallelism={self._parallelism}"
             )
-        args = {**self.saved_args, self.parallel_arg: n, "name": f"parallel_{self._name}"}
+        args = {**self.saved_args, "parallelism": n, "name": f"parallel_{self._name}"}
         net = type(self)(**args)
         net.set_prototype(self)
         return net
 
     def replica(self, i: int) -> nn.Module:
         if "_prototype" not in self.__dict__:
-            args = {**self.saved_args, self.parallel_arg: None}
+            args = {**self.saved_args, "parallelism": None}
             self.set_prototype(type(self)(**args))
         return super().replica(i)
 
@@ -312,10 +309,10 @@ class NormalProjectionNetwork(ProjectionNetwork):
         return a
 
     def _normal_dist(self, means: torch.Tensor, stds: torch.Tensor) -> td.Distribution:
-        normal = self.dists.DiagMultivariateNormal(means, stds)
+        normal = dists.DiagMultivariateNormal(means, stds)
         if not self._scale_distribution:
             return normal
-        return self.dists.SquashedDistribution(
+        return dists.SquashedDistribution(
             normal,
             self._action("_action_low", means),
             self._action("_action_high", means),
@@ -434,10 +431,10 @@ class CauchyProjectionNetwork(NormalProjectionNetwork):
         )
 
     def _cauchy_dist(self, median: torch.Tensor, scale: torch.Tensor) -> td.Distribution:
-        cauchy = self.dists.DiagMultivariateCauchy(median, scale)
+        cauchy = dists.DiagMultivariateCauchy(median, scale)
         if not self._scale_distribution:
             return cauchy
-        return self.dists.SquashedDistribution(
+        return dists.SquashedDistribution(
             cauchy,
             self._action("_action_low", median),
             self._action("_action_high", median),
@@ -520,8 +517,8 @@ class BetaProjectionNetwork(ProjectionNetwork):
         x = self._inputs(inputs)
         c = self._concentrations(x)
         alpha, beta = c[..., : self._d], c[..., self._d :]
-        beta01 = self.dists.DiagMultivariateBeta(alpha, beta)
-        return self.dists.AffineTransformedDistribution(
+        beta01 = dists.DiagMultivariateBeta(alpha, beta)
+        return dists.AffineTransformedDistribution(
             beta01,
             self._action("_action_low", c),
             self._action("_action_range", c),
@@ -533,10 +530,7 @@ class BetaProjectionNetwork(ProjectionNetwork):
 
 
 class TruncatedProjectionNetwork(ProjectionNetwork):
-    """A truncated distribution (``dist_ctor``, default TruncatedNormal) on the action bounds.
-
-    The default ``dist_ctor`` (the spec's ``TruncatedNormal``) stands for this package's
-    TruncatedNormal (``dists``)."""
+    """A truncated distribution (``dist_ctor``, default TruncatedNormal) on the action bounds."""
 
     def __init__(
         self,
@@ -567,9 +561,7 @@ class TruncatedProjectionNetwork(ProjectionNetwork):
         self._loc_transform = loc_transform
         self._scale_transform = scale_transform if scale_transform is not None else identity
         self._min_scale, self._max_scale = min_scale, max_scale
-        self._dist_ctor = (
-            self.dists.TruncatedNormal if dist_ctor is dists.TruncatedNormal else dist_ctor
-        )
+        self._dist_ctor = dist_ctor
         self._state_dependent_scale = state_dependent_scale
         self._loc_projection_layer = self._fc(
             d, activation=activation, kernel_init_gain=projection_output_init_gain
@@ -625,16 +617,15 @@ def categorical(logits: torch.Tensor, event_dims: int) -> td.Distribution:
 class CategoricalProjectionNetwork(ProjectionNetwork):
     """``Categorical(logits = W x + b)`` over K categories per action element.
 
-    ``fc_ctor`` builds the logits layer (the default, the spec's ``FC``, stands for this
-    package's FC: ``layers``); ``weight_opt_args`` and ``bias_opt_args`` are optimizer hints
-    that ALF attaches to the parameters; they are stored on the parameters as ``opt_args``
-    and change nothing here."""
+    ``fc_ctor`` builds the logits layer; ``weight_opt_args`` and ``bias_opt_args`` are
+    optimizer hints that ALF attaches to the parameters; they are stored on the parameters
+    as ``opt_args`` and change nothing here."""
 
     def __init__(
         self,
         input_size: int,
         action_spec: BoundedTensorSpec,
-        fc_ctor: Callable = ref_layers.FC,
+        fc_ctor: Callable = FC,
         logits_init_output_factor: float = 0.1,
         weight_opt_args: dict | None = None,
         bias_opt_args: dict | None = None,
@@ -644,8 +635,7 @@ class CategoricalProjectionNetwork(ProjectionNetwork):
         k = num_categories(action_spec, name)
         self._action_spec = action_spec
         self._output_shape = (*action_spec.shape, k)
-        ctor = self.layers.FC if fc_ctor is ref_layers.FC else fc_ctor
-        layer = ctor(
+        layer = fc_ctor(
             self._input_size,
             int(np.prod(self._output_shape)),
             kernel_init_gain=logits_init_output_factor,
@@ -673,7 +663,7 @@ class CategoricalProjectionNetwork(ProjectionNetwork):
     def make_parallel(self, n: int) -> Network:
         """A ParallelCategoricalProjectionNetwork of n independently initialised replicas."""
         args = self.saved_args
-        net = self.parallel_categorical(
+        net = ParallelCategoricalProjectionNetwork(
             args["input_size"],
             args["action_spec"],
             n,
@@ -687,10 +677,6 @@ class CategoricalProjectionNetwork(ProjectionNetwork):
         shape = self._action_spec.shape
         return DistributionSpec("categorical", self._batch(), shape, torch.int64)
 
-    @property
-    def parallel_categorical(self) -> type:
-        return ParallelCategoricalProjectionNetwork
-
 
 class ParallelCategoricalProjectionNetwork(CategoricalProjectionNetwork):
     """n categorical projections; logits ``[B, n, *action_shape, K]`` from one ParallelFC."""
@@ -700,12 +686,12 @@ class ParallelCategoricalProjectionNetwork(CategoricalProjectionNetwork):
         input_size: int,
         action_spec: BoundedTensorSpec,
         n: int,
-        fc_ctor: Callable = ref_layers.FC,
+        fc_ctor: Callable = FC,
         logits_init_output_factor: float = 0.1,
         name: str = "ParallelCategoricalProjectionNetwork",
     ):
         check_positive_int(n, f"{name} n")
-        if fc_ctor not in (ref_layers.FC, self.layers.FC):
+        if not (isinstance(fc_ctor, type) and issubclass(fc_ctor, FC)):
             raise ValueError(f"{name}: expected fc_ctor to be alf.layers.FC, got {fc_ctor!r}")
         ProjectionNetwork.__init__(self, input_size, name, n)
         k = num_categories(action_spec, name)
@@ -723,17 +709,13 @@ class ParallelCategoricalProjectionNetwork(CategoricalProjectionNetwork):
     def replica(self, i: int) -> nn.Module:
         if "_prototype" not in self.__dict__:
             args = self.saved_args
-            single = self.categorical(
+            single = CategoricalProjectionNetwork(
                 args["input_size"],
                 args["action_spec"],
                 logits_init_output_factor=args["logits_init_output_factor"],
             )
             self.set_prototype(single)
         return Replicated.replica(self, i)
-
-    @property
-    def categorical(self) -> type:
-        return CategoricalProjectionNetwork
 
 
 class OnehotCategoricalProjectionNetwork(ProjectionNetwork):
@@ -766,14 +748,14 @@ class OnehotCategoricalProjectionNetwork(ProjectionNetwork):
 
     def _dist(self, logits: torch.Tensor) -> td.Distribution:
         if self._mode == "plain":
-            dist: td.Distribution = self.dists.OneHotCategorical(logits=logits)
+            dist: td.Distribution = dists.OneHotCategorical(logits=logits)
         elif self._mode == "st":
-            dist = self.dists.OneHotCategoricalStraightThrough(logits=logits, validate_args=False)
+            dist = dists.OneHotCategoricalStraightThrough(logits=logits, validate_args=False)
         else:
             hard = self._mode == "st-gumbel"
-            dist = self.dists.OneHotCategoricalGumbelSoftmax(logits, self._tau, hard)
+            dist = dists.OneHotCategoricalGumbelSoftmax(logits, self._tau, hard)
         extra = len(self._output_shape) - 1
-        return self.dists.Independent(dist, extra) if extra else dist
+        return dists.Independent(dist, extra) if extra else dist
 
     def forward(self, inputs: Nest, state: Nest = ()) -> tuple[td.Distribution, Nest]:
         x = self._inputs(inputs)
@@ -800,8 +782,7 @@ class MixtureProjectionNetwork(ProjectionNetwork):
     """``MixtureSameFamily(Categorical(mixture logits), K parallel components)``:
     ``p(y) = sum_k w_k(x) p_k(y | x)``. The components come from
     ``component_ctor(input_size, action_spec).make_parallel(num_components)``, the weights
-    from ``mixture_ctor(input_size, BoundedTensorSpec((), int64, 0, K - 1))`` (the default,
-    the spec's ``CategoricalProjectionNetwork``, stands for this package's: ``categorical_ctor``).
+    from ``mixture_ctor(input_size, BoundedTensorSpec((), int64, 0, K - 1))``.
     """
 
     def __init__(
@@ -817,8 +798,6 @@ class MixtureProjectionNetwork(ProjectionNetwork):
         check_positive_int(num_components, f"{name} num_components")
         if not callable(component_ctor):
             raise TypeError(f"{name}: expected a callable component_ctor, got {component_ctor!r}")
-        if mixture_ctor is CategoricalProjectionNetwork:
-            mixture_ctor = self.categorical_ctor
         components = component_ctor(input_size, action_spec).make_parallel(num_components)
         mixture = mixture_ctor(
             input_size, BoundedTensorSpec((), torch.int64, 0, num_components - 1)
@@ -828,10 +807,6 @@ class MixtureProjectionNetwork(ProjectionNetwork):
         self._components_proj = components
         self._mixture_proj = mixture
         self._state_spec = {"components": components.state_spec, "mixture": mixture.state_spec}
-
-    @property
-    def categorical_ctor(self) -> Callable:
-        return CategoricalProjectionNetwork
 
     @property
     def num_components(self) -> int:

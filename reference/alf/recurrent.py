@@ -104,26 +104,23 @@ def lstm_encoding_elements(
     last_activation: Callable | None,
     last_kernel_initializer: Initializer | None,
     name: str,
-    encoding_network: Callable[..., Network],
-    lstm_cell: Callable[[int, int], Network],
-    sequential: Callable[..., Network],
 ) -> list[Any]:
-    """The members of an ``LSTMEncodingNetwork``, in order, built from the given classes:
+    """The members of an ``LSTMEncodingNetwork``, in order:
 
-    1. an ``encoding_network`` (preprocessors, combiner, conv, ``pre_fc_layer_params``) when
+    1. an ``EncodingNetwork`` (preprocessors, combiner, conv, ``pre_fc_layer_params``) when
        any of those is given;
-    2. one ``lstm_cell`` per ``hidden_size``, stacked; when ``lstm_output_layers`` selects
+    2. one ``LSTMCell`` per ``hidden_size``, stacked; when ``lstm_output_layers`` selects
        other layers than the last one (``None``: all), the cells go into a
        ``Sequential(lstm0=..., lstm1=..., o=(('lstm0', ...), NestConcat()))`` named
        ``lstm_block`` whose output concatenates the selected layers' outputs;
-    3. an ``encoding_network`` of ``post_fc_layer_params`` and the last layer, when either
+    3. an ``EncodingNetwork`` of ``post_fc_layer_params`` and the last layer, when either
        is given;
     4. a ``Reshape`` to ``output_tensor_spec``'s shape when it is given.
     """
     check_activation(activation, f"{name} activation")  # even where no layer uses it
     elements: list[Any] = []
     if input_preprocessors or preprocessing_combiner or conv_layer_params or pre_fc_layer_params:
-        pre = encoding_network(
+        pre = EncodingNetwork(
             input_tensor_spec=input_tensor_spec,
             input_preprocessors=input_preprocessors,
             preprocessing_combiner=preprocessing_combiner,
@@ -146,7 +143,7 @@ def lstm_encoding_elements(
         raise ValueError(f"{name} hidden_size: expected positive ints, got {hidden_size!r}")
     cells = []
     for h in sizes:
-        cells.append(lstm_cell(size, h))
+        cells.append(LSTMCell(size, h))
         size = h
     if lstm_output_layers is None:
         layers = list(range(len(cells)))
@@ -165,10 +162,10 @@ def lstm_encoding_elements(
     else:
         named: dict[str, Any] = {f"lstm{i}": cell for i, cell in enumerate(cells)}
         named["o"] = (tuple(f"lstm{i}" for i in layers), NestConcat())
-        elements.append(sequential(name="lstm_block", **named))
+        elements.append(Sequential(name="lstm_block", **named))
         size = sum(sizes[i] for i in layers)
     if post_fc_layer_params is not None or last_layer_size is not None:
-        post = encoding_network(
+        post = EncodingNetwork(
             input_tensor_spec=TensorSpec((size,)),
             fc_layer_params=post_fc_layer_params,
             activation=activation,
@@ -229,9 +226,6 @@ class LSTMEncodingNetwork(_Sequential):
             last_activation,
             last_kernel_initializer,
             name,
-            encoding_network=EncodingNetwork,
-            lstm_cell=LSTMCell,
-            sequential=Sequential,
         )
         super().__init__(elements, None, "", input_tensor_spec, name)
 

@@ -39,13 +39,7 @@ def parallel_element(element: Any, n: int) -> Any:
 
 
 class _Sequential(Network):
-    """Apply ``elements`` in order: ``x <- e(x)`` (``e(x)[0]`` for a Network).
-
-    ``parallel_class`` is the stack type ``make_parallel`` builds (optimized swaps in a
-    vectorized one).
-    """
-
-    parallel_class: type[ParallelSequential]
+    """Apply ``elements`` in order: ``x <- e(x)`` (``e(x)[0]`` for a Network)."""
 
     def __init__(self, elements: Sequence[Any], input_tensor_spec: Nest, name: str = "Sequential"):
         super().__init__(input_tensor_spec, (), name)
@@ -68,10 +62,10 @@ class _Sequential(Network):
         return self.parallel_stack(n)
 
     def parallel_stack(self, n: int) -> ParallelSequential:
-        """The ``parallel_class`` stack of n replicas, input ``[B, n, ...]``."""
+        """The ``ParallelSequential`` stack of n replicas, input ``[B, n, ...]``."""
         if not isinstance(n, int) or n < 1:
             raise ValueError(f"make_parallel n must be a positive int, got {n!r}")
-        return self.parallel_class(self, n)
+        return ParallelSequential(self, n)
 
     def _parallel_elements(self, n: int) -> list[Any]:
         return [parallel_element(e, n) for e in self._networks]
@@ -89,9 +83,6 @@ class ParallelSequential(Replicated, _Sequential):
         )
         self._n = n
         self.set_prototype(single)
-
-
-_Sequential.parallel_class = ParallelSequential
 
 
 class ReplicateInputForParallel(Replicated, Network):

@@ -9,6 +9,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
+from torch import nn
+
 import optimized.alf
 
 
@@ -26,15 +28,24 @@ def amago_candidate(**overrides: Any) -> SimpleNamespace:
     return SimpleNamespace(**{**names, **overrides})
 
 
+def swap_class(module: nn.Module, old: type, new: type) -> None:
+    """Give every module of ``module``'s tree whose class is ``old`` the class ``new`` (the
+    way ``optimized.twin.convert`` builds a twin, here planting a defect)."""
+    for m in module.modules():
+        if type(m) is old:
+            m.__class__ = new
+
+
 def parallel_encoding(encoding_class: type) -> Any:
     """A ``ParallelEncodingNetwork`` factory that replicates ``encoding_class``."""
-    from reference.alf.encoding import parallel_encoding_network
 
     def factory(input_tensor_spec: Any, n: int, **kwargs: Any) -> Any:
-        kwargs.setdefault("input_preprocessors", None)
+        if kwargs.get("input_preprocessors") is not None:
+            raise ValueError("ParallelEncodingNetwork: input_preprocessors must be None")
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"ParallelEncodingNetwork: n must be a positive int, got {n!r}")
         kwargs.setdefault("name", "ParallelEncodingNetwork")
-        return parallel_encoding_network(
-            encoding_class, n, input_tensor_spec=input_tensor_spec, **kwargs
-        )
+        single = encoding_class(input_tensor_spec, **kwargs)
+        return single.make_parallel(n, allow_non_parallel_input=True)
 
     return factory

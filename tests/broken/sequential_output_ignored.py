@@ -8,8 +8,8 @@ from tests.broken import candidate
 
 
 class _Sequential(containers._Sequential):
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
+    def fuse(self) -> None:
+        super().fuse()
         self._select = None
 
 

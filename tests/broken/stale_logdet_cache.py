@@ -16,7 +16,11 @@ class _Coupling(flows.FusedCouplingTransform):
 
 
 class RealNVPNetwork(flows.RealNVPNetwork):
-    coupling_transform = _Coupling
+    def _make_invertible_transform(self, conditional_inputs):
+        transform = super()._make_invertible_transform(conditional_inputs)
+        for part in transform.parts:
+            part.__class__ = _Coupling
+        return transform
 
 
 alf = candidate(RealNVPNetwork=RealNVPNetwork)

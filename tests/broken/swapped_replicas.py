@@ -4,7 +4,7 @@ import torch
 
 from optimized.alf import encoding
 from optimized.alf.sequential import ParallelSequential
-from tests.broken import candidate, parallel_encoding
+from tests.broken import candidate, parallel_encoding, swap_class
 
 
 class _Swapped(ParallelSequential):
@@ -18,7 +18,10 @@ class _Swapped(ParallelSequential):
 
 
 class EncodingNetwork(encoding.EncodingNetwork):
-    parallel_class = _Swapped
+    def make_parallel(self, n, allow_non_parallel_input=False):
+        parallel = super().make_parallel(n, allow_non_parallel_input)
+        swap_class(parallel, ParallelSequential, _Swapped)
+        return parallel
 
 
 alf = candidate(

@@ -1,10 +1,8 @@
 """Parallel FC kernels are initialised as one [n, out, in] tensor: fan-in out*in, not in."""
 
-from types import SimpleNamespace
-
 from optimized.alf import encoding, layers
 from reference.alf.initializers import variance_scaling_init
-from tests.broken import candidate, parallel_encoding
+from tests.broken import candidate, parallel_encoding, swap_class
 
 
 class _WideFanInParallelFC(layers.ParallelFC):
@@ -14,11 +12,17 @@ class _WideFanInParallelFC(layers.ParallelFC):
 
 
 class _FC(layers.FC):
-    parallel_type = _WideFanInParallelFC
+    def make_parallel(self, n):
+        parallel = super().make_parallel(n)
+        parallel.__class__ = _WideFanInParallelFC
+        parallel.reset_parameters()
+        return parallel
 
 
 class EncodingNetwork(encoding.EncodingNetwork):
-    layers = SimpleNamespace(**{**vars(layers), "FC": _FC})
+    def fuse(self):
+        swap_class(self, layers.FC, _FC)
+        super().fuse()
 
 
 alf = candidate(

@@ -1,5 +1,5 @@
-"""Optimized twins of ``reference.alf.ppg`` (module docs say what each one fuses):
-``DisjointPolicyValueNetwork`` (dual encoders as one two-replica stack),
+"""Optimized twins of ``reference.alf.ppg`` (``optimized.twin``; module docs say what each
+one fuses): ``DisjointPolicyValueNetwork`` (the dual encoders' first GEMM shared),
 ``PPGAuxPhaseLoss`` (log-depth GAE scan, closed-form KLs) and ``PPGAuxAlgorithm`` (the
 auxiliary phase without per-step network calls). The records and ``ppg_network_forward``
 are the reference's objects: they only carry and route tensors."""

@@ -9,45 +9,19 @@ the optimized loss."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
 
-from optimized.alf.ppg.loss import PPGAuxPhaseLoss
+from optimized.twin import Twin
 from reference.alf.ppg import algorithm as ref
 from reference.alf.ppg.data import Experience, TimeStep
 from reference.alf.ppg.replay import from_params, to_params
 from reference.alf.ppg.utils import PPGTrainInfo
-from reference.specs import Nest, TensorSpec, flatten, map_structure
+from reference.specs import Nest, flatten, map_structure
 
 
-class PPGAuxAlgorithm(ref.PPGAuxAlgorithm):
-    """The reference algorithm with the batched auxiliary phase (module doc)."""
-
-    def __init__(
-        self,
-        observation_spec: Nest,
-        action_spec: Nest,
-        reward_spec: TensorSpec = ref.SCALAR_REWARD,
-        config: Any = None,
-        optimizer: Any = None,
-        dual_actor_value_network: Any = None,
-        aux_options: ref.PPGAuxOptions = ref.DEFAULT_AUX_OPTIONS,
-        debug_summaries: bool = False,
-        name: str = "PPGAuxAlgorithm",
-    ):
-        super().__init__(
-            observation_spec,
-            action_spec,
-            reward_spec,
-            config,
-            optimizer,
-            dual_actor_value_network,
-            aux_options,
-            debug_summaries,
-            name,
-        )
-        self._loss = PPGAuxPhaseLoss()
+class PPGAuxAlgorithm(Twin, ref.PPGAuxAlgorithm):
+    """The reference algorithm with the batched auxiliary phase (module doc); its loss is
+    converted to the optimized ``PPGAuxPhaseLoss``."""
 
     def unroll(self, batch: Nest, template: Experience) -> PPGTrainInfo:
         """The ``L`` steps of a stateless network as one ``[L * b]`` call."""

@@ -10,6 +10,7 @@ import torch.distributions as td
 
 from optimized import distributions as fast
 from optimized.alf.ppg.value_ops import td_lambda_returns
+from optimized.twin import Twin
 from reference.alf.ppg import loss as ref
 from reference.alf.ppg.data import LossInfo
 from reference.alf.ppg.utils import PPGTrainInfo
@@ -61,7 +62,7 @@ def policy_kl(rollout: object, current: object) -> torch.Tensor:
     return sum(kl_divergence(p, q) for p, q in pairs)  # type: ignore[return-value]
 
 
-class PPGAuxPhaseLoss(ref.PPGAuxPhaseLoss):
+class PPGAuxPhaseLoss(Twin, ref.PPGAuxPhaseLoss):
     """The reference loss with the scanned targets and the closed-form KL (module doc)."""
 
     def value_targets(self, info: PPGTrainInfo) -> torch.Tensor:

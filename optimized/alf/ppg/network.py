@@ -10,14 +10,12 @@ encoder, recurrent or convolutional encoders) runs the reference's forward."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, cast
 
 import torch
 
-from optimized.alf.encoding import EncodingNetwork
-from optimized.alf.projection import CategoricalProjectionNetwork, NormalProjectionNetwork
-from reference.alf.encoding import EncodingNetwork as ReferenceEncodingNetwork
+from optimized.twin import Twin
+from reference.alf.encoding import EncodingNetwork
 from reference.alf.layers import FC
 from reference.alf.network import Network
 from reference.alf.ppg import network as ref
@@ -47,7 +45,7 @@ def fusable(actor: Network, value: Network | None) -> bool:
     """Whether two encoders are FC stacks of one config over a flat observation."""
     if value is None or type(actor) is not type(value):
         return False
-    if not isinstance(actor, ReferenceEncodingNetwork):
+    if not isinstance(actor, EncodingNetwork):
         return False
     args = actor.saved_args
     if args != value.saved_args or not args.get("fc_layer_params"):
@@ -58,29 +56,11 @@ def fusable(actor: Network, value: Network | None) -> bool:
     return isinstance(spec, TensorSpec) and spec.ndim == 1 and spec.is_continuous
 
 
-class DisjointPolicyValueNetwork(ref.DisjointPolicyValueNetwork):
+class DisjointPolicyValueNetwork(Twin, ref.DisjointPolicyValueNetwork):
     """The reference network with the fused dual encoders (module doc)."""
 
-    def __init__(
-        self,
-        observation_spec: Nest,
-        action_spec: Nest,
-        encoding_network_ctor: Callable[..., Network] = EncodingNetwork,
-        is_sharing_encoder: bool = False,
-        discrete_projection_net_ctor: Callable[..., Network] = CategoricalProjectionNetwork,
-        continuous_projection_net_ctor: Callable[..., Network] = NormalProjectionNetwork,
-        name: str = "DisjointPolicyValueNetwork",
-    ):
-        super().__init__(
-            observation_spec,
-            action_spec,
-            encoding_network_ctor,
-            is_sharing_encoder,
-            discrete_projection_net_ctor,
-            continuous_projection_net_ctor,
-            name,
-        )
-        value_encoder = None if is_sharing_encoder else self._value_encoder
+    def fuse(self) -> None:
+        value_encoder = None if self._is_sharing_encoder else self._value_encoder
         self._fused = value_encoder is not None and fusable(self._actor_encoder, value_encoder)
         if value_encoder is not None and self._fused:
             self._activation = self._actor_encoder.saved_args["activation"]

@@ -44,8 +44,9 @@ def reference_of(cls: type) -> type:
 
 def convert(module: M) -> M:
     """Swap, in place, every module of ``module``'s tree whose class has a twin, then call
-    each twin's ``fuse()`` (children first). Returns ``module`` (its class may be swapped)."""
-    tree = list(module.modules())
+    each twin's ``fuse()`` (children first). Returns ``module`` (its class may be swapped).
+    An object that is not an ``nn.Module`` (a policy head) is a tree of itself alone."""
+    tree = list(module.modules()) if isinstance(module, nn.Module) else [module]
     for m in tree:
         twin = TWINS.get(type(m))
         if twin is not None:
@@ -62,6 +63,8 @@ class Twin:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if not any(b.__module__.split(".")[0] == "reference" for b in cls.__bases__):
+            return  # a subclass of a twin (a user's, a test's): it inherits, registers nothing
         reference = reference_of(cls)
         if cls.__mro__.index(Twin) > cls.__mro__.index(reference):
             raise TypeError(f"twin {cls.__qualname__}: list Twin before {reference.__qualname__}")

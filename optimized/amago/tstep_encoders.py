@@ -1,7 +1,9 @@
-"""Timestep encoders that run on the flattened ``[Batch * Length, features]`` batch.
+"""Twin of ``reference.amago.tstep_encoders``: the encoders on the flattened
+``[Batch * Length, features]`` batch.
 
-Construction, parameters, checks and state_dict layout are the reference's
-(``reference.amago.tstep_encoders``). What is faster:
+Construction, parameters, checks and state_dict layout are the reference's; the twins
+override ``inner_forward`` only, and ``convert`` swaps the reference's ``NatureishCNN`` and
+``DrQv2Aug`` submodules for ``optimized.amago.cnn``'s. What is faster:
 
 * every layer is one ``addmm`` on the ``[B*L, d]`` matrix, activations in place;
 * in eval mode the input normaliser's per-feature scale, shift and clamp bounds are
@@ -15,20 +17,18 @@ Construction, parameters, checks and state_dict layout are the reference's
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from optimized.amago import cnn
 from optimized.amago.cnn import as_nchw, fused_activation, random_shift
+from optimized.twin import Twin
 from reference.amago import tstep_encoders as ref
 from reference.amago.ff import Normalization
-from reference.amago.tstep_encoders import TstepEncoder
 from reference.amago.utils import MAGIC_PAD_VAL, InputNorm, add_activation_log, symlog
 
-__all__ = ["CNNTstepEncoder", "FFTstepEncoder", "TstepEncoder"]
+__all__ = ["CNNTstepEncoder", "FFTstepEncoder"]
 
 
 def linear(x: torch.Tensor, layer: nn.Linear) -> torch.Tensor:
@@ -91,8 +91,9 @@ def normalize_inputs(in_norm: InputNorm, x: torch.Tensor) -> torch.Tensor:
     return torch.clamp((x - shift) * scale, lo, hi)
 
 
-class FFTstepEncoder(ref.FFTstepEncoder):
-    __doc__ = ref.FFTstepEncoder.__doc__
+class FFTstepEncoder(Twin, ref.FFTstepEncoder):
+    """Every layer one ``addmm`` on the ``[B*L, d]`` matrix with in-place activations, and
+    the eval-mode input normaliser from cached per-feature constants (module doc)."""
 
     def inner_forward(
         self, obs: dict[str, torch.Tensor], rl2s: torch.Tensor, log_dict: dict | None = None
@@ -117,44 +118,13 @@ class FFTstepEncoder(ref.FFTstepEncoder):
         return normalize(self.out_norm, prenorm).reshape(batch, length, prenorm.shape[-1])
 
 
-class CNNTstepEncoder(ref.CNNTstepEncoder):
-    __doc__ = ref.CNNTstepEncoder.__doc__
-    cnn_module = cnn
+class CNNTstepEncoder(Twin, ref.CNNTstepEncoder):
+    """The pixel scaling folded into the first convolution, channels-last images without a
+    layout copy, augmentation as one gather, and one ``addmm`` per linear layer."""
+
     #: fold ``p / 128 - 1`` into the first convolution (same math, float32 rounding of a
     #: reordered sum); False scales the pixels first, bitwise as the reference does
     fold_pixel_scaling = True
-
-    def __init__(
-        self,
-        obs_space: Any,
-        rl2_space: Any,
-        cnn_type: Any = cnn.NatureishCNN,
-        channels_first: bool = False,
-        img_features: int = 256,
-        rl2_features: int = 12,
-        d_output: int = 256,
-        out_norm: str = "layer",
-        activation: str = "leaky_relu",
-        hide_rl2s: bool = False,
-        drqv2_aug: bool = False,
-        aug_pct_of_batch: float = 0.75,
-        obs_key: str = "observation",
-    ):
-        super().__init__(
-            obs_space,
-            rl2_space,
-            cnn_type,
-            channels_first,
-            img_features,
-            rl2_features,
-            d_output,
-            out_norm,
-            activation,
-            hide_rl2s,
-            drqv2_aug,
-            aug_pct_of_batch,
-            obs_key,
-        )
 
     def inner_forward(
         self, obs: dict[str, torch.Tensor], rl2s: torch.Tensor, log_dict: dict | None = None

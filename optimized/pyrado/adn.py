@@ -8,4 +8,5 @@ from reference.pyrado import adn as ref
 
 
 class ADNPolicy(PotentialBasedPolicy, ref.ADNPolicy):
-    """The reference's ADN step; ``evaluate`` steps all rollouts side by side."""
+    """The reference's ADN step; ``evaluate`` steps all rollouts side by side, ``T_max``
+    batched steps instead of ``sum T`` unbatched ones (:class:`PotentialBasedPolicy`)."""

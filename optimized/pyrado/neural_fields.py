@@ -8,4 +8,5 @@ from reference.pyrado import neural_fields as ref
 
 
 class NFPolicy(PotentialBasedPolicy, ref.NFPolicy):
-    """The reference's NF step; ``evaluate`` steps all rollouts side by side."""
+    """The reference's NF step; ``evaluate`` steps all rollouts side by side, ``T_max``
+    batched steps instead of ``sum T`` unbatched ones (:class:`PotentialBasedPolicy`)."""

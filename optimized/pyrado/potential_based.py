@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from optimized.pyrado.rollouts import EvalMode, step_rollouts_side_by_side
+from optimized.pyrado.rollouts import eval_mode, step_rollouts_side_by_side
 from optimized.twin import Twin
 from reference.pyrado import potential_based as ref
 from reference.pyrado.step_sequence import StepSequence
@@ -22,5 +22,5 @@ class PotentialBasedPolicy(Twin, ref.PotentialBasedPolicy):
     def evaluate(
         self, rollout: StepSequence, hidden_states_name: str = "hidden_states"
     ) -> torch.Tensor:
-        with EvalMode(self):
+        with eval_mode(self):
             return step_rollouts_side_by_side(self, rollout, hidden_states_name)

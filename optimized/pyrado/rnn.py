@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from optimized.pyrado.rollouts import EvalMode, unroll_rollouts
+from optimized.pyrado.rollouts import eval_mode, unroll_rollouts
 from optimized.twin import Twin
 from reference.pyrado import rnn as ref
 from reference.pyrado.step_sequence import StepSequence
@@ -21,21 +21,19 @@ class RNNPolicyBase(Twin, ref.RNNPolicyBase):
     def evaluate(
         self, rollout: StepSequence, hidden_states_name: str = "hidden_states"
     ) -> torch.Tensor:
-        with EvalMode(self):
-            top = unroll_rollouts(
-                self.rnn_layers, self._mode, rollout, hidden_states_name, self.init_hidden
-            )
+        with eval_mode(self):
+            top = unroll_rollouts(self.rnn_layers, rollout, hidden_states_name, self.init_hidden)
             act = self.output_layer(top)
             return act if self.output_nonlin is None else self.output_nonlin(act)
 
 
 class RNNPolicy(RNNPolicyBase, ref.RNNPolicy):
-    """Elman RNN layers; ``evaluate`` as :class:`RNNPolicyBase`'s."""
+    """Elman RNN layers; ``evaluate`` one sequence-kernel call (:class:`RNNPolicyBase`)."""
 
 
 class GRUPolicy(RNNPolicyBase, ref.GRUPolicy):
-    """GRU layers; ``evaluate`` as :class:`RNNPolicyBase`'s."""
+    """GRU layers; ``evaluate`` one sequence-kernel call (:class:`RNNPolicyBase`)."""
 
 
 class LSTMPolicy(RNNPolicyBase, ref.LSTMPolicy):
-    """LSTM layers; ``evaluate`` as :class:`RNNPolicyBase`'s."""
+    """LSTM layers; ``evaluate`` one sequence-kernel call (:class:`RNNPolicyBase`)."""

@@ -5,6 +5,8 @@ sequence-kernel call."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,7 +52,7 @@ def batch_rollouts(rollout: Any, hidden_states_name: str, init_hidden: Any) -> B
 
 
 def unroll_rollouts(
-    layers: nn.Module, mode: str, rollout: Any, hidden_states_name: str, init_hidden: Any
+    layers: nn.Module, rollout: Any, hidden_states_name: str, init_hidden: Any
 ) -> torch.Tensor:
     """The top layer's ``h [N, H]`` at every step of every rollout, in sequence order: all
     rollouts packed into one ``layers.unroll`` call, each started from its first step's
@@ -58,7 +60,7 @@ def unroll_rollouts(
     assert isinstance(layers, RecurrentLayers), type(layers)
     batched = batch_rollouts(rollout, hidden_states_name, init_hidden)
     n, size = layers.num_layers, layers.hidden_size
-    h, c = unpack_state(mode, batched.hidden, n, size, len(batched.lengths))
+    h, c = unpack_state(layers.mode, batched.hidden, n, size, len(batched.lengths))
     packed = pack_padded_sequence(batched.obs, batched.lengths, enforce_sorted=False)
     out, _ = pad_packed_sequence(layers.unroll(packed, h, c), total_length=batched.obs.shape[0])
     return out.reshape(-1, size)[batched.index]
@@ -81,15 +83,13 @@ def step_rollouts_side_by_side(policy: Any, rollout: Any, hidden_states_name: st
     return torch.stack(acts).reshape(-1, acts[0].shape[-1])[batched.index]
 
 
-class EvalMode:
-    """``with EvalMode(policy):`` the policy in eval mode, its own mode restored after
-    (the reference's ``evaluate`` does the same)."""
-
-    def __init__(self, policy: nn.Module):
-        self.policy, self.training = policy, policy.training
-
-    def __enter__(self) -> None:
-        self.policy.eval()
-
-    def __exit__(self, *exc: object) -> None:
-        self.policy.train(self.training)
+@contextmanager
+def eval_mode(policy: nn.Module) -> Iterator[None]:
+    """The policy in eval mode inside, its own mode restored after (as the reference's
+    ``evaluate`` does)."""
+    training = policy.training
+    policy.eval()
+    try:
+        yield
+    finally:
+        policy.train(training)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from optimized.pyrado.rollouts import EvalMode, unroll_rollouts
+from optimized.pyrado.rollouts import eval_mode, unroll_rollouts
 from optimized.twin import Twin
 from reference.pyrado import two_headed_rnn as ref
 from reference.pyrado.step_sequence import StepSequence
@@ -22,10 +22,8 @@ class TwoHeadedRNNPolicyBase(Twin, ref.TwoHeadedRNNPolicyBase):
     def evaluate(  # type: ignore[override]
         self, rollout: StepSequence, hidden_states_name: str = "hidden_states"
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        with EvalMode(self):
-            top = unroll_rollouts(
-                self.shared, self._mode, rollout, hidden_states_name, self.init_hidden
-            )
+        with eval_mode(self):
+            top = unroll_rollouts(self.shared, rollout, hidden_states_name, self.init_hidden)
             out_1, out_2 = self.head_1(top), self.head_2(top)
             if self.head_1_output_nonlin is not None:
                 out_1 = self.head_1_output_nonlin(out_1)
@@ -35,12 +33,12 @@ class TwoHeadedRNNPolicyBase(Twin, ref.TwoHeadedRNNPolicyBase):
 
 
 class TwoHeadedRNNPolicy(TwoHeadedRNNPolicyBase, ref.TwoHeadedRNNPolicy):
-    """Elman RNN body; ``evaluate`` as :class:`TwoHeadedRNNPolicyBase`'s."""
+    """Elman RNN body; ``evaluate`` one sequence-kernel call (:class:`TwoHeadedRNNPolicyBase`)."""
 
 
 class TwoHeadedGRUPolicy(TwoHeadedRNNPolicyBase, ref.TwoHeadedGRUPolicy):
-    """GRU body; ``evaluate`` as :class:`TwoHeadedRNNPolicyBase`'s."""
+    """GRU body; ``evaluate`` one sequence-kernel call (:class:`TwoHeadedRNNPolicyBase`)."""
 
 
 class TwoHeadedLSTMPolicy(TwoHeadedRNNPolicyBase, ref.TwoHeadedLSTMPolicy):
-    """LSTM body; ``evaluate`` as :class:`TwoHeadedRNNPolicyBase`'s."""
+    """LSTM body; ``evaluate`` one sequence-kernel call (:class:`TwoHeadedRNNPolicyBase`)."""

@@ -6,6 +6,8 @@ read them as they are: nothing is copied, the state_dict is the reference's.
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 import torch.nn.functional as F
 from torch.nn.utils.rnn import PackedSequence
@@ -59,11 +61,15 @@ class RecurrentLayers(Twin, ref.RecurrentLayers):
         weights = [w for k in range(self.num_layers) for w in self.layer_weights(k)]
         config = (True, self.num_layers, float(self.dropout), self.training, False)
         data, sizes = packed.data, packed.batch_sizes
-        if self.mode == "LSTM":
-            assert c is not None
-            out = torch.lstm(data, sizes, (sort(h), sort(c)), weights, *config)[0]
-        elif self.mode == "GRU":
-            out = torch.gru(data, sizes, sort(h), weights, *config)[0]
-        else:
-            out = SEQUENCES[self.nonlinearity](data, sizes, sort(h), weights, *config)[0]
+        with warnings.catch_warnings():
+            # cuDNN packs the separate weights into its own buffer on every call and warns
+            # so; the parameters stay the reference's, as they are
+            warnings.filterwarnings("ignore", message=".*single contiguous chunk of memory")
+            if self.mode == "LSTM":
+                assert c is not None
+                out = torch.lstm(data, sizes, (sort(h), sort(c)), weights, *config)[0]
+            elif self.mode == "GRU":
+                out = torch.gru(data, sizes, sort(h), weights, *config)[0]
+            else:
+                out = SEQUENCES[self.nonlinearity](data, sizes, sort(h), weights, *config)[0]
         return PackedSequence(out, sizes, packed.sorted_indices, packed.unsorted_indices)

@@ -13,6 +13,8 @@ its module mapping; the swap is ``module.__class__ = twin``, as
 exactly as the reference built them. A twin that needs derived data (a compiled routing
 table, a view of fused weights) computes it in ``fuse()``, which :func:`convert` calls
 after every swap, children before parents; ``fuse`` must be idempotent.
+The walk covers the whole tree, members a caller passed in included: a reference module
+handed to an optimized container becomes its twin in place, with the same weights.
 
 A twin's constructor signature is its reference's (``__signature__``), its ``copy()``
 rebuilds the twin, and the modules a reference ``make_parallel`` builds are converted too.
@@ -52,8 +54,9 @@ def reference_of(cls: type) -> type:
 
 def convert(module: M) -> M:
     """Swap, in place, every module of ``module``'s tree whose class has a twin, then call
-    each twin's ``fuse()`` (children first). Returns ``module`` (its class may be swapped)."""
-    tree = list(module.modules())
+    each twin's ``fuse()`` (children first). Returns ``module`` (its class may be swapped).
+    An object that is not an ``nn.Module`` (a policy head) is a tree of itself alone."""
+    tree = list(module.modules()) if isinstance(module, nn.Module) else [module]
     for m in tree:
         twin = TWINS.get(type(m))
         if twin is not None:

@@ -1,7 +1,7 @@
-"""Image encoders with channels-last convolutions and a vectorized DrQ-v2 shift.
+"""Twin of ``reference.amago.cnn``: channels-last convolutions and a vectorized DrQ-v2 shift.
 
-Construction and parameters are the reference's (``reference.amago.cnn``); state_dicts
-are interchangeable (memory format is not part of a state_dict).
+Construction and parameters are the reference's; state_dicts are interchangeable (memory
+format is not part of a state_dict).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import math
 import torch
 import torch.nn.functional as F
 
+from optimized.twin import Twin
 from reference.amago import cnn as ref
-from reference.amago.cnn import CNN, conv_out_size, init_conv_center
 
-__all__ = ["CNN", "DrQv2Aug", "NatureishCNN", "conv_out_size", "init_conv_center"]
+__all__ = ["DrQv2Aug", "NatureishCNN"]
 
 
 def fused_activation(activation, x: torch.Tensor) -> torch.Tensor:
@@ -26,12 +26,13 @@ def fused_activation(activation, x: torch.Tensor) -> torch.Tensor:
     return activation(x)
 
 
-class NatureishCNN(ref.NatureishCNN):
-    """The reference CNN with its kernels stored channels-last, so that a ``[N, H, W, C]``
-    image batch (viewed as NCHW) runs through oneDNN / cuDNN without layout copies."""
+class NatureishCNN(Twin, ref.NatureishCNN):
+    """Kernels stored channels-last, so that a ``[N, H, W, C]`` image batch (viewed as NCHW)
+    runs through oneDNN / cuDNN without layout copies; in-place activations; the pixel
+    scaling folded into the first convolution (:meth:`conv_forward_pixels`)."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def fuse(self) -> None:
+        """Store the kernels channels-last (same values; idempotent)."""
         for conv in (self.conv1, self.conv2, self.conv3):
             conv.weight.data = conv.weight.data.contiguous(memory_format=torch.channels_last)
 
@@ -62,7 +63,7 @@ class NatureishCNN(ref.NatureishCNN):
         self, obs: torch.Tensor, from_float: bool = False, flatten: bool = True
     ) -> torch.Tensor:
         if not from_float:
-            obs = obs.float().mul_(1.0 / 128.0).sub_(1.0)
+            obs = obs.float().mul(1.0 / 128.0).sub_(1.0)  # not in place: obs may be float
         batch, length = obs.shape[:2]
         imgs = obs.reshape(batch * length, *obs.shape[2:])
         imgs = as_nchw(imgs, self.channels_first)
@@ -100,8 +101,9 @@ def random_shift(imgs: torch.Tensor, shifts: torch.Tensor, pad: int, channels_fi
     return imgs[index[:, None, None], rows[:, :, None], cols[:, None, :]]
 
 
-class DrQv2Aug(ref.DrQv2Aug):
-    """The reference's random shift (same offsets from the same seed), as one gather."""
+class DrQv2Aug(Twin, ref.DrQv2Aug):
+    """The reference's random shift (same offsets from the same seed) as one batched gather
+    instead of a pad and a crop per image."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         batch, length = x.shape[:2]

@@ -1,9 +1,12 @@
-"""Policy heads with closed-form distributions (no transformed-distribution chains).
+"""Twin of ``reference.amago.policy_dists``: heads with closed-form distributions (no
+transformed-distribution chains).
 
-Construction, argument checks and defaults are the reference's
-(``reference.amago.policy_dists``); ``forward`` returns light ``Distribution`` objects,
-built without argument validation, whose ``log_prob`` / ``rsample`` are one short chain of
-tensor ops (in the reference's operation order, so float32 results agree to rounding):
+Construction, argument checks and defaults are the reference's (each head is
+``class X(Twin, reference.X)`` and overrides ``forward`` only); ``forward`` returns light
+``Distribution`` objects, built without argument validation, whose ``log_prob`` /
+``rsample`` are one short chain of tensor ops (in the reference's operation order, so
+float32 results agree to rounding). The reference's bounded activations, the heads'
+defaults, run as this module's versions of them (same numbers, fewer buffers):
 
 * tanh-Gaussian: y = tanh(mu + sigma eps); with x = atanh(clip(y)),
   log p(y) = -(x - mu)^2 / (2 sigma^2) - log sigma - log(2 pi) / 2 - log(1 - tanh(x)^2),
@@ -29,10 +32,11 @@ from torch import distributions as pyd
 from torch.distributions import constraints
 from torch.types import _size
 
+from optimized.twin import Twin
 from reference.amago import policy_dists as ref
-from reference.amago.policy_dists import PolicyOutput, StdActivation, check_positive_bounds
+from reference.amago.policy_dists import StdActivation, check_positive_bounds
 from reference.amago.utils import add_activation_log
-from reference.distributions import Bernoulli, OneHotCategorical, proper_scale, scored
+from reference.distributions import proper_scale, scored
 
 _LOG_2 = math.log(2.0)
 _HALF_LOG_2PI = math.log(math.sqrt(2 * math.pi))
@@ -96,6 +100,17 @@ def softplus_bounded_positive(
     check_positive_bounds(low, high, need_high=False)
     y = F.softplus(x).add_(low)
     return y if high is None else y.clamp(max=high)
+
+
+#: the reference's activations -> this module's, the same functions on fewer buffers
+FAST_ACTIVATIONS: dict[StdActivation, StdActivation] = {
+    ref.tanh_bounded_positive: tanh_bounded_positive,
+    ref.softplus_bounded_positive: softplus_bounded_positive,
+}
+
+
+def fast(activation: StdActivation) -> StdActivation:
+    return FAST_ACTIVATIONS.get(activation, activation)
 
 
 def _tanh_log_det(x: torch.Tensor) -> torch.Tensor:
@@ -273,29 +288,21 @@ class Categorical(ref.CategoricalWithActionDim):
         pyd.Distribution.__init__(self, probs.shape[:-1], validate_args=False)
 
 
-class TanhGaussian(ref.TanhGaussian):
-    __doc__ = ref.TanhGaussian.__doc__
-
-    def __init__(
-        self,
-        d_action: int,
-        std_low: float = math.exp(-5.0),
-        std_high: float = math.exp(2.0),
-        std_activation: StdActivation = tanh_bounded_positive,
-        clip_actions_on_log_prob: tuple[float, float] = (-0.99, 0.99),
-    ):
-        super().__init__(d_action, std_low, std_high, std_activation, clip_actions_on_log_prob)
+class TanhGaussian(Twin, ref.TanhGaussian):
+    """A closed-form :class:`TanhNormal` (one fused op chain per ``log_prob`` / ``rsample``),
+    the default std activation through one sigmoid, its log-scale reused by ``log_prob``."""
 
     def forward(self, vec: torch.Tensor, log_dict: dict | None = None) -> pyd.Distribution:
         # both halves contiguous (one copy): strided elementwise kernels are several times
         # slower than contiguous ones on the CPU
         mu, raw_std = vec.unflatten(-1, (2, self.d_action)).movedim(-2, 0).contiguous()
         log_std = None
-        if self.std_activation is tanh_bounded_positive:
+        activation = fast(self.std_activation)
+        if activation is tanh_bounded_positive:
             log_std = _log_sigmoid_bounded_positive(raw_std, self.std_low, self.std_high)
             std = log_std.exp()
         else:
-            std = proper_scale(self.std_activation(raw_std, self.std_low, self.std_high))
+            std = proper_scale(activation(raw_std, self.std_low, self.std_high))
         if log_dict is not None:
             add_activation_log("TanhGaussian-mu", mu, log_dict)
             add_activation_log("TanhGaussian-std", std, log_dict)
@@ -303,57 +310,29 @@ class TanhGaussian(ref.TanhGaussian):
         return TanhNormal(mu, std, self.clip_actions_on_log_prob, log_std)
 
 
-class Beta(ref.Beta):
-    __doc__ = ref.Beta.__doc__
-
-    def __init__(
-        self,
-        d_action: int,
-        alpha_low: float = 1.0001,
-        alpha_high: float | None = None,
-        beta_low: float = 1.0001,
-        beta_high: float | None = None,
-        std_activation: StdActivation = softplus_bounded_positive,
-        clip_actions_on_log_prob: tuple[float, float] = (-0.99, 0.99),
-    ):
-        super().__init__(
-            d_action,
-            alpha_low,
-            alpha_high,
-            beta_low,
-            beta_high,
-            std_activation,
-            clip_actions_on_log_prob,
-        )
+class Beta(Twin, ref.Beta):
+    """A closed-form :class:`ShiftedBeta` log density instead of a transformed Beta."""
 
     def forward(self, vec: torch.Tensor, log_dict: dict | None = None) -> pyd.Distribution:
         alpha_in, beta_in = vec.chunk(2, dim=-1)
-        alpha = proper_scale(self.std_activation(alpha_in, self.alpha_low, self.alpha_high))
-        beta = proper_scale(self.std_activation(beta_in, self.beta_low, self.beta_high))
+        activation = fast(self.std_activation)
+        alpha = proper_scale(activation(alpha_in, self.alpha_low, self.alpha_high))
+        beta = proper_scale(activation(beta_in, self.beta_low, self.beta_high))
         if log_dict is not None:
             add_activation_log("Beta-alpha", alpha, log_dict)
             add_activation_log("Beta-beta", beta, log_dict)
         return ShiftedBeta(alpha, beta, self.clip_actions_on_log_prob)
 
 
-class GMM(ref.GMM):
-    __doc__ = ref.GMM.__doc__
-
-    def __init__(
-        self,
-        d_action: int,
-        gmm_modes: int = 5,
-        std_low: float = 1e-4,
-        std_high: float | None = None,
-        std_activation: StdActivation = softplus_bounded_positive,
-    ):
-        super().__init__(d_action, gmm_modes, std_low, std_high, std_activation)
+class GMM(Twin, ref.GMM):
+    """A closed-form :class:`TanhGaussianMixture` log density (one logsumexp over the
+    modes) instead of a mixture of independent normals under a wrapper."""
 
     def forward(self, vec: torch.Tensor, log_dict: dict | None = None) -> pyd.Distribution:
         k = self.gmm_modes * self.d_action
         means = vec[..., :k].unflatten(-1, (self.gmm_modes, self.d_action))
         raw_std = vec[..., k : 2 * k].unflatten(-1, (self.gmm_modes, self.d_action))
-        stds = proper_scale(self.std_activation(raw_std, self.std_low, self.std_high))
+        stds = proper_scale(fast(self.std_activation)(raw_std, self.std_low, self.std_high))
         logits = vec[..., 2 * k :]
         if log_dict is not None:
             add_activation_log("GMM-means", means, log_dict)
@@ -363,7 +342,7 @@ class GMM(ref.GMM):
         return TanhGaussianMixture(means, stds, logits)
 
 
-class Discrete(ref.Discrete):
+class Discrete(Twin, ref.Discrete):
     """The reference's clipped categorical, p = clip(softmax(vec)) / sum(clip(...)), built
     once (the reference builds two Categoricals and normalises twice); same gradients:
     the reference's detached first normalisation is undone by Categorical's own."""
@@ -375,29 +354,10 @@ class Discrete(ref.Discrete):
         return Categorical(clipped / clipped.sum(-1, keepdim=True))
 
 
-class DiscreteLikeContinuous(ref.DiscreteLikeContinuous):
-    """The reference's one-hot view, its OneHotCategorical built without validation."""
-
-    @staticmethod
-    def one_hot(logits: torch.Tensor) -> pyd.OneHotCategorical:
-        return OneHotCategorical(logits=logits)
-
-
-class Multibinary(ref.Multibinary):
-    __doc__ = ref.Multibinary.__doc__
-
-    def forward(self, vec: torch.Tensor, log_dict: dict | None = None) -> pyd.Distribution:
-        add_activation_log("Multibinary-logits", vec, log_dict)
-        return Bernoulli(logits=vec)
-
-
 __all__ = [
     "GMM",
     "Beta",
     "Discrete",
-    "DiscreteLikeContinuous",
-    "Multibinary",
-    "PolicyOutput",
     "TanhGaussian",
     "softplus_bounded_positive",
     "tanh_bounded_positive",

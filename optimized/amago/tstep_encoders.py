@@ -1,12 +1,13 @@
-"""Timestep encoders that run on the flattened ``[Batch * Length, features]`` batch.
+"""Twin of ``reference.amago.tstep_encoders``: the encoders on the flattened
+``[Batch * Length, features]`` batch.
 
-Construction, parameters, checks and state_dict layout are the reference's
-(``reference.amago.tstep_encoders``). What is faster:
+Construction, parameters, checks and state_dict layout are the reference's; the twins
+override ``inner_forward`` only, and ``convert`` swaps the reference's ``NatureishCNN``,
+``DrQv2Aug`` and ``InputNorm`` submodules for their twins. What is faster:
 
 * every layer is one ``addmm`` on the ``[B*L, d]`` matrix, activations in place;
-* in eval mode the input normaliser's per-feature scale, shift and clamp bounds are
-  computed once per change of its statistics (cached on the buffers' versions), then
-  applied as ``clamp((x - shift) * scale, lo, hi)``;
+* the input normaliser (``optimized.amago.utils``) applies cached per-feature constants
+  in eval mode;
 * the CNN encoder folds the pixel scaling ``p / 128 - 1`` into its first convolution (no
   pass over the image), feeds the ``[B*L, H, W, C]`` images to channels-last
   convolutions without a layout copy, and augments with one batched gather.
@@ -15,20 +16,18 @@ Construction, parameters, checks and state_dict layout are the reference's
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from optimized.amago import cnn
 from optimized.amago.cnn import as_nchw, fused_activation, random_shift
+from optimized.twin import Twin
 from reference.amago import tstep_encoders as ref
 from reference.amago.ff import Normalization
-from reference.amago.tstep_encoders import TstepEncoder
-from reference.amago.utils import MAGIC_PAD_VAL, InputNorm, add_activation_log, symlog
+from reference.amago.utils import add_activation_log, symlog
 
-__all__ = ["CNNTstepEncoder", "FFTstepEncoder", "TstepEncoder"]
+__all__ = ["CNNTstepEncoder", "FFTstepEncoder"]
 
 
 def linear(x: torch.Tensor, layer: nn.Linear) -> torch.Tensor:
@@ -45,26 +44,6 @@ def normalize(norm: Normalization, x: torch.Tensor) -> torch.Tensor:
     return norm(x)
 
 
-def _norm_constants(in_norm: InputNorm) -> tuple[torch.Tensor, ...]:
-    """(shift, scale, lo, hi) with normalise(x) = clamp((x - shift) * scale, lo, hi):
-    scale = 1 / sigma and bounds +-1e4 where sigma > 0.01, else scale 1 and no bounds."""
-    key = (in_norm.mu._version, in_norm.nu._version, in_norm.mu.data_ptr(), in_norm.mu.dtype)
-    cached = getattr(in_norm, "_twinnet_constants", None)
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    with torch.no_grad():
-        sigma = in_norm.sigma
-        stable = sigma > 0.01
-        scale = torch.where(stable, sigma.reciprocal(), torch.ones_like(sigma))
-        shift = torch.nan_to_num(in_norm.mu)
-        inf = torch.full_like(sigma, math.inf)
-        lo = torch.where(stable, torch.full_like(sigma, -1e4), -inf)
-        hi = torch.where(stable, torch.full_like(sigma, 1e4), inf)
-    constants = (shift, scale, lo, hi)
-    in_norm._twinnet_constants = (key, constants)  # type: ignore[assignment]
-    return constants
-
-
 def scale_pixels(imgs: torch.Tensor) -> torch.Tensor:
     """imgs / 128 - 1 in one pass: -1 + imgs * (1/128), the product exact (a power of
     two), so the result is bitwise the reference's."""
@@ -72,27 +51,9 @@ def scale_pixels(imgs: torch.Tensor) -> torch.Tensor:
     return torch.addcmul(minus_one, imgs, torch.ones_like(minus_one), value=1.0 / 128.0)
 
 
-@torch.no_grad()
-def update_stats(in_norm: InputNorm, x: torch.Tensor) -> None:
-    """The reference's update of ``x: [N, dim]``, without the boolean-index copy when every
-    timestep is usable (no padding, finite: the usual case)."""
-    usable = ~(x == MAGIC_PAD_VAL).all(-1) & torch.isfinite(x).all(-1)
-    in_norm.fold_in(x if bool(usable.all()) else x[usable])
-
-
-def normalize_inputs(in_norm: InputNorm, x: torch.Tensor) -> torch.Tensor:
-    """The normaliser with cached per-feature constants while its statistics stay put
-    (eval mode); in training mode they change every call, and its own formula is cheaper."""
-    if in_norm.skip:
-        return x
-    if in_norm.training:
-        return in_norm(x)
-    shift, scale, lo, hi = _norm_constants(in_norm)
-    return torch.clamp((x - shift) * scale, lo, hi)
-
-
-class FFTstepEncoder(ref.FFTstepEncoder):
-    __doc__ = ref.FFTstepEncoder.__doc__
+class FFTstepEncoder(Twin, ref.FFTstepEncoder):
+    """Every layer one ``addmm`` on the ``[B*L, d]`` matrix with in-place activations (the
+    input normaliser is ``optimized.amago.utils``'s twin, by ``convert``)."""
 
     def inner_forward(
         self, obs: dict[str, torch.Tensor], rl2s: torch.Tensor, log_dict: dict | None = None
@@ -106,8 +67,8 @@ class FFTstepEncoder(ref.FFTstepEncoder):
         parts.append(rl2 * 0 if self.hide_rl2s else rl2)
         x = torch.cat(parts, dim=-1)
         if self.training:
-            update_stats(self.in_norm, x)
-        x = normalize_inputs(self.in_norm, x)
+            self.in_norm.update_stats(x)
+        x = self.in_norm(x)
         mlp = self.base
         x = fused_activation(mlp.activation, linear(x, mlp.in_layer))
         for layer in mlp.layers:
@@ -117,44 +78,13 @@ class FFTstepEncoder(ref.FFTstepEncoder):
         return normalize(self.out_norm, prenorm).reshape(batch, length, prenorm.shape[-1])
 
 
-class CNNTstepEncoder(ref.CNNTstepEncoder):
-    __doc__ = ref.CNNTstepEncoder.__doc__
-    cnn_module = cnn
+class CNNTstepEncoder(Twin, ref.CNNTstepEncoder):
+    """The pixel scaling folded into the first convolution, channels-last images without a
+    layout copy, augmentation as one gather, and one ``addmm`` per linear layer."""
+
     #: fold ``p / 128 - 1`` into the first convolution (same math, float32 rounding of a
     #: reordered sum); False scales the pixels first, bitwise as the reference does
     fold_pixel_scaling = True
-
-    def __init__(
-        self,
-        obs_space: Any,
-        rl2_space: Any,
-        cnn_type: Any = cnn.NatureishCNN,
-        channels_first: bool = False,
-        img_features: int = 256,
-        rl2_features: int = 12,
-        d_output: int = 256,
-        out_norm: str = "layer",
-        activation: str = "leaky_relu",
-        hide_rl2s: bool = False,
-        drqv2_aug: bool = False,
-        aug_pct_of_batch: float = 0.75,
-        obs_key: str = "observation",
-    ):
-        super().__init__(
-            obs_space,
-            rl2_space,
-            cnn_type,
-            channels_first,
-            img_features,
-            rl2_features,
-            d_output,
-            out_norm,
-            activation,
-            hide_rl2s,
-            drqv2_aug,
-            aug_pct_of_batch,
-            obs_key,
-        )
 
     def inner_forward(
         self, obs: dict[str, torch.Tensor], rl2s: torch.Tensor, log_dict: dict | None = None

@@ -1,10 +1,29 @@
-"""Pyrado's recurrent policies, fused: torch's multi-layer RNN kernels for the RNN family
-(one call per ``evaluate``), rollouts stepped side by side for the potential-based ones.
-Names the reference already states at full speed (spaces, the rollout container, the base
-classes, the packing helpers and the elementwise dynamics) are the reference's own objects.
+"""Optimized twins of ``reference.pyrado``: same names, signatures and state_dict layouts.
+
+Every twin follows the one pattern of ``optimized/twin.py``: ``class X(Twin, reference.X)``
+(or a subclass of another twin), no constructor of its own, overriding computation only;
+the reference's constructor builds the policy and ``convert`` swaps its ``RecurrentLayers``
+for the twin below. Module for module (each reference module with a twin has it at the
+same path):
+
+* ``recurrent_layers.RecurrentLayers``: a step is one fused cell kernel per layer
+  (``torch.lstm_cell`` ...), and ``unroll`` runs packed sequences through torch's
+  multi-layer sequence kernel (oneDNN / cuDNN), reading the reference's parameters as
+  they are;
+* ``rnn`` and ``two_headed_rnn``: ``evaluate`` packs all rollouts into one ``unroll`` call
+  and applies the output layer / heads as one GEMM over every step;
+* ``potential_based.PotentialBasedPolicy``, and through it ``adn.ADNPolicy`` and
+  ``neural_fields.NFPolicy``: ``evaluate`` advances all rollouts side by side, one
+  batched step per time index.
+
+``rollouts`` holds what those ``evaluate``s share (no reference counterpart). Names the
+reference already states at full speed (spaces, the rollout container, the recurrent base
+class, the packing helpers and the dynamics functions) are the reference's own objects.
 """
 
-from optimized.pyrado.potential_based import ADNPolicy, NFPolicy
+from optimized.pyrado.adn import ADNPolicy
+from optimized.pyrado.neural_fields import NFPolicy
+from optimized.pyrado.potential_based import PotentialBasedPolicy
 from optimized.pyrado.rnn import GRUPolicy, LSTMPolicy, RNNPolicy, RNNPolicyBase
 from optimized.pyrado.two_headed_rnn import (
     TwoHeadedGRUPolicy,
@@ -15,7 +34,6 @@ from optimized.pyrado.two_headed_rnn import (
 from reference.pyrado import (
     BoxSpace,
     EnvSpec,
-    PotentialBasedPolicy,
     RecurrentPolicy,
     StatefulRecurrentNetwork,
     StepSequence,

@@ -1,14 +1,22 @@
-"""Rollouts of a ``StepSequence`` as one padded batch: what the fused ``evaluate``s share."""
+"""Helpers of the optimized ``evaluate``s (no reference counterpart): the rollouts of a
+``StepSequence`` side by side, as one padded batch, stepped together or unrolled by one
+sequence-kernel call."""
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from optimized.pyrado.recurrent_layers import RecurrentLayers
 from reference.pyrado.base import check_rollout
+from reference.pyrado.rnn import unpack_state
 
 
 @dataclass
@@ -41,3 +49,47 @@ def batch_rollouts(rollout: Any, hidden_states_name: str, init_hidden: Any) -> B
         hidden = init_hidden(r)
     index = torch.cat([torch.arange(n) * r + i for i, n in enumerate(lengths)])
     return Batched(padded, lengths, hidden.to(obs_all.dtype), index.to(obs_all.device))
+
+
+def unroll_rollouts(
+    layers: nn.Module, rollout: Any, hidden_states_name: str, init_hidden: Any
+) -> torch.Tensor:
+    """The top layer's ``h [N, H]`` at every step of every rollout, in sequence order: all
+    rollouts packed into one ``layers.unroll`` call, each started from its first step's
+    recorded state. ``layers`` is the policy's ``RecurrentLayers``, its twin by ``convert``."""
+    assert isinstance(layers, RecurrentLayers), type(layers)
+    batched = batch_rollouts(rollout, hidden_states_name, init_hidden)
+    n, size = layers.num_layers, layers.hidden_size
+    h, c = unpack_state(layers.mode, batched.hidden, n, size, len(batched.lengths))
+    packed = pack_padded_sequence(batched.obs, batched.lengths, enforce_sorted=False)
+    out, _ = pad_packed_sequence(layers.unroll(packed, h, c), total_length=batched.obs.shape[0])
+    return out.reshape(-1, size)[batched.index]
+
+
+def step_rollouts_side_by_side(policy: Any, rollout: Any, hidden_states_name: str) -> torch.Tensor:
+    """The actions of every step of every rollout, in sequence order: the rollouts advance
+    together, one batched ``policy`` step per time index (``T_max`` calls instead of
+    ``sum T``); a finished rollout's row keeps its state (rows are independent)."""
+    batched = batch_rollouts(rollout, hidden_states_name, policy.init_hidden)
+    lengths = torch.as_tensor(batched.lengths)
+    hidden, acts = batched.hidden, []
+    for t in range(batched.obs.shape[0]):
+        act, new = policy(batched.obs[t], hidden)
+        if int((lengths > t).sum()) < len(batched.lengths):  # not sorted: mask, not prefix
+            keep = (lengths > t).to(new.device).unsqueeze(1)
+            new = torch.where(keep, new, hidden)
+        hidden = new
+        acts.append(act)
+    return torch.stack(acts).reshape(-1, acts[0].shape[-1])[batched.index]
+
+
+@contextmanager
+def eval_mode(policy: nn.Module) -> Iterator[None]:
+    """The policy in eval mode inside, its own mode restored after (as the reference's
+    ``evaluate`` does)."""
+    training = policy.training
+    policy.eval()
+    try:
+        yield
+    finally:
+        policy.train(training)

@@ -470,13 +470,9 @@ class DiscreteLikeContinuous(pyd.Distribution):
                 "gumbel_softmax_temperature: expected a value > 0, got "
                 f"{gumbel_softmax_temperature}"
             )
-        self.dist = self.one_hot(categorical.logits)
+        self.dist = OneHotCategorical(logits=categorical.logits)
         self.gumbel_softmax_temperature = gumbel_softmax_temperature
         super().__init__(self.dist.batch_shape, self.dist.event_shape, validate_args=False)
-
-    @staticmethod
-    def one_hot(logits: torch.Tensor) -> pyd.OneHotCategorical:
-        return OneHotCategorical(logits=logits)
 
     @property
     def probs(self) -> torch.Tensor:

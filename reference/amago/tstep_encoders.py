@@ -176,8 +176,6 @@ class CNNTstepEncoder(TstepEncoder):
     augments. ``hide_rl2s`` multiplies rl2s by zero (same parameters).
     """
 
-    cnn_module = cnn
-
     def __init__(
         self,
         obs_space: Any,
@@ -216,7 +214,7 @@ class CNNTstepEncoder(TstepEncoder):
             raise ValueError(f"drqv2_aug: expected a square image, got height x width {hw}")
         self.using_aug = drqv2_aug
         self.aug_pct_of_batch = aug_pct_of_batch
-        self.data_aug = self.cnn_module.DrQv2Aug(4, channels_first=channels_first)
+        self.data_aug = cnn.DrQv2Aug(4, channels_first=channels_first)
         self.cnn = cnn_type(
             img_shape=img_shape, channels_first=channels_first, activation=activation
         )

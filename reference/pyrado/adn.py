@@ -105,12 +105,10 @@ def pd_capacity_32_abs(
 CAPACITY_DYNAMICS = (pd_capacity_21, pd_capacity_21_abs, pd_capacity_32, pd_capacity_32_abs)
 
 
-def initial_log_capacity(
-    dynamics: Callable, activation: Callable, capacity_dynamics: tuple
-) -> float | None:
+def initial_log_capacity(dynamics: Callable, activation: Callable) -> float | None:
     """``log C`` at start: ``log 7`` (sigmoid) or ``log 3.8`` (tanh) for capacity-based
-    dynamics (members of ``capacity_dynamics``), None for the others."""
-    if dynamics not in capacity_dynamics:
+    dynamics (the four ``pd_capacity_*`` functions above), None for the others."""
+    if dynamics not in CAPACITY_DYNAMICS:
         return None
     if activation is torch.sigmoid:
         return math.log(7.0)
@@ -160,7 +158,7 @@ class ADNPolicy(PotentialBasedPolicy):
         self.pot_to_act_layer = IndiNonlinLayer(n, activation_nonlin, bias=False, weight=True)
         self.potentials_dot_fcn = potentials_dyn_fcn
         self.capacity_learnable = capacity_learnable
-        log_c = initial_log_capacity(potentials_dyn_fcn, activation_nonlin, CAPACITY_DYNAMICS)
+        log_c = initial_log_capacity(potentials_dyn_fcn, activation_nonlin)
         self._log_capacity_init = log_c
         if log_c is None:
             self._log_capacity = None

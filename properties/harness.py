@@ -35,13 +35,18 @@ from properties.entry import Entry
 from properties.kinds.base import Kind, load_state, parameters_of, seeded, state_of, to_device
 from reference.specs import Nest
 
-#: Skip reasons the conformance matrix reads (they start a skip message).
+#: Why a cell is skipped, as the conformance matrix reads it: recorded as data (a
+#: test's ``user_properties`` under ``OUTCOME_KEY``, or its tally's ``outcome``); the
+#: skip message starts with it too, for people reading pytest's output.
 NOT_PROVIDED = "not provided"
 SAME_AS_REFERENCE = "same as reference"
 BLOCKED = "blocked"
 UNSUPPORTED = "unsupported"
+SKIP_OUTCOMES = (NOT_PROVIDED, SAME_AS_REFERENCE, BLOCKED, UNSUPPORTED)
 #: The user_properties key of a test's tally.
 TALLY_KEY = "twinnet_tally"
+#: The user_properties key of a cell skipped before its tally exists (not provided, same).
+OUTCOME_KEY = "twinnet_outcome"
 MAX_BATCH = 9
 
 
@@ -81,6 +86,11 @@ class Tally:
     def note(self, text: str) -> None:
         if text not in self.data["notes"]:
             self.data["notes"].append(text)
+
+    def skipped(self, outcome: str, why: str) -> None:
+        """Skip the test as ``outcome`` (one of ``SKIP_OUTCOMES``), recorded as data."""
+        self.data["outcome"] = outcome
+        pytest.skip(f"{outcome}: {why}")
 
     def failed(self, error: BaseException) -> None:
         self.data["case"] = self.current
@@ -214,7 +224,7 @@ def spec_property(fn: Callable[..., None]) -> Callable[..., None]:
             subject.tally.unsupported(str(why))
             reject()
         except Blocked as why:
-            pytest.skip(f"{BLOCKED}: {why}")
+            subject.tally.skipped(BLOCKED, str(why))
         except BaseException as error:
             if not isinstance(error, pytest.skip.Exception):
                 subject.tally.failed(error)
@@ -228,8 +238,9 @@ def spec_property(fn: Callable[..., None]) -> Callable[..., None]:
             prop(*args, **kwargs)
         except Unsatisfiable:
             subject = kwargs.get("subject")
-            why = subject.tally.data["why"] if isinstance(subject, Subject) else []
-            pytest.skip(f"{UNSUPPORTED}: the candidate declined every example ({'; '.join(why)})")
+            tally = subject.tally if isinstance(subject, Subject) else Tally()
+            why = "; ".join(tally.data["why"])
+            tally.skipped(UNSUPPORTED, f"the candidate declined every example ({why})")
 
     return property_test
 

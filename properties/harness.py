@@ -20,19 +20,20 @@ decorator runs the test as a hypothesis property and sorts its examples:
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import torch
-from hypothesis import given, reject
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
 from properties.candidate import Impl, NotProvided
 from properties.entry import Entry
 from properties.kinds.base import Kind, load_state, parameters_of, seeded, state_of, to_device
+from properties.strategies import VariantCover, covering, new_example
 from reference.specs import Nest
 
 #: Why a cell is skipped, as the conformance matrix reads it: recorded as data (a
@@ -218,6 +219,7 @@ def spec_property(fn: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(fn)
     def run(subject: Subject, *args: Any, **kwargs: Any) -> None:
         subject.tally.data["examples"] += 1
+        new_example()
         try:
             fn(subject, *args, **kwargs)
         except Unsupported as why:
@@ -232,17 +234,68 @@ def spec_property(fn: Callable[..., None]) -> Callable[..., None]:
 
     prop = given(data=st.data())(run)
 
+    def plan_run(plan: int, examples: int) -> Callable[..., None]:
+        """The property with ``examples`` examples whose variants follow ``plan``; each
+        plan draws from a seed of its own (hypothesis's digest of the test)."""
+        if plan:
+            run._hypothesis_internal_add_digest = f"variant plan {plan}".encode()  # type: ignore[attr-defined]
+        elif hasattr(run, "_hypothesis_internal_add_digest"):
+            del run._hypothesis_internal_add_digest  # type: ignore[attr-defined]
+        return settings(settings.default, max_examples=examples)(given(data=st.data())(run))
+
     @functools.wraps(prop)
     def property_test(*args: Any, **kwargs: Any) -> None:
-        try:
-            prop(*args, **kwargs)
-        except Unsatisfiable:
-            subject = kwargs.get("subject")
-            tally = subject.tally if isinstance(subject, Subject) else Tally()
+        subject = kwargs.get("subject")
+        tally = subject.tally if isinstance(subject, Subject) else Tally()
+        default = settings.default
+        if not (default.derandomize and isinstance(subject, Subject)):
+            try:
+                prop(*args, **kwargs)
+            except Unsatisfiable:
+                why = "; ".join(tally.data["why"])
+                tally.skipped(UNSUPPORTED, f"the candidate declined every example ({why})")
+            return
+        cover = VariantCover()
+        runs = declined_runs = 0
+        with covering(cover):
+            for plan, examples in schedule(default.max_examples, cover):
+                cover.plan = None if plan == REST else plan
+                try:
+                    plan_run(plan, examples)(*args, **kwargs)
+                except Unsatisfiable:
+                    declined_runs += 1
+                runs += 1
+        if declined_runs == runs:
             why = "; ".join(tally.data["why"])
             tally.skipped(UNSUPPORTED, f"the candidate declined every example ({why})")
 
     return property_test
+
+
+REST = -1
+
+
+def schedule(examples: int, cover: VariantCover) -> Iterator[tuple[int, int]]:
+    """The runs of a derandomized property of ``examples`` examples, as ``(plan,
+    examples)`` pairs: plan 0 (every variant axis at its first option) with one example,
+    which shows the axes the configs draw; then one plan per further option of the widest
+    axis, the other examples shared out among them (each at least one, so a config with
+    more options than examples gets one example per option; an axis first seen in a later
+    plan adds plans). Without variants, the other examples run as one free run
+    (``REST``): as many examples as before (an axis that run first meets still gets its
+    plans, one example each)."""
+    yield 0, 1
+    used, plan = 1, 1
+    if cover.width <= 1 and examples > used:
+        yield REST, examples - used
+        used = examples
+    while plan < cover.width:
+        left = max(cover.width - plan, 1)
+        share = max(1, (examples - used) // left)
+        yield plan, share
+        used, plan = used + share, plan + 1
+    if examples > used:
+        yield plan, examples - used
 
 
 def declined(subject: Subject, check: Callable[[], None]) -> None:

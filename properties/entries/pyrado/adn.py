@@ -21,6 +21,7 @@ from properties.entries.pyrado._bench import evaluate_cases, evaluate_peers
 from properties.entries.pyrado._build import OBS_SCALES, dims, env_spec, nonlin
 from properties.entry import BadConfig, Bench, BenchCase, Entry
 from properties.kinds.pyrado_policy import PyradoFunction, PyradoPolicy
+from properties.strategies import variants
 from reference.specs import TensorSpec
 
 DYNAMICS = (
@@ -37,7 +38,7 @@ DYNAMICS = (
 def adn_configs(draw: Any) -> dict:
     cfg = dims(draw)
     cfg["activation"] = draw(st.sampled_from(["sigmoid", "tanh"]))
-    cfg["dynamics"] = draw(st.sampled_from(DYNAMICS))
+    cfg["dynamics"] = draw(variants("dynamics", DYNAMICS))
     cfg["learnable"] = draw(st.booleans())
     cfg["obs_scale"] = draw(st.sampled_from(OBS_SCALES))
     return cfg

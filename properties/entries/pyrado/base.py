@@ -23,6 +23,7 @@ from properties.entries.pyrado.adn import build_adn
 from properties.entries.pyrado.rnn import build_gru, build_lstm
 from properties.entry import BadConfig, Entry
 from properties.kinds.pyrado_policy import PyradoFunction, PyradoPolicy, PyradoStateful
+from properties.strategies import variants
 from reference.specs import TensorSpec
 
 _SUBCLASSES: dict[type, type] = {}
@@ -78,7 +79,7 @@ def build_leaky(impl: Impl, cfg: dict) -> Any:
 @st.composite
 def stateful_configs(draw: Any) -> dict:
     cfg = dims(draw)
-    cfg["policy"] = draw(st.sampled_from(["gru", "lstm", "adn"]))
+    cfg["policy"] = draw(variants("policy", ["gru", "lstm", "adn"]))
     cfg.update(hidden_size=draw(st.integers(1, 4)), layers=draw(st.integers(1, 2)))
     cfg.update(hidden_nonlin="tanh", output_nonlin=None)
     cfg.update(activation="tanh", dynamics="pd_cubic", learnable=True)

@@ -15,6 +15,10 @@ decorator runs the test as a hypothesis property and sorts its examples:
   because their state_dict layouts differ) skips the cell as *blocked*, with the reason; the
   ``state_dict`` cell reports the layout difference itself;
 * a failing example records its drawn case (config, batch, seed) for the report.
+
+In a derandomized profile (ci) the examples cover every enumerated variant of the
+config: the options of each ``properties.strategies.variants`` axis the configs draw
+appear at least once per cell (:func:`schedule`).
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ from hypothesis.errors import Unsatisfiable
 from properties.candidate import Impl, NotProvided
 from properties.entry import Entry
 from properties.kinds.base import Kind, load_state, parameters_of, seeded, state_of, to_device
-from properties.strategies import VariantCover, covering, new_example
+from properties.strategies import VariantCover, covering, new_example, variant_width
 from reference.specs import Nest
 
 #: Why a cell is skipped, as the conformance matrix reads it: recorded as data (a
@@ -241,7 +241,7 @@ def spec_property(fn: Callable[..., None]) -> Callable[..., None]:
     def plan_run(plan: int, examples: int) -> Callable[..., None]:
         """The property with ``examples`` examples whose variants follow ``plan``; each
         plan draws from a seed of its own (hypothesis's digest of the test)."""
-        if plan:
+        if plan > 0:
             run._hypothesis_internal_add_digest = f"variant plan {plan}".encode()  # type: ignore[attr-defined]
         elif hasattr(run, "_hypothesis_internal_add_digest"):
             del run._hypothesis_internal_add_digest  # type: ignore[attr-defined]
@@ -260,10 +260,11 @@ def spec_property(fn: Callable[..., None]) -> Callable[..., None]:
                 tally.skipped(UNSUPPORTED, f"the candidate declined every example ({why})")
             return
         cover = VariantCover()
+        width = variant_width(subject.name, subject.entry.configs)
         runs = declined_runs = 0
         with covering(cover):
-            for plan, examples in schedule(default.max_examples, cover):
-                cover.plan = None if plan == REST else plan
+            for plan, examples in schedule(default.max_examples, width, cover):
+                cover.plan = None if plan == FREE else plan
                 try:
                     plan_run(plan, examples)(*args, **kwargs)
                 except Unsatisfiable:
@@ -276,30 +277,30 @@ def spec_property(fn: Callable[..., None]) -> Callable[..., None]:
     return property_test
 
 
-REST = -1
+def schedule(examples: int, width: int, cover: VariantCover) -> Iterator[tuple[int, int]]:
+    """The runs of a derandomized property of ``examples`` examples whose configs draw
+    variants of at most ``width`` options per axis (``variant_width``), as ``(plan,
+    examples)`` pairs: one plan per option of the widest axis, the examples shared out
+    (each plan at least one, so a config with more options than examples gets one example
+    per option). Without variants, one run as before (``FREE``: nothing forced, the same
+    examples). An axis that a run meets first, wider than the plans so far, adds plans of
+    one example each."""
+    if width <= 1:
+        yield FREE, examples
+        done = 0
+    else:
+        done = used = 0
+        while done < width:
+            share = max(1, (examples - used) // (width - done))
+            yield done, share
+            used, done = used + share, done + 1
+    while cover.width > 1 and done < cover.width:
+        yield done, 1
+        done += 1
 
 
-def schedule(examples: int, cover: VariantCover) -> Iterator[tuple[int, int]]:
-    """The runs of a derandomized property of ``examples`` examples, as ``(plan,
-    examples)`` pairs: plan 0 (every variant axis at its first option) with one example,
-    which shows the axes the configs draw; then one plan per further option of the widest
-    axis, the other examples shared out among them (each at least one, so a config with
-    more options than examples gets one example per option; an axis first seen in a later
-    plan adds plans). Without variants, the other examples run as one free run
-    (``REST``): as many examples as before (an axis that run first meets still gets its
-    plans, one example each)."""
-    yield 0, 1
-    used, plan = 1, 1
-    if cover.width <= 1 and examples > used:
-        yield REST, examples - used
-        used = examples
-    while plan < cover.width:
-        left = max(cover.width - plan, 1)
-        share = max(1, (examples - used) // left)
-        yield plan, share
-        used, plan = used + share, plan + 1
-    if examples > used:
-        yield plan, examples - used
+#: The plan of a run that forces no variant.
+FREE = -1
 
 
 def declined(subject: Subject, check: Callable[[], None]) -> None:

@@ -8,15 +8,18 @@ Sizes are capped to keep each example to a few milliseconds.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from random import Random
 from typing import Any, TypeVar
 
 import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
+from hypothesis.control import BuildContext
+from hypothesis.internal.conjecture.data import ConjectureData
 
 from reference.alf.initializers import identity
 from reference.specs import BoundedTensorSpec, TensorSpec
@@ -294,3 +297,26 @@ def variants(axis: str, options: Sequence[T]) -> st.SearchStrategy[T]:
         return st.integers(0, len(opts) - 1).map(chosen)
 
     return st.just(None).flatmap(pick)
+
+
+#: Free draws of an entry's configs that find its variant axes (cheap: no property runs).
+PROBE_DRAWS = 8
+_WIDTHS: dict[str, int] = {}
+
+
+def variant_width(name: str, configs: Callable[[], st.SearchStrategy[Any]]) -> int:
+    """The most options of any variant axis that ``configs()`` draws (1: none), from a few
+    seeded draws of the strategy alone, once per entry ``name`` and process. An axis the
+    draws miss is still covered: the harness adds plans for it when it first appears."""
+    if name not in _WIDTHS:
+        cover = VariantCover()
+        with covering(cover):
+            for seed in range(PROBE_DRAWS):
+                data = ConjectureData(random=Random(seed))
+                try:
+                    with BuildContext(data, is_final=False, wrapped_test=lambda: None):
+                        data.draw(configs())
+                except Exception:  # a draw that overruns or is rejected shows no more axes
+                    continue
+        _WIDTHS[name] = cover.width
+    return _WIDTHS[name]

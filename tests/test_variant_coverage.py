@@ -16,27 +16,28 @@ from hypothesis import strategies as st
 
 from properties.catalog import CATALOG
 from properties.conftest import _COMMON  # noqa: F401  (registers the profiles)
-from properties.harness import REST, schedule
-from properties.strategies import VariantCover, covering, new_example, variants
+from properties.harness import FREE, schedule
+from properties.strategies import VariantCover, covering, new_example, variant_width, variants
 
 CI = settings.get_profile("ci")
 
 
-def ci_draws(configs: Any) -> tuple[VariantCover, int]:
+def ci_draws(configs: Any, name: str | None = None) -> tuple[VariantCover, int]:
     """The variants the ci examples of one cell reach, and how many examples it ran."""
     cover = VariantCover()
     ran = 0
 
     def draw(data: st.DataObject) -> None:
         nonlocal ran
-        ran += 1
         new_example()
         data.draw(configs(), label="config")
+        ran += 1  # a config drawn whole (an overrun draw is no example)
 
+    width = variant_width(name, configs) if name else 1
     with covering(cover):
-        for plan, examples in schedule(CI.max_examples, cover):
-            cover.plan = None if plan == REST else plan
-            if plan:
+        for plan, examples in schedule(CI.max_examples, width, cover):
+            cover.plan = None if plan == FREE else plan
+            if plan > 0:
                 draw._hypothesis_internal_add_digest = f"variant plan {plan}".encode()  # type: ignore[attr-defined]
             settings(CI, max_examples=examples)(given(data=st.data())(draw))()
     return cover, ran
@@ -44,7 +45,7 @@ def ci_draws(configs: Any) -> tuple[VariantCover, int]:
 
 @pytest.mark.parametrize("name", list(CATALOG))
 def test_ci_examples_reach_every_variant(name: str) -> None:
-    cover, ran = ci_draws(CATALOG[name].configs)
+    cover, ran = ci_draws(CATALOG[name].configs, name)
     if not cover.declared:  # (fewer where the configs are few: hypothesis exhausts them)
         assert ran <= CI.max_examples, (name, ran)
         return
@@ -61,14 +62,22 @@ def test_ci_examples_reach_every_variant(name: str) -> None:
 @pytest.mark.parametrize("examples", [1, 2, 6, 25])
 @pytest.mark.parametrize("width", [1, 2, 3, 6, 9])
 def test_schedule_shares_out_the_examples(examples: int, width: int) -> None:
+    runs = list(schedule(examples, width, VariantCover()))
+    if width <= 1:
+        assert runs == [(FREE, examples)]  # as before variants: one run, the same examples
+        return
+    assert [plan for plan, _ in runs] == list(range(width))
+    assert sum(n for _, n in runs) == max(examples, width)
+    assert all(n >= 1 for _, n in runs)
+
+
+def test_an_axis_first_met_in_a_run_adds_plans() -> None:
     cover = VariantCover()
     runs = []
-    for plan, n in schedule(examples, cover):
+    for plan, n in schedule(6, 1, cover):
         runs.append((plan, n))
-        cover.widths["axis"] = width  # what plan 0 found
-    assert sum(n for _, n in runs) == max(examples, width if width > 1 else 1)
-    plans = [p for p, _ in runs if p != REST]
-    assert set(range(width)) <= set(plans) if width > 1 else plans == [0]
+        cover.widths["late"] = 3  # the free run drew an axis the probe did not see
+    assert runs == [(FREE, 6), (0, 1), (1, 1), (2, 1)]
 
 
 @pytest.mark.parametrize(
@@ -82,11 +91,12 @@ def test_schedule_shares_out_the_examples(examples: int, width: int) -> None:
         "alf.EncodingNetwork",
         "alf.OnehotCategoricalProjectionNetwork",
         "alf.TemporalPool",
-        "pyrado.ADNPolicy",
+        "pyrado.NFPolicy",
     ],
 )
 def test_the_catalog_declares_variants(name: str) -> None:
-    assert ci_draws(CATALOG[name].configs)[0].declared, name
+    assert variant_width(name, CATALOG[name].configs) > 1, name
+    assert ci_draws(CATALOG[name].configs, name)[0].declared, name
 
 
 def test_a_one_member_tuple_branch_is_among_the_ci_examples() -> None:
@@ -97,7 +107,7 @@ def test_a_one_member_tuple_branch_is_among_the_ci_examples() -> None:
         seen.append((cfg["form"], len(cfg["members"])))
         return cfg
 
-    ci_draws(lambda: CATALOG["alf.Branch"].configs().map(record))
+    ci_draws(lambda: CATALOG["alf.Branch"].configs().map(record), "alf.Branch")
     assert ("tuple", 1) in seen, seen
 
 

@@ -21,7 +21,6 @@ from properties.entries.pyrado._bench import evaluate_cases, evaluate_peers
 from properties.entries.pyrado._build import OBS_SCALES, dims, env_spec, nonlin
 from properties.entry import BadConfig, Bench, BenchCase, Entry
 from properties.kinds.pyrado_policy import PyradoFunction, PyradoPolicy
-from properties.strategies import variants
 from reference.specs import TensorSpec
 
 DYNAMICS = (
@@ -38,7 +37,7 @@ DYNAMICS = (
 def adn_configs(draw: Any) -> dict:
     cfg = dims(draw)
     cfg["activation"] = draw(st.sampled_from(["sigmoid", "tanh"]))
-    cfg["dynamics"] = draw(variants("dynamics", DYNAMICS))
+    cfg["dynamics"] = draw(st.sampled_from(DYNAMICS))
     cfg["learnable"] = draw(st.booleans())
     cfg["obs_scale"] = draw(st.sampled_from(OBS_SCALES))
     return cfg

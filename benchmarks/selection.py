@@ -23,16 +23,17 @@ def match_entries(pattern: str, names: Iterable[str] | None = None) -> list[str]
     ]
 
 
-def peer_names() -> list[str]:
-    """Every peer declared by some catalog entry."""
-    return sorted({p for entry in CATALOG.values() for p in entry.bench.peers})
+def peer_names(catalog: Mapping[str, Entry] | None = None) -> list[str]:
+    """Every peer declared by some entry of ``catalog`` (default the catalog)."""
+    entries = (CATALOG if catalog is None else catalog).values()
+    return sorted({p for entry in entries for p in entry.bench.peers})
 
 
-def parse_impls(text: str) -> tuple[str, ...]:
-    """Comma-separated implementation names (``peers`` or a declared peer's name included);
-    ``ValueError`` on an unknown name."""
+def parse_impls(text: str, catalog: Mapping[str, Entry] | None = None) -> tuple[str, ...]:
+    """Comma-separated implementation names (``peers`` or the name of a peer an entry of
+    ``catalog`` declares included); ``ValueError`` on an unknown name."""
     impls = tuple(i.strip() for i in text.split(",") if i.strip())
-    known = [*IMPLS, PEERS, *peer_names()]
+    known = [*IMPLS, PEERS, *peer_names(catalog)]
     unknown = [i for i in impls if i not in known]
     if not impls or unknown:
         raise ValueError(

@@ -12,6 +12,7 @@ needs (``alf.FC`` for a preprocessor, say).
 from __future__ import annotations
 
 import importlib
+import traceback
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -28,6 +29,31 @@ class NotProvided(LookupError):
         self.impl, self.dotted = impl, dotted
 
 
+class CandidateImportError(Exception):
+    """A module of an implementation raised while being imported (a broken candidate,
+    not a missing name): the message is one line, naming the module, the exception and
+    where it was raised."""
+
+
+def one_line(module: str, error: BaseException) -> str:
+    """``error`` raised importing ``module``, in one line: its type and message, and the
+    file:line it was raised at."""
+    text = f"{type(error).__name__}: {error}".splitlines()[0]
+    frames = traceback.extract_tb(error.__traceback__)
+    # the raise itself, not importlib's machinery around it
+    frames = [f for f in frames if not f.filename.startswith("<frozen ")]
+    where = f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+    return f"{text}{where}"
+
+
+def _missing(error: BaseException, name: str) -> bool:
+    """Whether ``error`` says that module ``name`` itself (or a package above it) does not
+    exist, rather than that something it imports is broken."""
+    if not isinstance(error, ModuleNotFoundError) or error.name is None:
+        return False
+    return name == error.name or name.startswith(f"{error.name}.")
+
+
 class Impl:
     """Name lookup in one implementation module: ``Impl('optimized').alf.FC``."""
 
@@ -39,7 +65,10 @@ class Impl:
         return _import(self.name)
 
     def find(self, dotted: str) -> Any | None:
-        """The object named ``dotted`` (``'alf.FC'``), or None."""
+        """The object named ``dotted`` (``'alf.FC'``), or None. A submodule that does not
+        exist provides nothing; one that raises while importing (anything, an
+        ``ImportError`` of something it imports included) raises
+        :class:`CandidateImportError`."""
         obj: Any = self.module
         for part in dotted.split("."):
             if hasattr(obj, part):
@@ -47,10 +76,18 @@ class Impl:
                 continue
             if not isinstance(obj, ModuleType):
                 return None
+            name = f"{obj.__name__}.{part}"
             try:
-                obj = _import(f"{obj.__name__}.{part}")
-            except ImportError:
-                return None
+                obj = _import(name)
+            except CandidateImportError:
+                raise
+            except Exception as error:  # a candidate's import may fail in any way
+                if _missing(error, name):
+                    return None
+                raise CandidateImportError(
+                    f"the candidate's module {name!r} raised while importing: "
+                    f"{one_line(name, error)}"
+                ) from error
         return obj
 
     def provides(self, dotted: str) -> bool:
@@ -96,9 +133,12 @@ def _import(name: str) -> ModuleType:
 
 
 def importable(module_name: str) -> str | None:
-    """None when ``module_name`` imports, else the import error in one line."""
+    """None when ``module_name`` imports, else the import error in one line (with the
+    file:line of the raise when the module exists but is broken)."""
     try:
         _import(module_name)
     except Exception as error:  # a candidate's import may fail in any way
-        return f"{type(error).__name__}: {error}".splitlines()[0]
+        if _missing(error, module_name):
+            return f"{type(error).__name__}: {error}".splitlines()[0]
+        return one_line(module_name, error)
     return None

@@ -28,6 +28,10 @@ def _modules() -> list[str]:
     return sorted(names)
 
 
+#: The module that declared each entry name (for ``twinnet list -v``).
+_DECLARED_IN: dict[str, str] = {}
+
+
 def _add(catalog: dict[str, Entry], module_name: str) -> None:
     module = importlib.import_module(module_name)
     for entry in module.entries():
@@ -35,13 +39,30 @@ def _add(catalog: dict[str, Entry], module_name: str) -> None:
             raise ValueError(f"catalog entry {entry.name} is defined twice ({module_name})")
         entry.kind.check_declarations()
         catalog[entry.name] = entry
+        _DECLARED_IN[entry.name] = module_name
+
+
+def declared_in(name: str) -> str | None:
+    """The module whose ``entries()`` declared entry ``name`` (None: not in a catalog)."""
+    return _DECLARED_IN.get(name)
+
+
+@cache
+def _project() -> dict[str, Entry]:
+    out: dict[str, Entry] = {}
+    for name in _modules():
+        _add(out, name)
+    return out
 
 
 @cache
 def catalog(extra: tuple[str, ...] = ()) -> dict[str, Entry]:
-    """Every entry of the project's entry modules and of the ``extra`` modules."""
-    out: dict[str, Entry] = {}
-    for name in [*_modules(), *extra]:
+    """Every entry of the project's entry modules (built once per process) and of the
+    ``extra`` modules."""
+    if not extra:
+        return _project()
+    out = dict(_project())
+    for name in extra:
         _add(out, name)
     return out
 

@@ -9,12 +9,18 @@ Every property test is a function ``test_<property id>(subject, ...)`` parametri
     --properties IDS        comma-separated property ids or globs (default: all)
     --catalog-extra MODULES modules with more catalog entries (``entries()``)
 
-Each test item carries its cell, ``(entry, property)``, in ``user_properties``.
+These options are read once per session into a :class:`~properties.selection.CellSelection`;
+``twinnet verify`` builds that selection itself and hands it over as a plugin object, and
+then the options are not read at all (module doc of ``properties/selection.py``).
+
+Each test item carries its cell, ``(entry, property)``, in ``user_properties``, and a cell
+skipped for a reason the conformance matrix shows (not provided, same as reference,
+blocked, unsupported) carries that reason as data too (``OUTCOME_KEY``, or the tally's
+``outcome``), never only in the text of the skip message.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import os
 
 import pytest
@@ -22,13 +28,13 @@ import torch
 from hypothesis import HealthCheck, Phase, settings
 
 from properties.candidate import DEFAULT_CANDIDATE, Impl, importable
-from properties.catalog import catalog, known_ids, parse_modules
-from properties.entry import Entry
-from properties.harness import NOT_PROVIDED, SAME_AS_REFERENCE, TALLY_KEY, Subject
+from properties.harness import NOT_PROVIDED, OUTCOME_KEY, SAME_AS_REFERENCE, TALLY_KEY, Subject
 from properties.ids import COMPARES_WITH_REFERENCE, property_of
+from properties.selection import DEVICE_CHOICES, CellSelection, SelectionPlugin
 
 ENTRY_KEY = "twinnet_entry"
 PROPERTY_KEY = "twinnet_property"
+SELECTION = pytest.StashKey[CellSelection]()
 
 _COMMON = {
     "deadline": None,
@@ -76,7 +82,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--device",
         default="all",
-        choices=("cpu", "cuda", "all"),
+        choices=DEVICE_CHOICES,
         help="devices to run properties on (all = every available one)",
     )
     group.addoption("--catalog-extra", default="", help="modules with more catalog entries")
@@ -84,6 +90,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     share_cores_between_workers()
+    if _plugin_selection(config) is not None:
+        return  # twinnet verify checked the candidate before it built the selection
     impl = config.getoption("--impl")
     error = importable(impl)
     if error is not None:
@@ -100,36 +108,48 @@ def share_cores_between_workers() -> None:
         torch.set_num_threads(max(1, (cores or 1) // workers))
 
 
-def _catalog(config: pytest.Config) -> dict[str, Entry]:
-    return catalog(parse_modules(config.getoption("--catalog-extra")))
+def _plugin_selection(config: pytest.Config) -> CellSelection | None:
+    for plugin in config.pluginmanager.get_plugins():
+        if isinstance(plugin, SelectionPlugin):
+            return plugin.selection
+    return None
 
 
-def _globs(given: list[str]) -> list[str]:
-    """The globs of every occurrence of a repeatable comma-separated option (all: ``*``)."""
-    return [g.strip() for text in given or ["*"] for g in text.split(",") if g.strip()]
-
-
-def _selected(name: str, globs: list[str]) -> bool:
-    return any(fnmatch.fnmatchcase(name, g) for g in globs)
+def selection(config: pytest.Config) -> CellSelection:
+    """The run's selection: the one a plugin object carries (``twinnet verify``), else one
+    built once from this session's options (a plain pytest run, an xdist worker)."""
+    found = config.stash.get(SELECTION, None)
+    if found is None:
+        found = _plugin_selection(config)
+        if found is None:
+            try:
+                found = CellSelection.build(
+                    config.getoption("--impl"),
+                    config.getoption("--entries"),
+                    config.getoption("--properties"),
+                    config.getoption("--device"),
+                    config.getoption("--catalog-extra"),
+                )
+            except ImportError as error:
+                raise pytest.UsageError(f"--catalog-extra: {error}") from error
+        config.stash[SELECTION] = found
+    return found
 
 
 def devices(config: pytest.Config) -> list[str]:
-    choice = config.getoption("--device")
-    if choice == "all":
-        return ["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"]
-    return [choice]
+    return selection(config).devices()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    cat = _catalog(metafunc.config)
-    prop = property_of(metafunc.function.__name__, known_ids(cat.values()))
+    chosen = selection(metafunc.config)
+    prop = property_of(metafunc.function.__name__, chosen.ids)
     if "entry" in metafunc.fixturenames and prop is not None:
-        names = [name for name, e in cat.items() if prop in e.properties]
+        names = [name for name, e in chosen.catalog.items() if prop in e.properties]
         metafunc.parametrize("entry", names, ids=names)
     if "dtype" in metafunc.fixturenames:
         metafunc.parametrize("dtype", [torch.float32, torch.float64], ids=["float32", "float64"])
     if "device" in metafunc.fixturenames:
-        metafunc.parametrize("device", devices(metafunc.config))
+        metafunc.parametrize("device", chosen.devices())
 
 
 def cell_of(item: pytest.Item) -> tuple[str, str] | None:
@@ -143,18 +163,18 @@ def pytest_itemcollected(item: pytest.Item) -> None:
     callspec = getattr(item, "callspec", None)
     entry = callspec.params.get("entry") if callspec is not None else None
     name = getattr(item, "originalname", item.name)
-    prop = property_of(name, known_ids(_catalog(item.config).values()))
+    prop = property_of(name, selection(item.config).ids)
     if isinstance(entry, str) and prop is not None:
         item.user_properties.append((ENTRY_KEY, entry))
         item.user_properties.append((PROPERTY_KEY, prop))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    entries, props = _globs(config.getoption("--entries")), _globs(config.getoption("--properties"))
+    chosen = selection(config)
     keep, drop = [], []
     for item in items:
         cell = cell_of(item)
-        wanted = cell is None or (_selected(cell[0], entries) and _selected(cell[1], props))
+        wanted = cell is None or chosen.wanted(*cell)
         (keep if wanted else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
@@ -163,16 +183,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture
 def subject(request: pytest.FixtureRequest, entry: str) -> Subject:
-    """The entry under the test's property, with the candidate and its reference."""
-    cat = _catalog(request.config)
-    prop = property_of(request.function.__name__, known_ids(cat.values()))
+    """The entry under the test's property, with the candidate and its reference. A cell
+    the candidate cannot take part in is skipped, its outcome (*not provided*, *same as
+    reference*) recorded in ``user_properties`` under ``OUTCOME_KEY``."""
+    chosen = selection(request.config)
+    prop = property_of(request.function.__name__, chosen.ids)
     assert prop is not None, request.function.__name__
-    e = cat[entry]
-    candidate = Impl(request.config.getoption("--impl"))
+    e = chosen.catalog[entry]
+    candidate = chosen.candidate
     reference = Impl(e.reference)
     if not candidate.provides(entry):
+        request.node.user_properties.append((OUTCOME_KEY, NOT_PROVIDED))
         pytest.skip(f"{NOT_PROVIDED}: {candidate} has no {entry}")
     if prop in COMPARES_WITH_REFERENCE and candidate.same_object(reference, entry):
+        request.node.user_properties.append((OUTCOME_KEY, SAME_AS_REFERENCE))
         pytest.skip(f"{SAME_AS_REFERENCE}: {candidate}'s {entry} is {reference}'s object")
     subject = Subject(e, prop, candidate, reference)
     request.node.user_properties.append((TALLY_KEY, subject.tally.data))

@@ -15,33 +15,43 @@ decorator runs the test as a hypothesis property and sorts its examples:
   because their state_dict layouts differ) skips the cell as *blocked*, with the reason; the
   ``state_dict`` cell reports the layout difference itself;
 * a failing example records its drawn case (config, batch, seed) for the report.
+
+In a derandomized profile (ci) the examples cover every enumerated variant of the
+config: the options of each ``properties.strategies.variants`` axis the configs draw
+appear at least once per cell (:func:`schedule`).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import torch
-from hypothesis import given, reject
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
 from properties.candidate import Impl, NotProvided
 from properties.entry import Entry
 from properties.kinds.base import Kind, load_state, parameters_of, seeded, state_of, to_device
+from properties.strategies import VariantCover, covering, new_example, variant_width
 from reference.specs import Nest
 
-#: Skip reasons the conformance matrix reads (they start a skip message).
+#: Why a cell is skipped, as the conformance matrix reads it: recorded as data (a
+#: test's ``user_properties`` under ``OUTCOME_KEY``, or its tally's ``outcome``); the
+#: skip message starts with it too, for people reading pytest's output.
 NOT_PROVIDED = "not provided"
 SAME_AS_REFERENCE = "same as reference"
 BLOCKED = "blocked"
 UNSUPPORTED = "unsupported"
+SKIP_OUTCOMES = (NOT_PROVIDED, SAME_AS_REFERENCE, BLOCKED, UNSUPPORTED)
 #: The user_properties key of a test's tally.
 TALLY_KEY = "twinnet_tally"
+#: The user_properties key of a cell skipped before its tally exists (not provided, same).
+OUTCOME_KEY = "twinnet_outcome"
 MAX_BATCH = 9
 
 
@@ -81,6 +91,11 @@ class Tally:
     def note(self, text: str) -> None:
         if text not in self.data["notes"]:
             self.data["notes"].append(text)
+
+    def skipped(self, outcome: str, why: str) -> None:
+        """Skip the test as ``outcome`` (one of ``SKIP_OUTCOMES``), recorded as data."""
+        self.data["outcome"] = outcome
+        pytest.skip(f"{outcome}: {why}")
 
     def failed(self, error: BaseException) -> None:
         self.data["case"] = self.current
@@ -208,13 +223,14 @@ def spec_property(fn: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(fn)
     def run(subject: Subject, *args: Any, **kwargs: Any) -> None:
         subject.tally.data["examples"] += 1
+        new_example()
         try:
             fn(subject, *args, **kwargs)
         except Unsupported as why:
             subject.tally.unsupported(str(why))
             reject()
         except Blocked as why:
-            pytest.skip(f"{BLOCKED}: {why}")
+            subject.tally.skipped(BLOCKED, str(why))
         except BaseException as error:
             if not isinstance(error, pytest.skip.Exception):
                 subject.tally.failed(error)
@@ -222,16 +238,69 @@ def spec_property(fn: Callable[..., None]) -> Callable[..., None]:
 
     prop = given(data=st.data())(run)
 
+    def plan_run(plan: int, examples: int) -> Callable[..., None]:
+        """The property with ``examples`` examples whose variants follow ``plan``; each
+        plan draws from a seed of its own (hypothesis's digest of the test)."""
+        if plan > 0:
+            run._hypothesis_internal_add_digest = f"variant plan {plan}".encode()  # type: ignore[attr-defined]
+        elif hasattr(run, "_hypothesis_internal_add_digest"):
+            del run._hypothesis_internal_add_digest  # type: ignore[attr-defined]
+        return settings(settings.default, max_examples=examples)(given(data=st.data())(run))
+
     @functools.wraps(prop)
     def property_test(*args: Any, **kwargs: Any) -> None:
-        try:
-            prop(*args, **kwargs)
-        except Unsatisfiable:
-            subject = kwargs.get("subject")
-            why = subject.tally.data["why"] if isinstance(subject, Subject) else []
-            pytest.skip(f"{UNSUPPORTED}: the candidate declined every example ({'; '.join(why)})")
+        subject = kwargs.get("subject")
+        tally = subject.tally if isinstance(subject, Subject) else Tally()
+        default = settings.default
+        if not (default.derandomize and isinstance(subject, Subject)):
+            try:
+                prop(*args, **kwargs)
+            except Unsatisfiable:
+                why = "; ".join(tally.data["why"])
+                tally.skipped(UNSUPPORTED, f"the candidate declined every example ({why})")
+            return
+        cover = VariantCover()
+        width = variant_width(subject.name, subject.entry.configs)
+        runs = declined_runs = 0
+        with covering(cover):
+            for plan, examples in schedule(default.max_examples, width, cover):
+                cover.plan = None if plan == FREE else plan
+                try:
+                    plan_run(plan, examples)(*args, **kwargs)
+                except Unsatisfiable:
+                    declined_runs += 1
+                runs += 1
+        if declined_runs == runs:
+            why = "; ".join(tally.data["why"])
+            tally.skipped(UNSUPPORTED, f"the candidate declined every example ({why})")
 
     return property_test
+
+
+def schedule(examples: int, width: int, cover: VariantCover) -> Iterator[tuple[int, int]]:
+    """The runs of a derandomized property of ``examples`` examples whose configs draw
+    variants of at most ``width`` options per axis (``variant_width``), as ``(plan,
+    examples)`` pairs: one plan per option of the widest axis, the examples shared out
+    (each plan at least one, so a config with more options than examples gets one example
+    per option). Without variants, one run as before (``FREE``: nothing forced, the same
+    examples). An axis that a run meets first, wider than the plans so far, adds plans of
+    one example each."""
+    if width <= 1:
+        yield FREE, examples
+        done = 0
+    else:
+        done = used = 0
+        while done < width:
+            share = max(1, (examples - used) // (width - done))
+            yield done, share
+            used, done = used + share, done + 1
+    while cover.width > 1 and done < cover.width:
+        yield done, 1
+        done += 1
+
+
+#: The plan of a run that forces no variant.
+FREE = -1
 
 
 def declined(subject: Subject, check: Callable[[], None]) -> None:

@@ -8,11 +8,18 @@ Sizes are capped to keep each example to a few milliseconds.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from random import Random
+from typing import Any, TypeVar
 
 import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
+from hypothesis.control import BuildContext
+from hypothesis.internal.conjecture.data import ConjectureData
 
 from reference.alf.initializers import identity
 from reference.specs import BoundedTensorSpec, TensorSpec
@@ -32,6 +39,7 @@ INITIALIZERS = {
 }
 
 MAX_BATCH = 9
+T = TypeVar("T")
 
 
 def activations() -> st.SearchStrategy[str]:
@@ -177,3 +185,103 @@ def nonfinite_tensor(t: torch.Tensor, value: float) -> torch.Tensor:
 
 def half_dtypes() -> st.SearchStrategy[torch.dtype]:
     return st.sampled_from([torch.float16, torch.bfloat16])
+
+
+# --------------------------------------------------------------------------------------
+# enumerated variants, covered in derandomized profiles
+# --------------------------------------------------------------------------------------
+@dataclass
+class VariantCover:
+    """One covered run's state: the plan whose options are forced (None: drawn freely),
+    and per variant axis the number of options (``widths``) and the options its examples
+    reached (``reached``, by repr)."""
+
+    plan: int | None = None
+    widths: dict[str, int] = field(default_factory=dict)
+    declared: dict[str, set[str]] = field(default_factory=dict)
+    reached: dict[str, set[str]] = field(default_factory=dict)
+    #: Axes already drawn in the current example: only an axis's first draw in an
+    #: example follows the plan (a config of several members still mixes their kinds).
+    forced: set[str] = field(default_factory=set)
+
+    def new_example(self) -> None:
+        self.forced.clear()
+
+    @property
+    def width(self) -> int:
+        """The most options any axis seen so far has (1 without any axis)."""
+        return max(self.widths.values(), default=1)
+
+
+_COVER: ContextVar[VariantCover | None] = ContextVar("twinnet_variant_cover", default=None)
+
+
+@contextmanager
+def covering(cover: VariantCover) -> Iterator[VariantCover]:
+    """Draw :func:`variants` under ``cover`` (its plan forces their options)."""
+    token = _COVER.set(cover)
+    try:
+        yield cover
+    finally:
+        _COVER.reset(token)
+
+
+def new_example() -> None:
+    """Start an example of a covered run (``VariantCover.forced``)."""
+    cover = _COVER.get()
+    if cover is not None:
+        cover.new_example()
+
+
+def variants(axis: str, options: Sequence[T]) -> st.SearchStrategy[T]:
+    """One of ``options``: an enumerated variant of a config (a form, a mode, a member
+    count, a mask mode...). Drawn like ``st.sampled_from`` in random profiles; in a
+    derandomized profile (ci) the harness runs one plan per option of the widest axis and
+    plan ``j`` takes option ``j % len(options)`` of every axis (at the axis's first draw
+    in an example; later draws, another member's kind say, are free), so that every
+    option of every axis appears in each cell's examples (``properties.harness``). A combination
+    that matters (a one-member tuple) is declared as an option of its own."""
+    opts = tuple(options)
+    if not opts:
+        raise ValueError(f"variant axis {axis!r} has no options")
+
+    def chosen(index: int) -> T:
+        cover = _COVER.get()
+        if cover is not None:
+            cover.reached.setdefault(axis, set()).add(repr(opts[index]))
+        return opts[index]
+
+    def pick(_: object) -> st.SearchStrategy[T]:
+        cover = _COVER.get()
+        if cover is not None:
+            cover.widths[axis] = max(cover.widths.get(axis, 0), len(opts))
+            cover.declared.setdefault(axis, set()).update(repr(o) for o in opts)
+            if cover.plan is not None and axis not in cover.forced:
+                cover.forced.add(axis)
+                return st.just(cover.plan % len(opts)).map(chosen)
+        return st.integers(0, len(opts) - 1).map(chosen)
+
+    return st.just(None).flatmap(pick)
+
+
+#: Free draws of an entry's configs that find its variant axes (cheap: no property runs).
+PROBE_DRAWS = 8
+_WIDTHS: dict[str, int] = {}
+
+
+def variant_width(name: str, configs: Callable[[], st.SearchStrategy[Any]]) -> int:
+    """The most options of any variant axis that ``configs()`` draws (1: none), from a few
+    seeded draws of the strategy alone, once per entry ``name`` and process. An axis the
+    draws miss is still covered: the harness adds plans for it when it first appears."""
+    if name not in _WIDTHS:
+        cover = VariantCover()
+        with covering(cover):
+            for seed in range(PROBE_DRAWS):
+                data = ConjectureData(random=Random(seed))
+                try:
+                    with BuildContext(data, is_final=False, wrapped_test=lambda: None):
+                        data.draw(configs())
+                except Exception:  # a draw that overruns or is rejected shows no more axes
+                    continue
+        _WIDTHS[name] = cover.width
+    return _WIDTHS[name]

@@ -76,7 +76,7 @@ def test_list_piped_fits_80_columns() -> None:
     encoding = next(line for line in lines if line.strip().startswith("alf.EncodingNetwork "))
     simple = next(line for line in lines if line.strip().startswith("alf.SimpleActionEncoder "))
     assert encoding.split()[1:4] == ["yes", "yes", "yes"]
-    assert simple.split()[1:4] == ["yes", "yes", "-"]
+    assert simple.split()[1:4] == ["yes", "shared", "-"]  # optimized: the reference's object
 
 
 def test_list_details_of_few_entries(capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,7 +13,14 @@ import pytest
 from rich.console import Console
 
 from properties.conftest import ENTRY_KEY, PROPERTY_KEY
-from properties.harness import TALLY_KEY
+from properties.harness import (
+    BLOCKED,
+    NOT_PROVIDED,
+    OUTCOME_KEY,
+    SAME_AS_REFERENCE,
+    TALLY_KEY,
+    UNSUPPORTED,
+)
 from twinnet.explain import explanations
 from twinnet.html import page
 from twinnet.matrix import Collector, Matrix
@@ -40,7 +47,10 @@ def report(
     reason: str = "",
     data: dict[str, Any] | None = None,
     test: str = "float32",
+    recorded: str | None = None,
 ) -> pytest.TestReport:
+    """A report as the suite makes it; ``recorded``: the skip outcome the harness records
+    as data (the skip message alone decides nothing)."""
     longrepr: Any = None
     if outcome == "skipped":
         longrepr = ("f.py", 1, f"Skipped: {reason}")
@@ -49,6 +59,8 @@ def report(
     tags = [(ENTRY_KEY, entry), (PROPERTY_KEY, prop)]
     if data is not None:
         tags.append((TALLY_KEY, data))
+    if recorded is not None:
+        tags.append((OUTCOME_KEY, recorded))
     return pytest.TestReport(
         f"properties/test_{prop}.py::test_{prop}[{entry}-{test}]",
         ("f.py", 1, ""),
@@ -69,11 +81,18 @@ REPORTS = [
     report("alf.A", "grad_parity", "failed", reason="AssertionError: grads", data=FAILED),
     report("alf.A", "batch_invariance", "passed", data=tally()),
     report("alf.A", "device", "skipped", "setup", "CUDA is not available"),
-    report("alf.A", "state_dict", "skipped", "call", "blocked: state_dict layouts differ"),
+    report("alf.A", "state_dict", "skipped", "call", "blocked: layouts differ", recorded=BLOCKED),
     report("alf.A", "init", "passed", data=tally(6, 2)),
     report("alf.A", "init", "passed", "teardown", data=tally(6, 2)),
     report("alf.A", "bad_input", "passed", data=tally(6, 6)),
-    report("alf.A", "parallel", "skipped", "call", "unsupported: declined all", tally(40, 40)),
+    report(
+        "alf.A",
+        "parallel",
+        "skipped",
+        "call",
+        "unsupported: declined all",
+        tally(40, 40, outcome=UNSUPPORTED),
+    ),
     report(
         "alf.A",
         "signature",
@@ -81,8 +100,22 @@ REPORTS = [
         reason="AssertionError: x",
         data=tally(6, 3, case=CASE, error="AssertionError: x"),
     ),
-    report("alf.B", "parity", "skipped", "setup", "same as reference: mylib's alf.B is it"),
-    report("alf.B", "shape", "skipped", "setup", "not provided: mylib has no alf.B"),
+    report(
+        "alf.B",
+        "parity",
+        "skipped",
+        "setup",
+        "same as reference: mylib's alf.B is it",
+        recorded=SAME_AS_REFERENCE,
+    ),
+    report(
+        "alf.B",
+        "shape",
+        "skipped",
+        "setup",
+        "not provided: mylib has no alf.B",
+        recorded=NOT_PROVIDED,
+    ),
 ]
 XFAILS = Xfails(
     (
@@ -91,6 +124,18 @@ XFAILS = Xfails(
     ),
     "xfails.txt",
 )
+
+
+def test_outcomes_are_data_not_skip_message_prefixes() -> None:
+    matrix = Matrix()
+    matrix.record(report("alf.B", "init", "skipped", "setup", "not provided: nothing recorded"))
+    matrix.record(report("alf.B", "shape", "skipped", "setup", "CUDA", recorded=NOT_PROVIDED))
+    matrix.record(report("alf.B", "parity", "skipped", "call", "x", tally(outcome=BLOCKED)))
+    assert {p: c.outcome for (_, p), c in matrix.cells.items()} == {
+        "init": "skip",
+        "shape": "n/p",
+        "parity": "blocked",
+    }
 
 
 def synthetic() -> Matrix:
@@ -229,6 +274,7 @@ import pytest
 @pytest.mark.parametrize("entry", ["alf.A", "alf.B"])
 def test_parity(entry, dtype, tally):
     if entry == "alf.B":
+        tally["outcome"] = "not provided"
         pytest.skip("not provided: mylib has no alf.B")
     tally["examples"] += 3
     if dtype == "float64":

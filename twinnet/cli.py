@@ -1,7 +1,8 @@
 """``twinnet``: list the catalog, verify a candidate, benchmark, compare runs, report.
 
-Bad arguments, unknown entries, a candidate that cannot be imported or provides none of
-the selected names, and missing files print one line on stderr and exit 2; ``verify``
+Bad arguments, unknown entries, a candidate that cannot be imported (or one of whose
+submodules raises while importing) or provides none of the selected names, and missing
+files print one line on stderr and exit 2; ``verify``
 exits 1 on an unexpected failure (a FAIL not listed in ``--xfails``), ``compare`` on a
 flagged slowdown, ``report`` when a cell failed or a run broke, ``selfcheck`` when the
 regression check raised a false alarm or missed the planted slowdown.
@@ -14,6 +15,7 @@ import json
 import random
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import NoReturn
@@ -26,9 +28,10 @@ from rich.console import Console
 from benchmarks import suite
 from benchmarks.selection import Selection, match_entries, parse_impls
 from benchmarks.timing import Budget
-from properties.candidate import DEFAULT_CANDIDATE, Impl, importable
-from properties.catalog import catalog, known_ids, parse_modules
+from properties.candidate import DEFAULT_CANDIDATE, CandidateImportError, Impl, importable
+from properties.catalog import catalog, parse_modules
 from properties.entry import Entry
+from properties.selection import CellSelection
 from twinnet import tables
 from twinnet.bench_tables import bench_view, compare_view
 from twinnet.compare import CompareError, compare, parse_percent
@@ -121,10 +124,12 @@ def importable_or_fail(module: str) -> None:
     raise UsageError(f"cannot import the candidate module {module!r}: {error}{hint}")
 
 
-def provides_some_or_fail(module: str, names: Sequence[str]) -> None:
-    """A candidate must provide at least one selected name (else nothing is verified)."""
-    impl = Impl(module)
-    if not any(impl.provides(name) for name in names):
+def provides_some_or_fail(impl: Impl, names: Sequence[str]) -> None:
+    """A candidate must provide at least one selected name (else nothing is verified).
+    Every selected name is looked up, so that a submodule raising while importing is
+    reported here, in one line (:class:`CandidateImportError`), before any run."""
+    module = impl.name
+    if not [name for name in names if impl.provides(name)]:
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         raise UsageError(
             f"{module} provides none of the selected entries ({shown}); a candidate exposes "
@@ -160,7 +165,7 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
     if args.impl:
         importable_or_fail(args.impl)
     impls = list(dict.fromkeys(["reference", "optimized", *([args.impl] if args.impl else [])]))
-    listing = catalog_rows({n: cat[n] for n in names}, impls)
+    listing = catalog_rows({n: cat[n] for n in names}, impls, with_files=args.verbose)
     if args.json:
         console.file.write(json.dumps(listing, indent=2) + "\n")
         return 0
@@ -173,18 +178,40 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-def verify_setup(args: argparse.Namespace) -> tuple[VerifyOptions, Xfails, list[str]]:
-    """Check every argument before the run (module doc) and draw the seed."""
-    cat = catalog_or_fail(args.catalog_extra)
+def selection_or_fail(
+    impl: str, entries: str, properties: str = "*", device: str | None = None, extra: str = ""
+) -> CellSelection:
+    """The run's selection, its catalog built here once (the property suite gets it as a
+    plugin object, ``twinnet.runner``)."""
+    try:
+        return CellSelection.build(impl, entries, properties, device, extra)
+    except ImportError as error:
+        raise UsageError(f"--catalog-extra: cannot import {extra!r}: {error}") from error
+
+
+@dataclass(frozen=True)
+class VerifySetup:
+    opts: VerifyOptions
+    selection: CellSelection
+    xfails: Xfails
+    names: list[str]
+
+
+def verify_setup(args: argparse.Namespace) -> VerifySetup:
+    """Check every argument before the run (module doc), build the selection once and
+    draw the seed."""
+    chosen = selection_or_fail(
+        args.impl, args.entries, args.properties, args.device, args.catalog_extra
+    )
+    cat = chosen.catalog
     names = entries_or_fail(args.entries, cat)
-    ids = known_ids(cat.values())
-    properties_or_fail(args.properties, ids)
+    properties_or_fail(args.properties, chosen.ids)
     importable_or_fail(args.impl)
-    provides_some_or_fail(args.impl, names)
+    provides_some_or_fail(chosen.candidate, names)
     xfails = Xfails()
     if args.xfails:
         try:
-            xfails = load_xfails(args.xfails, cat, ids)
+            xfails = load_xfails(args.xfails, cat, chosen.ids)
         except XfailsError as error:
             raise UsageError(str(error)) from error
     seed = args.seed
@@ -200,14 +227,15 @@ def verify_setup(args: argparse.Namespace) -> tuple[VerifyOptions, Xfails, list[
         catalog_extra=args.catalog_extra,
         workers=args.workers,
     )
-    return opts, xfails, names
+    return VerifySetup(opts, chosen, xfails, names)
 
 
 def cmd_verify(args: argparse.Namespace, console: Console) -> int:
-    opts, xfails, names = verify_setup(args)
-    collector = Collector(xfails, order=names)
+    setup = verify_setup(args)
+    opts = setup.opts
+    collector = Collector(setup.xfails, order=setup.names)
     with progress_bar(console, f"verify {opts.impl} (profile {opts.profile})") as callback:
-        outcome = run_verify(opts, collector, callback)
+        outcome = run_verify(opts, collector, callback, setup.selection)
     matrix = collector.matrix
     repro = Reproduce(opts.impl, opts.profile, opts.seed, opts.catalog_extra)
     if outcome.exit_code in BROKEN_RUN:
@@ -244,13 +272,16 @@ def set_threads(threads: int | None) -> None:
 
 
 def cmd_bench(args: argparse.Namespace, console: Console) -> int:
-    entries_or_fail(args.entries, catalog())
+    cat = catalog_or_fail(args.catalog_extra)
+    entries_or_fail(args.entries, cat)
     try:
-        impls = parse_impls(args.impls)
+        impls = parse_impls(args.impls, cat)
     except ValueError as error:
         raise UsageError(str(error)) from error
     if args.impl:
         importable_or_fail(args.impl)
+        for name in match_entries(args.entries, cat):
+            Impl(args.impl).provides(name)  # a broken submodule: one line, exit 2
     device = device_or_fail(args.device)
     set_threads(args.threads)
     selection = Selection(
@@ -263,7 +294,8 @@ def cmd_bench(args: argparse.Namespace, console: Console) -> int:
     if args.clock == "cpu" and device.type != "cpu":
         raise UsageError("--clock cpu: the CPU clock times --device cpu runs only")
     with progress_bar(console, "bench (cases)") as callback:
-        data = suite.run(selection, device, callback, Budget.for_run(args.quick, args.clock))
+        budget = Budget.for_run(args.quick, args.clock)
+        data = suite.run(selection, device, callback, budget, catalog=cat)
     text = json.dumps(data, indent=1) + "\n"
     if args.json:
         args.json.write_text(text)
@@ -324,9 +356,12 @@ def cmd_selfcheck(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_report(args: argparse.Namespace, console: Console) -> int:
-    names = entries_or_fail(args.entries, catalog())
+    chosen = selection_or_fail(
+        args.impl, args.entries, device=args.device, extra=args.catalog_extra
+    )
+    names = entries_or_fail(args.entries, chosen.catalog)
     importable_or_fail(args.impl)
-    provides_some_or_fail(args.impl, names)
+    provides_some_or_fail(chosen.candidate, names)
     if args.clock == "cpu" and device_or_fail(args.device).type != "cpu":
         raise UsageError("--clock cpu: the CPU clock times --device cpu runs only")
     set_threads(args.threads)
@@ -338,9 +373,11 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
             workers=args.workers,
             entries=args.entries,
             clock=args.clock,
+            catalog_extra=args.catalog_extra,
         ),
         console,
         args.verbose,
+        chosen,
     )
 
 
@@ -410,9 +447,7 @@ def parser() -> Parser:
         "Implementations of one case are timed in round-robin rounds, so machine drift hits\n"
         "all alike; speedups come with 95% bootstrap intervals, unstable rows are marked.",
     )
-    p.add_argument(
-        "--entries", default="*", action=Joined, help="glob(s) of entries, comma-separated"
-    )
+    _add_selection(p)
     p.add_argument("--impl", help="a candidate module, timed beside the others")
     p.add_argument(
         "--impls",
@@ -497,9 +532,7 @@ def parser() -> Parser:
     p.add_argument("--out", type=Path, default=Path("twinnet-report"))
     p.add_argument("--impl", default=DEFAULT_CANDIDATE, help="candidate module (default optimized)")
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
-    p.add_argument(
-        "--entries", default="*", action=Joined, help="glob(s) of entries, comma-separated"
-    )
+    _add_selection(p)
     p.add_argument("--clock", default="wall", choices=("wall", "cpu"), help="as for bench")
     p.add_argument("--threads", type=int, help="torch threads for the bench (default: torch's)")
     p.add_argument("-n", dest="workers", help="pytest-xdist workers for verify")
@@ -524,7 +557,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return int(args.run(args, console))
-    except (UsageError, RunError) as error:
+    except (UsageError, RunError, CandidateImportError) as error:
         sys.stderr.write(f"twinnet: error: {error}\n")
         return 2
 

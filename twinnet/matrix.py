@@ -6,10 +6,11 @@ reads them from the reports (also those of pytest-xdist workers): the cell of an
 and its tally of examples travel in ``report.user_properties`` (set by
 ``properties/conftest.py`` and the ``subject`` fixture of ``properties/harness.py``).
 
-An item comes to one of: pass, FAIL, skip, or a skip whose reason starts with one of the
-harness's markers (*not provided*, *same as reference*, *blocked*, *unsupported*: the
-candidate declined every example), or *unsupported* as well when it passed with every
-example it drew declined. A cell's outcome is the first of these that one of its items
+An item comes to one of: pass, FAIL, skip, or a skip for which the harness recorded its
+outcome as data (``OUTCOME_KEY`` in ``user_properties``, or the tally's ``outcome``):
+*not provided*, *same as reference*, *blocked*, *unsupported* (the candidate declined
+every example); or *unsupported* as well when it passed with every example it drew
+declined. A cell's outcome is the first of these that one of its items
 came to::
 
     FAIL > pass > unsupported > blocked > same > n/p > skip
@@ -28,7 +29,7 @@ from typing import Any
 import pytest
 
 from properties.conftest import ENTRY_KEY, PROPERTY_KEY
-from properties.harness import BLOCKED, NOT_PROVIDED, SAME_AS_REFERENCE, TALLY_KEY
+from properties.harness import BLOCKED, NOT_PROVIDED, OUTCOME_KEY, SAME_AS_REFERENCE, TALLY_KEY
 from properties.harness import UNSUPPORTED as UNSUPPORTED_SKIP
 from properties.ids import GLOBAL_IDS
 from twinnet.xfails import Xfails
@@ -41,7 +42,8 @@ NOT_PROVIDED_CELL, SAME, BLOCKED_CELL, UNSUPPORTED = "n/p", "same", "blocked", "
 PRECEDENCE = (FAIL, PASS, UNSUPPORTED, BLOCKED_CELL, SAME, NOT_PROVIDED_CELL, SKIP)
 #: Every outcome a cell can show, in the order summaries list them.
 OUTCOMES = (FAIL, XFAIL, XPASS, PASS, UNSUPPORTED, BLOCKED_CELL, SAME, NOT_PROVIDED_CELL, SKIP)
-SKIP_MARKERS = {
+#: The harness's recorded skip outcomes -> the cells they make.
+SKIP_OUTCOMES = {
     NOT_PROVIDED: NOT_PROVIDED_CELL,
     SAME_AS_REFERENCE: SAME,
     BLOCKED: BLOCKED_CELL,
@@ -198,11 +200,11 @@ class Matrix:
             if item.failure is None:
                 item.failure = _failure(report, tally if isinstance(tally, dict) else {})
         elif report.skipped and item.outcome != FAIL:
-            reason = skip_reason(report)
-            item.skip_reason = reason
-            item.outcome = next(
-                (cell for marker, cell in SKIP_MARKERS.items() if reason.startswith(marker)), SKIP
-            )
+            item.skip_reason = skip_reason(report)
+            recorded = tags.get(OUTCOME_KEY)
+            if recorded is None and isinstance(tally, dict):
+                recorded = tally.get("outcome")
+            item.outcome = SKIP_OUTCOMES.get(str(recorded), SKIP)
         elif report.when == "call" and item.outcome != FAIL:
             item.outcome = PASS
 

@@ -23,7 +23,7 @@ from rich.console import Console
 from benchmarks import suite
 from benchmarks.selection import Selection
 from benchmarks.timing import Budget
-from properties.catalog import catalog
+from properties.selection import CellSelection
 from twinnet import plots, tables
 from twinnet.bench_tables import bench_view
 from twinnet.explain import print_explanations
@@ -47,6 +47,7 @@ class ReportOptions:
     workers: str | None = None
     entries: str = "*"
     clock: str = "wall"
+    catalog_extra: str = ""
 
 
 def row_json(r: Row) -> dict[str, Any]:
@@ -93,10 +94,26 @@ def reference_samples(run: Run | None) -> dict[tuple[str, str, str], tuple[float
     return {m.case: m.samples for m in run.measurements if m.impl == "reference"}
 
 
-def build_report(opts: ReportOptions, console: Console, verbose: bool = False) -> int:
-    """Run, write the report; exit status 1 when something failed."""
+def build_report(
+    opts: ReportOptions,
+    console: Console,
+    verbose: bool = False,
+    chosen: CellSelection | None = None,
+) -> int:
+    """Run, write the report; exit status 1 when something failed. ``chosen``: the
+    verify run's selection (default: built from ``opts``, its catalog with the
+    ``catalog_extra`` modules, which the bench times as well)."""
     opts.out.mkdir(parents=True, exist_ok=True)
-    collector = Collector(order=catalog())
+    verify_opts = VerifyOptions(
+        opts.impl,
+        PROFILE,
+        opts.entries,
+        device=opts.device,
+        catalog_extra=opts.catalog_extra,
+        workers=opts.workers,
+    )
+    chosen = verify_opts.selection() if chosen is None else chosen
+    collector = Collector(order=chosen.catalog)
     selection = Selection(
         entries=opts.entries,
         impls=("reference", "optimized", "vmap"),
@@ -106,11 +123,10 @@ def build_report(opts: ReportOptions, console: Console, verbose: bool = False) -
     broken = []
     with new_progress(console) as progress:
         verified = run_verify(
-            VerifyOptions(
-                opts.impl, PROFILE, opts.entries, device=opts.device, workers=opts.workers
-            ),
+            verify_opts,
             collector,
             task_callback(progress, f"verify {opts.impl} (profile {PROFILE})"),
+            chosen,
         )
         try:
             data = suite.run(
@@ -118,13 +134,14 @@ def build_report(opts: ReportOptions, console: Console, verbose: bool = False) -
                 torch.device(opts.device),
                 task_callback(progress, "quick bench"),
                 Budget.for_run(quick=True, clock=opts.clock),
+                catalog=chosen.catalog,
             )
         except Exception as error:  # a candidate's workload may fail in any way
             data = None
             broken.append(f"the benchmark run failed: {type(error).__name__}: {error}")
     if verified.exit_code in BROKEN_RUN:
         broken.append(f"the property suite did not run (pytest exit code {verified.exit_code})")
-    matrix, repro = collector.matrix, Reproduce(opts.impl, PROFILE)
+    matrix, repro = collector.matrix, Reproduce(opts.impl, PROFILE, None, opts.catalog_extra)
     if not matrix.cells and not broken:
         broken.append("no property test ran")
     run = parse_run(data) if data is not None else None

@@ -1,10 +1,13 @@
 """In-process pytest runs for ``twinnet verify`` (benchmarks run without pytest:
 ``benchmarks.suite``).
 
-Everything a run needs reaches pytest as command-line options (``--impl``, ``--entries``,
-``--properties``, ``--catalog-extra`` of ``properties/conftest.py``), never through
-environment variables. pytest's own
-terminal output is captured (and returned) so that rich progress and tables own the screen.
+The caller checks its arguments and builds the run's
+:class:`~properties.selection.CellSelection` once (catalog, candidate, globs, device);
+it reaches pytest as a plugin object, and ``properties/conftest.py`` uses it as it is.
+Only pytest-xdist workers, separate processes, rebuild it: for them the selection also
+goes out as the command-line options of ``properties/conftest.py`` (never through
+environment variables). pytest's own terminal output is captured (and returned) so that
+rich progress and tables own the screen.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from properties.selection import CellSelection, SelectionPlugin
 from twinnet.matrix import Collector
 from twinnet.progress import ProgressCallback, TestCounter
 
@@ -77,30 +81,37 @@ class VerifyOptions:
     catalog_extra: str = ""
     workers: str | None = None
 
+    def selection(self) -> CellSelection:
+        """The selection of these options (the catalog built once, here)."""
+        return CellSelection.build(
+            self.impl, self.entries, self.properties, self.device, self.catalog_extra
+        )
+
 
 def verify_args(opts: VerifyOptions) -> list[str]:
-    args = [
-        str(ROOT / "properties"),
-        "--impl",
-        opts.impl,
-        "--entries",
-        opts.entries,
-        "--properties",
-        opts.properties,
-        "--hypothesis-profile",
-        opts.profile,
-    ]
-    if opts.catalog_extra:
-        args += ["--catalog-extra", opts.catalog_extra]
+    """pytest's arguments: how examples are drawn; the selection itself only for xdist
+    workers (module doc)."""
+    args = [str(ROOT / "properties"), "--hypothesis-profile", opts.profile]
     if opts.seed is not None:
         args += ["--hypothesis-seed", str(opts.seed)]
-    if opts.device:
-        args += ["--device", opts.device]
     if opts.workers:
-        args += ["-n", opts.workers]
+        args += ["-n", opts.workers, "--impl", opts.impl]
+        args += ["--entries", opts.entries, "--properties", opts.properties]
+        if opts.catalog_extra:
+            args += ["--catalog-extra", opts.catalog_extra]
+        if opts.device:
+            args += ["--device", opts.device]
     return args
 
 
-def run_verify(opts: VerifyOptions, collector: Collector, on_progress: ProgressCallback) -> Outcome:
-    """Run the property suite against ``opts.impl``; ``collector`` fills its matrix."""
-    return run_pytest(verify_args(opts), [collector, TestCounter(on_progress)])
+def run_verify(
+    opts: VerifyOptions,
+    collector: Collector,
+    on_progress: ProgressCallback,
+    selection: CellSelection | None = None,
+) -> Outcome:
+    """Run the property suite on ``selection`` (default: built from ``opts``) against
+    ``opts.impl``; ``collector`` fills its matrix."""
+    chosen = opts.selection() if selection is None else selection
+    plugins = [SelectionPlugin(chosen), collector, TestCounter(on_progress)]
+    return run_pytest(verify_args(opts), plugins)

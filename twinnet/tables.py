@@ -44,7 +44,10 @@ OUTCOME_STYLE = {
 
 
 # -- the catalog ------------------------------------------------------------------------
-def _provided(yes: bool) -> Text:
+def _provided(yes: bool, shared: bool = False) -> Text:
+    """``yes``, ``-``, or ``shared``: the implementation's object is the reference's own."""
+    if yes and shared:
+        return Text("shared", style="dim")
     return Text("yes", style="green") if yes else Text("-", style="dim")
 
 
@@ -53,7 +56,9 @@ def listing_table(rows: Sequence[dict[str, Any]]) -> Table:
     provide it, how many properties apply, how many benchmark cases it has."""
     impls = list(rows[0]["implementations"]) if rows else []
     short = {"reference": "ref", "optimized": "opt"}
-    table = Table(title="twinnet catalog", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(
+        title="twinnet catalog", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True
+    )
     table.add_column("entry", no_wrap=True, overflow="ellipsis")
     for impl in impls:
         table.add_column(short.get(impl, "cand."), justify="center", no_wrap=True)
@@ -69,7 +74,7 @@ def listing_table(rows: Sequence[dict[str, Any]]) -> Table:
         for r in members:
             table.add_row(
                 f"  {r['entry']}",
-                *(_provided(r["implementations"][i]) for i in impls),
+                *(_provided(r["implementations"][i], i in r.get("shared", ())) for i in impls),
                 str(len(r["properties"])),
                 str(len(r["bench"])),
             )
@@ -78,7 +83,12 @@ def listing_table(rows: Sequence[dict[str, Any]]) -> Table:
 
 def entry_details(row: dict[str, Any]) -> RenderableType:
     """One entry in full: the properties that apply, why the others do not, its bench."""
-    provided = [i for i, yes in row["implementations"].items() if yes]
+    sharing = set(row.get("shared", ()))
+    provided = [
+        f"{i} (shared: the reference's object)" if i in sharing else i
+        for i, yes in row["implementations"].items()
+        if yes
+    ]
     text = Text()
     text.append(row["entry"], style="bold")
     text.append(f"  {row['kind']}, family {row['family']}\n")
@@ -88,12 +98,20 @@ def entry_details(row: dict[str, Any]) -> RenderableType:
     text.append(" ".join(row["properties"]) + "\n", style="green")
     if row["not_applicable"]:
         text.append("  not applicable:\n", style="dim")
+        origin = row.get("not_applicable_from", {})
         for prop, why in row["not_applicable"].items():
             text.append(f"    {prop}", style="yellow")
-            text.append(f": {why}\n")
+            text.append(f": {why}")
+            if prop in origin:
+                text.append(f"  (from the {origin[prop]})", style="dim")
+            text.append("\n")
     if row["bench"]:
         text.append("  bench cases: ", style="dim")
         text.append(" ".join(row["bench"]) + "\n")
+    for what, path in row.get("files", {}).items():
+        paths = path if isinstance(path, list) else [path]
+        text.append(f"  {what} file{'s' if len(paths) > 1 else ''}: ", style="dim")
+        text.append((", ".join(p for p in paths if p) or "none") + "\n")
     return text
 
 

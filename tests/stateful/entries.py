@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from properties.candidate import Impl
-from properties.entry import Entry
+from properties.entry import Bench, BenchCase, Entry
 from properties.kinds.alf_network import AlfNetwork
 from reference.specs import TensorSpec
 
@@ -37,6 +37,7 @@ def entries() -> list[Entry]:
                 "signature": "the toy is not in the spec documents",
             },
             examples=({"input_size": 3, "hidden_size": 4, "decay": 0.5},),
+            bench=Bench((BenchCase("B=4", {"input_size": 3, "hidden_size": 4, "decay": 0.5}, 4),)),
             reference="tests.stateful.reference",
         )
     ]

@@ -129,7 +129,7 @@ def onehot_configs(draw: Any) -> dict:
         "input_size": draw(S.sizes(1, 8)),
         "action_spec": _discrete(draw),
         "logits_init_output_factor": draw(st.sampled_from([0.1, 1.0])),
-        "mode": draw(st.sampled_from(["st", "gumbel", "st-gumbel", "plain"])),
+        "mode": draw(S.variants("mode", ["st", "gumbel", "st-gumbel", "plain"])),
         "gumbel_temperature": draw(st.sampled_from([0.5, 1.0, 2.0])),
     }
 
@@ -141,7 +141,7 @@ def mixture_configs(draw: Any) -> dict:
         "input_size": draw(S.sizes(1, 8)),
         "action_spec": _bounded(draw) if scale else TensorSpec((draw(st.integers(1, 3)),)),
         "num_components": draw(st.integers(1, 3)),
-        "component": draw(st.sampled_from(["normal", "stable"])),
+        "component": draw(S.variants("component", ["normal", "stable"])),
         "scale_distribution": scale,
         "state_dependent_std": draw(st.booleans()),
     }

@@ -43,7 +43,7 @@ def member(impl: Impl, spec: tuple, size: int) -> tuple[Any, int]:
 
 @st.composite
 def member_specs(draw: Any, allow_function: bool = True) -> tuple:
-    kind = draw(st.sampled_from(MEMBERS if allow_function else MEMBERS[:-1]))
+    kind = draw(S.variants("member", MEMBERS if allow_function else MEMBERS[:-1]))
     return (kind,) if kind == "tanh" else (kind, draw(st.integers(1, 4)))
 
 
@@ -56,7 +56,7 @@ def sequential_configs(draw: Any) -> dict:
     return {
         "input_size": draw(st.integers(1, 4)),
         "members": tuple(draw(st.lists(member_specs(), min_size=1, max_size=3))),
-        "named": draw(st.booleans()),
+        "named": draw(S.variants("named", [False, True])),
         "n": draw(st.integers(1, 3)),
     }
 
@@ -87,12 +87,20 @@ def _parallel(build: Any, shared: bool = False) -> Parallel:
     )
 
 
+# -- Branch and Parallel -------------------------------------------------------------------
+#: Branch's forms, each with one member and with several (a one-member tuple is a form of
+#: its own: a make_parallel that loses it must fail ci).
+BRANCH_FORMS = [(f, k) for f in ("positional", "tuple", "named") for k in ("one", "several")]
+
+
 @st.composite
 def branch_configs(draw: Any) -> dict:
+    form, count = draw(S.variants("form", BRANCH_FORMS))
+    several = st.lists(member_specs(), min_size=2, max_size=3)
     return {
         "input_size": draw(st.integers(1, 4)),
-        "members": tuple(draw(st.lists(member_specs(), min_size=1, max_size=3))),
-        "form": draw(st.sampled_from(["positional", "tuple", "named"])),
+        "members": (draw(member_specs()),) if count == "one" else tuple(draw(several)),
+        "form": form,
         "n": draw(st.integers(1, 3)),
     }
 
@@ -110,11 +118,11 @@ def build_branch(impl: Impl, cfg: dict) -> Any:
 
 @st.composite
 def parallel_configs(draw: Any) -> dict:
-    k = draw(st.integers(1, 3))
+    k = draw(S.variants("members", [1, 2, 3]))
     return {
         "input_sizes": tuple(draw(st.integers(1, 4)) for _ in range(k)),
         "members": tuple(draw(member_specs()) for _ in range(k)),
-        "as_dict": draw(st.booleans()),
+        "as_dict": draw(S.variants("as_dict", [False, True])),
         "n": draw(st.integers(1, 3)),
     }
 
@@ -141,8 +149,8 @@ def echo_configs(draw: Any) -> dict:
         "echo_size": draw(st.integers(1, 3)),
         "hidden": draw(st.integers(1, 4)),
         "output_size": draw(st.integers(1, 3)),
-        "cell": draw(st.sampled_from(["fc", "lstm"])),
-        "form": draw(st.sampled_from(["tuple", "dict"])),
+        "cell": draw(S.variants("cell", ["fc", "lstm"])),
+        "form": draw(S.variants("form", ["tuple", "dict"])),
         "n": draw(st.integers(1, 3)),
     }
 
@@ -174,7 +182,13 @@ def build_echo(impl: Impl, cfg: dict) -> Any:
 def residue_configs(draw: Any) -> dict:
     return {
         "input_size": draw(st.integers(1, 4)),
-        "inner": draw(st.one_of(st.none(), member_specs(allow_function=False))),
+        "inner": draw(
+            S.variants("inner", [None, *MEMBERS[:-1]]).flatmap(
+                lambda kind: (
+                    st.none() if kind is None else st.tuples(st.just(kind), st.integers(1, 4))
+                )
+            )
+        ),
         "activation": draw(st.sampled_from(["relu_", "tanh", "identity"])),
     }
 
@@ -199,7 +213,7 @@ def amp_configs(draw: Any) -> dict:
     return {
         "input_size": draw(st.integers(1, 4)),
         "inner": draw(member_specs(allow_function=False)),
-        "enabled": draw(st.booleans()),
+        "enabled": draw(S.variants("enabled", [False, True])),
     }
 
 

@@ -26,7 +26,7 @@ def encoding_configs(draw: Any, allow_preprocessors: bool = True, with_n: bool =
         "activation": draw(S.activations()),
         "kernel_initializer": draw(S.initializers()),
     }
-    kind = draw(st.sampled_from(["flat", "image", "nested"]))
+    kind = draw(S.variants("input", ["flat", "image", "nested"]))
     if kind == "nested" and not allow_preprocessors:
         kind = "flat"
     if kind == "flat":

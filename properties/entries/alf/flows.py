@@ -146,7 +146,9 @@ _BASE_BAD = (
 
 @st.composite
 def realnvp_configs(draw: Any) -> dict:
-    image = draw(st.integers(0, 4)) == 0
+    # the conditional input's form; an image input (one in five, as drawn) has none
+    kind = draw(S.variants("input", ["none", "flat", "nested", "preprocessed", "image"]))
+    image = kind == "image"
     cfg: dict[str, Any] = {}
     if image:
         spec = TensorSpec(tuple(draw(st.integers(lo, hi)) for lo, hi in ((1, 2), (2, 4), (2, 4))))
@@ -157,7 +159,6 @@ def realnvp_configs(draw: Any) -> dict:
     else:
         d = draw(S.sizes(1, 6))
         cfg["input_tensor_spec"] = TensorSpec((d,))
-        kind = draw(st.sampled_from(["none", "flat", "nested", "preprocessed"]))
         if kind == "flat":
             cfg["conditional_input_tensor_spec"] = draw(S.vector_specs(1, 4))
         elif kind == "nested":
@@ -176,7 +177,7 @@ def realnvp_configs(draw: Any) -> dict:
     cfg["activation"] = "tanh" if bounded_s else draw(st.sampled_from(FLOW_ACTIVATIONS))
     cfg["transform_scale_nonlinear"] = nonlinear
     cfg["sub_dim"] = draw(st.one_of(st.none(), st.integers(0, d)))
-    cfg["mask_mode"] = draw(st.sampled_from(MASK_MODES))
+    cfg["mask_mode"] = draw(S.variants("mask_mode", MASK_MODES))
     cfg["num_layers"] = draw(st.integers(1, 4))
     cfg["use_transform_cache"] = draw(st.booleans())
     return cfg

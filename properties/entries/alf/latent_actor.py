@@ -67,13 +67,13 @@ def latent_configs(draw: Any) -> dict:
     return {
         "input_tensor_spec": draw(S.vector_specs(1, 5)),
         "action_spec": _action_spec(draw, scale),
-        "conditional_flow": draw(st.booleans()),
+        "conditional_flow": draw(S.variants("conditional_flow", [False, True])),
         "scale_distribution": scale,
-        "squashing": draw(st.sampled_from(sorted(SQUASHINGS))),
+        "squashing": draw(S.variants("squashing", sorted(SQUASHINGS))),
         "flow": {
             "fc_layer_params": draw(st.lists(S.sizes(1, 8), max_size=2).map(tuple)),
             "num_layers": draw(st.integers(1, 3)),
-            "mask_mode": draw(st.sampled_from(MASK_MODES)),
+            "mask_mode": draw(S.variants("mask_mode", MASK_MODES)),
         },
     }
 

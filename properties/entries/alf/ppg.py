@@ -45,7 +45,7 @@ def action_specs(draw: Any) -> Nest:
     """A continuous or a discrete action, or a tuple / dict nest of one of each."""
     cont = continuous_spec(draw(S.sizes(1, 3)))
     disc = discrete_spec(draw(S.sizes(2, 4)))  # one category: a constant policy
-    shape = draw(st.sampled_from(["continuous", "discrete", "tuple", "dict"]))
+    shape = draw(S.variants("action", ["continuous", "discrete", "tuple", "dict"]))
     return {"continuous": cont, "discrete": disc, "tuple": (cont, disc)}.get(
         shape, {"move": cont, "pick": disc}
     )
@@ -116,7 +116,7 @@ def loss_configs(draw: Any) -> dict:
         gamma: Any = tuple(draw(st.floats(0.5, 1.0)) for _ in range(d))
     else:
         gamma = draw(st.floats(0.5, 1.0))
-    kind = draw(st.sampled_from(["normal", "categorical"]))
+    kind = draw(S.variants("head", ["normal", "categorical"]))
     size = draw(st.integers(1, 4))
     return {
         "T": draw(st.integers(2, 7)),

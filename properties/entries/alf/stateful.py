@@ -24,7 +24,7 @@ def nested_vector_specs(draw: Any) -> Any:
     """A vector spec, or a pair / dict of them (small sizes)."""
     sizes = draw(st.lists(st.integers(1, 3), min_size=1, max_size=2))
     specs = [TensorSpec((d,)) for d in sizes]
-    form = draw(st.sampled_from(["single", "tuple", "dict"]))
+    form = draw(S.variants("form", ["single", "tuple", "dict"]))
     if form == "single":
         return specs[0]
     if form == "tuple":
@@ -50,7 +50,7 @@ def pool_configs(draw: Any) -> dict:
         "input_size": size,
         "stack_size": draw(st.integers(1, 3)),
         "pooling_size": draw(st.integers(1, 3)),
-        "mode": draw(st.sampled_from(["skip", "avg", "max"])),
+        "mode": draw(S.variants("mode", ["skip", "avg", "max"])),
     }
 
 

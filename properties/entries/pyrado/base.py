@@ -25,6 +25,7 @@ from properties.kinds.function import Function
 from properties.kinds.pyrado_policy import PyradoPolicy, PyradoStateful
 from properties.models.oracle import oracle_law
 from properties.models.pyrado import base as models
+from properties.strategies import variants
 from reference.specs import TensorSpec
 
 _SUBCLASSES: dict[type, type] = {}
@@ -80,7 +81,7 @@ def build_leaky(impl: Impl, cfg: dict) -> Any:
 @st.composite
 def stateful_configs(draw: Any) -> dict:
     cfg = dims(draw)
-    cfg["policy"] = draw(st.sampled_from(["gru", "lstm", "adn"]))
+    cfg["policy"] = draw(variants("policy", ["gru", "lstm", "adn"]))
     cfg.update(hidden_size=draw(st.integers(1, 4)), layers=draw(st.integers(1, 2)))
     cfg.update(hidden_nonlin="tanh", output_nonlin=None)
     cfg.update(activation="tanh", dynamics="pd_cubic", learnable=True)

@@ -12,6 +12,7 @@ from properties.candidate import Impl
 from properties.entries.pyrado._build import OBS_SCALES, dims, env_spec, nonlin
 from properties.entry import BadConfig, Entry
 from properties.kinds.pyrado_policy import PyradoPolicy
+from properties.strategies import variants
 
 
 @st.composite
@@ -22,7 +23,7 @@ def nf_configs(draw: Any) -> dict:
     cfg["mirrored"] = draw(st.booleans())
     cfg["channels"] = draw(st.integers(1, 2))
     cfg["kernel"] = draw(st.sampled_from([None, 1, 2, 3]))
-    cfg["padding_mode"] = draw(st.sampled_from(["circular", "reflect", "zeros"]))
+    cfg["padding_mode"] = draw(variants("padding_mode", ["circular", "reflect", "zeros"]))
     cfg["kappa_init"] = draw(st.sampled_from([0.0, 0.01]))
     cfg["learnable"] = draw(st.booleans())
     cfg["obs_scale"] = draw(st.sampled_from(OBS_SCALES))

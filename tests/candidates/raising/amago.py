@@ -1,0 +1,1 @@
+"""A submodule that imports fine (the candidate provides nothing from it)."""

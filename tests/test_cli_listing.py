@@ -22,7 +22,6 @@ def test_shared_names_are_shown_as_shared(capsys: pytest.CaptureFixture[str]) ->
     reference, optimized = Impl("reference"), Impl("optimized")
     expected = {n for n in CATALOG if optimized.same_object(reference, n)}
     assert {n for n, row in rows.items() if "optimized" in row["shared"]} == expected
-    assert len(expected) == 28, sorted(expected)
     assert "alf.SimpleActionEncoder" in expected and "alf.EncodingNetwork" not in expected
     assert all("reference" not in row["shared"] for row in rows.values())
 

@@ -20,12 +20,18 @@ from hypothesis import strategies as st
 from benchmarks.cases.alf import containers as cases
 from properties import strategies as S
 from properties.candidate import Impl
+from properties.entries.alf._containers_configs import (
+    branch_configs,
+    echo_configs,
+    member_specs,
+    parallel_configs,
+    residue_configs,
+    sequential_configs,
+)
 from properties.entry import BadConfig, Entry
 from properties.kinds.alf_network import AlfNetwork, Parallel
 from properties.specs import alf_specs
 from reference.specs import TensorSpec
-
-MEMBERS = ("fc", "lstm", "gru", "linear", "tanh")
 
 
 def member(impl: Impl, spec: tuple, size: int) -> tuple[Any, int]:
@@ -41,24 +47,8 @@ def member(impl: Impl, spec: tuple, size: int) -> tuple[Any, int]:
     return torch.tanh, size
 
 
-@st.composite
-def member_specs(draw: Any, allow_function: bool = True) -> tuple:
-    kind = draw(S.variants("member", MEMBERS if allow_function else MEMBERS[:-1]))
-    return (kind,) if kind == "tanh" else (kind, draw(st.integers(1, 4)))
-
-
 def _spec(impl: Impl, size: int) -> Any:
     return alf_specs(impl, TensorSpec((size,)))
-
-
-@st.composite
-def sequential_configs(draw: Any) -> dict:
-    return {
-        "input_size": draw(st.integers(1, 4)),
-        "members": tuple(draw(st.lists(member_specs(), min_size=1, max_size=3))),
-        "named": draw(S.variants("named", [False, True])),
-        "n": draw(st.integers(1, 3)),
-    }
 
 
 def build_sequential(impl: Impl, cfg: dict) -> Any:
@@ -87,24 +77,6 @@ def _parallel(build: Any, shared: bool = False) -> Parallel:
     )
 
 
-# -- Branch and Parallel -------------------------------------------------------------------
-#: Branch's forms, each with one member and with several (a one-member tuple is a form of
-#: its own: a make_parallel that loses it must fail ci).
-BRANCH_FORMS = [(f, k) for f in ("positional", "tuple", "named") for k in ("one", "several")]
-
-
-@st.composite
-def branch_configs(draw: Any) -> dict:
-    form, count = draw(S.variants("form", BRANCH_FORMS))
-    several = st.lists(member_specs(), min_size=2, max_size=3)
-    return {
-        "input_size": draw(st.integers(1, 4)),
-        "members": (draw(member_specs()),) if count == "one" else tuple(draw(several)),
-        "form": form,
-        "n": draw(st.integers(1, 3)),
-    }
-
-
 def build_branch(impl: Impl, cfg: dict) -> Any:
     """``Branch(a, b)``, ``Branch((a, b))`` or ``Branch(m0=a, m1=b)``."""
     mods = [member(impl, s, cfg["input_size"])[0] for s in cfg["members"]]
@@ -114,17 +86,6 @@ def build_branch(impl: Impl, cfg: dict) -> Any:
     if cfg["form"] == "tuple":
         return impl.alf.Branch(tuple(mods), input_tensor_spec=spec)
     return impl.alf.Branch(*mods, input_tensor_spec=spec)
-
-
-@st.composite
-def parallel_configs(draw: Any) -> dict:
-    k = draw(S.variants("members", [1, 2, 3]))
-    return {
-        "input_sizes": tuple(draw(st.integers(1, 4)) for _ in range(k)),
-        "members": tuple(draw(member_specs()) for _ in range(k)),
-        "as_dict": draw(S.variants("as_dict", [False, True])),
-        "n": draw(st.integers(1, 3)),
-    }
 
 
 def _parallel_spec(cfg: dict) -> Any:
@@ -140,19 +101,6 @@ def build_parallel(impl: Impl, cfg: dict) -> Any:
     if cfg["as_dict"]:
         return impl.alf.Parallel({f"x{i}": m for i, m in enumerate(mods)}, spec)
     return impl.alf.Parallel(mods[0] if len(mods) == 1 else tuple(mods), spec)
-
-
-@st.composite
-def echo_configs(draw: Any) -> dict:
-    return {
-        "input_size": draw(st.integers(1, 4)),
-        "echo_size": draw(st.integers(1, 3)),
-        "hidden": draw(st.integers(1, 4)),
-        "output_size": draw(st.integers(1, 3)),
-        "cell": draw(S.variants("cell", ["fc", "lstm"])),
-        "form": draw(S.variants("form", ["tuple", "dict"])),
-        "n": draw(st.integers(1, 3)),
-    }
 
 
 def build_echo(impl: Impl, cfg: dict) -> Any:
@@ -176,21 +124,6 @@ def build_echo(impl: Impl, cfg: dict) -> Any:
         e=("h", impl.alf.FC(cfg["hidden"], cfg["echo_size"], torch.tanh)),
     )
     return impl.alf.Echo(block)
-
-
-@st.composite
-def residue_configs(draw: Any) -> dict:
-    return {
-        "input_size": draw(st.integers(1, 4)),
-        "inner": draw(
-            S.variants("inner", [None, *MEMBERS[:-1]]).flatmap(
-                lambda kind: (
-                    st.none() if kind is None else st.tuples(st.just(kind), st.integers(1, 4))
-                )
-            )
-        ),
-        "activation": draw(st.sampled_from(["relu_", "tanh", "identity"])),
-    }
 
 
 def _block(impl: Impl, cfg: dict) -> Any:

@@ -415,15 +415,7 @@ class TruncatedNormal(ref.TruncatedNormal):
     own dtype (the mirrored, log-space form keeps float32 exact enough: ``log Phi`` is
     accurate down to ``Phi ~ 1e-38``)."""
 
-    def __init__(
-        self,
-        loc: torch.Tensor,
-        scale: torch.Tensor,
-        lower_bound: torch.Tensor,
-        upper_bound: torch.Tensor,
-    ):
-        super().__init__(loc, scale, lower_bound, upper_bound)
-        self._std: tuple[torch.Tensor, ...] | None = None
+    _std: tuple[torch.Tensor, ...] | None = None  # the cache, filled on first use
 
     def _standard_with_mass(self) -> tuple[torch.Tensor, ...]:
         if self._std is None:

@@ -48,6 +48,13 @@ objects: they only route tensors to the networks they wrap, so there is nothing 
 own to fuse, and sharing them keeps one definition of the routing rules.
 """
 
+from optimized.alf.actor_distribution_networks import (
+    ActorDistributionNetwork,
+    ActorDistributionNetworkBase,
+    ActorDistributionRNNNetwork,
+    ParallelActorDistributionNetwork,
+)
+from optimized.alf.actor_networks import ActorNetwork, ActorNetworkBase, ActorRNNNetwork
 from optimized.alf.containers import AMPWrapper, Branch, Echo, Parallel, Residue, Sequential
 from optimized.alf.encoding import EncodingNetwork, ImageEncodingNetwork, ParallelEncodingNetwork
 from optimized.alf.flows import RealNVPNetwork
@@ -97,6 +104,12 @@ from reference.specs import BoundedTensorSpec, TensorSpec
 
 __all__ = [
     "FC",
+    "ActorDistributionNetwork",
+    "ActorDistributionNetworkBase",
+    "ActorDistributionRNNNetwork",
+    "ActorNetwork",
+    "ActorNetworkBase",
+    "ActorRNNNetwork",
     "AMPWrapper",
     "BatchSquashNetwork",
     "BetaProjectionNetwork",
@@ -132,6 +145,7 @@ __all__ = [
     "PPGRolloutInfo",
     "PPGTrainInfo",
     "Parallel",
+    "ParallelActorDistributionNetwork",
     "ParallelCategoricalProjectionNetwork",
     "ParallelConv2D",
     "ParallelEncodingNetwork",

@@ -48,6 +48,7 @@ class ActorNetworkBase(Twin, ref.ActorNetworkBase):
         return pack_sequence_as(self._action_spec, actions)
 
     def forward(self, observation: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
+        self.check_inputs(observation)  # in the dtype of the whole network
         encoded, state = self._encoding_net(observation, state)
         return self._actions(encoded), state
 

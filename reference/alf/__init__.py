@@ -61,13 +61,13 @@ from reference.specs import BoundedTensorSpec, TensorSpec
 
 __all__ = [
     "FC",
+    "AMPWrapper",
     "ActorDistributionNetwork",
     "ActorDistributionNetworkBase",
     "ActorDistributionRNNNetwork",
     "ActorNetwork",
     "ActorNetworkBase",
     "ActorRNNNetwork",
-    "AMPWrapper",
     "BatchSquashNetwork",
     "BetaProjectionNetwork",
     "BoundedTensorSpec",

@@ -123,6 +123,7 @@ class ActorDistributionNetworkBase(Network):
 
     def forward(self, observation: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
         """``pi_k = projection_k(encoder(o))`` for every action leaf k (module doc)."""
+        self.check_inputs(observation)  # in the dtype of the whole network
         encoding, state = self._encoding_net(observation, state)
         dists = map_structure(lambda proj: proj(encoding)[0], self.projection_net)
         return dists, state
@@ -270,6 +271,7 @@ class ParallelActorDistributionNetwork(Replicated, Network):
 
     def forward(self, observation: Nest, state: Nest = ()) -> tuple[Any, Nest]:
         """The n replicas' distributions, batch shape ``[B, n]``."""
+        self.check_inputs(observation, 2)  # [B, n, ...], in the dtype of the whole network
         encoding, state = self._encoding_net(observation, state)
         return self._projection_net(encoding)[0], state
 

@@ -115,6 +115,7 @@ class ActorNetworkBase(Network):
 
     def forward(self, observation: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
         """``a_k = m_k + r_k * squash(W_k e + b_k)`` for every action leaf k (module doc)."""
+        self.check_inputs(observation)  # in the dtype of the whole network
         encoded, state = self._encoding_net(observation, state)
         actions = []
         for layer, (means, magnitudes) in zip(self._action_layers, self._bounds):

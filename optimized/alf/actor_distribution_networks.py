@@ -10,6 +10,8 @@ across episode resets) instead of the reference's T encoder steps, then projects
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 from optimized.twin import Twin
@@ -37,7 +39,8 @@ class ActorDistributionRNNNetwork(Twin, ref.ActorDistributionRNNNetwork):
     steps."""
 
     def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
-        encoded, state = self._encoding_net.unroll(inputs, state, first_step)
+        encoder: Any = self._encoding_net  # an LSTMEncodingNetwork: it has unroll
+        encoded, state = encoder.unroll(inputs, state, first_step)
         e = encoded.reshape(-1, *encoded.shape[2:])
         return map_structure(lambda proj: proj(e)[0], self.projection_net), state
 

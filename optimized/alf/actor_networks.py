@@ -10,6 +10,8 @@ the action layers once on the ``[T * B, D]`` encodings instead of T times.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 from optimized.alf.unroll import fold_time
@@ -62,5 +64,6 @@ class ActorRNNNetwork(ActorNetworkBase, ref.ActorRNNNetwork):
     fused sequence kernel, heads once over all steps."""
 
     def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
-        encoded, state = self._encoding_net.unroll(inputs, state, first_step)
+        encoder: Any = self._encoding_net  # an LSTMEncodingNetwork: it has unroll
+        encoded, state = encoder.unroll(inputs, state, first_step)
         return fold_time(self._actions, encoded), state

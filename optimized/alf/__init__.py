@@ -19,6 +19,11 @@ What each twin fuses:
 * Projection networks (``NormalProjectionNetwork`` ... ``MixtureProjectionNetwork``): two
   heads of one input as one GEMM, and the closed-form distributions of
   ``optimized.distributions``.
+* Actors (``ActorNetwork``, ``ActorRNNNetwork``, ``ActorDistribution*Network``,
+  ``ParallelActorDistributionNetwork``): the fused encoders and projections above; the
+  deterministic heads as ``addmm`` + ``addcmul`` with cached bounds; the RNN actors'
+  ``unroll`` through the LSTM encoder's fused sequence kernel with the heads run once over
+  all steps (``optimized.alf.actor_networks``, ``optimized.alf.actor_distribution_networks``).
 * ``RealNVPNetwork`` / ``LatentActorDistributionNetwork``: coupling layers that keep each
   map's log-det with its ``(x, y)`` pair (no second pass of the scale networks) and run
   each scale/translation pair as one GEMM chain (``optimized.alf.flows``).

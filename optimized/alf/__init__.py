@@ -19,6 +19,11 @@ What each twin fuses:
 * Projection networks (``NormalProjectionNetwork`` ... ``MixtureProjectionNetwork``): two
   heads of one input as one GEMM, and the closed-form distributions of
   ``optimized.distributions``.
+* Actors (``ActorNetwork``, ``ActorRNNNetwork``, ``ActorDistribution*Network``,
+  ``ParallelActorDistributionNetwork``): the fused encoders and projections above; the
+  deterministic heads as ``addmm`` + ``addcmul`` with cached bounds; the RNN actors'
+  ``unroll`` through the LSTM encoder's fused sequence kernel with the heads run once over
+  all steps (``optimized.alf.actor_networks``, ``optimized.alf.actor_distribution_networks``).
 * ``RealNVPNetwork`` / ``LatentActorDistributionNetwork``: coupling layers that keep each
   map's log-det with its ``(x, y)`` pair (no second pass of the scale networks) and run
   each scale/translation pair as one GEMM chain (``optimized.alf.flows``).
@@ -48,6 +53,13 @@ objects: they only route tensors to the networks they wrap, so there is nothing 
 own to fuse, and sharing them keeps one definition of the routing rules.
 """
 
+from optimized.alf.actor_distribution_networks import (
+    ActorDistributionNetwork,
+    ActorDistributionNetworkBase,
+    ActorDistributionRNNNetwork,
+    ParallelActorDistributionNetwork,
+)
+from optimized.alf.actor_networks import ActorNetwork, ActorNetworkBase, ActorRNNNetwork
 from optimized.alf.containers import AMPWrapper, Branch, Echo, Parallel, Residue, Sequential
 from optimized.alf.encoding import EncodingNetwork, ImageEncodingNetwork, ParallelEncodingNetwork
 from optimized.alf.flows import RealNVPNetwork
@@ -98,6 +110,12 @@ from reference.specs import BoundedTensorSpec, TensorSpec
 __all__ = [
     "FC",
     "AMPWrapper",
+    "ActorDistributionNetwork",
+    "ActorDistributionNetworkBase",
+    "ActorDistributionRNNNetwork",
+    "ActorNetwork",
+    "ActorNetworkBase",
+    "ActorRNNNetwork",
     "BatchSquashNetwork",
     "BetaProjectionNetwork",
     "BoundedTensorSpec",
@@ -132,6 +150,7 @@ __all__ = [
     "PPGRolloutInfo",
     "PPGTrainInfo",
     "Parallel",
+    "ParallelActorDistributionNetwork",
     "ParallelCategoricalProjectionNetwork",
     "ParallelConv2D",
     "ParallelEncodingNetwork",

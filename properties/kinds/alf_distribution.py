@@ -13,10 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from properties.kinds.alf_network import AlfNetwork
+import torch
+
+from properties.kinds.alf_network import AlfNetwork, bench_episode_starts
+from properties.kinds.base import device_of
 from properties.kinds.distribution import DIST_IDS, Distributional, Law
 from properties.specs import specs_data
-from reference.specs import Nest, assert_same_structure, flatten
+from reference.specs import Nest, assert_same_structure, flatten, map_structure
 
 
 @dataclass(frozen=True)
@@ -53,3 +56,40 @@ class AlfDistribution(Distributional, AlfNetwork):
             assert tuple(v.shape) == (*outer, *s.shape), (
                 f"state shape {list(v.shape)}, expected {[*outer, *s.shape]}"
             )
+
+    # -- sequences ------------------------------------------------------------------------
+    def _loop(
+        self, net: Any, xs: Nest, state: Nest, first: torch.Tensor, cfg: dict
+    ) -> tuple[Any, Nest]:
+        """The step loop, each step's distribution summarized (module doc)."""
+        outputs = []
+        for t in range(first.shape[0]):
+            x_t = map_structure(lambda v, t=t: v[t], xs)
+            dist, state = self.step(net, x_t, state, first[t], cfg)
+            outputs.append(self.summarize(net, dist, cfg))
+        return map_structure(lambda *ys: torch.stack(ys), *outputs), state
+
+    def unroll(
+        self, net: Any, xs: Nest, state: Nest, first: torch.Tensor, cfg: dict, seed: int = 0
+    ) -> tuple[Any, Nest]:
+        """The network's own ``unroll`` (its ``[T * B]`` distribution summarized and
+        reshaped to ``[T, B, ...]``), else the summarized step loop."""
+        out, state = super().unroll(net, xs, state, first, cfg, seed)
+        if not callable(getattr(net, "unroll", None)):
+            return out, state
+        steps, batch = first.shape
+        summary = self.summarize(net, out, cfg)
+        return map_structure(lambda v: v.reshape(steps, batch, *v.shape[1:]), summary), state
+
+    def timed(self, net: Any, inputs: Nest, cfg: dict) -> Nest:
+        """One call (:meth:`Distributional.timed`), or for a sequence case the network's
+        ``unroll`` over T steps then an rsample of all steps and its log-density."""
+        seq = self.sequence(cfg) if self.sequence is not None else None
+        if seq is None:
+            return super().timed(net, inputs, cfg)
+        steps, rate = seq
+        xs = map_structure(lambda x: x.unsqueeze(0).expand(steps, *x.shape), inputs)
+        first = bench_episode_starts(steps, flatten(inputs)[0].shape[0], rate)
+        dist, _ = net.unroll(xs, self.initial_state(net, inputs, cfg), first.to(device_of(inputs)))
+        y = dist.rsample() if self.has_rsample(dist) else dist.sample()
+        return y, self.log_prob(dist, y)

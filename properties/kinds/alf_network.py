@@ -233,6 +233,8 @@ class AlfNetwork(Kind):
             return state_spec
         first = flatten(inputs)[0]
         floats = [t for t in flatten(inputs) if t.is_floating_point()]
+        if not floats:  # integer inputs only (embedded): the state is in the network's dtype
+            floats = [p for _, p in parameters_of(net) if p.is_floating_point()]
         like = floats[0] if floats else None
         return zeros_of_spec(state_spec, self.results_outer(cfg, first.shape[0]), like)
 

@@ -7,6 +7,13 @@ classes of this package by name (upstream's constructor arguments such as ``fc_c
 """
 
 from reference.alf.action_encoder import SimpleActionEncoder
+from reference.alf.actor_distribution_networks import (
+    ActorDistributionNetwork,
+    ActorDistributionNetworkBase,
+    ActorDistributionRNNNetwork,
+    ParallelActorDistributionNetwork,
+)
+from reference.alf.actor_networks import ActorNetwork, ActorNetworkBase, ActorRNNNetwork
 from reference.alf.containers import AMPWrapper, Branch, Echo, Parallel, Residue, Sequential
 from reference.alf.encoding import EncodingNetwork, ImageEncodingNetwork, ParallelEncodingNetwork
 from reference.alf.flows import NormalizingFlowNetwork, RealNVPNetwork
@@ -55,6 +62,12 @@ from reference.specs import BoundedTensorSpec, TensorSpec
 __all__ = [
     "FC",
     "AMPWrapper",
+    "ActorDistributionNetwork",
+    "ActorDistributionNetworkBase",
+    "ActorDistributionRNNNetwork",
+    "ActorNetwork",
+    "ActorNetworkBase",
+    "ActorRNNNetwork",
     "BatchSquashNetwork",
     "BetaProjectionNetwork",
     "BoundedTensorSpec",
@@ -89,6 +102,7 @@ __all__ = [
     "PPGRolloutInfo",
     "PPGTrainInfo",
     "Parallel",
+    "ParallelActorDistributionNetwork",
     "ParallelCategoricalProjectionNetwork",
     "ParallelConv2D",
     "ParallelEncodingNetwork",

@@ -185,6 +185,9 @@ class Network(RecordsArguments):
         if self._singleton_instance:
             return self
         args = {k: _copy_arg(v) for k, v in self.saved_args.items()}
+        for param in constructor_signature(type(self)).parameters.values():
+            if param.kind is inspect.Parameter.VAR_KEYWORD:  # ``**encoder_kwargs``: spread
+                args.update(args.pop(param.name, {}))
         args.update(kwargs)
         return type(self)(**args)
 

@@ -264,6 +264,18 @@ def variants(axis: str, options: Sequence[T]) -> st.SearchStrategy[T]:
     return st.just(None).flatmap(pick)
 
 
+@st.composite
+def free_variants(draw: Any, strategy: st.SearchStrategy[T]) -> T:
+    """``strategy`` with its variant axes drawn freely, as in a random profile: for a
+    sub-config whose variants another entry covers (a projection network inside an
+    actor), so that they do not multiply the examples of this one."""
+    token = _COVER.set(None)
+    try:
+        return draw(strategy)
+    finally:
+        _COVER.reset(token)
+
+
 #: Free draws of an entry's configs that find its variant axes (cheap: no property runs).
 PROBE_DRAWS = 8
 _WIDTHS: dict[str, int] = {}

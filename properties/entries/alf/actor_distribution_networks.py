@@ -74,8 +74,12 @@ ACTOR_LAW = Law(
 
 @st.composite
 def projections(draw: Any, names: tuple[str, ...]) -> dict:
-    name = draw(st.sampled_from(names))
-    sub = draw(PROJECTIONS[name][1]())
+    # the actor's own variant is which ctor it takes (discrete or continuous leaf); the
+    # projection's variants are the projection entries' to cover
+    kinds = sorted({"discrete" if n in DISCRETE else "continuous" for n in names})
+    kind = draw(S.variants("action", kinds))
+    name = draw(st.sampled_from([n for n in names if (n in DISCRETE) == (kind == "discrete")]))
+    sub = draw(S.free_variants(PROJECTIONS[name][1]()))
     return {
         "projection": name,
         "projection_cfg": {k: v for k, v in sub.items() if k not in ("input_size", "n")},

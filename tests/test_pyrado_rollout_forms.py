@@ -93,6 +93,20 @@ class ForeignSequence:
         return value[: self.length] if truncate_last and len(value) > self.length else value
 
 
+def _sampled(container: Any, ro: dict[str, np.ndarray]) -> Any:
+    """One rollout built as upstream's sampler builds it: lists of per-step values, a list
+    of info dicts, the hidden states added afterwards."""
+    seq = container(
+        observations=list(ro["observations"]),
+        actions=list(ro["actions"]),
+        rewards=list(ro["rewards"]),
+        env_infos=[{"reward": r} for r in ro["rewards"]],
+        rollout_info={"seed": 0},
+    )
+    seq.add_data("hidden_states", list(ro["hidden_states"]))
+    return seq
+
+
 def _forms(container: Any, rollouts: list[dict[str, np.ndarray]]) -> dict[str, Any]:
     parts = [container(**ro) for ro in rollouts]
     joined = {
@@ -101,6 +115,7 @@ def _forms(container: Any, rollouts: list[dict[str, np.ndarray]]) -> dict[str, A
     bounds = [0, *itertools.accumulate(LENGTHS)]
     return {
         "numpy fields, concat": container.concat(parts),
+        "sampler lists, concat": container.concat([_sampled(container, ro) for ro in rollouts]),
         "torch fields, concat": container.concat(parts, data_format="torch"),
         "numpy fields, rollout_bounds": container(rollout_bounds=bounds, **joined),
         "numpy fields, done flags": container(

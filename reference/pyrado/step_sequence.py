@@ -196,6 +196,35 @@ class StepSequence(Sequence):
             offset += len(p)
         return cls(data_format=fmt, rollout_bounds=bounds, **data)
 
+    def add_data(self, name: str, value: Any) -> None:
+        """Add the per-step field ``name`` (``T`` or ``T + 1`` entries, stored in this
+        sequence's ``data_format``), as upstream's sampler adds ``hidden_states``."""
+        if name in self._data:
+            raise ValueError(f"StepSequence: field {name!r} exists already")
+        field = to_field(name, value, self._data_format)
+        for key, leaf in _leaves({name: field}):
+            if leaf.shape[0] not in (self._length, self._length + 1):
+                raise ValueError(
+                    f"StepSequence: expected {self._length} or {self._length + 1} {key}, got "
+                    f"{leaf.shape[0]}"
+                )
+        self._data[name] = field
+
+    def convert(self, data_format: str) -> None:
+        """Store every field as ``data_format`` (``'torch'`` or ``'numpy'``) from now on."""
+        if data_format not in ("torch", "numpy"):
+            raise ValueError(f"StepSequence: expected 'torch' or 'numpy', got {data_format!r}")
+        self._data = {k: to_field(k, v, data_format) for k, v in self._data.items()}
+        self._data_format = data_format
+
+    def torch(self) -> None:
+        """:meth:`convert` to tensors."""
+        self.convert("torch")
+
+    def numpy(self) -> None:
+        """:meth:`convert` to ndarrays."""
+        self.convert("numpy")
+
     # -- sizes ------------------------------------------------------------------------------
     @property
     def length(self) -> int:

@@ -83,6 +83,14 @@ def _cat(values: list[Any], fmt: str) -> Any:
     return torch.cat(values) if fmt == "torch" else np.concatenate(values)
 
 
+def _cast(value: Any, data_type: Any) -> Any:
+    if data_type is None:
+        return value
+    if isinstance(value, dict):
+        return {k: _cast(v, data_type) for k, v in value.items()}
+    return value.to(data_type) if isinstance(value, torch.Tensor) else value.astype(data_type)
+
+
 def _index(value: Any, index: Any) -> Any:
     if isinstance(value, dict):
         return {k: _index(v, index) for k, v in value.items()}
@@ -210,20 +218,23 @@ class StepSequence(Sequence):
                 )
         self._data[name] = field
 
-    def convert(self, data_format: str) -> None:
-        """Store every field as ``data_format`` (``'torch'`` or ``'numpy'``) from now on."""
+    def convert(self, data_format: str, data_type: Any = None) -> None:
+        """Store every field as ``data_format`` (``'torch'`` or ``'numpy'``) from now on, cast to
+        ``data_type`` (a torch or numpy dtype of that format) when given."""
         if data_format not in ("torch", "numpy"):
             raise ValueError(f"StepSequence: expected 'torch' or 'numpy', got {data_format!r}")
-        self._data = {k: to_field(k, v, data_format) for k, v in self._data.items()}
+        self._data = {
+            k: _cast(to_field(k, v, data_format), data_type) for k, v in self._data.items()
+        }
         self._data_format = data_format
 
-    def torch(self) -> None:
+    def torch(self, data_type: Any = None) -> None:
         """:meth:`convert` to tensors."""
-        self.convert("torch")
+        self.convert("torch", data_type)
 
-    def numpy(self) -> None:
+    def numpy(self, data_type: Any = None) -> None:
         """:meth:`convert` to ndarrays."""
-        self.convert("numpy")
+        self.convert("numpy", data_type)
 
     # -- sizes ------------------------------------------------------------------------------
     @property

@@ -144,7 +144,14 @@ def test_evaluate_accepts_upstream_step_sequence(impl: Any) -> None:
         policy = _policy(impl, name)
         rollouts = _recorded(policy)
         want = _by_hand(policy, rollouts)
-        for form, seq in _forms(upstream.StepSequence, rollouts).items():
+        forms = _forms(upstream.StepSequence, rollouts)
+        forms["upstream's concat of twinnet's parts"] = upstream.StepSequence.concat(
+            [P.StepSequence(**ro) for ro in rollouts]
+        )
+        forms["twinnet's concat of upstream's parts"] = P.StepSequence.concat(
+            [upstream.StepSequence(**ro) for ro in rollouts]
+        )
+        for form, seq in forms.items():
             got = _first(policy.evaluate(seq))
             torch.testing.assert_close(got.detach(), want, rtol=1e-5, atol=1e-6, msg=form)
 
@@ -153,13 +160,14 @@ def test_concat_keeps_bounds_and_format() -> None:
     rollouts = _recorded(_policy(P, "gru"))
     seq = P.StepSequence.concat([P.StepSequence(**ro) for ro in rollouts])
     assert seq.data_format == "numpy" and isinstance(seq.rewards, np.ndarray)
-    assert seq.rollout_bounds == [0, 3, 4, 8] and seq.rollout_lengths == list(LENGTHS)
+    assert seq.rollout_bounds.tolist() == [0, 3, 4, 8]
+    assert seq.rollout_lengths.tolist() == list(LENGTHS)
     assert seq.observations.shape == (8, OBS)  # each part's final observation dropped
     parts = list(seq.iterate_rollouts())
     np.testing.assert_array_equal(parts[2][0]["hidden_states"], rollouts[2]["hidden_states"][0])
     torch_seq = P.StepSequence.concat([seq, seq], data_format="torch")
     assert isinstance(torch_seq.observations, torch.Tensor)
-    assert torch_seq.rollout_bounds == [0, 3, 4, 8, 11, 12, 16]
+    assert torch_seq.rollout_bounds.tolist() == [0, 3, 4, 8, 11, 12, 16]
 
 
 def test_data_format_follows_the_fields() -> None:
@@ -173,7 +181,7 @@ def test_data_format_follows_the_fields() -> None:
         rewards=[0.0] * n, observations=[np.zeros(2)] * (n + 1), actions=np.zeros((n, 1))
     )
     assert seq.data_format == "numpy" and seq.observations.shape == (n + 1, 2)
-    assert seq.rollout_bounds == [0, n]
+    assert seq.rollout_bounds.tolist() == [0, n]
 
 
 @pytest.mark.parametrize("impl", [P, O], ids=["reference", "optimized"])

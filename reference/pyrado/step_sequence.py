@@ -11,8 +11,9 @@ call builds either class.
 Storage follows ``data_format`` as upstream's does: ``'torch'`` keeps tensors, ``'numpy'``
 ndarrays; ``None`` picks torch when any field besides ``rewards`` is a tensor (or a list of
 tensors), else numpy. A field is an array, a tensor or a list of per-step values (stacked).
-Without ``rollout_bounds`` the bounds follow ``done`` (a rollout ends after every done
-step; by default only the last step of a ``complete`` sequence is done).
+``done`` flags which steps end an episode (by default only the last step of a
+``complete`` sequence); without ``rollout_bounds`` the bounds follow it (a rollout ends
+after every done step).
 :meth:`StepSequence.concat` joins sequences, their bounds shifted. Not kept from upstream:
 discontinuous data, mini-batching, returns and data processing; errors are
 ``ValueError`` / ``TypeError`` instead of Pyrado's own.
@@ -152,12 +153,12 @@ class StepSequence(Sequence):
                 raise ValueError(
                     f"StepSequence: expected {length} or {length + 1} {name}, got {value.shape[0]}"
                 )
+        ends = np.zeros(length, dtype=bool) if done is None else np.asarray(done, dtype=bool)
+        if ends.shape != (length,):
+            raise ValueError(f"StepSequence: expected {length} done flags, got {ends.shape}")
+        if done is None and complete:
+            ends[-1] = True
         if rollout_bounds is None:
-            ends = np.zeros(length, dtype=bool) if done is None else np.asarray(done, dtype=bool)
-            if ends.shape != (length,):
-                raise ValueError(f"StepSequence: expected {length} done flags, got {ends.shape}")
-            if done is None and complete:
-                ends[-1] = True
             bounds = [0, *(int(i) + 1 for i in np.flatnonzero(ends))]
             if bounds[-1] != length:
                 bounds.append(length)
@@ -176,6 +177,7 @@ class StepSequence(Sequence):
         self._length = length
         self._data_format = data_format
         self.continuous = continuous
+        self.done = ends
         self.complete = complete
         self.rollout_info = rollout_info
 
@@ -202,7 +204,8 @@ class StepSequence(Sequence):
         for p in parts:
             bounds += [offset + int(b) for b in list(p.rollout_bounds)[1:]]
             offset += len(p)
-        return cls(data_format=fmt, rollout_bounds=bounds, **data)
+        done = np.concatenate([np.asarray(p.done, dtype=bool) for p in parts])
+        return cls(data_format=fmt, rollout_bounds=bounds, done=done, **data)
 
     def add_data(self, name: str, value: Any) -> None:
         """Add the per-step field ``name`` (``T`` or ``T + 1`` entries, stored in this
@@ -253,16 +256,19 @@ class StepSequence(Sequence):
         return list(self._data)
 
     @property
-    def rollout_bounds(self) -> list[int]:
-        return list(self._bounds)
+    def rollout_bounds(self) -> np.ndarray:
+        """``[0, b_1, ..., T]`` as an int ndarray, as upstream's (so that its ``concat`` can
+        shift them)."""
+        return np.asarray(self._bounds, dtype=np.int64)
 
     @property
     def rollout_count(self) -> int:
         return len(self._bounds) - 1
 
     @property
-    def rollout_lengths(self) -> list[int]:
-        return [b - a for a, b in itertools.pairwise(self._bounds)]
+    def rollout_lengths(self) -> np.ndarray:
+        bounds = self.rollout_bounds
+        return bounds[1:] - bounds[:-1]
 
     # -- access -----------------------------------------------------------------------------
     def __getattr__(self, name: str) -> Any:

@@ -1,8 +1,9 @@
 """The reference and optimized build exactly upstream's state_dict layout (keys and
-shapes, DESIGN's contract item 2) for every config recorded from upstream ALF @23aca49 and
-AMAGO @2d85600 in ``properties/spec/upstream_layouts.json`` (``properties.upstream_layouts``;
-written by ``tools/record_upstream_layouts.py`` where upstream imports; this test needs no
-upstream), so an upstream checkpoint of such a config loads with ``strict=True``."""
+shapes, DESIGN's contract item 2) for every config recorded from upstream ALF @23aca49,
+AMAGO @2d85600 and Pyrado @7c48d66 in ``properties/spec/upstream_layouts.json``
+(``properties.upstream_layouts``; written by ``tools/record_upstream_layouts.py`` where
+upstream imports; this test needs no upstream), so an upstream checkpoint of such a config
+loads with ``strict=True``."""
 
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
 """Record upstream's state_dict layout (keys and shapes) for configs the catalog draws.
 
-Run where upstream imports (``tools/upstream_env.sh``)::
+Run where upstream imports (``tools/upstream_env.sh``; ``tools/upstream_pyrado_env.sh`` for
+Pyrado, with ``--entries 'pyrado.*'``)::
 
     python tools/record_upstream_layouts.py [--examples 6] [--out FILE] [--entries GLOBS]
 
-For every catalog entry of ALF and AMAGO whose properties include ``state_dict``, the
+For every catalog entry of ALF, AMAGO and Pyrado whose properties include ``state_dict``, the
 entry's own config strategy draws ``--examples`` configs (derandomized, so a rerun draws
 the same ones); each is built by upstream through the entry's build, and the keys and
 shapes of its ``state_dict`` are written with the config's ``repr``. A config that upstream
@@ -32,7 +33,7 @@ from properties.kinds.base import state_of
 from properties.upstream_layouts import NAMESPACE
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMITS = {"alf": "23aca49", "amago": "2d85600"}
+COMMITS = {"alf": "23aca49", "amago": "2d85600", "pyrado": "7c48d66"}
 
 
 def layout(net: Any) -> dict[str, list[int]]:
@@ -84,7 +85,9 @@ def main() -> None:
         for name, entry in sorted(catalog().items()):
             chosen = any(fnmatch.fnmatchcase(name, g) for g in globs)
             if chosen and name.startswith(f"{library}.") and "state_dict" in entry.properties:
-                out["entries"][name] = record(name, upstream, args.examples)
+                rows = record(name, upstream, args.examples)
+                if rows:  # upstream built none of the drawn configs: nothing to hold it to
+                    out["entries"][name] = rows
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
     print(f"wrote {sum(map(len, out['entries'].values()))} layouts to {args.out}")

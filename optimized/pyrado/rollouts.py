@@ -15,7 +15,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from optimized.pyrado.recurrent_layers import RecurrentLayers
-from reference.pyrado.base import check_rollout
+from reference.pyrado.base import read_rollout
 from reference.pyrado.rnn import unpack_state
 
 
@@ -33,20 +33,17 @@ class Batched:
 
 
 def batch_rollouts(rollout: Any, hidden_states_name: str, init_hidden: Any) -> Batched:
-    """Pad the rollouts of ``rollout`` into one batch; a rollout without recorded hidden
-    states starts from ``init_hidden(R)``'s row."""
-    check_rollout(rollout, hidden_states_name)
-    bounds = list(rollout.rollout_bounds)
-    obs_all = rollout.get_data_values("observations", True)
+    """Pad the rollouts of ``rollout`` (read by the reference's ``read_rollout``, in the
+    dtype and on the device of ``init_hidden``'s state) into one batch; without recorded
+    hidden states every rollout starts from ``init_hidden(R)``'s row."""
+    data = read_rollout(rollout, hidden_states_name, init_hidden(1))
+    bounds, obs_all = data.bounds, data.observations
     starts, lengths = bounds[:-1], [b - a for a, b in itertools.pairwise(bounds)]
     r, t_max = len(lengths), max(lengths)
     padded = obs_all.new_zeros(t_max, r, obs_all.shape[-1])
     for i, (a, n) in enumerate(zip(starts, lengths)):
         padded[:n, i] = obs_all[a : a + n]
-    if hidden_states_name in rollout.data_names:
-        hidden = rollout.get_data_values(hidden_states_name)[torch.as_tensor(starts)]
-    else:
-        hidden = init_hidden(r)
+    hidden = init_hidden(r) if data.first_hidden is None else data.first_hidden
     index = torch.cat([torch.arange(n) * r + i for i, n in enumerate(lengths)])
     return Batched(padded, lengths, hidden.to(obs_all.dtype), index.to(obs_all.device))
 

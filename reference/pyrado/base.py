@@ -18,8 +18,10 @@ default dtype); ``device`` is where the parameters are (upstream: fixed at const
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -110,14 +112,72 @@ def check_hidden(hidden: Any, batch_size: int | None, size: int, obs: torch.Tens
         raise ValueError(f"hidden: expected shape {want}, got {list(hidden.shape)}")
 
 
-def check_rollout(rollout: Any, hidden_states_name: str) -> None:
-    """``evaluate``'s input: continuous torch data (upstream's checks), with observations."""
-    if getattr(rollout, "data_format", None) != "torch":
+@dataclass
+class RolloutData:
+    """What ``evaluate`` reads of a rollout container, as tensors in the policy's dtype and on
+    its device: ``bounds = [0, b_1, ..., N]`` (rollout ``i`` is steps ``bounds[i]:bounds[i+1]``),
+    ``observations [N, D]`` (the extra final observation dropped) and ``first_hidden
+    [R, size]``, the state recorded at every rollout's first step (None when the container
+    has no such field: every rollout starts from ``init_hidden``)."""
+
+    bounds: list[int]
+    observations: torch.Tensor
+    first_hidden: torch.Tensor | None
+
+
+def _as_tensor(name: str, value: Any, like: torch.Tensor) -> torch.Tensor:
+    """A field (tensor or ndarray, as ``data_format`` stored it) as a tensor like ``like``."""
+    if isinstance(value, np.ndarray):
+        value = torch.from_numpy(value)
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"rollout: expected {name} as a tensor or an ndarray, got {type(value)}")
+    if not (value.is_floating_point() or value.dtype in (torch.int32, torch.int64)):
+        raise TypeError(f"rollout: expected numeric {name}, got {value.dtype}")
+    return value.to(dtype=like.dtype, device=like.device)
+
+
+def read_rollout(rollout: Any, hidden_states_name: str, like: torch.Tensor) -> RolloutData:
+    """``evaluate``'s one validation path, shared by the reference and its twins: any
+    container with Pyrado's ``StepSequence`` interface (``data_format``, ``continuous``,
+    ``data_names``, ``rollout_bounds``, ``get_data_values``): twinnet's, or upstream's own
+    object as its sampler and ``StepSequence.concat`` produce it, in either data format.
+    Upstream's ``evaluate`` refuses numpy data; here numpy fields are read like tensors
+    (upstream's sampler records numpy unless told otherwise)."""
+    missing = [
+        attr
+        for attr in ("data_format", "continuous", "data_names", "rollout_bounds", "get_data_values")
+        if not hasattr(rollout, attr)
+    ]
+    if missing:
         raise TypeError(
-            f"rollout: expected a StepSequence in data_format 'torch', got {type(rollout).__name__}"
+            f"rollout: expected a StepSequence, got {type(rollout).__name__} without {missing}"
         )
-    if not getattr(rollout, "continuous", False):
+    if rollout.data_format not in ("torch", "numpy"):
+        raise TypeError(
+            f"rollout: expected data_format 'torch' or 'numpy', got {rollout.data_format!r}"
+        )
+    if not rollout.continuous:
         raise ValueError("rollout: expected a continuous StepSequence, got a discontinuous one")
+    bounds = [int(b) for b in rollout.rollout_bounds]
+    if len(bounds) < 2 or bounds[0] != 0 or any(a >= b for a, b in itertools.pairwise(bounds)):
+        raise ValueError(f"rollout: expected increasing rollout_bounds from 0, got {bounds}")
+    steps = bounds[-1]
+    obs = _as_tensor("observations", rollout.get_data_values("observations", True), like)
+    if obs.dim() != 2 or obs.shape[0] != steps:
+        raise ValueError(
+            f"rollout: expected observations of shape [{steps}, D] (the rollout_bounds' "
+            f"{steps} steps), got {list(obs.shape)}"
+        )
+    first_hidden = None
+    if hidden_states_name in rollout.data_names:
+        hidden = _as_tensor(hidden_states_name, rollout.get_data_values(hidden_states_name), like)
+        if hidden.dim() != 2 or hidden.shape[0] not in (steps, steps + 1):
+            raise ValueError(
+                f"rollout: expected {hidden_states_name} of shape [{steps}, size], got "
+                f"{list(hidden.shape)}"
+            )
+        first_hidden = hidden[bounds[:-1]]
+    return RolloutData(bounds, obs, first_hidden)
 
 
 class RecurrentPolicy(nn.Module, ABC):

@@ -20,6 +20,7 @@ mode); ``recurrent_net_kwargs`` accepts only ``nonlinearity`` (the argument upst
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -31,9 +32,9 @@ from reference.pyrado.base import (
     RecurrentPolicy,
     check_hidden,
     check_obs,
-    check_rollout,
     default_pack_hidden,
     default_unpack_hidden,
+    read_rollout,
 )
 from reference.pyrado.recurrent_layers import RecurrentLayers
 from reference.pyrado.step_sequence import StepSequence
@@ -112,19 +113,19 @@ def pack_state(
 
 
 def step_through_rollouts(
-    policy: nn.Module, rollout: StepSequence, hidden_states_name: str
+    policy: RecurrentPolicy, rollout: StepSequence, hidden_states_name: str
 ) -> list[Any]:
     """The outputs (all but the new hidden state) of every step of every rollout, each
     rollout started from its first step's recorded hidden state (module doc)."""
-    check_rollout(rollout, hidden_states_name)
+    data = read_rollout(rollout, hidden_states_name, policy._float_like())
     training = policy.training
     policy.eval()
     try:
         outputs = []
-        for ro in rollout.iterate_rollouts():
-            hidden = ro[0][hidden_states_name] if hidden_states_name in ro.data_names else None
-            for step in ro:
-                *out, hidden = policy(step["observations"], hidden)
+        for i, (start, end) in enumerate(itertools.pairwise(data.bounds)):
+            hidden = None if data.first_hidden is None else data.first_hidden[i]
+            for t in range(start, end):
+                *out, hidden = policy(data.observations[t], hidden)
                 outputs.append(out)
     finally:
         policy.train(training)

@@ -1,2 +1,3 @@
-"""tests/upstream runs only where upstream ALF / AMAGO import (``tools/upstream_env.sh``
-builds such an environment); elsewhere every test here is skipped."""
+"""tests/upstream runs only where upstream ALF / AMAGO / Pyrado import (``tools/upstream_env.sh``
+and ``tools/upstream_pyrado_env.sh`` build such environments); elsewhere every test here is
+skipped."""

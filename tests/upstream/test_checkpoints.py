@@ -26,7 +26,7 @@ from properties.kinds.base import load_state, state_of
 from twinnet.upstream import XFAILS
 from twinnet.xfails import load_xfails
 
-LIBRARIES = {"alf": "23aca49", "amago": "2d85600"}
+LIBRARIES = {"alf": "23aca49", "amago": "2d85600", "pyrado": "7c48d66"}
 CATALOG = catalog()
 #: Entries whose upstream code holds other tensors than the spec's network (so no upstream
 #: checkpoint can load by key), with the reason; also lines of the known-differences files.

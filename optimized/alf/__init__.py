@@ -49,6 +49,7 @@ own to fuse, and sharing them keeps one definition of the routing rules.
 """
 
 from optimized.alf.containers import AMPWrapper, Branch, Echo, Parallel, Residue, Sequential
+from optimized.alf.critic_networks import CriticNetwork, CriticRNNNetwork
 from optimized.alf.encoding import EncodingNetwork, ImageEncodingNetwork, ParallelEncodingNetwork
 from optimized.alf.flows import RealNVPNetwork
 from optimized.alf.latent_actor import (
@@ -81,6 +82,12 @@ from optimized.alf.projection import (
 from optimized.alf.recurrent import GRUCell, LSTMCell, LSTMEncodingNetwork
 from optimized.alf.relu_mlp import ReluMLP, SimpleFC
 from optimized.alf.stateful import Delay, NoisyFC, OUProcess, TemporalPool
+from optimized.alf.value_networks import (
+    ParallelValueNetwork,
+    ValueNetwork,
+    ValueNetworkBase,
+    ValueRNNNetwork,
+)
 from reference.alf.action_encoder import SimpleActionEncoder
 from reference.alf.flows import NormalizingFlowNetwork
 from reference.alf.initializers import identity, variance_scaling_init
@@ -105,6 +112,8 @@ __all__ = [
     "CategoricalProjectionNetwork",
     "CauchyProjectionNetwork",
     "Conv2D",
+    "CriticNetwork",
+    "CriticRNNNetwork",
     "Delay",
     "DisjointPolicyValueNetwork",
     "Echo",
@@ -136,6 +145,7 @@ __all__ = [
     "ParallelConv2D",
     "ParallelEncodingNetwork",
     "ParallelFC",
+    "ParallelValueNetwork",
     "PreprocessorNetwork",
     "RealNVPNetwork",
     "ReluMLP",
@@ -149,6 +159,9 @@ __all__ = [
     "TensorSpec",
     "TruncatedProjectionNetwork",
     "UnitNormalActorDistributionNetwork",
+    "ValueNetwork",
+    "ValueNetworkBase",
+    "ValueRNNNetwork",
     "get_input_tensor_spec",
     "identity",
     "ppg_network_forward",

@@ -8,6 +8,7 @@ classes of this package by name (upstream's constructor arguments such as ``fc_c
 
 from reference.alf.action_encoder import SimpleActionEncoder
 from reference.alf.containers import AMPWrapper, Branch, Echo, Parallel, Residue, Sequential
+from reference.alf.critic_networks import CriticNetwork, CriticRNNNetwork
 from reference.alf.encoding import EncodingNetwork, ImageEncodingNetwork, ParallelEncodingNetwork
 from reference.alf.flows import NormalizingFlowNetwork, RealNVPNetwork
 from reference.alf.initializers import identity, variance_scaling_init
@@ -50,6 +51,12 @@ from reference.alf.projection import (
 from reference.alf.recurrent import GRUCell, LSTMCell, LSTMEncodingNetwork
 from reference.alf.relu_mlp import ReluMLP, SimpleFC
 from reference.alf.stateful import Delay, NoisyFC, OUProcess, TemporalPool
+from reference.alf.value_networks import (
+    ParallelValueNetwork,
+    ValueNetwork,
+    ValueNetworkBase,
+    ValueRNNNetwork,
+)
 from reference.specs import BoundedTensorSpec, TensorSpec
 
 __all__ = [
@@ -62,6 +69,8 @@ __all__ = [
     "CategoricalProjectionNetwork",
     "CauchyProjectionNetwork",
     "Conv2D",
+    "CriticNetwork",
+    "CriticRNNNetwork",
     "Delay",
     "DisjointPolicyValueNetwork",
     "Echo",
@@ -93,6 +102,7 @@ __all__ = [
     "ParallelConv2D",
     "ParallelEncodingNetwork",
     "ParallelFC",
+    "ParallelValueNetwork",
     "PreprocessorNetwork",
     "RealNVPNetwork",
     "ReluMLP",
@@ -106,6 +116,9 @@ __all__ = [
     "TensorSpec",
     "TruncatedProjectionNetwork",
     "UnitNormalActorDistributionNetwork",
+    "ValueNetwork",
+    "ValueNetworkBase",
+    "ValueRNNNetwork",
     "get_input_tensor_spec",
     "identity",
     "ppg_network_forward",

@@ -27,7 +27,7 @@ def _unroll_reshaped(
     steps, batch = check_first_step(first_step, f"{net.name}.unroll")
     check_time_major(inputs, steps, batch, f"{net.name}.unroll")
     value, state = unroll_member(net._encoding_net, inputs, state, first_step)
-    return value.reshape(steps, batch, *net.output_spec.shape), state
+    return value.reshape(steps, batch, *net._value_shape), state
 
 
 class ValueNetworkBase(Twin, ref.ValueNetworkBase):

@@ -88,11 +88,12 @@ class ValueNetworkBase(Network):
         )
         self._state_spec = self._encoding_net.state_spec
         self._output_spec = output_tensor_spec
+        self._value_shape = tuple(output_tensor_spec.shape)
 
     def forward(self, observation: Nest, state: Nest = ()) -> tuple[torch.Tensor, Nest]:
         """``(V(o) [B, *output_shape], new state)``; the state is the encoder's."""
         value, state = self._encoding_net(observation, state)
-        return value.reshape(value.shape[0], *self._output_spec.shape), state
+        return value.reshape(value.shape[0], *self._value_shape), state
 
     def unroll(
         self, inputs: Nest, state: Nest, first_step: torch.Tensor
@@ -182,16 +183,16 @@ class ParallelValueNetwork(Network):
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise ValueError(f"{name}: n must be a positive int, got {n!r}")
         super().__init__(value_network.input_tensor_spec, (), name)
-        self._encoding_net = value_network._encoding_net.make_parallel(
-            n, allow_non_parallel_input=True
-        )
+        encoder: Any = value_network._encoding_net  # an encoding network: make_parallel(n, True)
+        self._encoding_net = encoder.make_parallel(n, allow_non_parallel_input=True)
         self._state_spec = self._encoding_net.state_spec
-        self._output_spec = TensorSpec((n, *value_network.output_spec.shape))
+        self._value_shape = (n, *value_network._value_shape)
+        self._output_spec = TensorSpec(self._value_shape)
 
     def forward(self, observation: Nest, state: Nest = ()) -> tuple[torch.Tensor, Nest]:
         """``(values [B, n, *output_shape], new state)``."""
         value, state = self._encoding_net(observation, state)
-        return value.reshape(value.shape[0], *self._output_spec.shape), state
+        return value.reshape(value.shape[0], *self._value_shape), state
 
     def unroll(
         self, inputs: Nest, state: Nest, first_step: torch.Tensor

@@ -51,9 +51,18 @@ def observations(draw: Any, allow_conv: bool = True) -> dict:
 
 
 @st.composite
+def bounded_actions(draw: Any) -> BoundedTensorSpec:
+    """A bounded float32 action vector whose bounds are float32 numbers (as every
+    implementation stores them)."""
+    lo = draw(st.floats(-5, 4, width=32))
+    hi = float(torch.tensor(lo + draw(st.floats(0.5, 5, width=32)), dtype=torch.float32))
+    return BoundedTensorSpec((draw(S.sizes(1, 6)),), torch.float32, lo, hi)
+
+
+@st.composite
 def actions(draw: Any) -> dict:
     """A bounded continuous action, or (continuous, embedded discrete) with a combiner."""
-    continuous = draw(S.bounded_vector_specs())
+    continuous = draw(bounded_actions())
     if draw(st.integers(0, 3)) > 0:
         return {"spec": continuous}
     return {

@@ -49,3 +49,14 @@ def test_credited_rnn_flops_are_the_reference_loops_gemms(name: str, mode: str) 
     reference = workload(entry, case, "reference", mode, torch.device("cpu"))
     optimized = workload(entry, case, "optimized", mode, torch.device("cpu"))
     assert credited_flops(case, mode, optimized) == count_flops(reference.step)
+
+
+@pytest.mark.parametrize("name", ["alf.CriticRNNNetwork", "alf.ValueRNNNetwork"])
+def test_credited_fc_lstm_flops_are_the_reference_loops_gemms(name: str) -> None:
+    """Issue 22's recurrent critic and value unrolls: the FLOPs credited to the fused path are
+    those the reference's step loop is counted to do (fwd+bwd, the case's mode)."""
+    entry = CATALOG[name]
+    (case,) = entry.bench.cases
+    reference = workload(entry, case, "reference", "fwd+bwd", torch.device("cpu"))
+    optimized = workload(entry, case, "optimized", "fwd+bwd", torch.device("cpu"))
+    assert credited_flops(case, "fwd+bwd", optimized) == count_flops(reference.step)

@@ -5,7 +5,7 @@ loop, through the fused LSTM path of ``LSTMEncodingNetwork``)."""
 
 from __future__ import annotations
 
-from benchmarks.cases.alf.recurrent import rnn_flops
+from benchmarks.cases.alf.critic_networks import fc_lstm_flops
 from properties.entry import Bench, BenchCase, Target
 from reference.specs import TensorSpec
 
@@ -36,7 +36,7 @@ def value_rnn_bench() -> Bench:
                 cfg,
                 32,
                 modes=("fwd+bwd",),
-                flops=rnn_flops(4, 256, 256, 100, 32),
+                flops=fc_lstm_flops(OBS.shape[0], 256, 100, 32),
                 targets=(Target("fwd+bwd", 1.8),),
             ),
         )

@@ -45,9 +45,10 @@ class BadConfig:
 @dataclass(frozen=True)
 class Target:
     """A speedup asked of the candidate on one benchmark case: ``speedup`` times faster than
-    ``baseline`` (``reference`` or one of the entry's peers) in ``mode``. ``rng_draw``: the
-    shape of the standard normals one call must draw, where that draw bounds the call's
-    time besides its FLOPs and bytes (a distribution head's sample)."""
+    ``baseline`` (``reference``, one of the entry's peers, or ``vmap``, the ``torch.func`` vmap
+    over the stacked replica states, for a case timing the parallel form) in ``mode``.
+    ``rng_draw``: the shape of the standard normals one call must draw, where that draw
+    bounds the call's time besides its FLOPs and bytes (a distribution head's sample)."""
 
     mode: str
     speedup: float

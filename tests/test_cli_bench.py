@@ -139,12 +139,13 @@ def test_timed_cases_run_their_operation_and_modes() -> None:
 def test_declared_flops_are_what_the_optimized_code_counts() -> None:
     """A case's declared FLOPs (the work the math needs, credited to every implementation)
     equal what FlopCounterMode counts for the optimized implementation's forward, or where
-    its kernel is invisible to FlopCounterMode (oneDNN's fused LSTM counts 0), for the
-    reference's."""
+    its kernel is invisible to FlopCounterMode (oneDNN's fused LSTM counts 0, so an
+    optimized fc + LSTM network counts its fc layers only), for the reference's."""
     declared = [(e, c) for e in CATALOG.values() for c in e.bench.cases if c.flops is not None]
     assert declared
     for entry, case in declared:
         counted = count_flops(workload(entry, case, "optimized", "fwd", CPU).step)
-        if counted == 0:
+        if counted != case.flops["fwd"]:
+            assert counted < case.flops["fwd"], (entry.name, case.label, counted)
             counted = count_flops(workload(entry, case, "reference", "fwd", CPU).step)
         assert counted == case.flops["fwd"], (entry.name, case.label, counted)

@@ -61,6 +61,7 @@ from optimized.alf.actor_distribution_networks import (
 )
 from optimized.alf.actor_networks import ActorNetwork, ActorNetworkBase, ActorRNNNetwork
 from optimized.alf.containers import AMPWrapper, Branch, Echo, Parallel, Residue, Sequential
+from optimized.alf.critic_networks import CriticNetwork, CriticRNNNetwork
 from optimized.alf.encoding import EncodingNetwork, ImageEncodingNetwork, ParallelEncodingNetwork
 from optimized.alf.flows import RealNVPNetwork
 from optimized.alf.latent_actor import (
@@ -93,6 +94,12 @@ from optimized.alf.projection import (
 from optimized.alf.recurrent import GRUCell, LSTMCell, LSTMEncodingNetwork
 from optimized.alf.relu_mlp import ReluMLP, SimpleFC
 from optimized.alf.stateful import Delay, NoisyFC, OUProcess, TemporalPool
+from optimized.alf.value_networks import (
+    ParallelValueNetwork,
+    ValueNetwork,
+    ValueNetworkBase,
+    ValueRNNNetwork,
+)
 from reference.alf.action_encoder import SimpleActionEncoder
 from reference.alf.flows import NormalizingFlowNetwork
 from reference.alf.initializers import identity, variance_scaling_init
@@ -123,6 +130,8 @@ __all__ = [
     "CategoricalProjectionNetwork",
     "CauchyProjectionNetwork",
     "Conv2D",
+    "CriticNetwork",
+    "CriticRNNNetwork",
     "Delay",
     "DisjointPolicyValueNetwork",
     "Echo",
@@ -155,6 +164,7 @@ __all__ = [
     "ParallelConv2D",
     "ParallelEncodingNetwork",
     "ParallelFC",
+    "ParallelValueNetwork",
     "PreprocessorNetwork",
     "RealNVPNetwork",
     "ReluMLP",
@@ -168,6 +178,9 @@ __all__ = [
     "TensorSpec",
     "TruncatedProjectionNetwork",
     "UnitNormalActorDistributionNetwork",
+    "ValueNetwork",
+    "ValueNetworkBase",
+    "ValueRNNNetwork",
     "get_input_tensor_spec",
     "identity",
     "ppg_network_forward",

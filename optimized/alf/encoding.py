@@ -6,6 +6,7 @@ reference's."""
 
 from __future__ import annotations
 
+import optimized.alf.sequential  # noqa: F401  (registers the ParallelSequential twin)
 from optimized.twin import Twin, converting
 from reference.alf import encoding as ref
 

@@ -15,6 +15,7 @@ from reference.alf.actor_distribution_networks import (
 )
 from reference.alf.actor_networks import ActorNetwork, ActorNetworkBase, ActorRNNNetwork
 from reference.alf.containers import AMPWrapper, Branch, Echo, Parallel, Residue, Sequential
+from reference.alf.critic_networks import CriticNetwork, CriticRNNNetwork
 from reference.alf.encoding import EncodingNetwork, ImageEncodingNetwork, ParallelEncodingNetwork
 from reference.alf.flows import NormalizingFlowNetwork, RealNVPNetwork
 from reference.alf.initializers import identity, variance_scaling_init
@@ -57,6 +58,12 @@ from reference.alf.projection import (
 from reference.alf.recurrent import GRUCell, LSTMCell, LSTMEncodingNetwork
 from reference.alf.relu_mlp import ReluMLP, SimpleFC
 from reference.alf.stateful import Delay, NoisyFC, OUProcess, TemporalPool
+from reference.alf.value_networks import (
+    ParallelValueNetwork,
+    ValueNetwork,
+    ValueNetworkBase,
+    ValueRNNNetwork,
+)
 from reference.specs import BoundedTensorSpec, TensorSpec
 
 __all__ = [
@@ -75,6 +82,8 @@ __all__ = [
     "CategoricalProjectionNetwork",
     "CauchyProjectionNetwork",
     "Conv2D",
+    "CriticNetwork",
+    "CriticRNNNetwork",
     "Delay",
     "DisjointPolicyValueNetwork",
     "Echo",
@@ -107,6 +116,7 @@ __all__ = [
     "ParallelConv2D",
     "ParallelEncodingNetwork",
     "ParallelFC",
+    "ParallelValueNetwork",
     "PreprocessorNetwork",
     "RealNVPNetwork",
     "ReluMLP",
@@ -120,6 +130,9 @@ __all__ = [
     "TensorSpec",
     "TruncatedProjectionNetwork",
     "UnitNormalActorDistributionNetwork",
+    "ValueNetwork",
+    "ValueNetworkBase",
+    "ValueRNNNetwork",
     "get_input_tensor_spec",
     "identity",
     "ppg_network_forward",

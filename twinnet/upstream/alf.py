@@ -105,6 +105,12 @@ _NETWORK_NAMES = (
     "OUProcess",
     "GRUCell",
     "LSTMCell",
+    "CriticNetwork",
+    "CriticRNNNetwork",
+    "ValueNetworkBase",
+    "ValueNetwork",
+    "ValueRNNNetwork",
+    "ParallelValueNetwork",
 )
 _PPG_NAMES = (
     "DisjointPolicyValueNetwork",

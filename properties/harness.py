@@ -60,6 +60,16 @@ class Unsupported(Exception):
     helper name its build needs."""
 
 
+class PlanDeclined(Exception):
+    """The candidate declined the first ``DECLINED_PLAN`` examples of a covered plan and
+    supported none: the plan's variant is unsupported; the plan stops there instead of
+    drawing on (hypothesis would try up to a thousand examples)."""
+
+
+#: Declined examples after which a covered plan without a supported one stops.
+DECLINED_PLAN = 10
+
+
 class Blocked(Exception):
     """This example cannot be compared (the reason says why)."""
 
@@ -223,18 +233,27 @@ def spec_property(fn: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(fn)
     def run(subject: Subject, *args: Any, **kwargs: Any) -> None:
         subject.tally.data["examples"] += 1
-        new_example()
+        cover = new_example()
         try:
             fn(subject, *args, **kwargs)
         except Unsupported as why:
             subject.tally.unsupported(str(why))
+            if cover is not None and cover.plan is not None:
+                cover.declined += 1
+                if cover.declined >= DECLINED_PLAN and not cover.supported:
+                    raise PlanDeclined from None
             reject()
         except Blocked as why:
             subject.tally.skipped(BLOCKED, str(why))
+        except PlanDeclined:
+            raise
         except BaseException as error:
             if not isinstance(error, pytest.skip.Exception):
                 subject.tally.failed(error)
             raise
+        else:
+            if cover is not None:
+                cover.supported += 1
 
     prop = given(data=st.data())(run)
 
@@ -265,9 +284,10 @@ def spec_property(fn: Callable[..., None]) -> Callable[..., None]:
         with covering(cover):
             for plan, examples in schedule(default.max_examples, width, cover):
                 cover.plan = None if plan == FREE else plan
+                cover.declined = cover.supported = 0
                 try:
                     plan_run(plan, examples)(*args, **kwargs)
-                except Unsatisfiable:
+                except (Unsatisfiable, PlanDeclined):
                     declined_runs += 1
                 runs += 1
         if declined_runs == runs:

@@ -204,6 +204,10 @@ class VariantCover:
     #: example follows the plan (a config of several members still mixes their kinds).
     forced: set[str] = field(default_factory=set)
 
+    #: This plan's examples the candidate declined, and those it supported.
+    declined: int = 0
+    supported: int = 0
+
     def new_example(self) -> None:
         self.forced.clear()
 
@@ -226,11 +230,12 @@ def covering(cover: VariantCover) -> Iterator[VariantCover]:
         _COVER.reset(token)
 
 
-def new_example() -> None:
-    """Start an example of a covered run (``VariantCover.forced``)."""
+def new_example() -> VariantCover | None:
+    """Start an example of a covered run (``VariantCover.forced``); the run's cover."""
     cover = _COVER.get()
     if cover is not None:
         cover.new_example()
+    return cover
 
 
 def variants(axis: str, options: Sequence[T]) -> st.SearchStrategy[T]:

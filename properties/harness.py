@@ -148,7 +148,7 @@ class Subject:
                     for _, p in parameters_of(net):
                         if p.dtype.is_floating_point:
                             p.add_(0.1 * torch.randn_like(p))
-        return self.kind.prepare(net, dtype, device)
+        return self.kind.prepare(net, dtype, device, impl)
 
     def twins(
         self,

@@ -120,8 +120,8 @@ class Kind:
     unroll_grads: ClassVar[frozenset[str]] = frozenset({"inputs", "state", "parameters"})
 
     # -- the object under test ------------------------------------------------------------
-    def prepare(self, net: Any, dtype: torch.dtype, device: Any) -> Any:
-        """``net`` moved to ``device`` / ``dtype``, in eval mode."""
+    def prepare(self, net: Any, dtype: torch.dtype, device: Any, impl: Any = None) -> Any:
+        """``net`` (built from ``impl``) moved to ``device`` / ``dtype``, in eval mode."""
         return set_training(moved(net, device, dtype), False)
 
     # -- inputs ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@ network carries its noise as its state and resamples it in training mode."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 from collections.abc import Callable
@@ -13,6 +14,7 @@ import torch
 
 from properties.entry import EntryLaw
 from properties.harness import Subject
+from properties.kinds.alf_network import global_eval, noise_on
 from properties.kinds.base import seeded, set_training
 from reference.specs import flatten, map_structure
 
@@ -69,7 +71,10 @@ def check_noise_resampling(
 def check_eval_noiseless(subject: Subject, data: Any) -> None:
     """eval_noiseless: in eval mode a network that carries noise as its state (a noisy kind)
     adds no noise: its output from a random noise state equals its output from zero noise, and
-    the state it returns is the state it was given, for the reference and the candidate."""
+    the state it returns is the state it was given, for the reference and the candidate. Eval
+    mode is checked twice: as the kind runs a prepared network (``module.eval()`` and ALF's
+    global flag), and as the spec defines it, the global flag alone with the module's own
+    ``training`` on (``common.is_eval()``; :func:`properties.kinds.alf_network.global_eval`)."""
     case = subject.draw(data)
     kind = subject.kind
     for impl in (subject.reference, subject.candidate):
@@ -80,13 +85,20 @@ def check_eval_noiseless(subject: Subject, data: Any) -> None:
         noise = map_structure(
             lambda z, g=g: torch.randn(z.shape, generator=g, dtype=z.dtype), zeros
         )
-        with torch.no_grad(), seeded(case.seed):
-            clean, _ = kind.call(net, x, zeros)
-            out, state = kind.call(net, x, noise)
-        for a, b in zip(flatten(clean), flatten(out)):
-            assert torch.equal(a, b), f"{impl}: the eval-mode output depends on the noise state"
-        for a, b in zip(flatten(noise), flatten(state)):
-            assert torch.equal(a, b), f"{impl}: eval mode changed the noise state"
+        rounds = (
+            ("module.eval() and the global flag", contextlib.nullcontext()),
+            ("the global flag alone", noise_on(net)),
+        )
+        for how, module_flag in rounds:
+            with torch.no_grad(), seeded(case.seed), module_flag, global_eval():
+                clean, _ = kind.call(net, x, zeros)
+                out, state = kind.call(net, x, noise)
+            for a, b in zip(flatten(clean), flatten(out)):
+                assert torch.equal(a, b), (
+                    f"{impl}: the eval-mode output ({how}) depends on the noise state"
+                )
+            for a, b in zip(flatten(noise), flatten(state)):
+                assert torch.equal(a, b), f"{impl}: eval mode ({how}) changed the noise state"
 
 
 EVAL_NOISELESS = EntryLaw(

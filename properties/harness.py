@@ -106,8 +106,18 @@ class Subject:
         return self.entry.name
 
     # -- drawing --------------------------------------------------------------------------
-    def draw(self, data: st.DataObject, min_batch: int = 1, max_batch: int = MAX_BATCH) -> Case:
+    def draw(
+        self,
+        data: st.DataObject,
+        min_batch: int = 1,
+        max_batch: int = MAX_BATCH,
+        deterministic: bool = False,
+    ) -> Case:
+        """A drawn case; ``deterministic``: its config with the forward pass's noise made
+        explicit as zero (``Kind.deterministic``), for element-wise comparisons."""
         cfg = data.draw(self.entry.configs(), label="config")
+        if deterministic:
+            cfg = self.kind.deterministic(cfg)
         batch = data.draw(st.integers(min_batch, max_batch), label="batch")
         seed = data.draw(st.integers(0, 2**31 - 1), label="seed")
         self.tally.current = {"config": repr(cfg), "batch": batch, "seed": seed}

@@ -202,6 +202,13 @@ class AlfNetwork(Kind):
     #: (``call``, ``observe``, ``bad_input``), so comparisons see the whole update; a step
     #: advances the carried state (the sampled inputs of a sequence are ignored)
     state_only: bool = False
+    #: the config with the noise its forward pass draws scaled to zero (a process's noise
+    #: scale), for the element-wise comparisons (:meth:`Kind.deterministic`): None where
+    #: the noise is compared with the stream seeded alike (a noisy layer's noise state)
+    noise_free: Callable[[dict], dict] | None = None
+
+    def deterministic(self, cfg: dict) -> dict:
+        return cfg if self.noise_free is None else self.noise_free(cfg)
 
     def needs_reason(self) -> frozenset[str]:
         return frozenset() if self.parallel is not None else frozenset({"parallel"})

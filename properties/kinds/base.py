@@ -124,6 +124,14 @@ class Kind:
         """``net`` (built from ``impl``) moved to ``device`` / ``dtype``, in eval mode."""
         return set_training(moved(net, device, dtype), False)
 
+    def deterministic(self, cfg: dict) -> dict:
+        """``cfg`` with the noise of the forward pass made explicit as zero: the config that
+        the element-wise comparisons (``parity``, ``grad_parity``, ``state_dict``,
+        ``device``, ``recurrent_steps``) build, so that they compare a stochastic entry's
+        deterministic part and never a random stream (contract item 5). ``cfg`` itself by
+        default."""
+        return cfg
+
     # -- inputs ---------------------------------------------------------------------------
     def input_spec(self, cfg: dict) -> Nest:
         """The plain-data spec nest (twinnet specs) of one input, outer dims excluded."""

@@ -1,6 +1,7 @@
-"""Laws of the noisy ALF network (``NoisyFC``) that only it has, declared by its entry in
-``properties/entries/alf/stateful.py``: ``noise_resampling`` and ``eval_noiseless``. A noisy
-network carries its noise as its state and resamples it in training mode."""
+"""Laws of ALF's stateful networks that only they have, declared by their entries in
+``properties/entries/alf/stateful.py``: the noisy layer's (``NoisyFC``) ``noise_resampling``
+and ``eval_noiseless`` (a noisy network carries its noise as its state and resamples it in
+training mode), and a process's (``OUProcess``) ``process_noise``, the law of its noise."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
+from scipy import stats
 
 from properties.entry import EntryLaw
 from properties.harness import Subject
@@ -106,3 +108,55 @@ EVAL_NOISELESS = EntryLaw(
     "unchanged",
     check_eval_noiseless,
 )
+
+
+#: Rows of the state a ``process_noise`` example draws (times the state's size per row).
+PROCESS_ROWS = 500
+#: The KS p-value below which ``process_noise`` fails.
+P_MIN = 1e-5
+
+
+def process_noise(decay: Callable[[dict], float], scale: Callable[[dict], float]) -> EntryLaw:
+    """The law ``process_noise`` of a process ``x' = a x + s z``, ``z ~ N(0, 1)`` per element,
+    with ``a = decay(cfg)`` and ``s = scale(cfg)``: :func:`check_process_noise`."""
+    return EntryLaw(
+        "the noise of one step, (x' - a x) / s, is standard normal per element (KS test), in "
+        "float32 and float64, whatever stream or dtype the implementation draws it with",
+        functools.partial(check_process_noise, decay, scale),
+    )
+
+
+def check_process_noise(
+    decay: Callable[[dict], float],
+    scale: Callable[[dict], float],
+    subject: Subject,
+    data: Any,
+) -> None:
+    """process_noise: the noise a process adds in one step, checked by its distribution, never
+    by its stream (contract item 5): from a random state of ``PROCESS_ROWS`` rows, the
+    standardised increments ``(x' - a x) / s`` of every element pass a one-sample KS test
+    against N(0, 1), for the reference and the candidate, in float32 and float64 (the parity
+    cells compare the deterministic part, ``s = 0``). With ``s = 0`` the step is
+    ``x' = a x`` within rounding."""
+    case = subject.draw(data)
+    kind = subject.kind
+    a, s = decay(case.cfg), scale(case.cfg)
+    for impl in (subject.reference, subject.candidate):
+        for dtype in (torch.float32, torch.float64):
+            net = subject.build(impl, case.cfg, dtype=dtype, seed=case.seed)
+            x = subject.inputs(case, dtype, batch=PROCESS_ROWS)
+            with torch.no_grad(), seeded(case.seed):
+                _, new = kind.call(net, x, ())
+            steps = [(y - a * x0).double() for x0, y in zip(flatten(x), flatten(new))]
+            where = f"{impl} ({dtype})"
+            if s == 0:
+                for d, x0 in zip(steps, flatten(x)):
+                    tol = 8 * torch.finfo(dtype).eps * (1 + x0.abs().double())
+                    assert bool((d.abs() <= tol).all()), f"{where}: a noiseless step is not a*x"
+                continue
+            z = torch.cat([d.reshape(-1) for d in steps]).numpy() / s
+            p = stats.kstest(z, "norm").pvalue
+            assert p > P_MIN, (
+                f"{where}: the step's noise (x' - {a} x) / {s} is not N(0, 1): KS p = {p:.2e} "
+                f"(mean {z.mean():.3f}, std {z.std():.3f}, {z.size} draws)"
+            )

@@ -132,6 +132,13 @@ class Kind:
         default."""
         return cfg
 
+    def built_at_random(self, cfg: dict) -> bool:
+        """Whether building ``cfg`` draws at random something the network computes with
+        (a flow's random masks) that its state may not hold: two builds with the same
+        weights may then differ, and the element-wise comparisons run only where the
+        candidate's builds agree (``Subject.twins``). False by default."""
+        return False
+
     # -- inputs ---------------------------------------------------------------------------
     def input_spec(self, cfg: dict) -> Nest:
         """The plain-data spec nest (twinnet specs) of one input, outer dims excluded."""

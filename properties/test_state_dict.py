@@ -59,6 +59,8 @@ def test_state_dict(subject: Subject, data) -> None:
             return subject.observe(net, x, case)
 
     load_state(cand, ref_sd)
+    if subject.kind.built_at_random(case.cfg):
+        subject.check_built_alike(case, ref, cand, torch.float32, "cpu", None)
     assert_expected(
         observed(cand, x), expect(observed, (ref, x), torch.float32), "reference -> candidate"
     )

@@ -38,7 +38,7 @@ from properties.candidate import Impl, NotProvided
 from properties.entry import Entry
 from properties.kinds.base import Kind, load_state, parameters_of, seeded, state_of, to_device
 from properties.strategies import VariantCover, covering, new_example, variant_width
-from reference.specs import Nest
+from reference.specs import Nest, flatten
 
 #: Why a cell is skipped, as the conformance matrix reads it: recorded as data (a
 #: test's ``user_properties`` under ``OUTCOME_KEY``, or its tally's ``outcome``); the
@@ -76,11 +76,13 @@ class Blocked(Exception):
 
 @dataclass(frozen=True)
 class Case:
-    """One drawn example: a plain-data config, a batch size and a seed."""
+    """One drawn example: a plain-data config, a batch size and a seed; ``elementwise``: the
+    example compares the candidate with the reference element by element."""
 
     cfg: dict
     batch: int
     seed: int
+    elementwise: bool = False
 
 
 @dataclass
@@ -131,12 +133,23 @@ class Subject:
         return self.entry.name
 
     # -- drawing --------------------------------------------------------------------------
-    def draw(self, data: st.DataObject, min_batch: int = 1, max_batch: int = MAX_BATCH) -> Case:
+    def draw(
+        self,
+        data: st.DataObject,
+        min_batch: int = 1,
+        max_batch: int = MAX_BATCH,
+        deterministic: bool = False,
+    ) -> Case:
+        """A drawn case; ``deterministic``: for an element-wise comparison, its config with
+        the forward pass's noise made explicit as zero (``Kind.deterministic``), and built
+        at random only where the candidate's builds agree (``twins``)."""
         cfg = data.draw(self.entry.configs(), label="config")
+        if deterministic:
+            cfg = self.kind.deterministic(cfg)
         batch = data.draw(st.integers(min_batch, max_batch), label="batch")
         seed = data.draw(st.integers(0, 2**31 - 1), label="seed")
         self.tally.current = {"config": repr(cfg), "batch": batch, "seed": seed}
-        return Case(cfg, batch, seed)
+        return Case(cfg, batch, seed, elementwise=deterministic)
 
     def case_of(self, cfg: dict, batch: int, seed: int) -> Case:
         """A fixed case (an entry's example config), recorded like a drawn one."""
@@ -173,7 +186,7 @@ class Subject:
                     for _, p in parameters_of(net):
                         if p.dtype.is_floating_point:
                             p.add_(0.1 * torch.randn_like(p))
-        return self.kind.prepare(net, dtype, device)
+        return self.kind.prepare(net, dtype, device, impl)
 
     def twins(
         self,
@@ -186,7 +199,34 @@ class Subject:
         ref = self.build(self.reference, case.cfg, dtype, device, case.seed, True, builder)
         cand = self.build(self.candidate, case.cfg, dtype, device, case.seed + 1, False, builder)
         self.share_weights(ref, cand)
+        if case.elementwise and self.kind.built_at_random(case.cfg):
+            self.check_built_alike(case, ref, cand, dtype, device, builder)
         return ref, cand
+
+    def check_built_alike(
+        self,
+        case: Case,
+        ref: Any,
+        cand: Any,
+        dtype: torch.dtype,
+        device: Any,
+        builder: Callable[[Impl, dict], Any] | None,
+    ) -> None:
+        """For a config built at random (``Kind.built_at_random``): a second build of the
+        candidate with other global draws and the same weights must compute what the first
+        does, else its random construction (masks) is neither deterministic nor part of its
+        state, and the element-wise comparison cannot apply: :class:`Unsupported` (its laws
+        still check it)."""
+        again = self.build(self.candidate, case.cfg, dtype, device, case.seed + 2, False, builder)
+        self.share_weights(ref, again)
+        x = self.inputs(case, dtype, device)
+        with torch.no_grad():
+            first, second = self.observe(cand, x, case), self.observe(again, x, case)
+        if not all(torch.equal(a, b) for a, b in zip(flatten(first), flatten(second))):
+            raise Unsupported(
+                f"{self.candidate} draws this config's random construction (masks) anew per "
+                "build and keeps it out of its state: compared by its laws, not element-wise"
+            )
 
     def share_weights(self, source: Any, target: Any) -> None:
         """Load ``source``'s state into ``target``: by key when the layouts agree, by position

@@ -119,7 +119,7 @@ class _Sequential(Twin, ref._Sequential):
             new_state.append(s)
             if out:
                 named[out] = x
-        return (x if self._select is None else self._select(named)), tuple(new_state)
+        return (x if self._select is None else self._select(named)), new_state
 
     def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
         """Member by member over the whole sequence (module doc)."""
@@ -136,7 +136,7 @@ class _Sequential(Twin, ref._Sequential):
                 named[out] = x
         if self._select is not None:
             x = self._select(named)
-        return x, (tuple(new_state) if self._stateful else state)
+        return x, (new_state if self._stateful else state)
 
 
 #: ``reference.alf.containers.Sequential``, its result converted (member-wise ``unroll``).

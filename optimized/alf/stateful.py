@@ -30,6 +30,7 @@ import torch
 
 from optimized.twin import Twin
 from reference.alf import stateful as ref
+from reference.alf.common import is_eval
 from reference.alf.stateful import standard_normal
 from reference.alf.unroll import check_first_step, check_time_major
 from reference.specs import Nest, check_nest, flatten, pack_sequence_as
@@ -259,7 +260,7 @@ class NoisyFC(Twin, ref.NoisyFC):
         outer = self.check_inputs(input)
         check_nest(self._state_spec, state, len(outer), self.float_dtype(), "NoisyFC state")
         y = torch.addmm(self._bias, input, self._weight.t())
-        if self.training:
+        if self.training and not is_eval():
             eps_in, eps_out = self.new_noise(input, state)
             noisy = torch.addmm(self._bias_sigma, input * eps_in, self._weight_sigma.t())
             y = y.addcmul_(noisy, eps_out)

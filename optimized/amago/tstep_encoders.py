@@ -70,9 +70,10 @@ class FFTstepEncoder(Twin, ref.FFTstepEncoder):
             self.in_norm.update_stats(x)
         x = self.in_norm(x)
         mlp = self.base
-        x = fused_activation(mlp.activation, linear(x, mlp.in_layer))
-        for layer in mlp.layers:
-            x = fused_activation(mlp.activation, linear(x, layer))  # type: ignore[arg-type]
+        x = fused_activation(mlp.activation, normalize(mlp.in_norm, linear(x, mlp.in_layer)))
+        for layer, norm in zip(mlp.layers, mlp.norms):
+            h = normalize(norm, linear(x, layer))  # type: ignore[arg-type]
+            x = fused_activation(mlp.activation, h)
         prenorm = linear(x, mlp.out_layer)
         add_activation_log("tstep_encoder_prenorm", prenorm, log_dict)
         return normalize(self.out_norm, prenorm).reshape(batch, length, prenorm.shape[-1])

@@ -17,6 +17,13 @@ random numbers inside its forward pass (a noisy layer's noise) draws the same on
 implementation; a network that draws its noise only in training mode says so (``noisy``)
 and is stepped with that noise on.
 
+Eval mode is the spec's: ALF's global execution mode (``common.is_eval()``, set with
+``common.set_exe_mode(common.EXE_MODE_EVAL)``), which NoisyFC reads. A network the harness
+prepares is also put in ``module.eval()``; every call of a network in eval mode runs with
+the global eval flag of every implementation that exposes ``alf.common`` set
+(:func:`global_eval`), so a candidate passes whether it reads the flag, as the spec says,
+or its module's ``training`` as well.
+
 A network whose forward pass draws random numbers declares it (``random``): ``determinism``
 then applies, and :meth:`AlfNetwork.draw` runs one seeded call in training mode (where
 ALF's noisy layers draw). A network that takes only its state (a process) says so
@@ -195,6 +202,13 @@ class AlfNetwork(Kind):
     #: (``call``, ``observe``, ``bad_input``), so comparisons see the whole update; a step
     #: advances the carried state (the sampled inputs of a sequence are ignored)
     state_only: bool = False
+    #: the config with the noise its forward pass draws scaled to zero (a process's noise
+    #: scale), for the element-wise comparisons (:meth:`Kind.deterministic`): None where
+    #: the noise is compared with the stream seeded alike (a noisy layer's noise state)
+    noise_free: Callable[[dict], dict] | None = None
+
+    def deterministic(self, cfg: dict) -> dict:
+        return cfg if self.noise_free is None else self.noise_free(cfg)
 
     def needs_reason(self) -> frozenset[str]:
         return frozenset() if self.parallel is not None else frozenset({"parallel"})
@@ -238,8 +252,17 @@ class AlfNetwork(Kind):
         like = floats[0] if floats else None
         return zeros_of_spec(state_spec, self.results_outer(cfg, first.shape[0]), like)
 
+    def prepare(self, net: Any, dtype: torch.dtype, device: Any, impl: Any = None) -> Any:
+        """As every kind's, and the global eval flag of ``impl`` registered (module doc)."""
+        common = impl.find("alf.common") if isinstance(impl, Impl) else None
+        if common is not None and hasattr(common, "set_exe_mode"):
+            _EVAL_FLAGS.setdefault(impl.name, common)
+        return super().prepare(net, dtype, device, impl)
+
     def call(self, net: Any, inputs: Nest, state: Nest) -> tuple[Any, Nest]:
-        return net(inputs) if self.state_only else net(inputs, state)
+        training = getattr(net, "training", True)
+        with contextlib.nullcontext() if training else global_eval():
+            return net(inputs) if self.state_only else net(inputs, state)
 
     # -- stepping -------------------------------------------------------------------------
     def step(
@@ -356,6 +379,22 @@ class AlfNetwork(Kind):
             p.dtype.is_floating_point for _, p in parameters_of(net)
         )
         return corruptions(self.input_spec(cfg), x, typed)
+
+
+#: ``alf.common`` of every implementation whose networks the kind prepared, by name.
+_EVAL_FLAGS: dict[str, Any] = {}
+
+
+@contextlib.contextmanager
+def global_eval() -> Iterator[None]:
+    """ALF's global execution mode set to eval (``common.set_exe_mode(EXE_MODE_EVAL)``) in
+    every implementation the kind has met, the previous modes restored after."""
+    previous = [(c, c.set_exe_mode(c.EXE_MODE_EVAL)) for c in _EVAL_FLAGS.values()]
+    try:
+        yield
+    finally:
+        for common, mode in reversed(previous):
+            common.set_exe_mode(mode)
 
 
 @contextlib.contextmanager

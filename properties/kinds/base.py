@@ -120,9 +120,24 @@ class Kind:
     unroll_grads: ClassVar[frozenset[str]] = frozenset({"inputs", "state", "parameters"})
 
     # -- the object under test ------------------------------------------------------------
-    def prepare(self, net: Any, dtype: torch.dtype, device: Any) -> Any:
-        """``net`` moved to ``device`` / ``dtype``, in eval mode."""
+    def prepare(self, net: Any, dtype: torch.dtype, device: Any, impl: Any = None) -> Any:
+        """``net`` (built from ``impl``) moved to ``device`` / ``dtype``, in eval mode."""
         return set_training(moved(net, device, dtype), False)
+
+    def deterministic(self, cfg: dict) -> dict:
+        """``cfg`` with the noise of the forward pass made explicit as zero: the config that
+        the element-wise comparisons (``parity``, ``grad_parity``, ``state_dict``,
+        ``device``, ``recurrent_steps``) build, so that they compare a stochastic entry's
+        deterministic part and never a random stream (contract item 5). ``cfg`` itself by
+        default."""
+        return cfg
+
+    def built_at_random(self, cfg: dict) -> bool:
+        """Whether building ``cfg`` draws at random something the network computes with
+        (a flow's random masks) that its state may not hold: two builds with the same
+        weights may then differ, and the element-wise comparisons run only where the
+        candidate's builds agree (``Subject.twins``). False by default."""
+        return False
 
     # -- inputs ---------------------------------------------------------------------------
     def input_spec(self, cfg: dict) -> Nest:

@@ -96,6 +96,10 @@ class Flow(AlfNetwork):
     transform_cache: Callable[[dict], bool] | None = uses_transform_cache
 
     # -- inputs ---------------------------------------------------------------------------
+    def built_at_random(self, cfg: dict) -> bool:
+        """A coupling flow whose kept coordinates are placed at random (random masks)."""
+        return self.coupling is not None and any(k.where is None for k in self.coupling(cfg))
+
     def conditional(self, cfg: dict) -> bool:
         return self.z_spec(cfg) is not None
 

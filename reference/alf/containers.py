@@ -6,8 +6,10 @@ members ``m_1 .. m_k`` and states ``s_1 .. s_k``:
 
 * ``Sequential``: ``x_i, s_i' = m_i(x_{i-1}, s_i)``; a member may read its input from the
   named results instead (``'input'`` is the Sequential's input), ``output`` selects what is
-  returned; the state is the tuple ``(s_1', ..., s_k')`` (``()`` for members without state),
-  or ``()`` if no member has state.
+  returned; the state is the list ``[s_1', ..., s_k']`` (``()`` for members without state),
+  or ``()`` if no member has state. A list as upstream's code builds it (its state_spec
+  too); the spec's example writes the state as a tuple, and ALF's nest code treats the two
+  as different structures, so upstream's code decides.
 * ``Branch``: ``y_i, s_i' = m_i(x, s_i)``, every member on the same input.
 * ``Parallel``: ``y_i, s_i' = m_i(x_i, s_i)``, member i on input leaf (or sub-nest) i.
 * ``Echo``: ``y, (s', e') = block((x, e), s)``: part of the block's output is fed back.
@@ -27,8 +29,7 @@ a ``NaiveParallelLayer``, as upstream. So a function, unregistered in the single
 takes a ``_nets.<i>`` slot of its own (with no tensors) in the parallel one, and the later
 members' numbers shift by one (``reference.alf.replicas`` matches them by rank).
 
-Deviations from upstream: the Sequential's state is a tuple (upstream builds a list; the
-spec's example writes a tuple). ``Echo.make_parallel(n)`` makes the block parallel with
+Deviations from upstream: ``Echo.make_parallel(n)`` makes the block parallel with
 ``n`` replicas (upstream's call omits ``n``). A module member with parameters but no
 ``reset_parameters`` cannot be replicated naively: ``TypeError`` (upstream: ``ValueError``).
 """
@@ -135,7 +136,7 @@ class _Sequential(StepUnroll, Network):
                 f"{name}: expected input_tensor_spec, got None and it cannot be inferred from "
                 f"{type(modules[0]).__name__}"
             )
-        super().__init__(input_tensor_spec, _state_or_empty(tuple(states)), name)
+        super().__init__(input_tensor_spec, _state_or_empty(states), name)
         self._networks = modules
         self._inputs = sources
         self._outputs = outputs
@@ -163,7 +164,7 @@ class _Sequential(StepUnroll, Network):
                 named[self._outputs[i]] = x
         if self._output:
             x = lookup(named, self._output)
-        return x, (tuple(new_state) if stateful else state)
+        return x, (new_state if stateful else state)
 
     def parallel_members(self, n: int) -> tuple[list, dict, Nest]:
         """The members' parallel forms: ``(positional, named, input spec)`` for a Sequential

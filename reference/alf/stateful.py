@@ -21,6 +21,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from reference.alf.common import is_eval
 from reference.alf.initializers import identity, variance_scaling_init
 from reference.alf.layers import BatchNorm1d, check_activation
 from reference.alf.network import Network
@@ -165,8 +166,9 @@ class NoisyFC(StepUnroll, Network):
     when ``u < new_noise_prob`` or its noise state is all zeros (the initial state).
 
     In eval mode there is no noise (``y`` is the plain FC) and the state passes through.
-    Upstream reads eval mode from ALF's global ``common.is_eval()``; twinnet reads the
-    module's own training flag (``net.eval()``), which ALF's trainer sets alongside.
+    Eval mode is the spec's: ALF's global flag ``common.is_eval()``
+    (``reference.alf.common.set_exe_mode(EXE_MODE_EVAL)``), as upstream reads it; the module's
+    own ``net.eval()``, which ALF's trainer sets alongside, turns the noise off as well.
 
     Initialisation: ``W`` by ``kernel_initializer`` or ALF's variance scaling with
     ``kernel_init_gain``; ``W_sigma = std_init / sqrt(in)``; ``b`` by ``bias_initializer``
@@ -280,7 +282,7 @@ class NoisyFC(StepUnroll, Network):
         outer = self.check_inputs(input)
         check_nest(self._state_spec, state, len(outer), self.float_dtype(), "NoisyFC state")
         y = input @ self._weight.T + self._bias
-        if self.training:
+        if self.training and not is_eval():
             eps_in, eps_out = self.new_noise(input, state)
             y = y + ((input * eps_in) @ self._weight_sigma.T + self._bias_sigma) * eps_out
             state = (eps_in, eps_out)

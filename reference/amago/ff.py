@@ -32,15 +32,16 @@ class Normalization(nn.Module):
       or inf keeps its old ones: skipped, not raised; upstream's are NaN from then on) via
       ``reference.alf.layers.BatchNorm1d`` (same state_dict);
     * ``unitball``: x / (||x||_2 + 1e-5); ``unitball-detach``: the same with the norm
-      detached from the graph; ``none``: identity.
+      detached from the graph; ``none``, or ``None`` (upstream's "no normalisation" default
+      of an MLP's hidden layers): identity.
 
     The parameterised norms live in the submodule ``norm`` (upstream's state_dict keys).
     """
 
-    def __init__(self, method: str, d_model: int):
+    def __init__(self, method: str | None, d_model: int):
         super().__init__()
-        if method not in NORMS:
-            raise ValueError(f"norm: expected one of {list(NORMS)}, got {method!r}")
+        if method is not None and method not in NORMS:
+            raise ValueError(f"norm: expected None or one of {list(NORMS)}, got {method!r}")
         self.method = method
         if method == "layer":
             self.norm: nn.Module | None = nn.LayerNorm(d_model)
@@ -57,7 +58,7 @@ class Normalization(nn.Module):
             return self.norm(x.reshape(-1, x.shape[-1])).reshape(x.shape)
         if self.norm is not None:
             return self.norm(x)
-        if self.method == "none":
+        if self.method is None or self.method == "none":
             return x
         length = torch.linalg.vector_norm(x, ord=2, dim=-1, keepdim=True) + 1e-5
         if self.method == "unitball-detach":
@@ -66,23 +67,38 @@ class Normalization(nn.Module):
 
 
 class MLP(nn.Module):
-    """``n_layers`` hidden layers then a linear output:
+    """``n_layers`` hidden layers, each normalised, then a linear output:
 
-        h_1 = act(W_in x + b_in),  h_{k+1} = act(W_k h_k + b_k),  y = W_out h_n + b_out.
+        h_1 = act(norm_in(W_in x + b_in)),  h_{k+1} = act(norm_k(W_k h_k + b_k)),
+        y = W_out h_n + b_out,
 
-    Layers are ``nn.Linear`` with PyTorch's default initialisation (upstream's).
+    with ``norm = Normalization(normalization, d_hidden)`` (``None``: identity, upstream's
+    default). Layers are ``nn.Linear`` with PyTorch's default initialisation (upstream's);
+    the norms are ``in_norm`` and ``norms.<k>`` (upstream's state_dict keys).
     """
 
-    def __init__(self, d_inp: int, d_hidden: int, n_layers: int, d_output: int, activation: str):
+    def __init__(
+        self,
+        d_inp: int,
+        d_hidden: int,
+        n_layers: int,
+        d_output: int,
+        activation: str,
+        normalization: str | None = None,
+    ):
         super().__init__()
         check_positive_int("n_layers", n_layers)
         self.in_layer = nn.Linear(d_inp, d_hidden)
+        self.in_norm = Normalization(normalization, d_hidden)
         self.layers = nn.ModuleList(nn.Linear(d_hidden, d_hidden) for _ in range(n_layers - 1))
+        self.norms = nn.ModuleList(
+            Normalization(normalization, d_hidden) for _ in range(n_layers - 1)
+        )
         self.out_layer = nn.Linear(d_hidden, d_output)
         self.activation = activation_switch(activation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.activation(self.in_layer(x))
-        for layer in self.layers:
-            x = self.activation(layer(x))
+        x = self.activation(self.in_norm(self.in_layer(x)))
+        for layer, norm in zip(self.layers, self.norms):
+            x = self.activation(norm(layer(x)))
         return self.out_layer(x)

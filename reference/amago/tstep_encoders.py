@@ -92,11 +92,20 @@ class FFTstepEncoder(TstepEncoder):
 
         x_t = concat(flatten(obs[k]_t) for k in sorted(keys), rl2s_t)      (0 * rl2s_t if
                                                                            hide_rl2s)
-        y_t = norm(MLP(InputNorm(x_t)))
+        y_t = LayerNorm(MLP_norm(InputNorm(x_t)))
 
-    The keys are ``specify_obs_keys`` (sorted) or every key of ``obs_space``; observations
-    are cast to the parameter dtype. In training mode the input normaliser first folds the
-    batch into its statistics, then normalises with the updated statistics.
+    where ``MLP_norm`` is :class:`~reference.amago.ff.MLP` with ``norm`` after each hidden
+    layer (``base.in_norm.norm.*``, ``base.norms.<k>.norm.*``). The keys are
+    ``specify_obs_keys`` (sorted) or every key of ``obs_space``; observations are cast to
+    the parameter dtype. In training mode the input normaliser first folds the batch into
+    its statistics, then normalises with the updated statistics.
+
+    Where ``norm`` acts follows upstream's code @2d85600, not the spec's prose: the spec
+    documents ``norm`` as "the normalization layer to use" (an older upstream applied it to
+    the output only), while upstream's code passes it to the MLP's hidden layers and
+    normalises the output with a separate ``out_norm`` that the spec does not list; it is
+    kept at upstream's default ``'layer'`` here. The default ``norm='layer'`` is the spec's
+    (upstream's code defaults to ``None``, no hidden normalisation).
     """
 
     def __init__(
@@ -122,8 +131,8 @@ class FFTstepEncoder(TstepEncoder):
         self._obs_shapes = obs_shapes(obs_space, self._obs_keys)
         in_dim = sum(math.prod(s) for s in self._obs_shapes.values()) + self.rl2_dim
         self.in_norm = InputNorm(in_dim, skip=not normalize_inputs)
-        self.base = ff.MLP(in_dim, d_hidden, n_layers, d_output, activation)
-        self.out_norm = ff.Normalization(norm, d_output)
+        self.base = ff.MLP(in_dim, d_hidden, n_layers, d_output, activation, norm)
+        self.out_norm = ff.Normalization("layer", d_output)
         self._emb_dim = d_output
         self.hide_rl2s = hide_rl2s
 

@@ -30,11 +30,7 @@ LIBRARIES = {"alf": "23aca49", "amago": "2d85600", "pyrado": "7c48d66"}
 CATALOG = catalog()
 #: Entries whose upstream code holds other tensors than the spec's network (so no upstream
 #: checkpoint can load by key), with the reason; also lines of the known-differences files.
-KEYS_DIFFER = {
-    "amago.FFTstepEncoder": "upstream @2d85600 applies norm= to its MLP's hidden layers and "
-    "normalises the output with a separate out_norm (default 'layer'); the spec's norm is the "
-    "output's, so the normalisation tensors differ",
-}
+KEYS_DIFFER: dict[str, str] = {}
 
 
 def _upstream(library: str) -> Impl:

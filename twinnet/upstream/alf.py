@@ -51,6 +51,7 @@ try:
     import alf.networks.network as _network
     import alf.networks.preprocessors as _preprocessors
     import alf.networks.relu_mlp as _relu_mlp
+    import alf.utils.common as _common
     import alf.utils.math_ops as _math_ops
     from alf.tensor_specs import BoundedTensorSpec, TensorSpec
 finally:
@@ -139,6 +140,7 @@ alf = SimpleNamespace(
     Reshape=_layers.Reshape,
     NestConcat=_nest_utils.NestConcat,
     identity=_math_ops.identity,
+    common=_common,
     variance_scaling_init=_initializers.variance_scaling_init,
     TensorSpec=TensorSpec,
     BoundedTensorSpec=BoundedTensorSpec,

@@ -205,6 +205,7 @@ def entries() -> list[Entry]:
                 stateful=True,
                 state_only=True,
                 random=lambda cfg, batch: cfg["stddev"] > 0,
+                noise_free=lambda cfg: {**cfg, "stddev": 0.0},
             ),
             ou_configs,
             build_ou,
@@ -213,5 +214,10 @@ def entries() -> list[Entry]:
                 "batch_invariance": _BATCHED_NOISE,
             },
             bad_configs=_BAD,
+            laws={
+                "process_noise": models.process_noise(
+                    lambda cfg: 1.0 - cfg["damping"], lambda cfg: cfg["stddev"]
+                ),
+            },
         ),
     ]

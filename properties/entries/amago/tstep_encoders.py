@@ -265,10 +265,6 @@ def entries() -> list[Entry]:
             left_out={"augmentation": NO_AUGMENTATION},
             bad_configs=_FF_BAD,
             bench=cases.bench("FFTstepEncoder"),
-            # upstream @2d85600 applies norm= to its MLP's hidden layers and has out_norm
-            # (default 'layer') for the output; the spec's norm is the output's
-            # (amago-2d85600.txt: amago.FFTstepEncoder::state_dict)
-            upstream_lacks=("base.in_norm.", "base.norms.", "out_norm."),
         ),
         Entry(
             "amago.CNNTstepEncoder",

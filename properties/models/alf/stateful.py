@@ -1,18 +1,22 @@
-"""Laws of the noisy ALF network (``NoisyFC``) that only it has, declared by its entry in
-``properties/entries/alf/stateful.py``: ``noise_resampling`` and ``eval_noiseless``. A noisy
-network carries its noise as its state and resamples it in training mode."""
+"""Laws of ALF's stateful networks that only they have, declared by their entries in
+``properties/entries/alf/stateful.py``: the noisy layer's (``NoisyFC``) ``noise_resampling``
+and ``eval_noiseless`` (a noisy network carries its noise as its state and resamples it in
+training mode), and a process's (``OUProcess``) ``process_noise``, the law of its noise."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 from collections.abc import Callable
 from typing import Any
 
 import torch
+from scipy import stats
 
 from properties.entry import EntryLaw
 from properties.harness import Subject
+from properties.kinds.alf_network import global_eval, noise_on
 from properties.kinds.base import seeded, set_training
 from reference.specs import flatten, map_structure
 
@@ -69,7 +73,10 @@ def check_noise_resampling(
 def check_eval_noiseless(subject: Subject, data: Any) -> None:
     """eval_noiseless: in eval mode a network that carries noise as its state (a noisy kind)
     adds no noise: its output from a random noise state equals its output from zero noise, and
-    the state it returns is the state it was given, for the reference and the candidate."""
+    the state it returns is the state it was given, for the reference and the candidate. Eval
+    mode is checked twice: as the kind runs a prepared network (``module.eval()`` and ALF's
+    global flag), and as the spec defines it, the global flag alone with the module's own
+    ``training`` on (``common.is_eval()``; :func:`properties.kinds.alf_network.global_eval`)."""
     case = subject.draw(data)
     kind = subject.kind
     for impl in (subject.reference, subject.candidate):
@@ -80,13 +87,20 @@ def check_eval_noiseless(subject: Subject, data: Any) -> None:
         noise = map_structure(
             lambda z, g=g: torch.randn(z.shape, generator=g, dtype=z.dtype), zeros
         )
-        with torch.no_grad(), seeded(case.seed):
-            clean, _ = kind.call(net, x, zeros)
-            out, state = kind.call(net, x, noise)
-        for a, b in zip(flatten(clean), flatten(out)):
-            assert torch.equal(a, b), f"{impl}: the eval-mode output depends on the noise state"
-        for a, b in zip(flatten(noise), flatten(state)):
-            assert torch.equal(a, b), f"{impl}: eval mode changed the noise state"
+        rounds = (
+            ("module.eval() and the global flag", contextlib.nullcontext()),
+            ("the global flag alone", noise_on(net)),
+        )
+        for how, module_flag in rounds:
+            with torch.no_grad(), seeded(case.seed), module_flag, global_eval():
+                clean, _ = kind.call(net, x, zeros)
+                out, state = kind.call(net, x, noise)
+            for a, b in zip(flatten(clean), flatten(out)):
+                assert torch.equal(a, b), (
+                    f"{impl}: the eval-mode output ({how}) depends on the noise state"
+                )
+            for a, b in zip(flatten(noise), flatten(state)):
+                assert torch.equal(a, b), f"{impl}: eval mode ({how}) changed the noise state"
 
 
 EVAL_NOISELESS = EntryLaw(
@@ -94,3 +108,55 @@ EVAL_NOISELESS = EntryLaw(
     "unchanged",
     check_eval_noiseless,
 )
+
+
+#: Rows of the state a ``process_noise`` example draws (times the state's size per row).
+PROCESS_ROWS = 500
+#: The KS p-value below which ``process_noise`` fails.
+P_MIN = 1e-5
+
+
+def process_noise(decay: Callable[[dict], float], scale: Callable[[dict], float]) -> EntryLaw:
+    """The law ``process_noise`` of a process ``x' = a x + s z``, ``z ~ N(0, 1)`` per element,
+    with ``a = decay(cfg)`` and ``s = scale(cfg)``: :func:`check_process_noise`."""
+    return EntryLaw(
+        "the noise of one step, (x' - a x) / s, is standard normal per element (KS test), in "
+        "float32 and float64, whatever stream or dtype the implementation draws it with",
+        functools.partial(check_process_noise, decay, scale),
+    )
+
+
+def check_process_noise(
+    decay: Callable[[dict], float],
+    scale: Callable[[dict], float],
+    subject: Subject,
+    data: Any,
+) -> None:
+    """process_noise: the noise a process adds in one step, checked by its distribution, never
+    by its stream (contract item 5): from a random state of ``PROCESS_ROWS`` rows, the
+    standardised increments ``(x' - a x) / s`` of every element pass a one-sample KS test
+    against N(0, 1), for the reference and the candidate, in float32 and float64 (the parity
+    cells compare the deterministic part, ``s = 0``). With ``s = 0`` the step is
+    ``x' = a x`` within rounding."""
+    case = subject.draw(data)
+    kind = subject.kind
+    a, s = decay(case.cfg), scale(case.cfg)
+    for impl in (subject.reference, subject.candidate):
+        for dtype in (torch.float32, torch.float64):
+            net = subject.build(impl, case.cfg, dtype=dtype, seed=case.seed)
+            x = subject.inputs(case, dtype, batch=PROCESS_ROWS)
+            with torch.no_grad(), seeded(case.seed):
+                _, new = kind.call(net, x, ())
+            steps = [(y - a * x0).double() for x0, y in zip(flatten(x), flatten(new))]
+            where = f"{impl} ({dtype})"
+            if s == 0:
+                for d, x0 in zip(steps, flatten(x)):
+                    tol = 8 * torch.finfo(dtype).eps * (1 + x0.abs().double())
+                    assert bool((d.abs() <= tol).all()), f"{where}: a noiseless step is not a*x"
+                continue
+            z = torch.cat([d.reshape(-1) for d in steps]).numpy() / s
+            p = stats.kstest(z, "norm").pvalue
+            assert p > P_MIN, (
+                f"{where}: the step's noise (x' - {a} x) / {s} is not N(0, 1): KS p = {p:.2e} "
+                f"(mean {z.mean():.3f}, std {z.std():.3f}, {z.size} draws)"
+            )

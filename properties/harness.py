@@ -36,6 +36,7 @@ from hypothesis.errors import Unsatisfiable
 
 from properties.candidate import Impl, NotProvided
 from properties.entry import Entry
+from properties.ids import ELEMENTWISE
 from properties.kinds.base import Kind, load_state, parameters_of, seeded, state_of, to_device
 from properties.strategies import VariantCover, covering, new_example, variant_width
 from reference.specs import Nest, flatten
@@ -138,11 +139,16 @@ class Subject:
         data: st.DataObject,
         min_batch: int = 1,
         max_batch: int = MAX_BATCH,
-        deterministic: bool = False,
+        deterministic: bool | None = None,
     ) -> Case:
-        """A drawn case; ``deterministic``: for an element-wise comparison, its config with
-        the forward pass's noise made explicit as zero (``Kind.deterministic``), and built
-        at random only where the candidate's builds agree (``twins``)."""
+        """A drawn case; ``deterministic`` (by default: the property compares element by
+        element, :data:`properties.ids.ELEMENTWISE`): its config with the forward pass's
+        noise made explicit as zero (``Kind.deterministic``), and built at random only
+        where the candidate's builds agree (``twins``). Decided here rather than in each
+        property module: a change to a test function's source changes the examples the
+        derandomized ci profile draws for it."""
+        if deterministic is None:
+            deterministic = self.prop in ELEMENTWISE
         cfg = data.draw(self.entry.configs(), label="config")
         if deterministic:
             cfg = self.kind.deterministic(cfg)

@@ -33,6 +33,11 @@ GLOBAL_IDS: dict[str, str] = {
     "loss": "loss value and gradients == reference == a naive per-step formula",
 }
 
+#: Properties that compare candidate and reference element by element under the same
+#: noise: a stochastic entry is drawn with its noise made explicit (``Kind.deterministic``)
+#: and its noise is checked by law elsewhere (``determinism``, ``process_noise``...).
+ELEMENTWISE = frozenset({"parity", "grad_parity", "state_dict", "device", "recurrent_steps"})
+
 #: Properties that compare the candidate with the reference object by object: when the
 #: candidate's object *is* the reference's, such a cell compares a thing with itself.
 COMPARES_WITH_REFERENCE = frozenset({"parity", "grad_parity", "reparam_grad", "state_dict", "init"})

@@ -15,7 +15,7 @@ from properties.kinds.base import moved, to_device
 def test_device(subject: Subject, dtype: torch.dtype, data) -> None:
     if not torch.cuda.is_available():
         pytest.skip("CUDA is not available")
-    case = subject.draw(data, deterministic=True)
+    case = subject.draw(data)
     net = subject.build(subject.candidate, case.cfg, dtype, seed=case.seed, perturbed=True)
     x = subject.inputs(case, dtype)
 

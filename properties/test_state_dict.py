@@ -33,7 +33,7 @@ def check_upstream_layout(subject: Subject, data) -> None:
 @spec_property
 def test_state_dict(subject: Subject, data) -> None:
     check_upstream_layout(subject, data)
-    case = subject.draw(data, deterministic=True)
+    case = subject.draw(data)
     ref = subject.build(subject.reference, case.cfg, seed=case.seed, perturbed=True)
     cand = subject.build(subject.candidate, case.cfg, seed=case.seed + 1)
     ref_sd, cand_sd = state_of(ref), state_of(cand)
@@ -59,8 +59,6 @@ def test_state_dict(subject: Subject, data) -> None:
             return subject.observe(net, x, case)
 
     load_state(cand, ref_sd)
-    if subject.kind.built_at_random(case.cfg):
-        subject.check_built_alike(case, ref, cand, torch.float32, "cpu", None)
     assert_expected(
         observed(cand, x), expect(observed, (ref, x), torch.float32), "reference -> candidate"
     )

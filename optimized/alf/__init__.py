@@ -78,6 +78,7 @@ from optimized.alf.projection import (
     StableNormalProjectionNetwork,
     TruncatedProjectionNetwork,
 )
+from optimized.alf.q_networks import ParallelQNetwork, QNetwork, QNetworkBase, QRNNNetwork
 from optimized.alf.recurrent import GRUCell, LSTMCell, LSTMEncodingNetwork
 from optimized.alf.relu_mlp import ReluMLP, SimpleFC
 from optimized.alf.stateful import Delay, NoisyFC, OUProcess, TemporalPool
@@ -136,7 +137,11 @@ __all__ = [
     "ParallelConv2D",
     "ParallelEncodingNetwork",
     "ParallelFC",
+    "ParallelQNetwork",
     "PreprocessorNetwork",
+    "QNetwork",
+    "QNetworkBase",
+    "QRNNNetwork",
     "RealNVPNetwork",
     "ReluMLP",
     "Reshape",

@@ -47,6 +47,7 @@ from reference.alf.projection import (
     StableNormalProjectionNetwork,
     TruncatedProjectionNetwork,
 )
+from reference.alf.q_networks import ParallelQNetwork, QNetwork, QNetworkBase, QRNNNetwork
 from reference.alf.recurrent import GRUCell, LSTMCell, LSTMEncodingNetwork
 from reference.alf.relu_mlp import ReluMLP, SimpleFC
 from reference.alf.stateful import Delay, NoisyFC, OUProcess, TemporalPool
@@ -93,7 +94,11 @@ __all__ = [
     "ParallelConv2D",
     "ParallelEncodingNetwork",
     "ParallelFC",
+    "ParallelQNetwork",
     "PreprocessorNetwork",
+    "QNetwork",
+    "QNetworkBase",
+    "QRNNNetwork",
     "RealNVPNetwork",
     "ReluMLP",
     "Reshape",

@@ -98,6 +98,10 @@ _NETWORK_NAMES = (
     "OUProcess",
     "GRUCell",
     "LSTMCell",
+    "QNetworkBase",
+    "QNetwork",
+    "QRNNNetwork",
+    "ParallelQNetwork",
 )
 _PPG_NAMES = (
     "DisjointPolicyValueNetwork",

@@ -49,6 +49,7 @@ own to fuse, and sharing them keeps one definition of the routing rules.
 """
 
 from optimized.alf.containers import AMPWrapper, Branch, Echo, Parallel, Residue, Sequential
+from optimized.alf.dynamics_networks import DynamicsNetwork, ParallelDynamicsNetwork
 from optimized.alf.encoding import EncodingNetwork, ImageEncodingNetwork, ParallelEncodingNetwork
 from optimized.alf.flows import RealNVPNetwork
 from optimized.alf.latent_actor import (
@@ -108,6 +109,7 @@ __all__ = [
     "Conv2D",
     "Delay",
     "DisjointPolicyValueNetwork",
+    "DynamicsNetwork",
     "Echo",
     "EmbeddingPreprocessor",
     "EncodingNetwork",
@@ -135,6 +137,7 @@ __all__ = [
     "Parallel",
     "ParallelCategoricalProjectionNetwork",
     "ParallelConv2D",
+    "ParallelDynamicsNetwork",
     "ParallelEncodingNetwork",
     "ParallelFC",
     "ParallelQNetwork",

@@ -8,6 +8,7 @@ classes of this package by name (upstream's constructor arguments such as ``fc_c
 
 from reference.alf.action_encoder import SimpleActionEncoder
 from reference.alf.containers import AMPWrapper, Branch, Echo, Parallel, Residue, Sequential
+from reference.alf.dynamics_networks import DynamicsNetwork, ParallelDynamicsNetwork
 from reference.alf.encoding import EncodingNetwork, ImageEncodingNetwork, ParallelEncodingNetwork
 from reference.alf.flows import NormalizingFlowNetwork, RealNVPNetwork
 from reference.alf.initializers import identity, variance_scaling_init
@@ -65,6 +66,7 @@ __all__ = [
     "Conv2D",
     "Delay",
     "DisjointPolicyValueNetwork",
+    "DynamicsNetwork",
     "Echo",
     "EmbeddingPreprocessor",
     "EncodingNetwork",
@@ -92,6 +94,7 @@ __all__ = [
     "Parallel",
     "ParallelCategoricalProjectionNetwork",
     "ParallelConv2D",
+    "ParallelDynamicsNetwork",
     "ParallelEncodingNetwork",
     "ParallelFC",
     "ParallelQNetwork",

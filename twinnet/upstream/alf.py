@@ -102,6 +102,8 @@ _NETWORK_NAMES = (
     "QNetwork",
     "QRNNNetwork",
     "ParallelQNetwork",
+    "DynamicsNetwork",
+    "ParallelDynamicsNetwork",
 )
 _PPG_NAMES = (
     "DisjointPolicyValueNetwork",

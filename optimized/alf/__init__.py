@@ -57,6 +57,7 @@ from optimized.alf.latent_actor import (
     UnitNormalActorDistributionNetwork,
 )
 from optimized.alf.layers import FC, Conv2D, ParallelConv2D, ParallelFC, Reshape
+from optimized.alf.mdq_critic_networks import MdqCriticNetwork
 from optimized.alf.ppg import (
     DisjointPolicyValueNetwork,
     PPGAuxAlgorithm,
@@ -118,6 +119,7 @@ __all__ = [
     "LSTMCell",
     "LSTMEncodingNetwork",
     "LatentActorDistributionNetwork",
+    "MdqCriticNetwork",
     "MixtureProjectionNetwork",
     "NaiveParallelNetwork",
     "NestConcat",

@@ -29,7 +29,7 @@ import contextlib
 import copy
 import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import torch
@@ -195,6 +195,10 @@ class AlfNetwork(Kind):
     #: (``call``, ``observe``, ``bad_input``), so comparisons see the whole update; a step
     #: advances the carried state (the sampled inputs of a sequence are ignored)
     state_only: bool = False
+    #: keyword arguments every call passes besides the inputs and the state, for a network
+    #: whose ``forward`` takes more than ``(inputs, state)`` (MDQ's ``alpha`` and
+    #: ``free_form``): the call is then ``net(inputs, state=state, **call_keywords)``
+    call_keywords: Mapping[str, Any] = field(default_factory=dict)
 
     def needs_reason(self) -> frozenset[str]:
         return frozenset() if self.parallel is not None else frozenset({"parallel"})
@@ -237,7 +241,11 @@ class AlfNetwork(Kind):
         return zeros_of_spec(state_spec, self.results_outer(cfg, first.shape[0]), like)
 
     def call(self, net: Any, inputs: Nest, state: Nest) -> tuple[Any, Nest]:
-        return net(inputs) if self.state_only else net(inputs, state)
+        if self.state_only:
+            return net(inputs)
+        if self.call_keywords:
+            return net(inputs, state=state, **self.call_keywords)
+        return net(inputs, state)
 
     # -- stepping -------------------------------------------------------------------------
     def step(

@@ -17,6 +17,7 @@ from reference.alf.latent_actor import (
     UnitNormalActorDistributionNetwork,
 )
 from reference.alf.layers import FC, Conv2D, ParallelConv2D, ParallelFC, Reshape
+from reference.alf.mdq_critic_networks import MdqCriticNetwork
 from reference.alf.nest_utils import NestConcat
 from reference.alf.network import (
     BatchSquashNetwork,
@@ -75,6 +76,7 @@ __all__ = [
     "LSTMCell",
     "LSTMEncodingNetwork",
     "LatentActorDistributionNetwork",
+    "MdqCriticNetwork",
     "MixtureProjectionNetwork",
     "NaiveParallelNetwork",
     "NestConcat",

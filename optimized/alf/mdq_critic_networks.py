@@ -33,7 +33,7 @@ class MdqCriticNetwork(Twin, ref.MdqCriticNetwork):
         encoded, _ = self._obs_encoding_net(observation)
         b, n, d = action.shape
         below = torch.ones(d, d, dtype=torch.bool, device=action.device).tril(-1)
-        padded = action.unsqueeze(1) * below.to(action.dtype)[None, :, None, :]
+        padded = action.detach().unsqueeze(1) * below.to(action.dtype)[None, :, None, :]
         joint = torch.cat([encoded.unsqueeze(1).expand(b, d, n, -1), padded], dim=-1)
         values = self._per_dimension_values(joint.reshape(b, d * n, joint.shape[-1]))
         bins = self._action_qt.action_to_ind(action)

@@ -262,9 +262,11 @@ class MdqCriticNetwork(Network):
         return v.reshape(b, d, n, v.shape[-1]).transpose(0, 1)
 
     def _padded_input(self, encoded: torch.Tensor, action: torch.Tensor, i: int) -> torch.Tensor:
-        """``[e, a_{<i}]``: the encoded observation and the action with dims >= i zeroed."""
+        """``[e, a_{<i}]``: the encoded observation and the action with dims >= i zeroed; the
+        action enters detached, as upstream's (no gradient reaches the action through the
+        nets, and the bin choice has none)."""
         padded = torch.zeros_like(action)
-        padded[..., :i] = action[..., :i]
+        padded[..., :i] = action[..., :i].detach()
         return torch.cat([encoded, padded], dim=-1)
 
     def forward(

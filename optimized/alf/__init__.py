@@ -34,6 +34,11 @@ What each twin fuses:
   a cell's parallel form is ``ParallelCell`` (``optimized.alf.recurrent``).
 * ``Delay`` / ``OUProcess`` / ``TemporalPool``: tensor-op unrolls; ``NoisyFC``: fused
   affine maps (``optimized.alf.stateful``).
+* Q and dynamics networks (``QNetwork`` ... ``ParallelDynamicsNetwork``): fused encoders
+  and last layers, critic ensembles as one batched GEMM per layer; ``unroll`` through the
+  encoder's fused sequence path with the last layer folded over time; a shared ensemble
+  input concatenated once. ``MdqCriticNetwork``: the advantage form's padded inputs from one
+  mask, one gather and a ``cumsum`` (``optimized.alf.mdq_critic_networks``).
 * PPG (``optimized.alf.ppg``): ``DisjointPolicyValueNetwork`` shares the dual encoders'
   first GEMM; ``PPGAuxPhaseLoss`` takes GAE as a log-depth scan and KLs in closed form;
   ``PPGAuxAlgorithm`` evaluates a mini-batch's steps as one network call.

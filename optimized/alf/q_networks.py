@@ -9,6 +9,8 @@ layer once on ``[T*B, d]`` instead of T times on ``[B, d]``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 from optimized.alf.unroll import fold_time, unroll_member
@@ -22,8 +24,8 @@ __all__ = ["ParallelQNetwork", "QNetwork", "QNetworkBase", "QRNNNetwork"]
 class _FusedUnroll:
     """``unroll``: the encoder's own unroll, then the last layer folded over time."""
 
-    _encoding_net: torch.nn.Module
-    _final_layer: torch.nn.Module
+    _encoding_net: Any
+    _final_layer: Any
 
     def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
         """The encoder over the whole sequence, the last layer as one GEMM on ``[T*B, d]``."""

@@ -293,7 +293,7 @@ class MdqCriticNetwork(Network):
         log_pi = values - alpha * torch.logsumexp(values / alpha, dim=-1, keepdim=True)
         bins = self._action_qt.action_to_ind(action)
         bins = bins.clamp(0, self._action_bins - 1).long()
-        q_values = []
+        q_values: list[torch.Tensor] = []
         for i in range(self._action_dim):
             k_i = bins[..., i : i + 1]
             if i == 0:

@@ -11,7 +11,7 @@ import torch
 
 from benchmarks.targets import TARGETS, credited_flops
 from benchmarks.timing import count_flops
-from benchmarks.workload import case_inputs, workload
+from benchmarks.workload import case_inputs, timed_in_parallel, workload
 from properties.candidate import Impl
 from properties.catalog import CATALOG
 
@@ -35,7 +35,9 @@ def test_every_target_names_a_case_mode_and_baseline() -> None:
         entry = CATALOG[entry_name]
         case = next(c for c in entry.bench.cases if c.label == label)
         assert mode in case.modes
-        assert baseline in ("reference", *entry.bench.peers)
+        assert baseline in ("reference", "vmap", *entry.bench.peers)
+        if baseline == "vmap":  # the built-in peer: n replicas under torch.func.vmap
+            assert timed_in_parallel(entry, case), (entry_name, label)
 
 
 @pytest.mark.parametrize("name", ["alf.GRUCell", "alf.LSTMCell"])

@@ -1,5 +1,6 @@
 """Catalog entries of ``alf.networks.dynamics_networks``: DynamicsNetwork and
-ParallelDynamicsNetwork in their deterministic mode (``prob=False``)."""
+ParallelDynamicsNetwork. The kind compares the deterministic mode (``prob=False``); the
+probabilistic mode is the law ``prob_mode`` (``properties/models/alf/dynamics_networks.py``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from properties.candidate import Impl
 from properties.entries.alf._build import alf_kwargs
 from properties.entry import BadConfig, Entry
 from properties.kinds.alf_network import AlfNetwork, Parallel
+from properties.models.alf.dynamics_networks import prob_mode
 from properties.specs import alf_specs
 from reference.specs import BoundedTensorSpec, TensorSpec
 
@@ -102,6 +104,7 @@ def entries() -> list[Entry]:
             build_dynamics,
             bad_configs=_BAD,
             examples=(FAN_IN_EXAMPLE,),
+            laws={"prob_mode": prob_mode(build_dynamics, parallel=False)},
         ),
         Entry(
             "alf.ParallelDynamicsNetwork",
@@ -114,6 +117,7 @@ def entries() -> list[Entry]:
             build_parallel_dynamics,
             bad_configs=_PARALLEL_BAD,
             examples=(FAN_IN_EXAMPLE,),
+            laws={"prob_mode": prob_mode(build_parallel_dynamics, parallel=True)},
             bench=cases.parallel_dynamics_bench(),
         ),
     ]

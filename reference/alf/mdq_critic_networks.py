@@ -282,6 +282,8 @@ class MdqCriticNetwork(Network):
                 )
             else:
                 x = inputs
+                joint_spec = TensorSpec((self._input_tensor_spec[0].shape[0] + self._action_dim,))
+                check_nest(joint_spec, x, (1, 2), self.float_dtype(), f"{self.name} [o, a] input")
             q, _ = self._free_form_q_net(x)
             return q.squeeze(-1), state
         observation, action = self._checked_pair(inputs)

@@ -178,7 +178,9 @@ def main() -> None:
     parser.add_argument("--clock", default="wall", choices=("wall", "cpu"))
     parser.add_argument("--threads", type=int)
     parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--only", default="*", help="glob(s) of the entries whose targets run, comma-separated")
+    parser.add_argument(
+        "--only", default="*", help="glob(s) of the entries whose targets run, comma-separated"
+    )
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -129,7 +129,7 @@ def measure(clock: str, rounds: int, only: str = "*") -> list[dict[str, Any]]:
     for entry, case, declared in declared_targets():
         entry_name, label = entry.name, case.label
         mode, baseline, target = declared.mode, declared.baseline, declared.speedup
-        if not fnmatch.fnmatch(entry_name, only):
+        if not any(fnmatch.fnmatch(entry_name, glob) for glob in only.split(",")):
             continue
         works = {
             impl: workload(entry, case, impl, mode, device) for impl in ("optimized", baseline)
@@ -183,7 +183,9 @@ def main() -> None:
     parser.add_argument("--clock", default="wall", choices=("wall", "cpu"))
     parser.add_argument("--threads", type=int)
     parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--only", default="*", help="glob of the entries whose targets run")
+    parser.add_argument(
+        "--only", default="*", help="glob(s) of the entries whose targets run, comma-separated"
+    )
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -35,8 +35,9 @@ def test_every_target_names_a_case_mode_and_baseline() -> None:
         entry = CATALOG[entry_name]
         case = next(c for c in entry.bench.cases if c.label == label)
         assert mode in case.modes
-        vmap = baseline == "vmap" and timed_in_parallel(entry, case)
-        assert vmap or baseline in ("reference", *entry.bench.peers)
+        assert baseline in ("reference", "vmap", *entry.bench.peers)
+        if baseline == "vmap":  # the built-in peer: n replicas under torch.func.vmap
+            assert timed_in_parallel(entry, case), (entry_name, label)
 
 
 @pytest.mark.parametrize("name", ["alf.GRUCell", "alf.LSTMCell"])

@@ -39,6 +39,11 @@ What each twin fuses:
   a cell's parallel form is ``ParallelCell`` (``optimized.alf.recurrent``).
 * ``Delay`` / ``OUProcess`` / ``TemporalPool``: tensor-op unrolls; ``NoisyFC``: fused
   affine maps (``optimized.alf.stateful``).
+* Q and dynamics networks (``QNetwork`` ... ``ParallelDynamicsNetwork``): fused encoders
+  and last layers, critic ensembles as one batched GEMM per layer; ``unroll`` through the
+  encoder's fused sequence path with the last layer folded over time; a shared ensemble
+  input concatenated once. ``MdqCriticNetwork``: the advantage form's padded inputs from one
+  mask, one gather and a ``cumsum`` (``optimized.alf.mdq_critic_networks``).
 * PPG (``optimized.alf.ppg``): ``DisjointPolicyValueNetwork`` shares the dual encoders'
   first GEMM; ``PPGAuxPhaseLoss`` takes GAE as a log-depth scan and KLs in closed form;
   ``PPGAuxAlgorithm`` evaluates a mini-batch's steps as one network call.
@@ -62,6 +67,7 @@ from optimized.alf.actor_distribution_networks import (
 from optimized.alf.actor_networks import ActorNetwork, ActorNetworkBase, ActorRNNNetwork
 from optimized.alf.containers import AMPWrapper, Branch, Echo, Parallel, Residue, Sequential
 from optimized.alf.critic_networks import CriticNetwork, CriticRNNNetwork
+from optimized.alf.dynamics_networks import DynamicsNetwork, ParallelDynamicsNetwork
 from optimized.alf.encoding import EncodingNetwork, ImageEncodingNetwork, ParallelEncodingNetwork
 from optimized.alf.flows import RealNVPNetwork
 from optimized.alf.latent_actor import (
@@ -69,6 +75,7 @@ from optimized.alf.latent_actor import (
     UnitNormalActorDistributionNetwork,
 )
 from optimized.alf.layers import FC, Conv2D, ParallelConv2D, ParallelFC, Reshape
+from optimized.alf.mdq_critic_networks import MdqCriticNetwork
 from optimized.alf.ppg import (
     DisjointPolicyValueNetwork,
     PPGAuxAlgorithm,
@@ -91,6 +98,7 @@ from optimized.alf.projection import (
     StableNormalProjectionNetwork,
     TruncatedProjectionNetwork,
 )
+from optimized.alf.q_networks import ParallelQNetwork, QNetwork, QNetworkBase, QRNNNetwork
 from optimized.alf.recurrent import GRUCell, LSTMCell, LSTMEncodingNetwork
 from optimized.alf.relu_mlp import ReluMLP, SimpleFC
 from optimized.alf.stateful import Delay, NoisyFC, OUProcess, TemporalPool
@@ -134,6 +142,7 @@ __all__ = [
     "CriticRNNNetwork",
     "Delay",
     "DisjointPolicyValueNetwork",
+    "DynamicsNetwork",
     "Echo",
     "EmbeddingPreprocessor",
     "EncodingNetwork",
@@ -142,6 +151,7 @@ __all__ = [
     "LSTMCell",
     "LSTMEncodingNetwork",
     "LatentActorDistributionNetwork",
+    "MdqCriticNetwork",
     "MixtureProjectionNetwork",
     "NaiveParallelNetwork",
     "NestConcat",
@@ -162,10 +172,15 @@ __all__ = [
     "ParallelActorDistributionNetwork",
     "ParallelCategoricalProjectionNetwork",
     "ParallelConv2D",
+    "ParallelDynamicsNetwork",
     "ParallelEncodingNetwork",
     "ParallelFC",
+    "ParallelQNetwork",
     "ParallelValueNetwork",
     "PreprocessorNetwork",
+    "QNetwork",
+    "QNetworkBase",
+    "QRNNNetwork",
     "RealNVPNetwork",
     "ReluMLP",
     "Reshape",

@@ -36,7 +36,7 @@ import contextlib
 import copy
 import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import torch
@@ -210,6 +210,11 @@ class AlfNetwork(Kind):
     def deterministic(self, cfg: dict) -> dict:
         return cfg if self.noise_free is None else self.noise_free(cfg)
 
+    #: keyword arguments every call passes besides the inputs and the state, for a network
+    #: whose ``forward`` takes more than ``(inputs, state)`` (MDQ's ``alpha`` and
+    #: ``free_form``): the call is then ``net(inputs, state=state, **call_keywords)``
+    call_keywords: Mapping[str, Any] = field(default_factory=dict)
+
     def needs_reason(self) -> frozenset[str]:
         return frozenset() if self.parallel is not None else frozenset({"parallel"})
 
@@ -262,7 +267,11 @@ class AlfNetwork(Kind):
     def call(self, net: Any, inputs: Nest, state: Nest) -> tuple[Any, Nest]:
         training = getattr(net, "training", True)
         with contextlib.nullcontext() if training else global_eval():
-            return net(inputs) if self.state_only else net(inputs, state)
+            if self.state_only:
+                return net(inputs)
+            if self.call_keywords:
+                return net(inputs, state=state, **self.call_keywords)
+            return net(inputs, state)
 
     # -- stepping -------------------------------------------------------------------------
     def step(

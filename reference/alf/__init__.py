@@ -16,6 +16,7 @@ from reference.alf.actor_distribution_networks import (
 from reference.alf.actor_networks import ActorNetwork, ActorNetworkBase, ActorRNNNetwork
 from reference.alf.containers import AMPWrapper, Branch, Echo, Parallel, Residue, Sequential
 from reference.alf.critic_networks import CriticNetwork, CriticRNNNetwork
+from reference.alf.dynamics_networks import DynamicsNetwork, ParallelDynamicsNetwork
 from reference.alf.encoding import EncodingNetwork, ImageEncodingNetwork, ParallelEncodingNetwork
 from reference.alf.flows import NormalizingFlowNetwork, RealNVPNetwork
 from reference.alf.initializers import identity, variance_scaling_init
@@ -24,6 +25,7 @@ from reference.alf.latent_actor import (
     UnitNormalActorDistributionNetwork,
 )
 from reference.alf.layers import FC, Conv2D, ParallelConv2D, ParallelFC, Reshape
+from reference.alf.mdq_critic_networks import MdqCriticNetwork
 from reference.alf.nest_utils import NestConcat
 from reference.alf.network import (
     BatchSquashNetwork,
@@ -55,6 +57,7 @@ from reference.alf.projection import (
     StableNormalProjectionNetwork,
     TruncatedProjectionNetwork,
 )
+from reference.alf.q_networks import ParallelQNetwork, QNetwork, QNetworkBase, QRNNNetwork
 from reference.alf.recurrent import GRUCell, LSTMCell, LSTMEncodingNetwork
 from reference.alf.relu_mlp import ReluMLP, SimpleFC
 from reference.alf.stateful import Delay, NoisyFC, OUProcess, TemporalPool
@@ -86,6 +89,7 @@ __all__ = [
     "CriticRNNNetwork",
     "Delay",
     "DisjointPolicyValueNetwork",
+    "DynamicsNetwork",
     "Echo",
     "EmbeddingPreprocessor",
     "EncodingNetwork",
@@ -94,6 +98,7 @@ __all__ = [
     "LSTMCell",
     "LSTMEncodingNetwork",
     "LatentActorDistributionNetwork",
+    "MdqCriticNetwork",
     "MixtureProjectionNetwork",
     "NaiveParallelNetwork",
     "NestConcat",
@@ -114,10 +119,15 @@ __all__ = [
     "ParallelActorDistributionNetwork",
     "ParallelCategoricalProjectionNetwork",
     "ParallelConv2D",
+    "ParallelDynamicsNetwork",
     "ParallelEncodingNetwork",
     "ParallelFC",
+    "ParallelQNetwork",
     "ParallelValueNetwork",
     "PreprocessorNetwork",
+    "QNetwork",
+    "QNetworkBase",
+    "QRNNNetwork",
     "RealNVPNetwork",
     "ReluMLP",
     "Reshape",

@@ -48,6 +48,7 @@ try:
     import alf.nest.utils as _nest_utils
     import alf.networks as _networks
     import alf.networks.action_encoder as _action_encoder
+    import alf.networks.mdq_critic_networks as _mdq
     import alf.networks.network as _network
     import alf.networks.preprocessors as _preprocessors
     import alf.networks.relu_mlp as _relu_mlp
@@ -112,7 +113,14 @@ _NETWORK_NAMES = (
     "ValueNetwork",
     "ValueRNNNetwork",
     "ParallelValueNetwork",
+    "QNetworkBase",
+    "QNetwork",
+    "QRNNNetwork",
+    "ParallelQNetwork",
+    "DynamicsNetwork",
+    "ParallelDynamicsNetwork",
 )
+_MDQ_NAMES = ("MdqCriticNetwork",)
 _PPG_NAMES = (
     "DisjointPolicyValueNetwork",
     "ppg_network_forward",
@@ -127,6 +135,7 @@ _PPG_NAMES = (
 alf = SimpleNamespace(
     **{name: getattr(_networks, name) for name in _NETWORK_NAMES},
     **{name: getattr(_ppg, name) for name in _PPG_NAMES},
+    **{name: getattr(_mdq, name) for name in _MDQ_NAMES},
     SimpleActionEncoder=_action_encoder.SimpleActionEncoder,
     EmbeddingPreprocessor=_preprocessors.EmbeddingPreprocessor,
     NormalizingFlowNetwork=_networks.normalizing_flow_networks.NormalizingFlowNetwork,

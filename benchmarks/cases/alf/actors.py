@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from benchmarks.cases.alf.recurrent import rnn_flops
+from benchmarks.cases.alf.recurrent import lstm_head_flops
 from properties.entry import Bench, BenchCase, Target
 from reference.specs import BoundedTensorSpec, TensorSpec
 
@@ -44,7 +44,7 @@ def actor_rnn_bench() -> Bench:
                 cfg,
                 32,
                 modes=("fwd+bwd",),
-                flops=rnn_flops(4, 17, 256, 100, 32),
+                flops=lstm_head_flops(17, 6),
                 targets=(Target("fwd+bwd", 1.8),),
             ),
         )
@@ -77,7 +77,7 @@ def actor_distribution_rnn_bench() -> Bench:
                 cfg,
                 32,
                 modes=("fwd+bwd",),
-                flops=rnn_flops(4, 17, 256, 100, 32),
+                flops=lstm_head_flops(17, 12),  # the mean and std heads
                 targets=(Target("fwd+bwd", 1.8, rng_draw=(3200, 6)),),
             ),
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from benchmarks.cases.alf.recurrent import rnn_flops
+from benchmarks.cases.alf.recurrent import lstm_head_flops
 from properties.entry import Bench, BenchCase, Target
 from reference.specs import BoundedTensorSpec, TensorSpec
 
@@ -51,7 +51,7 @@ def qrnn_bench() -> Bench:
                 cfg,
                 32,
                 modes=("fwd+bwd",),
-                flops=rnn_flops(4, 64, 256, 100, 32),
+                flops=lstm_head_flops(64, 18),
                 targets=(Target("fwd+bwd", 1.8),),
             ),
         )

@@ -28,6 +28,17 @@ def rnn_flops(gates: int, input_size: int, hidden: int, steps: int, batch: int) 
     return {"fwd": forward, "fwd+bwd": 2 * forward + 2 * (steps - 1) * batch * hidden * g}
 
 
+def lstm_head_flops(
+    input_size: int, outputs: int, hidden: int = 256, steps: int = 100, batch: int = 32
+) -> dict[str, int]:
+    """An LSTM layer's credited FLOPs (:func:`rnn_flops`) plus linear heads on its
+    ``hidden`` outputs (``outputs`` in all): the heads' forward, and in the backward their
+    weight and input gradients (what the reference's step loop is counted to do)."""
+    lstm = rnn_flops(4, input_size, hidden, steps, batch)
+    heads = 2 * steps * batch * hidden * outputs
+    return {"fwd": lstm["fwd"] + heads, "fwd+bwd": lstm["fwd+bwd"] + 3 * heads}
+
+
 def cell_bench(gates: int) -> Bench:
     """A cell's unroll over T=100 steps at B = 1 and 256, with the target of issue 13:
     2x the reference's step loop in both modes."""

@@ -23,6 +23,7 @@ class Record(Kind):
     supports: ClassVar[frozenset[str]] = frozenset({"signature"})
     not_applicable: ClassVar[dict[str, str]] = {
         "shape": "a record has fields, not outputs",
+        "empty_batch": "a record has fields, not outputs",
         "parity": _NO_COMPUTATION,
         "grad_parity": _NO_COMPUTATION,
         "reparam_grad": _NO_COMPUTATION,
@@ -35,6 +36,7 @@ class Record(Kind):
         "flow_logdet": _NO_COMPUTATION,
         "jacobian": _NO_COMPUTATION,
         "dist_bounds": _NO_COMPUTATION,
+        "extreme_inputs": _NO_COMPUTATION,
         "dist_logprob": _NO_COMPUTATION,
         "dist_sampling": _NO_COMPUTATION,
         "determinism": _NO_COMPUTATION,

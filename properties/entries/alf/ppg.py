@@ -279,6 +279,7 @@ def entries() -> list[Entry]:
             AlgorithmProbe,
             left_out={
                 "shape": "the loss property checks the [T, B] shapes of calc_loss",
+                "empty_batch": "the loss property checks the [T, B] shapes of calc_loss",
                 "device": "the network's entry checks devices",
                 "bad_input": "its constructor's bad arguments are checked as bad configs",
             },

@@ -224,13 +224,29 @@ def _shown(actual: inspect.Parameter) -> str:
     return render(describe(actual.default))
 
 
-def signature_problems(name: str, obj: Any) -> list[str]:
+def signature_problems(name: str, obj: Any, defaults: Mapping[str, Any] | None = None) -> list[str]:
     """Every way ``obj`` (the candidate's object under the inventory name ``name``) departs
-    from the signatures the spec documents for ``name``."""
-    return signature_check(name, obj)[0]
+    from the signatures the spec documents for ``name`` (``defaults``: upstream's defaults
+    of parameters the document shows without one, ``Kind.spec_defaults``)."""
+    return signature_check(name, obj, defaults)[0]
 
 
-def signature_check(name: str, obj: Any) -> tuple[list[str], list[str]]:
+def with_defaults(
+    params: list[dict[str, Any]], defaults: Mapping[str, Any] | None
+) -> list[dict[str, Any]]:
+    """The document's parameters, those it shows without a default given ``defaults``'."""
+    given = defaults or {}
+    return [
+        {**p, "default": describe(given[p["name"]])}
+        if "default" not in p and p["name"] in given
+        else p
+        for p in params
+    ]
+
+
+def signature_check(
+    name: str, obj: Any, defaults: Mapping[str, Any] | None = None
+) -> tuple[list[str], list[str]]:
     """``signature_problems`` of ``obj``, and its accepted extra parameters
     (``where: `name```)."""
     spec = documented(name)
@@ -246,8 +262,9 @@ def signature_check(name: str, obj: Any) -> tuple[list[str], list[str]]:
         actual = parameters_of(obj)
     except (TypeError, ValueError) as error:
         return [f"{where}: no signature can be read here ({error})"], []
-    out = mismatches(where, spec["parameters"], actual)
-    extra = [f"{where}: `{n}`" for n in extras(spec["parameters"], actual)]
+    params = with_defaults(spec["parameters"], defaults)
+    out = mismatches(where, params, actual)
+    extra = [f"{where}: `{n}`" for n in extras(params, actual)]
     if is_class:
         for method, (owner, params) in documented_methods(name).items():
             problems, more = _method_check(obj, short, method, owner.partition(".")[2], params)
@@ -281,7 +298,7 @@ def test_signature(subject: Subject) -> None:
         documented(subject.name)
     except KeyError:
         pytest.fail(f"{subject.name} is not an inventory name: leave `signature` out with a reason")
-    problems, extra = signature_check(subject.name, obj)
+    problems, extra = signature_check(subject.name, obj, subject.kind.spec_defaults())
     assert not problems, "\n".join(problems)
     if extra:
         subject.tally.extra(extra)

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from properties.candidate import Impl
+from properties.catalog import catalog
 from properties.inventory import documented, documented_methods, inventory
 from properties.test_signature import (
     describe,
@@ -319,11 +320,14 @@ def test_one_message_per_mismatch() -> None:
 def test_twinnet_matches_the_spec_everywhere(impl: str) -> None:
     """Every inventory name the package provides, catalogued or not yet."""
     found = Impl(impl)
+    entries = catalog()
     problems = [
         p
         for name in inventory()
         if found.provides(name)
-        for p in signature_problems(name, found.get(name))
+        for p in signature_problems(
+            name, found.get(name), entries[name].kind.spec_defaults() if name in entries else {}
+        )
     ]
     assert not problems, "\n".join(problems)
 

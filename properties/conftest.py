@@ -29,8 +29,8 @@ from hypothesis import HealthCheck, Phase, settings
 
 from properties.candidate import DEFAULT_CANDIDATE, Impl, importable
 from properties.harness import NOT_PROVIDED, OUTCOME_KEY, SAME_AS_REFERENCE, TALLY_KEY, Subject
-from properties.ids import COMPARES_WITH_REFERENCE, property_of
-from properties.selection import DEVICE_CHOICES, CellSelection, SelectionPlugin
+from properties.ids import COMPARES_WITH_REFERENCE, LEVELS, property_of
+from properties.selection import ALL_LEVELS, DEVICE_CHOICES, CellSelection, SelectionPlugin
 
 ENTRY_KEY = "twinnet_entry"
 PROPERTY_KEY = "twinnet_property"
@@ -86,6 +86,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="devices to run properties on (all = every available one)",
     )
     group.addoption("--catalog-extra", default="", help="modules with more catalog entries")
+    group.addoption(
+        "--level",
+        default=ALL_LEVELS,
+        choices=(*LEVELS, ALL_LEVELS),
+        help="the level of property ids to run: conformance, hardening or all (default)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -129,6 +135,7 @@ def selection(config: pytest.Config) -> CellSelection:
                     config.getoption("--properties"),
                     config.getoption("--device"),
                     config.getoption("--catalog-extra"),
+                    config.getoption("--level"),
                 )
             except ImportError as error:
                 raise pytest.UsageError(f"--catalog-extra: {error}") from error

@@ -101,6 +101,12 @@ class Tally:
         if why not in self.data["why"] and len(self.data["why"]) < 3:
             self.data["why"].append(why)
 
+    def extra(self, parameters: list[str]) -> None:
+        """Record parameters the spec does not list that the property accepted (a
+        ``signature`` cell shows ``pass (2 extra)``)."""
+        self.data["extra"] = len(parameters)
+        self.note(f"accepted parameters the spec does not list: {', '.join(parameters)}")
+
     def note(self, text: str) -> None:
         if text not in self.data["notes"]:
             self.data["notes"].append(text)

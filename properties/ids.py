@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 GLOBAL_IDS: dict[str, str] = {
-    "shape": "outputs and states match the declared specs for random configs and batch sizes",
+    "shape": "outputs and states match the declared specs for random configs and batch sizes >= 1",
     "signature": "constructor parameter names, order and defaults are the spec document's",
     "parity": "candidate == reference with shared weights, float32 and float64",
     "grad_parity": "input and parameter gradients match",
@@ -24,12 +24,15 @@ GLOBAL_IDS: dict[str, str] = {
     "flow_inverse": "inverse(forward(x)) == x and forward(inverse(y)) == y",
     "flow_logdet": "log abs det Jacobian == slogdet of the autograd Jacobian",
     "jacobian": "closed-form Jacobians, diagonals, JVP, VJP == autograd",
-    "dist_bounds": "samples, modes, means inside bounds; finite log_prob; declared limits",
+    "dist_bounds": "samples, modes, means inside bounds; finite log_prob; declared limits, for "
+    "inputs in the normal range",
     "dist_logprob": "log_prob / entropy agree with an independent formula",
     "dist_sampling": "samples pass a KS test against the declared distribution",
     "determinism": "same seed same output, different seed different output",
     "init": "fresh networks and every replica draw initial weights from the reference's law",
     "bad_input": "bad configs and inputs raise a clear ValueError / TypeError",
+    "empty_batch": "B=0 and T=0 (an empty sequence) work and give the declared shapes",
+    "extreme_inputs": "finite extreme inputs give no NaN/inf; a head's own samples score finitely",
     "loss": "loss value and gradients == reference == a naive per-step formula",
 }
 
@@ -37,6 +40,20 @@ GLOBAL_IDS: dict[str, str] = {
 #: noise: a stochastic entry is drawn with its noise made explicit (``Kind.deterministic``)
 #: and its noise is checked by law elsewhere (``determinism``, ``process_noise``...).
 ELEMENTWISE = frozenset({"parity", "grad_parity", "state_dict", "device", "recurrent_steps"})
+
+#: The two levels of an id. Conformance: the candidate computes the spec's function (what
+#: an upstream library or a user's reimplementation is judged on). Hardening: what twinnet
+#: adds on top of the spec (DESIGN items 6-8). Every id not listed here, kinds' and
+#: entries' own ids included, is a conformance id.
+CONFORMANCE, HARDENING = "conformance", "hardening"
+LEVELS = (CONFORMANCE, HARDENING)
+HARDENING_IDS = frozenset({"empty_batch", "extreme_inputs", "bad_input"})
+
+
+def level_of(prop: str) -> str:
+    """The level of property id ``prop`` (``conformance`` or ``hardening``)."""
+    return HARDENING if prop in HARDENING_IDS else CONFORMANCE
+
 
 #: Properties that compare the candidate with the reference object by object: when the
 #: candidate's object *is* the reference's, such a cell compares a thing with itself.

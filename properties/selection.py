@@ -19,8 +19,11 @@ import torch
 from properties.candidate import Impl
 from properties.catalog import catalog, known_ids, parse_modules
 from properties.entry import Entry
+from properties.ids import LEVELS, level_of
 
 DEVICE_CHOICES = ("cpu", "cuda", "all")
+#: ``--level``'s value for both levels.
+ALL_LEVELS = "all"
 
 
 def globs(given: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -45,9 +48,14 @@ class CellSelection:
     entries: tuple[str, ...] = ("*",)
     properties: tuple[str, ...] = ("*",)
     device: str = "all"
+    level: str = ALL_LEVELS
     ids: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
+        if self.level not in (*LEVELS, ALL_LEVELS):
+            raise ValueError(
+                f"level: expected one of {', '.join((*LEVELS, ALL_LEVELS))}, got {self.level!r}"
+            )
         self.ids = known_ids(self.catalog.values())
 
     @classmethod
@@ -58,6 +66,7 @@ class CellSelection:
         properties: str | Iterable[str] | None = None,
         device: str | None = None,
         catalog_extra: str | Sequence[str] | None = None,
+        level: str | None = None,
     ) -> CellSelection:
         """The selection of these options (the catalog's ``ImportError`` of an unknown
         ``catalog_extra`` module propagates)."""
@@ -67,10 +76,15 @@ class CellSelection:
             globs(entries),
             globs(properties),
             device or "all",
+            level or ALL_LEVELS,
         )
 
     def wanted(self, entry: str, prop: str) -> bool:
-        return _selected(entry, self.entries) and _selected(prop, self.properties)
+        return (
+            _selected(entry, self.entries)
+            and _selected(prop, self.properties)
+            and self.level in (ALL_LEVELS, level_of(prop))
+        )
 
     def entry_names(self) -> list[str]:
         """The catalog's names that match the entry globs, in catalog order."""

@@ -9,6 +9,12 @@ it or for one of its documented bases (``Network.make_parallel(n)``,
 ``forward(inputs, state=())``) that the candidate's class has takes the documented
 parameters, ``self`` aside; a method the candidate lacks is not this property's concern.
 
+A parameter the document does not list is accepted when it has a default and can be passed
+by keyword (positional-or-keyword or keyword-only): an upstream version adds such options
+(ALF's ``use_batch_ensemble``) without changing any documented call. The cell counts them
+(``pass (2 extra)``). A missing, renamed or reordered documented parameter, a changed
+default or kind, and an extra parameter without a default fail.
+
 A default is compared as a descriptor, described the way the extractor describes the
 document's text: a function or builtin by its ``__name__``, a class by its ``__name__``, a
 ``functools.partial`` by its function's name and arguments, a tensor spec by shape and
@@ -152,13 +158,31 @@ def parameters_of(obj: Any, method: bool = False) -> list[inspect.Parameter]:
     return params[1:] if method and takes_self else params
 
 
+#: Kinds of parameter an extra one may have: both take a keyword argument.
+KEYWORD_KINDS = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+
+
+def _optional(p: inspect.Parameter) -> bool:
+    """Whether an undocumented parameter leaves every documented call as it is."""
+    return p.kind in KEYWORD_KINDS and p.default is not inspect.Parameter.empty
+
+
+def extras(spec: list[dict[str, Any]], actual: list[inspect.Parameter]) -> list[str]:
+    """The parameters of ``actual`` the spec does not list that have a default and take a
+    keyword (module doc): accepted, and counted."""
+    spec_names = {p["name"] for p in spec}
+    return [p.name for p in actual if p.name not in spec_names and _optional(p)]
+
+
 def mismatches(
     where: str, spec: list[dict[str, Any]], actual: list[inspect.Parameter]
 ) -> list[str]:
-    """One message per difference between the spec's parameters and ``actual``."""
+    """One message per difference between the spec's parameters and ``actual`` (extra
+    optional keyword parameters aside: ``extras``)."""
     spec_names = [p["name"] for p in spec]
     names = [p.name for p in actual]
     out, renamed = [], {}
+    optional = set(extras(spec, actual))
     for i, (s, a) in enumerate(zip(spec_names, names)):
         if s not in names and a not in spec_names:
             renamed[s] = a
@@ -167,7 +191,7 @@ def mismatches(
         if n not in names and n not in renamed:
             out.append(f"{where}: the spec's parameter `{n}` is missing here")
     for n in names:
-        if n not in spec_names and n not in renamed.values():
+        if n not in spec_names and n not in renamed.values() and n not in optional:
             out.append(f"{where}: parameter `{n}` is not in the spec")
     order = [n for n in spec_names if n in names]
     here = [n for n in names if n in spec_names]
@@ -200,43 +224,72 @@ def _shown(actual: inspect.Parameter) -> str:
     return render(describe(actual.default))
 
 
-def signature_problems(name: str, obj: Any) -> list[str]:
+def signature_problems(name: str, obj: Any, defaults: Mapping[str, Any] | None = None) -> list[str]:
     """Every way ``obj`` (the candidate's object under the inventory name ``name``) departs
-    from the signatures the spec documents for ``name``."""
+    from the signatures the spec documents for ``name`` (``defaults``: upstream's defaults
+    of parameters the document shows without one, ``Kind.spec_defaults``)."""
+    return signature_check(name, obj, defaults)[0]
+
+
+def with_defaults(
+    params: list[dict[str, Any]], defaults: Mapping[str, Any] | None
+) -> list[dict[str, Any]]:
+    """The document's parameters, those it shows without a default given ``defaults``'."""
+    given = defaults or {}
+    return [
+        {**p, "default": describe(given[p["name"]])}
+        if "default" not in p and p["name"] in given
+        else p
+        for p in params
+    ]
+
+
+def signature_check(
+    name: str, obj: Any, defaults: Mapping[str, Any] | None = None
+) -> tuple[list[str], list[str]]:
+    """``signature_problems`` of ``obj``, and its accepted extra parameters
+    (``where: `name```)."""
     spec = documented(name)
     short = name.partition(".")[2]
     if "parameters" not in spec:
         why = "; ".join(u["why"] for u in spec.get("unparsed", ()))
-        return [f"{short}: the spec's signature could not be extracted ({why})"]
+        return [f"{short}: the spec's signature could not be extracted ({why})"], []
     is_class = spec["kind"] == "class"
     if is_class and not isinstance(obj, type):
-        return [f"{short}: a class in the spec, a {type(obj).__name__} here"]
+        return [f"{short}: a class in the spec, a {type(obj).__name__} here"], []
     where = f"{short}.__init__" if is_class else short
     try:
-        out = mismatches(where, spec["parameters"], parameters_of(obj))
+        actual = parameters_of(obj)
     except (TypeError, ValueError) as error:
-        return [f"{where}: no signature can be read here ({error})"]
+        return [f"{where}: no signature can be read here ({error})"], []
+    params = with_defaults(spec["parameters"], defaults)
+    out = mismatches(where, params, actual)
+    extra = [f"{where}: `{n}`" for n in extras(params, actual)]
     if is_class:
         for method, (owner, params) in documented_methods(name).items():
-            out += _method_problems(obj, short, method, owner.partition(".")[2], params)
-    return out
+            problems, more = _method_check(obj, short, method, owner.partition(".")[2], params)
+            out += problems
+            extra += more
+    return out, extra
 
 
-def _method_problems(
+def _method_check(
     cls: type, short: str, method: str, owner: str, params: list[dict[str, Any]]
-) -> list[str]:
+) -> tuple[list[str], list[str]]:
     where = f"{short}.{method}" + ("" if owner == short else f" (documented for {owner})")
     found = inspect.getattr_static(cls, method, None)
     if found is None:
-        return []
+        return [], []
     bound_first = not isinstance(found, (staticmethod, classmethod))
     attr = getattr(cls, method)
     if not callable(attr):
-        return [f"{where}: a method in the spec, a {type(found).__name__} here"]
+        return [f"{where}: a method in the spec, a {type(found).__name__} here"], []
     try:
-        return mismatches(where, params, parameters_of(attr, method=bound_first))
+        actual = parameters_of(attr, method=bound_first)
     except (TypeError, ValueError) as error:
-        return [f"{where}: no signature can be read here ({error})"]
+        return [f"{where}: no signature can be read here ({error})"], []
+    extra = [f"{where}: `{n}`" for n in extras(params, actual)]
+    return mismatches(where, params, actual), extra
 
 
 def test_signature(subject: Subject) -> None:
@@ -245,5 +298,7 @@ def test_signature(subject: Subject) -> None:
         documented(subject.name)
     except KeyError:
         pytest.fail(f"{subject.name} is not an inventory name: leave `signature` out with a reason")
-    problems = signature_problems(subject.name, obj)
+    problems, extra = signature_check(subject.name, obj, subject.kind.spec_defaults())
     assert not problems, "\n".join(problems)
+    if extra:
+        subject.tally.extra(extra)

@@ -348,3 +348,50 @@ def test_report_page_shows_outcomes_and_failure_reasons() -> None:
     assert "unsupported (6)" in html and "pass (2 unsup.)" in html
     assert "AssertionError: parity off by 1e-3" in html
     assert "twinnet verify --impl mylib --entries alf.A --properties parity" in html
+
+
+def test_each_level_gets_its_verdict_line_and_the_failed_level_is_named() -> None:
+    """Cells of conformance ids and of hardening ids (``properties.ids``) are summed per
+    level; a FAIL in a hardening cell fails only the hardening line, and the verdict's
+    headline names that level; JSON and JUnit carry each cell's level."""
+    from twinnet.matrix import level_line, level_lines
+    from twinnet.verdict import headline
+
+    collector = Collector(Xfails((Xfail("alf.B", "parity", "known", 1),)))
+    for r in (
+        report("alf.A", "parity", "passed", data=tally()),
+        report("alf.A", "signature", "passed", data=tally(extra=2)),
+        report("alf.B", "parity", "failed", reason="AssertionError: off", data=FAILED),
+        report("alf.A", "empty_batch", "passed", data=tally()),
+        report("alf.B", "empty_batch", "failed", reason="RuntimeError: B = 0", data=FAILED),
+        report("alf.C", "bad_input", "skipped", "setup", "n/p", recorded=NOT_PROVIDED),
+    ):
+        collector.pytest_runtest_logreport(r)
+    matrix = collector.matrix
+    assert matrix.levels() == {
+        "conformance": {"XFAIL": 1, "pass": 2},
+        "hardening": {"FAIL": 1, "pass": 1, "n/p": 1},
+    }
+    assert level_line("conformance", matrix.levels()["conformance"]) == (
+        "conformance: 2/3 cells pass (1 XFAIL)"
+    )
+    assert level_lines(matrix) == (
+        "conformance: 2/3 cells pass (1 XFAIL); hardening: 1 FAIL (1/2 cells pass) (1 n/p)"
+    )
+    assert matrix.cells["alf.A", "signature"].label == "pass (2 extra)"
+    v = verdict(matrix, [], None, "mylib")
+    assert v.failed_levels == ["hardening"]
+    assert [c.level for c in v.failed] == ["hardening"]
+    assert headline(v).startswith("FAIL: mylib: hardening failed: 1 of 6 cells")
+    data = matrix_json(matrix, REPRO)
+    assert data["verdict"] == level_lines(matrix)
+    levels = {(c["entry"], c["property"]): c["level"] for c in data["cells"]}
+    assert levels["alf.A", "signature"] == "conformance"
+    assert levels["alf.B", "empty_batch"] == "hardening"
+    assert [c["extra"] for c in data["cells"] if "extra" in c] == [2]
+    cases = junit_tree(matrix, REPRO).getroot().iter("testcase")
+    level_of_case = {
+        (c.get("classname"), c.get("name")): c.find("properties/property[@name='level']")
+        for c in cases
+    }
+    assert level_of_case["alf.B", "empty_batch"].get("value") == "hardening"  # type: ignore[union-attr]

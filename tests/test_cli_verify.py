@@ -97,3 +97,22 @@ def test_xfails_turn_failures_into_xfail_and_report_xpass(
     assert parity["failures"][0]["reason"].startswith("AssertionError")
     assert result.outcome("alf.EncodingNetwork", "shape") == "XPASS"
     assert "XPASS alf.EncodingNetwork::shape" in result.output
+
+
+def test_extra_keyword_options_pass_signature_and_are_counted(
+    verify_run: Callable[[str], Result],
+) -> None:
+    """A candidate adding two defaulted keyword parameters passes ``signature`` (the cell
+    shows ``pass (2 extra)``); ``--level conformance`` leaves the hardening id
+    ``bad_input`` out, and the JSON carries each cell's level and each level's verdict."""
+    result = verify_run("extra_option")
+    assert result.code == 0, result.output
+    cell = result.cell("alf.NormalProjectionNetwork", "signature")
+    assert cell["outcome"] == "pass"
+    assert cell["label"] == "pass (2 extra)"
+    assert cell["extra"] == 2 and cell["level"] == "conformance"
+    assert "use_fc_ln" in cell["notes"][0] and "mean_transform" in cell["notes"][0]
+    assert result.outcome("alf.NormalProjectionNetwork", "bad_input") is None
+    assert result.matrix["levels"] == {"conformance": {"pass": 1}}
+    assert result.matrix["verdict"] == "conformance: 1/1 cells pass"
+    assert "conformance: 1/1 cells pass" in result.output

@@ -11,8 +11,16 @@ import pytest
 import torch
 
 from properties.candidate import Impl
+from properties.catalog import catalog
 from properties.inventory import documented, documented_methods, inventory
-from properties.test_signature import describe, mismatches, render, same, signature_problems
+from properties.test_signature import (
+    describe,
+    mismatches,
+    render,
+    same,
+    signature_check,
+    signature_problems,
+)
 from reference.specs import TensorSpec
 from tools.extract_signatures import (
     ParseError,
@@ -312,11 +320,14 @@ def test_one_message_per_mismatch() -> None:
 def test_twinnet_matches_the_spec_everywhere(impl: str) -> None:
     """Every inventory name the package provides, catalogued or not yet."""
     found = Impl(impl)
+    entries = catalog()
     problems = [
         p
         for name in inventory()
         if found.provides(name)
-        for p in signature_problems(name, found.get(name))
+        for p in signature_problems(
+            name, found.get(name), entries[name].kind.spec_defaults() if name in entries else {}
+        )
     ]
     assert not problems, "\n".join(problems)
 
@@ -333,10 +344,63 @@ def test_a_wrong_default_and_an_undocumented_method_argument_are_reported() -> N
     image = Impl("reference").alf.ImageEncodingNetwork
 
     class Image(image):  # type: ignore[misc, valid-type]
-        def make_parallel(self, n, allow_non_parallel_input=False):
+        def make_parallel(self, n, allow_non_parallel_input):
             return super().make_parallel(n)
 
     assert signature_problems("alf.ImageEncodingNetwork", Image) == [
         "ImageEncodingNetwork.make_parallel (documented for Network): parameter "
         "`allow_non_parallel_input` is not in the spec"
     ]
+
+
+def test_extra_keyword_parameters_with_defaults_are_accepted_and_counted() -> None:
+    """An option the spec does not list, with a default and taking a keyword, leaves every
+    documented call as it is: accepted, counted; a method's too."""
+    from tests.candidates import extra_option
+
+    problems, extra = signature_check(
+        "alf.NormalProjectionNetwork", extra_option.alf.NormalProjectionNetwork
+    )
+    assert problems == []
+    assert extra == [
+        "NormalProjectionNetwork.__init__: `use_fc_ln`",
+        "NormalProjectionNetwork.__init__: `mean_transform`",
+    ]
+    image = Impl("reference").alf.ImageEncodingNetwork
+
+    class Image(image):  # type: ignore[misc, valid-type]
+        def make_parallel(self, n, allow_non_parallel_input=False):
+            return super().make_parallel(n)
+
+    assert signature_check("alf.ImageEncodingNetwork", Image) == (
+        [],
+        ["ImageEncodingNetwork.make_parallel (documented for Network): `allow_non_parallel_input`"],
+    )
+
+
+def test_missing_and_renamed_parameters_fail_even_beside_extras() -> None:
+    """A missing spec parameter, and one renamed (the new name has a default, so it would
+    look like an extra option), are reported; so is an extra parameter without a default
+    and an extra ``*args``."""
+    from tests.broken import missing_parameter, renamed_parameter
+
+    assert signature_problems(
+        "alf.NormalProjectionNetwork", missing_parameter.alf.NormalProjectionNetwork
+    ) == ["NormalProjectionNetwork.__init__: the spec's parameter `squash_mean` is missing here"]
+    assert signature_problems(
+        "alf.NormalProjectionNetwork", renamed_parameter.alf.NormalProjectionNetwork
+    ) == [
+        "NormalProjectionNetwork.__init__: parameter 5 is `projection_output_init_gain` in the "
+        "spec, `output_init_gain` here"
+    ]
+    spec = [{"name": "x", "kind": "positional-or-keyword"}]
+
+    def required(x, y):
+        return None
+
+    def star(x, *rest):
+        return None
+
+    for f, name in ((required, "y"), (star, "rest")):
+        params = list(inspect.signature(f).parameters.values())
+        assert mismatches("f", spec, params) == [f"f: parameter `{name}` is not in the spec"]

@@ -124,6 +124,22 @@ CLI_JOBS = (
         "alf.Encoding*::parity  # outputs off by a relative 1e-3\n"
         "alf.EncodingNetwork::shape  # listed, but shapes are right\n",
     ),
+    # extra keyword options with defaults pass signature; --level drops hardening ids
+    Job(
+        "extra_option",
+        (
+            "--impl",
+            "tests.candidates.extra_option",
+            "--entries",
+            "alf.NormalProjectionNetwork",
+            "--properties",
+            "signature,bad_input",
+            "--level",
+            "conformance",
+            "--profile",
+            "ci",
+        ),
+    ),
 )
 
 

@@ -37,7 +37,7 @@ from twinnet.bench_tables import bench_view, compare_view
 from twinnet.compare import CompareError, compare, parse_percent
 from twinnet.explain import print_explanations
 from twinnet.listing import catalog_rows
-from twinnet.matrix import Collector
+from twinnet.matrix import FAIL, Collector, level_line
 from twinnet.matrix_files import write_json, write_junit
 from twinnet.report import ReportOptions, build_report
 from twinnet.repro import Reproduce
@@ -179,12 +179,17 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
 
 
 def selection_or_fail(
-    impl: str, entries: str, properties: str = "*", device: str | None = None, extra: str = ""
+    impl: str,
+    entries: str,
+    properties: str = "*",
+    device: str | None = None,
+    extra: str = "",
+    level: str | None = None,
 ) -> CellSelection:
     """The run's selection, its catalog built here once (the property suite gets it as a
     plugin object, ``twinnet.runner``)."""
     try:
-        return CellSelection.build(impl, entries, properties, device, extra)
+        return CellSelection.build(impl, entries, properties, device, extra, level)
     except ImportError as error:
         raise UsageError(f"--catalog-extra: cannot import {extra!r}: {error}") from error
 
@@ -201,7 +206,7 @@ def verify_setup(args: argparse.Namespace) -> VerifySetup:
     """Check every argument before the run (module doc), build the selection once and
     draw the seed."""
     chosen = selection_or_fail(
-        args.impl, args.entries, args.properties, args.device, args.catalog_extra
+        args.impl, args.entries, args.properties, args.device, args.catalog_extra, args.level
     )
     cat = chosen.catalog
     names = entries_or_fail(args.entries, cat)
@@ -226,6 +231,7 @@ def verify_setup(args: argparse.Namespace) -> VerifySetup:
         seed=seed,
         catalog_extra=args.catalog_extra,
         workers=args.workers,
+        level=args.level,
     )
     return VerifySetup(opts, chosen, xfails, names)
 
@@ -249,6 +255,9 @@ def cmd_verify(args: argparse.Namespace, console: Console) -> int:
         write_junit(matrix, repro, args.junit)
     console.print(tables.matrix_view(matrix, f"conformance of {opts.impl}", console))
     print_explanations(console, matrix, repro, args.verbose)
+    for level, counts in matrix.levels().items():
+        failed = bool(counts.get(FAIL))
+        console.print(level_line(level, counts), style="bold red" if failed else "bold green")
     if opts.seed is not None:
         console.print(f"hypothesis seed {opts.seed} (profile {opts.profile})", style="dim")
     for path, what in ((args.json, "JSON"), (args.junit, "JUnit XML")):
@@ -429,6 +438,13 @@ def parser() -> Parser:
         "--properties", default="*", action=Joined, help="property id(s) or globs, comma-separated"
     )
     p.add_argument("--device", choices=("cpu", "cuda", "all"))
+    p.add_argument(
+        "--level",
+        default="all",
+        choices=("conformance", "hardening", "all"),
+        help="property ids of this level only: conformance (the spec's function), hardening "
+        "(what twinnet adds: empty batches, extreme inputs, clear errors), all (default)",
+    )
     p.add_argument(
         "--profile", default="dev", help="hypothesis profile: ci, dev (default), thorough"
     )

@@ -109,11 +109,16 @@ def grouped_properties(props: Sequence[str]) -> list[tuple[str, list[str]]]:
 
 
 def verdict_html(v: Verdict) -> str:
-    items = [f"<h2>{escape(headline(v))}</h2><ul>"]
+    items = [f"<h2>{escape(headline(v))}</h2>"]
+    items += [f'<p class="level">{escape(line)}</p>' for line in v.level_lines()]
+    items.append("<ul>")
     for cell in v.failed:
         name = f"{escape(cell.entry)}::{escape(cell.prop)}"
         link = f'<a href="#{anchor(cell.entry, cell.prop)}">{name}</a>'
-        items.append(f'<li><span class="FAIL">FAIL</span> {link}: {escape(cell.reason)}</li>')
+        items.append(
+            f'<li><span class="FAIL">FAIL</span> {link} ({escape(cell.level)}): '
+            f"{escape(cell.reason)}</li>"
+        )
     items += [f'<li class="FAIL">error: {escape(e)}</li>' for e in v.errors]
     items.append("</ul>")
     items.append(f"<p><b>{escape(speed_line(v))}</b></p>")

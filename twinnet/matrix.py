@@ -31,7 +31,7 @@ import pytest
 from properties.conftest import ENTRY_KEY, PROPERTY_KEY
 from properties.harness import BLOCKED, NOT_PROVIDED, OUTCOME_KEY, SAME_AS_REFERENCE, TALLY_KEY
 from properties.harness import UNSUPPORTED as UNSUPPORTED_SKIP
-from properties.ids import GLOBAL_IDS
+from properties.ids import GLOBAL_IDS, LEVELS, level_of
 from twinnet.xfails import Xfails
 
 PASS, FAIL, SKIP = "pass", "FAIL", "skip"
@@ -71,6 +71,7 @@ class Item:
     skip_reason: str = ""
     examples: int = 0
     unsupported: int = 0
+    extra: int = 0
     why_unsupported: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     failure: Failure | None = None
@@ -111,13 +112,21 @@ class Cell:
         return sum(item.unsupported for item in self.items.values())
 
     @property
+    def extra(self) -> int:
+        """Parameters the spec does not list that the property accepted (``signature``)."""
+        return max((item.extra for item in self.items.values()), default=0)
+
+    @property
     def label(self) -> str:
-        """The outcome as the tables show it, with the count of unsupported examples."""
+        """The outcome as the tables show it, with the count of unsupported examples or of
+        accepted extra parameters."""
         outcome = self.outcome
         if outcome == UNSUPPORTED:
             return f"unsupported ({self.unsupported})"
         if outcome in (PASS, XPASS) and self.unsupported:
             return f"{outcome} ({self.unsupported} unsup.)"
+        if outcome in (PASS, XPASS) and self.extra:
+            return f"{outcome} ({self.extra} extra)"
         return outcome
 
     @property
@@ -179,9 +188,17 @@ class Matrix:
         """Whether the run failed: an unexpected FAIL, or an error outside the cells."""
         return bool(self.errors) or bool(self.with_outcome(FAIL))
 
-    def summary(self) -> dict[str, int]:
-        counts = Counter(c.outcome for c in self.cells.values())
+    def summary(self, level: str | None = None) -> dict[str, int]:
+        """How many cells came to each outcome (of ``level``'s ids only, if given)."""
+        counts = Counter(
+            c.outcome for (_, p), c in self.cells.items() if level in (None, level_of(p))
+        )
         return {o: counts[o] for o in OUTCOMES if counts[o]}
+
+    def levels(self) -> dict[str, dict[str, int]]:
+        """The summary of each level that has cells in this run (``properties.ids``)."""
+        found = {level: self.summary(level) for level in LEVELS}
+        return {level: counts for level, counts in found.items() if counts}
 
     def record(self, report: pytest.TestReport) -> None:
         """Add one test report (setup, call or teardown)."""
@@ -212,6 +229,7 @@ class Matrix:
 def _count(item: Item, tally: dict[str, Any]) -> None:
     item.examples = int(tally.get("examples", 0))
     item.unsupported = int(tally.get("unsupported", 0))
+    item.extra = int(tally.get("extra", 0))
     item.why_unsupported = list(tally.get("why", []))
     item.notes = list(tally.get("notes", []))
 
@@ -229,6 +247,30 @@ def crash_line(report: pytest.TestReport | pytest.CollectReport) -> str:
     message = getattr(crash, "message", None) or report.longreprtext.strip()
     lines = [line for line in str(message).splitlines() if line.strip()]
     return lines[0].strip() if lines else "failed"
+
+
+#: Outcomes of a cell that judged the candidate (the rest: not provided, skipped...).
+JUDGED = (PASS, FAIL, XFAIL, XPASS, UNSUPPORTED)
+
+
+def level_line(level: str, counts: dict[str, int]) -> str:
+    """One level's verdict: ``conformance: 412/412 cells pass`` or ``hardening: 61 FAIL
+    (60/121 cells pass)``; expected failures, unsupported and unjudged cells follow in
+    brackets."""
+    judged = sum(counts.get(o, 0) for o in JUDGED)
+    passed = counts.get(PASS, 0) + counts.get(XPASS, 0)
+    failed = counts.get(FAIL, 0)
+    head = f"{passed}/{judged} cells pass"
+    text = f"{level}: {failed} FAIL ({head})" if failed else f"{level}: {head}"
+    more = [f"{counts[o]} {o}" for o in (XFAIL, XPASS, UNSUPPORTED) if counts.get(o)]
+    rest = [f"{counts[o]} {o}" for o in OUTCOMES if o not in JUDGED and counts.get(o)]
+    brackets = "; ".join(part for part in (", ".join(more), ", ".join(rest)) if part)
+    return text + (f" ({brackets})" if brackets else "")
+
+
+def level_lines(matrix: Matrix) -> str:
+    """Every level's verdict in one line, ``;``-separated (``level_line``)."""
+    return "; ".join(level_line(level, counts) for level, counts in matrix.levels().items())
 
 
 def skip_reason(report: pytest.TestReport) -> str:

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+from properties.ids import level_of
 from twinnet.matrix import (
     BLOCKED_CELL,
     FAIL,
@@ -26,6 +27,7 @@ from twinnet.matrix import (
     Failure,
     Matrix,
     cells_in_order,
+    level_lines,
 )
 from twinnet.repro import Reproduce
 
@@ -43,12 +45,15 @@ def cell_json(entry: str, prop: str, cell: Cell, repro: Reproduce) -> dict[str, 
     out: dict[str, Any] = {
         "entry": entry,
         "property": prop,
+        "level": level_of(prop),
         "outcome": cell.outcome,
         "label": cell.label,
         "examples": cell.examples,
         "unsupported": cell.unsupported,
         "tests": len(cell.items),
     }
+    if cell.extra:
+        out["extra"] = cell.extra
     if cell.xfail is not None:
         out["xfail_reason"] = cell.xfail
     if cell.why_unsupported:
@@ -71,6 +76,8 @@ def matrix_json(matrix: Matrix, repro: Reproduce) -> dict[str, Any]:
         "seed": repro.seed,
         "xfails": matrix.xfails.source or None,
         "summary": matrix.summary(),
+        "levels": matrix.levels(),
+        "verdict": level_lines(matrix),
         "failed": matrix.failed,
         "entries": {
             e: {p: matrix.cells[e, p].outcome for p in matrix.properties if (e, p) in matrix.cells}
@@ -114,10 +121,14 @@ def junit_tree(matrix: Matrix, repro: Reproduce) -> ET.ElementTree:
     ``failure`` with reason, example, reproduction and pytest's text; XFAIL and the cells
     that did not run are ``skipped`` with their reason; XPASS passes with a property."""
     suite = ET.Element("testsuite", name=f"twinnet verify {repro.impl}")
+    verdict = ET.SubElement(suite, "properties")
+    ET.SubElement(verdict, "property", name="verdict", value=level_lines(matrix))
     counts = {"tests": 0, "failures": 0, "skipped": 0, "errors": len(matrix.errors)}
     for entry, prop, cell in cells_in_order(matrix):
         counts["tests"] += 1
         case = ET.SubElement(suite, "testcase", classname=entry, name=prop)
+        props = ET.SubElement(case, "properties")
+        ET.SubElement(props, "property", name="level", value=level_of(prop))
         outcome = cell.outcome
         if outcome == FAIL:
             counts["failures"] += 1
@@ -129,7 +140,6 @@ def junit_tree(matrix: Matrix, repro: Reproduce) -> ET.ElementTree:
             counts["skipped"] += 1
             ET.SubElement(case, "skipped", type="xfail", message=f"expected failure: {cell.xfail}")
         elif outcome == XPASS:
-            props = ET.SubElement(case, "properties")
             ET.SubElement(props, "property", name="xpass", value=str(cell.xfail))
         elif outcome != PASS:
             counts["skipped"] += 1

@@ -77,7 +77,12 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
     return {
         "ok": v.ok,
         "summary": v.summary,
-        "failed": [{"entry": c.entry, "property": c.prop, "reason": c.reason} for c in v.failed],
+        "levels": v.levels,
+        "failed_levels": v.failed_levels,
+        "failed": [
+            {"entry": c.entry, "property": c.prop, "level": c.level, "reason": c.reason}
+            for c in v.failed
+        ],
         "errors": v.errors,
         "broken": v.broken,
         "geomean_speedup": None

@@ -80,11 +80,12 @@ class VerifyOptions:
     seed: int | None = None
     catalog_extra: str = ""
     workers: str | None = None
+    level: str = "all"
 
     def selection(self) -> CellSelection:
         """The selection of these options (the catalog built once, here)."""
         return CellSelection.build(
-            self.impl, self.entries, self.properties, self.device, self.catalog_extra
+            self.impl, self.entries, self.properties, self.device, self.catalog_extra, self.level
         )
 
 
@@ -101,6 +102,7 @@ def verify_args(opts: VerifyOptions) -> list[str]:
             args += ["--catalog-extra", opts.catalog_extra]
         if opts.device:
             args += ["--device", opts.device]
+        args += ["--level", opts.level]
     return args
 
 

@@ -1,6 +1,7 @@
 """The answer a report opens with: did the candidate conform, how fast is it, on what.
 
-* conformance: how many cells pass and fail, and every failed cell with its reason;
+* conformance and hardening (``properties.ids``'s two levels): how many cells of each pass
+  and fail, which level failed, and every failed cell with its level and reason;
 * speed: the geometric mean over the cases of the candidate's speedup over the reference,
   with a bootstrap interval (every case's rounds resampled), and the best and worst cases;
 * the machine and commit the numbers come from.
@@ -14,8 +15,9 @@ from typing import Any
 
 from rich.text import Text
 
+from properties.ids import level_of
 from twinnet import stats
-from twinnet.matrix import FAIL, PASS, Matrix, cells_in_order
+from twinnet.matrix import FAIL, PASS, Matrix, cells_in_order, level_line
 from twinnet.results import Row, Run
 
 
@@ -24,6 +26,10 @@ class FailedCell:
     entry: str
     prop: str
     reason: str
+
+    @property
+    def level(self) -> str:
+        return level_of(self.prop)
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,16 @@ class Verdict:
     machine: str
     broken: list[str] = field(default_factory=list)  # runs that did not complete
     untimed: list[str] = field(default_factory=list)  # candidate cases that raised
+    levels: dict[str, dict[str, int]] = field(default_factory=dict)  # level -> summary
+
+    @property
+    def failed_levels(self) -> list[str]:
+        """The levels with a failed cell, in ``LEVELS`` order."""
+        return [level for level, counts in self.levels.items() if counts.get(FAIL)]
+
+    def level_lines(self) -> list[str]:
+        """One verdict line per level (``conformance: 412/412 cells pass``)."""
+        return [level_line(level, counts) for level, counts in self.levels.items()]
 
     @property
     def ok(self) -> bool:
@@ -115,6 +131,7 @@ def verdict(
         machine_line(run),
         list(broken),
         untimed,
+        matrix.levels(),
     )
 
 
@@ -130,7 +147,8 @@ def headline(v: Verdict) -> str:
         return f"PASS: {v.impl} conforms ({v.passed} of {v.cells} cells pass, none failed)"
     parts = []
     if v.failed:
-        parts.append(f"{len(v.failed)} of {v.cells} cells failed")
+        levels = ", ".join(v.failed_levels) or "the matrix"
+        parts.append(f"{levels} failed: {len(v.failed)} of {v.cells} cells")
     if v.errors:
         parts.append(f"{len(v.errors)} error(s) outside the matrix")
     parts += v.broken
@@ -150,10 +168,15 @@ def speed_line(v: Verdict) -> str:
 def verdict_lines(v: Verdict) -> list[Text]:
     """The verdict for the terminal, failures with their reasons included."""
     lines = [Text(headline(v), style="bold green" if v.ok else "bold red")]
+    for line in v.level_lines():
+        lines.append(Text(f"  {line}", style="red" if " FAIL " in line else "green"))
     for cell in v.failed:
         lines.append(
             Text.assemble(
-                ("  FAIL ", "bold red"), (f"{cell.entry}::{cell.prop}", "bold"), f"  {cell.reason}"
+                ("  FAIL ", "bold red"),
+                (f"{cell.entry}::{cell.prop}", "bold"),
+                (f" [{cell.level}]", "dim"),
+                f"  {cell.reason}",
             )
         )
     for error in v.errors:

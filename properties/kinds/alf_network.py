@@ -157,6 +157,7 @@ class AlfNetwork(Kind):
     supports: ClassVar[frozenset[str]] = frozenset(
         {
             "shape",
+            "empty_batch",
             "signature",
             "parity",
             "grad_parity",
@@ -176,6 +177,8 @@ class AlfNetwork(Kind):
         "flow_logdet": "not a normalizing flow",
         "jacobian": "has no closed-form Jacobian methods",
         "dist_bounds": "returns tensors, not a distribution",
+        "extreme_inputs": "returns tensors, not a distribution (the extreme-input checks are "
+        "a distribution's)",
         "dist_logprob": "returns tensors, not a distribution",
         "dist_sampling": "returns tensors, not a distribution",
         "loss": "a network, not a loss",

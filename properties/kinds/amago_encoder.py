@@ -132,6 +132,7 @@ class AmagoEncoder(Kind):
     supports: ClassVar[frozenset[str]] = frozenset(
         {
             "shape",
+            "empty_batch",
             "signature",
             "parity",
             "grad_parity",
@@ -164,6 +165,8 @@ class AmagoEncoder(Kind):
         "flow_logdet": "not a normalizing flow",
         "jacobian": "has no closed-form Jacobian methods",
         "dist_bounds": "returns an embedding tensor, not a distribution",
+        "extreme_inputs": "returns an embedding tensor, not a distribution (the extreme-input "
+        "checks are a distribution's)",
         "dist_logprob": "returns an embedding tensor, not a distribution",
         "dist_sampling": "returns an embedding tensor, not a distribution",
         "loss": "a network, not a loss",

@@ -48,6 +48,7 @@ class AmagoHead(Distributional, Kind):
     supports: ClassVar[frozenset[str]] = frozenset(
         {
             "shape",
+            "empty_batch",
             "signature",
             "parity",
             "grad_parity",

@@ -189,6 +189,12 @@ class Kind:
         and specs the spec documents declare (and ``ref``'s)."""
         raise NotImplementedError
 
+    def spec_defaults(self) -> Mapping[str, Any]:
+        """Defaults of documented parameters that the spec document leaves out (an
+        auto-generated namedtuple doc lists fields only), taken from upstream: ``signature``
+        compares the candidate's defaults with these (none by default)."""
+        return {}
+
     def bad_inputs(self, net: Any, cfg: dict, x: Nest) -> list[BadInput]:
         """Corruptions of a valid input ``x`` and the error type each must raise."""
         return []

@@ -42,7 +42,14 @@ from reference.specs import Nest
 
 #: The property ids every distribution kind supports.
 DIST_IDS = frozenset(
-    {"dist_bounds", "dist_logprob", "dist_sampling", "determinism", "reparam_grad"}
+    {
+        "dist_bounds",
+        "extreme_inputs",
+        "dist_logprob",
+        "dist_sampling",
+        "determinism",
+        "reparam_grad",
+    }
 )
 #: Draws per seed in ``determinism``.
 DRAWS = 256

@@ -37,6 +37,7 @@ class Function(Kind):
     supports: ClassVar[frozenset[str]] = frozenset(
         {
             "shape",
+            "empty_batch",
             "signature",
             "parity",
             "grad_parity",
@@ -60,6 +61,7 @@ class Function(Kind):
         "flow_logdet": "not a normalizing flow",
         "jacobian": "has no closed-form Jacobian methods",
         "dist_bounds": "returns a tensor, not a distribution",
+        "extreme_inputs": "returns a tensor, not a distribution (output_range checks +-1e4 inputs)",
         "dist_logprob": "returns a tensor, not a distribution",
         "dist_sampling": "returns a tensor, not a distribution",
         "determinism": "draws no random numbers",

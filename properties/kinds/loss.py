@@ -34,7 +34,7 @@ class Loss(Kind):
 
     title: ClassVar[str] = "loss"
     supports: ClassVar[frozenset[str]] = frozenset(
-        {"signature", "shape", "loss", "device", "bad_input"}
+        {"signature", "shape", "empty_batch", "loss", "device", "bad_input"}
     )
     not_applicable: ClassVar[dict[str, str]] = {
         "parity": "the loss property compares values and gradients with the reference",
@@ -50,6 +50,7 @@ class Loss(Kind):
         "flow_logdet": "not a normalizing flow",
         "jacobian": "has no closed-form Jacobian methods",
         "dist_bounds": "returns a loss, not a distribution",
+        "extreme_inputs": "returns a loss, not a distribution",
         "dist_logprob": "returns a loss, not a distribution",
         "dist_sampling": "returns a loss, not a distribution",
         "determinism": "a call draws no random numbers of its own (a training phase's shuffles "

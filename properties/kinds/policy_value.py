@@ -66,6 +66,7 @@ class PolicyValueNetwork(AlfNetwork):
         "reparam_grad": "returns a nest of distributions and two value heads; the projection "
         "networks' own entries check their reparameterised samples",
         "dist_bounds": "the projection networks' own entries check their distributions",
+        "extreme_inputs": "the projection networks' own entries check their distributions",
         "dist_logprob": "the projection networks' own entries check their distributions",
         "dist_sampling": "the projection networks' own entries check their distributions",
     }

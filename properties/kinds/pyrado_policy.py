@@ -34,6 +34,7 @@ from reference.specs import Nest, TensorSpec
 _SUPPORTED = frozenset(
     {
         "shape",
+        "empty_batch",
         "signature",
         "parity",
         "grad_parity",
@@ -62,6 +63,7 @@ _NOT_APPLICABLE: dict[str, str] = {
     "flow_logdet": "not a normalizing flow",
     "jacobian": "has no closed-form Jacobian methods",
     "dist_bounds": "returns tensors, not a distribution",
+    "extreme_inputs": "returns tensors, not a distribution",
     "dist_logprob": "returns tensors, not a distribution",
     "dist_sampling": "returns tensors, not a distribution",
     "determinism": "its forward pass draws no random numbers in eval mode",
@@ -291,7 +293,7 @@ class PyradoStateful(Kind):
 
     title: ClassVar[str] = "Pyrado stateful wrapper"
     supports: ClassVar[frozenset[str]] = frozenset(
-        {"shape", "signature", "parity", "grad_parity", "state_dict", "init"}
+        {"shape", "empty_batch", "signature", "parity", "grad_parity", "state_dict", "init"}
     )
     not_applicable: ClassVar[dict[str, str]] = {
         **_NOT_APPLICABLE,

@@ -213,8 +213,46 @@ ALGORITHM_BAD = (
 )
 
 
+#: The fields of ``PPGRolloutInfo``, in the spec's order.
+PPG_ROLLOUT_FIELDS = (
+    "action_distribution",
+    "action",
+    "log_prob",
+    "value",
+    "aux",
+    "step_type",
+    "discount",
+    "reward",
+    "reward_weights",
+)
+
+
 def entries() -> list[Entry]:
-    records = ("PPGRolloutInfo", "PPGTrainInfo", "PPGAuxPhaseLossInfo", "PPGAuxOptions")
+    records = {
+        "PPGRolloutInfo": Record(
+            dict.fromkeys(PPG_ROLLOUT_FIELDS, ()),
+            "alf/algorithms/ppg/ppg_utils.py: namedtuple('PPGRolloutInfo', [...], "
+            "default_value=())",
+        ),
+        "PPGTrainInfo": Record(),
+        "PPGAuxPhaseLossInfo": Record(
+            dict.fromkeys(("td_loss_actual", "td_loss_aux", "policy_kl_loss"), None),
+            "alf/algorithms/ppg/ppg_aux_phase_loss.py: namedtuple('PPGAuxPhaseLossInfo', "
+            "[...]) with alf.data_structures.namedtuple's default_value=None",
+        ),
+        "PPGAuxOptions": Record(
+            {
+                "enabled": True,
+                "interval": 32,
+                "mini_batch_length": None,
+                "mini_batch_size": 8,
+                "num_updates_per_train_iter": 6,
+            },
+            "alf/algorithms/ppg/ppg_aux_algorithm.py: namedtuple('PPGAuxOptions', [...], "
+            "default_values={'enabled': True, 'interval': 32, 'mini_batch_length': None, "
+            "'mini_batch_size': 8, 'num_updates_per_train_iter': 6})",
+        ),
+    }
     no_build: st.SearchStrategy[dict] = st.just({})
     return [
         Entry(
@@ -279,6 +317,7 @@ def entries() -> list[Entry]:
             AlgorithmProbe,
             left_out={
                 "shape": "the loss property checks the [T, B] shapes of calc_loss",
+                "empty_batch": "the loss property checks the [T, B] shapes of calc_loss",
                 "device": "the network's entry checks devices",
                 "bad_input": "its constructor's bad arguments are checked as bad configs",
             },
@@ -289,7 +328,7 @@ def entries() -> list[Entry]:
             },
         ),
         *(
-            Entry(f"alf.{name}", Record(), lambda: no_build, lambda impl, cfg: None)
-            for name in records
+            Entry(f"alf.{name}", record, lambda: no_build, lambda impl, cfg: None)
+            for name, record in records.items()
         ),
     ]

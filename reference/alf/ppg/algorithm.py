@@ -34,9 +34,7 @@ the spec: :meth:`~PPGAuxAlgorithm.replayed_experience` (the replay's content,
 above) and :meth:`~PPGAuxAlgorithm.after_policy_iteration` (the ``interval`` rule, with the
 iterations counted from 1 by the caller).
 
-Deviations from upstream ALF (23aca49): the spec documents ``PPGAuxOptions`` with no field
-defaults, and it has none here (upstream's record has the defaults that
-``PPGAuxAlgorithm``'s ``aux_options`` default spells out); ``config`` may be None (upstream
+Deviations from upstream ALF (23aca49): ``config`` may be None (upstream
 reads ``config.unroll_length`` unconditionally); ``optimizer`` is an optimizer over the
 network's parameters, or a callable that builds one from them (ALF's optimizers are bound
 to the parameters by the algorithm).
@@ -59,25 +57,21 @@ from reference.specs import Nest, TensorSpec, flatten, map_structure
 
 class PPGAuxOptions(NamedTuple):
     """Options of the auxiliary phase: whether it runs at all, after how many policy
-    iterations, and its sequence length, mini-batch size and passes per phase."""
+    iterations, and its sequence length, mini-batch size and passes per phase. The spec's
+    page lists the fields only; the defaults are upstream's (those that ``PPGAuxAlgorithm``'s
+    ``aux_options`` default spells out)."""
 
-    enabled: Any
-    interval: Any
-    mini_batch_length: Any
-    mini_batch_size: Any
-    num_updates_per_train_iter: Any
+    enabled: Any = True
+    interval: Any = 32
+    mini_batch_length: Any = None
+    mini_batch_size: Any = 8
+    num_updates_per_train_iter: Any = 6
 
 
 #: The spec's default ``reward_spec`` of ``PPGAuxAlgorithm``: one scalar reward.
 SCALAR_REWARD = TensorSpec(())
 #: The spec's default ``aux_options`` of ``PPGAuxAlgorithm``.
-DEFAULT_AUX_OPTIONS = PPGAuxOptions(
-    enabled=True,
-    interval=32,
-    mini_batch_length=None,
-    mini_batch_size=8,
-    num_updates_per_train_iter=6,
-)
+DEFAULT_AUX_OPTIONS = PPGAuxOptions()
 
 
 def _positive_int(value: Any, what: str, allow_none: bool = False, least: int = 1) -> None:

@@ -44,11 +44,12 @@ from reference.specs import flatten
 
 
 class PPGAuxPhaseLossInfo(NamedTuple):
-    """The three parts of the auxiliary-phase loss, each ``[T, B]``."""
+    """The three parts of the auxiliary-phase loss, each ``[T, B]`` (each defaults to None,
+    as upstream's record does; the spec's page lists the fields only)."""
 
-    td_loss_actual: Any
-    td_loss_aux: Any
-    policy_kl_loss: Any
+    td_loss_actual: Any = None
+    td_loss_aux: Any = None
+    policy_kl_loss: Any = None
 
 
 def element_wise_squared_loss(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

@@ -36,17 +36,18 @@ from reference.specs import Nest, flatten, map_structure
 class PPGRolloutInfo(NamedTuple):
     """One rollout step: the policy's distribution, the action taken and its
     log-probability, the value and auxiliary value, and the step's type, discount, reward
-    and reward weights."""
+    and reward weights (every field defaults to ``()``, as upstream's record does; the
+    spec's page lists the fields only)."""
 
-    action_distribution: Any
-    action: Any
-    log_prob: Any
-    value: Any
-    aux: Any
-    step_type: Any
-    discount: Any
-    reward: Any
-    reward_weights: Any
+    action_distribution: Any = ()
+    action: Any = ()
+    log_prob: Any = ()
+    value: Any = ()
+    aux: Any = ()
+    step_type: Any = ()
+    discount: Any = ()
+    reward: Any = ()
+    reward_weights: Any = ()
 
 
 class PPGTrainInfo(NamedTuple):

@@ -1,0 +1,54 @@
+"""NormalProjectionNetwork without the spec's ``squash_mean`` parameter (always squashed),
+the parameters after it moved up one place.
+
+``signature`` must name the missing parameter (the other parameters keep their names,
+order and defaults).
+"""
+
+from collections.abc import Callable
+
+import torch.distributions as td
+import torch.nn.functional as F
+
+from optimized.alf import projection
+from reference.alf.initializers import identity
+from reference.alf.projection import DEFAULT_SQUASHING
+from reference.specs import TensorSpec
+from tests.broken import candidate
+
+
+class NormalProjectionNetwork(projection.NormalProjectionNetwork):
+    def __init__(
+        self,
+        input_size: int,
+        action_spec: TensorSpec,
+        parallelism: int | None = None,
+        activation: Callable = identity,
+        projection_output_init_gain: float = 0.3,
+        std_bias_initializer_value: float = 0.0,
+        state_dependent_std: bool = False,
+        std_transform: Callable | None = F.softplus,
+        scale_distribution: bool = False,
+        dist_squashing_transform: td.Transform = DEFAULT_SQUASHING,
+        name: str = "NormalProjectionNetwork",
+    ):
+        super().__init__(
+            input_size,
+            action_spec,
+            parallelism,
+            activation,
+            projection_output_init_gain,
+            std_bias_initializer_value,
+            True,
+            state_dependent_std,
+            std_transform,
+            scale_distribution,
+            dist_squashing_transform,
+            name,
+        )
+
+
+alf = candidate(NormalProjectionNetwork=NormalProjectionNetwork)
+
+#: The (entry, property) cells this defect must turn to FAIL.
+EXPECTED = [("alf.NormalProjectionNetwork", "signature")]

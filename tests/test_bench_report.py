@@ -38,7 +38,7 @@ def test_the_verdict_names_failures_speed_and_machine() -> None:
     assert v.best is not None and v.best.m.label == "op2 B=1"
     text = "\n".join(line.plain for line in verdict_lines(v))
     assert text.startswith("FAIL: optimized: conformance failed: 2 of")
-    assert "FAIL alf.A::parity  AssertionError: parity off by 1e-3" in text
+    assert "FAIL alf.A::parity [conformance]  AssertionError: parity off by 1e-3" in text
     assert "geometric mean over" in text and "95% bootstrap interval" in text
     assert "Test CPU, 2 threads, no GPU" in text and "(dirty)" in text
 

@@ -32,7 +32,7 @@ import torch
 from torch import nn
 
 from reference.alf.encoding import EncodingNetwork
-from reference.alf.network import Network
+from reference.alf.network import Network, checked_encoder
 from reference.alf.projection import CategoricalProjectionNetwork, NormalProjectionNetwork
 from reference.alf.recurrent import LSTMEncodingNetwork
 from reference.alf.replicas import Replicated
@@ -71,14 +71,7 @@ class ActorDistributionNetworkBase(Network):
         if encoder_kwargs.get("kernel_initializer") is None:
             encoder_kwargs["kernel_initializer"] = torch.nn.init.xavier_uniform_
         encoder = encoding_network_ctor(input_tensor_spec, **encoder_kwargs)
-        if not isinstance(encoder, Network):
-            raise TypeError(
-                f"{name}: expected encoding_network_ctor to build a Network, got "
-                f"{type(encoder).__name__}"
-            )
-        out = encoder.output_spec
-        if not isinstance(out, TensorSpec) or out.ndim != 1:
-            raise ValueError(f"{name}: expected a flat [D] encoder output, got {out}")
+        out = checked_encoder(encoder, name).output_spec
         super().__init__(input_tensor_spec, encoder.state_spec, name)
         self._action_spec = action_spec
         self._encoding_net = encoder

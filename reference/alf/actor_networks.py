@@ -29,11 +29,11 @@ from torch import nn
 from reference.alf.encoding import EncodingNetwork
 from reference.alf.initializers import variance_scaling_init
 from reference.alf.layers import FC
-from reference.alf.network import Network
+from reference.alf.network import Network, checked_encoder
 from reference.alf.projection import check_continuous_spec
 from reference.alf.recurrent import LSTMEncodingNetwork
 from reference.alf.unroll import StepUnroll
-from reference.specs import BoundedTensorSpec, Nest, TensorSpec, flatten, pack_sequence_as
+from reference.specs import BoundedTensorSpec, Nest, flatten, pack_sequence_as
 
 #: upstream's default kernel initializer of an actor's encoder
 ENCODER_INITIALIZER = functools.partial(
@@ -83,14 +83,7 @@ class ActorNetworkBase(Network):
         encoder = encoding_network_ctor(
             input_tensor_spec, name=f"{name}.encoding_net", **encoder_kwargs
         )
-        if not isinstance(encoder, Network):
-            raise TypeError(
-                f"{name}: expected encoding_network_ctor to build a Network, got "
-                f"{type(encoder).__name__}"
-            )
-        out = encoder.output_spec
-        if not isinstance(out, TensorSpec) or out.ndim != 1:
-            raise ValueError(f"{name}: expected a flat [D] encoder output, got {out}")
+        out = checked_encoder(encoder, name).output_spec
         super().__init__(input_tensor_spec, encoder.state_spec, name)
         self._action_spec = action_spec
         self._flat_action_spec = flat_specs

@@ -357,6 +357,20 @@ class _ParallelWrapper(Replicated, NetworkWrapper):
         return self._module(x), state
 
 
+def checked_encoder(encoder: Any, name: str) -> Network:
+    """``encoder`` (what an ``encoding_network_ctor`` built), checked to be a Network whose
+    output is a rank-1 feature vector ``[d]``: the input of the heads built on it."""
+    if not isinstance(encoder, Network):
+        raise TypeError(
+            f"{name}: expected encoding_network_ctor to build a Network, got "
+            f"{type(encoder).__name__}"
+        )
+    spec = encoder.output_spec
+    if not isinstance(spec, TensorSpec) or spec.ndim != 1:
+        raise ValueError(f"{name}: expected an encoder with a rank-1 output spec [d], got {spec}")
+    return encoder
+
+
 def get_input_tensor_spec(net: nn.Module) -> Nest | None:
     """The input spec of ``net`` when it can be known: a Network's own, an FC's
     ``TensorSpec((input_size,))``, the first element's for ``nn.Sequential``; else None."""

@@ -45,10 +45,10 @@ from torch import nn
 
 from reference.alf.encoding import EncodingNetwork
 from reference.alf.layers import FC, Reshape
-from reference.alf.network import Network
+from reference.alf.network import Network, checked_encoder
 from reference.alf.projection import CategoricalProjectionNetwork, NormalProjectionNetwork
 from reference.alf.sequential import _Sequential
-from reference.specs import Nest, TensorSpec, flatten, is_nested, map_structure
+from reference.specs import Nest, TensorSpec, flatten, map_structure
 
 
 def projection_heads(
@@ -212,13 +212,4 @@ def encoder_of(ctor: Callable[..., Network], observation_spec: Nest, name: str) 
     """``ctor(input_tensor_spec=observation_spec)``, checked to give ``[B, d]`` features."""
     if not callable(ctor):
         raise TypeError(f"{name}: expected a callable encoding_network_ctor, got {ctor!r}")
-    encoder = ctor(input_tensor_spec=observation_spec)
-    if not isinstance(encoder, Network):
-        raise TypeError(
-            f"{name}: expected encoding_network_ctor to build a Network, got "
-            f"{type(encoder).__name__}"
-        )
-    spec = encoder.output_spec
-    if is_nested(spec) or not isinstance(spec, TensorSpec) or spec.ndim != 1:
-        raise ValueError(f"{name}: expected an encoder with a rank-1 output spec [d], got {spec}")
-    return encoder
+    return checked_encoder(ctor(input_tensor_spec=observation_spec), name)

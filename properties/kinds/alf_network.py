@@ -76,6 +76,18 @@ class Parallel:
         replica_state
     )
 
+    @classmethod
+    def made_parallel(
+        cls, build: Callable[[Impl, dict], Any], shared_input: bool = True
+    ) -> Parallel:
+        """The parallel form ``build(impl, cfg).make_parallel(cfg["n"])`` of ``build``'s
+        network, whose replicas are ``build``'s networks."""
+        return cls(
+            lambda impl, cfg: build(impl, cfg).make_parallel(int(cfg["n"])),
+            build,
+            shared_input=shared_input,
+        )
+
 
 @functools.cache
 def bench_episode_starts(steps: int, batch: int, rate: float) -> torch.Tensor:

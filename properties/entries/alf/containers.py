@@ -71,12 +71,6 @@ def _input_spec(cfg: dict) -> TensorSpec:
     return TensorSpec((cfg["input_size"],))
 
 
-def _parallel(build: Any, shared: bool = False) -> Parallel:
-    return Parallel(
-        lambda impl, cfg: build(impl, cfg).make_parallel(cfg["n"]), build, shared_input=shared
-    )
-
-
 def build_branch(impl: Impl, cfg: dict) -> Any:
     """``Branch(a, b)``, ``Branch((a, b))`` or ``Branch(m0=a, m1=b)``."""
     mods = [member(impl, s, cfg["input_size"])[0] for s in cfg["members"]]
@@ -208,7 +202,11 @@ def _container(
     """A stateful ALF container (with the spec's ``make_parallel`` where ``parallel``)."""
     return Entry(
         f"alf.{name}",
-        AlfNetwork(spec=spec, parallel=_parallel(build) if parallel else None, stateful=True),
+        AlfNetwork(
+            spec=spec,
+            parallel=Parallel.made_parallel(build, shared_input=False) if parallel else None,
+            stateful=True,
+        ),
         configs,
         build,
         left_out=left_out or {},

@@ -157,17 +157,13 @@ CRITIC_EXAMPLE = {
 }
 
 
-def _spec(impl: Impl, spec: Any) -> Any:
-    return alf_specs(impl, spec)
-
-
 _OBS, _ACT = TensorSpec((3,)), BoundedTensorSpec((2,), torch.float32, -1.0, 1.0)
 _DISCRETE = BoundedTensorSpec((), torch.int64, 0, 3)
 
 
 def _bad(ctor: str) -> tuple[BadConfig, ...]:
     def net(impl: Impl, spec: Any, **kw: Any) -> Any:
-        return getattr(impl.alf, ctor)(_spec(impl, spec), **kw)
+        return getattr(impl.alf, ctor)(alf_specs(impl, spec), **kw)
 
     return (
         BadConfig(

@@ -63,16 +63,12 @@ FAN_IN_EXAMPLE = {
 }
 
 
-def _spec(impl: Impl, spec: Any) -> Any:
-    return alf_specs(impl, spec)
-
-
 _BAD = (
     BadConfig(
         "two action specs",
         lambda impl: impl.alf.DynamicsNetwork(
-            _spec(impl, (TensorSpec((3,)), (TensorSpec((2,)), TensorSpec((1,))))),
-            _spec(impl, TensorSpec((3,))),
+            alf_specs(impl, (TensorSpec((3,)), (TensorSpec((2,)), TensorSpec((1,))))),
+            alf_specs(impl, TensorSpec((3,))),
         ),
         ValueError,
         "action",
@@ -84,8 +80,8 @@ _PARALLEL_BAD = (
         "non-positive n",
         lambda impl: impl.alf.ParallelDynamicsNetwork(
             impl.alf.DynamicsNetwork(
-                _spec(impl, (TensorSpec((3,)), BoundedTensorSpec((2,), torch.float32, -1, 1))),
-                _spec(impl, TensorSpec((3,))),
+                alf_specs(impl, (TensorSpec((3,)), BoundedTensorSpec((2,), torch.float32, -1, 1))),
+                alf_specs(impl, TensorSpec((3,))),
             ),
             0,
         ),

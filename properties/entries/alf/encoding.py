@@ -80,15 +80,11 @@ FAN_IN_EXAMPLE = {
 }
 
 
-def _spec(impl: Impl, spec: Any) -> Any:
-    return alf_specs(impl, spec)
-
-
 _ENCODING_BAD = (
     BadConfig(
         "last_activation without last_layer_size",
         lambda impl: impl.alf.EncodingNetwork(
-            _spec(impl, TensorSpec((3,))), fc_layer_params=(4,), last_activation=torch.tanh
+            alf_specs(impl, TensorSpec((3,))), fc_layer_params=(4,), last_activation=torch.tanh
         ),
         ValueError,
         "last_layer_size",
@@ -96,7 +92,7 @@ _ENCODING_BAD = (
     BadConfig(
         "nested input without combiner",
         lambda impl: impl.alf.EncodingNetwork(
-            _spec(impl, (TensorSpec((3,)), TensorSpec((2,)))), fc_layer_params=(4,)
+            alf_specs(impl, (TensorSpec((3,)), TensorSpec((2,)))), fc_layer_params=(4,)
         ),
         ValueError,
         "combiner",
@@ -104,7 +100,7 @@ _ENCODING_BAD = (
     BadConfig(
         "conv params for a flat input",
         lambda impl: impl.alf.EncodingNetwork(
-            _spec(impl, TensorSpec((12,))), conv_layer_params=((4, 3, 1),)
+            alf_specs(impl, TensorSpec((12,))), conv_layer_params=((4, 3, 1),)
         ),
         ValueError,
         "conv_layer_params",
@@ -112,7 +108,7 @@ _ENCODING_BAD = (
     BadConfig(
         "non-positive FC size",
         lambda impl: impl.alf.EncodingNetwork(
-            _spec(impl, TensorSpec((3,))), fc_layer_params=(4, 0)
+            alf_specs(impl, TensorSpec((3,))), fc_layer_params=(4, 0)
         ),
         ValueError,
         "fc_layer_params",
@@ -120,7 +116,9 @@ _ENCODING_BAD = (
     BadConfig(
         "output_tensor_spec of the wrong size",
         lambda impl: impl.alf.EncodingNetwork(
-            _spec(impl, TensorSpec((3,))), _spec(impl, TensorSpec((2, 3))), fc_layer_params=(5,)
+            alf_specs(impl, TensorSpec((3,))),
+            alf_specs(impl, TensorSpec((2, 3))),
+            fc_layer_params=(5,),
         ),
         ValueError,
         "output_tensor_spec",
@@ -131,7 +129,7 @@ _PARALLEL_ENCODING_BAD = (
     BadConfig(
         "input_preprocessors given",
         lambda impl: impl.alf.ParallelEncodingNetwork(
-            _spec(impl, TensorSpec((3,))), 2, input_preprocessors=torch.nn.Identity()
+            alf_specs(impl, TensorSpec((3,))), 2, input_preprocessors=torch.nn.Identity()
         ),
         ValueError,
         "input_preprocessors",
@@ -139,7 +137,7 @@ _PARALLEL_ENCODING_BAD = (
     BadConfig(
         "non-positive n",
         lambda impl: impl.alf.ParallelEncodingNetwork(
-            _spec(impl, TensorSpec((3,))), 0, fc_layer_params=(4,)
+            alf_specs(impl, TensorSpec((3,))), 0, fc_layer_params=(4,)
         ),
         ValueError,
         "n",
@@ -198,11 +196,7 @@ def entries() -> list[Entry]:
             "alf.ImageEncodingNetwork",
             AlfNetwork(
                 spec=image_spec,
-                parallel=Parallel(
-                    lambda impl, cfg: build_image(impl, cfg).make_parallel(cfg["n"]),
-                    build_image,
-                    shared_input=False,
-                ),
+                parallel=Parallel.made_parallel(build_image, shared_input=False),
             ),
             image_configs,
             build_image,

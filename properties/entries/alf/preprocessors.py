@@ -51,7 +51,7 @@ def build_embedding(impl: Impl, cfg: dict) -> Any:
 
 def naive_parallel(build: Any) -> Parallel:
     """The parallel form of a network replicated by the default ``make_parallel(n)``."""
-    return Parallel(lambda impl, cfg: build(impl, cfg).make_parallel(cfg["n"]), build)
+    return Parallel.made_parallel(build)
 
 
 _BAD = (

@@ -88,17 +88,13 @@ def build_parallel_q(impl: Impl, cfg: dict) -> Any:
     return impl.alf.ParallelQNetwork(build_q(impl, cfg), cfg["n"])
 
 
-def _spec(impl: Impl, spec: Any) -> Any:
-    return alf_specs(impl, spec)
-
-
 _OBS = TensorSpec((3,))
 _BAD = (
     BadConfig(
         "continuous action spec",
         lambda impl: impl.alf.QNetwork(
-            _spec(impl, _OBS),
-            _spec(impl, BoundedTensorSpec((2,), torch.float32, -1.0, 1.0)),
+            alf_specs(impl, _OBS),
+            alf_specs(impl, BoundedTensorSpec((2,), torch.float32, -1.0, 1.0)),
             fc_layer_params=(4,),
         ),
         TypeError,
@@ -107,8 +103,8 @@ _BAD = (
     BadConfig(
         "a nest of two action specs",
         lambda impl: impl.alf.QNetwork(
-            _spec(impl, _OBS),
-            _spec(
+            alf_specs(impl, _OBS),
+            alf_specs(
                 impl,
                 (
                     BoundedTensorSpec((), torch.int64, 0, 2),
@@ -127,8 +123,8 @@ _PARALLEL_BAD = (
         "non-positive n",
         lambda impl: impl.alf.ParallelQNetwork(
             impl.alf.QNetwork(
-                _spec(impl, _OBS),
-                _spec(impl, BoundedTensorSpec((), torch.int64, 0, 2)),
+                alf_specs(impl, _OBS),
+                alf_specs(impl, BoundedTensorSpec((), torch.int64, 0, 2)),
                 fc_layer_params=(4,),
             ),
             0,

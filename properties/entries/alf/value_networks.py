@@ -106,10 +106,6 @@ def build_parallel_value(impl: Impl, cfg: dict) -> Any:
     return impl.alf.ParallelValueNetwork(build_value(impl, cfg), cfg["n"])
 
 
-def _parallel(build: Any) -> Parallel:
-    return Parallel(lambda impl, cfg: build(impl, cfg).make_parallel(cfg["n"]), build)
-
-
 #: ALF's default initialisers (xavier uniform, U(-0.03, 0.03) last) with replicas: the
 #: init property checks it in every profile.
 VALUE_EXAMPLE = {
@@ -121,21 +117,17 @@ VALUE_EXAMPLE = {
 }
 
 
-def _spec(impl: Impl, spec: Any) -> Any:
-    return alf_specs(impl, spec)
-
-
 _BAD = (
     BadConfig(
         "output_tensor_spec that is not a TensorSpec",
-        lambda impl: impl.alf.ValueNetwork(_spec(impl, TensorSpec((3,))), (3,)),
+        lambda impl: impl.alf.ValueNetwork(alf_specs(impl, TensorSpec((3,))), (3,)),
         TypeError,
         "output_tensor_spec",
     ),
     BadConfig(
         "nested input without combiner",
         lambda impl: impl.alf.ValueNetwork(
-            _spec(impl, (TensorSpec((3,)), TensorSpec((2,)))), fc_layer_params=(4,)
+            alf_specs(impl, (TensorSpec((3,)), TensorSpec((2,)))), fc_layer_params=(4,)
         ),
         ValueError,
         "combiner",
@@ -146,7 +138,7 @@ _PARALLEL_BAD = (
     BadConfig(
         "non-positive n",
         lambda impl: impl.alf.ParallelValueNetwork(
-            impl.alf.ValueNetwork(_spec(impl, TensorSpec((3,)))), 0
+            impl.alf.ValueNetwork(alf_specs(impl, TensorSpec((3,)))), 0
         ),
         ValueError,
         "n",
@@ -158,14 +150,14 @@ def entries() -> list[Entry]:
     return [
         Entry(
             "alf.ValueNetworkBase",
-            AlfNetwork(parallel=_parallel(build_value_base)),
+            AlfNetwork(parallel=Parallel.made_parallel(build_value_base)),
             lambda: value_configs(base=True),
             build_value_base,
             bad_configs=(
                 BadConfig(
                     "encoding_network_ctor that is not callable",
                     lambda impl: impl.alf.ValueNetworkBase(
-                        _spec(impl, TensorSpec((3,))), _spec(impl, TensorSpec(())), 3
+                        alf_specs(impl, TensorSpec((3,))), alf_specs(impl, TensorSpec(())), 3
                     ),
                     TypeError,
                     "encoding_network_ctor",
@@ -175,7 +167,7 @@ def entries() -> list[Entry]:
         ),
         Entry(
             "alf.ValueNetwork",
-            AlfNetwork(parallel=_parallel(build_value)),
+            AlfNetwork(parallel=Parallel.made_parallel(build_value)),
             value_configs,
             build_value,
             bad_configs=_BAD,
@@ -184,7 +176,9 @@ def entries() -> list[Entry]:
         ),
         Entry(
             "alf.ValueRNNNetwork",
-            AlfNetwork(parallel=_parallel(build_value_rnn), stateful=True, sequence=sequence),
+            AlfNetwork(
+                parallel=Parallel.made_parallel(build_value_rnn), stateful=True, sequence=sequence
+            ),
             value_rnn_configs,
             build_value_rnn,
             bench=cases.value_rnn_bench(),

@@ -4,11 +4,9 @@ end-to-end ``twinnet bench`` run."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -17,7 +15,7 @@ from benchmarks.selection import QUICK_MAX_ROWS, Selection, peer_names, rows
 from benchmarks.timing import count_flops
 from benchmarks.workload import NotApplicable, timed_in_parallel, workload
 from properties.catalog import CATALOG
-from twinnet.runner import ROOT
+from twinnet.cli import main
 
 CPU = torch.device("cpu")
 CANDIDATE = "tests.partial_candidate"
@@ -68,35 +66,39 @@ def test_names_and_configs_a_candidate_lacks_are_not_applicable() -> None:
 
 
 @pytest.mark.slow
-def test_bench_smoke(tmp_path: Path) -> None:
+def test_bench_smoke(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``twinnet bench`` end to end, in this process, so that it times on the virtual clock
+    of ``tests/conftest.py``: the assertions are about the run file and the table, never
+    about how fast anything was."""
     out = tmp_path / "run.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "twinnet.cli",
-            "bench",
-            "--entries",
-            "alf.EncodingNetwork",
-            "--quick",
-            "--impls",
-            "reference",
-            "--impl",
-            CANDIDATE,
-            "--json",
-            str(out),
-            "--clock",
-            "cpu",
-            "--threads",
-            "1",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={**os.environ, "COLUMNS": "80", "PYTHONPATH": str(ROOT)},
-    )
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.chdir(tmp_path)
+    threads = torch.get_num_threads()
+    try:
+        code = main(
+            [
+                "bench",
+                "--entries",
+                "alf.EncodingNetwork",
+                "--quick",
+                "--impls",
+                "reference",
+                "--impl",
+                CANDIDATE,
+                "--json",
+                str(out),
+                "--clock",
+                "cpu",
+                "--threads",
+                "1",
+            ]
+        )
+    finally:
+        torch.set_num_threads(threads)
+    captured = capsys.readouterr()
+    done = SimpleNamespace(returncode=code, stdout=captured.out, stderr=captured.err)
     assert done.returncode == 0, done.stdout + done.stderr
     data = json.loads(out.read_text())
     groups = {b["group"] for b in data["benchmarks"]}

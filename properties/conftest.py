@@ -22,10 +22,13 @@ blocked, unsupported) carries that reason as data too (``OUTCOME_KEY``, or the t
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 
 import pytest
 import torch
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from properties.candidate import DEFAULT_CANDIDATE, Impl, importable
 from properties.harness import NOT_PROVIDED, OUTCOME_KEY, SAME_AS_REFERENCE, TALLY_KEY, Subject
@@ -92,10 +95,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=(*LEVELS, ALL_LEVELS),
         help="the level of property ids to run: conformance, hardening or all (default)",
     )
+    group.addoption(
+        "--example-db",
+        default="here",
+        choices=("here", "temp"),
+        help="where hypothesis keeps its examples: .hypothesis/ in the working folder (here, "
+        "default) or a temporary folder removed after the run (temp: twinnet verify leaves "
+        "nothing in the user's folder)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     share_cores_between_workers()
+    if config.getoption("--example-db") == "temp":
+        home = tempfile.mkdtemp(prefix="twinnet-hypothesis-")
+        set_hypothesis_home_dir(home)
+        config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
     if _plugin_selection(config) is not None:
         return  # twinnet verify checked the candidate before it built the selection
     impl = config.getoption("--impl")

@@ -193,3 +193,19 @@ def test_noisy_fc_sigma_initialisation(alf) -> None:
     assert list(sd) == ["_weight", "_weight_sigma", "_bias", "_bias_sigma"]
     assert torch.allclose(sd["_weight_sigma"], torch.full((9, 4), 0.6 / 2))
     assert torch.allclose(sd["_bias_sigma"], torch.full((9,), 0.6 / 3))
+
+
+@pytest.mark.parametrize("alf", PACKAGES, ids=["reference", "optimized"])
+def test_noisy_fc_float64_noise_is_the_float32_transform_promoted(alf) -> None:
+    """Upstream ALF draws ``z`` and computes ``sign(z) sqrt|z|`` in float32, then promotes:
+    a float64 layer's fresh noise carries float32 rounding, bit for bit."""
+    net = alf.NoisyFC(3, 5).to(torch.float64)
+    x = torch.ones(4, 3, dtype=torch.float64)
+    zero_state = (torch.zeros(4, 3, dtype=torch.float64), torch.zeros(4, 5, dtype=torch.float64))
+    torch.manual_seed(7)
+    eps_in, eps_out = net.new_noise(x, zero_state)
+    torch.manual_seed(7)
+    z_in, z_out = torch.randn(4, 3), torch.randn(4, 5)
+    for eps, z in ((eps_in, z_in), (eps_out, z_out)):
+        assert eps.dtype == torch.float64
+        assert torch.equal(eps, (z.sign() * z.abs().sqrt()).double())

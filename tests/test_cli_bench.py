@@ -151,3 +151,29 @@ def test_declared_flops_are_what_the_optimized_code_counts() -> None:
             assert counted < case.flops["fwd"], (entry.name, case.label, counted)
             counted = count_flops(workload(entry, case, "reference", "fwd", CPU).step)
         assert counted == case.flops["fwd"], (entry.name, case.label, counted)
+
+
+@pytest.mark.parametrize(
+    ("argv", "timed"),
+    [
+        ([], False),  # the default list names compile, but a quick run leaves it out
+        (["--impls", "reference,compile"], True),  # named: the user asked for it
+        (["--compile"], True),
+    ],
+)
+def test_a_quick_run_times_compile_when_asked_for(
+    argv: list[str], timed: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from twinnet import commands
+
+    seen: list[Selection] = []
+
+    def no_run(selection: Selection, *args: object, **kwargs: object) -> dict:
+        seen.append(selection)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(commands.suite, "run", no_run)
+    with pytest.raises(SystemExit):
+        main(["bench", "--quick", "--entries", "alf.EncodingNetwork", *argv])
+    (selection,) = seen
+    assert ("compile" in {impl for *_, impl in selection.cases()}) is timed

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
+from pathlib import Path
+
+#: The folder pytest node ids are relative to (``twinnet.runner`` runs with this rootdir).
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -30,11 +34,13 @@ class Reproduce:
         return shlex.join(["twinnet", "verify", *cell, *self._options("--profile", "--seed")])
 
     def pytest(self, nodeid: str) -> str:
-        """The pytest command of one test item (run from the project's root)."""
+        """The pytest command of one test item. Its path is absolute, so the command runs
+        from any folder (the candidate's too): pytest then finds the suite's options in
+        ``properties/conftest.py`` beside it."""
         options = self._options("--hypothesis-profile", "--hypothesis-seed")
-        return shlex.join(
-            ["pytest", nodeid, "--impl", self.impl, *options, "-p", "no:cacheprovider"]
-        )
+        path, sep, test = nodeid.partition("::")
+        item = str(ROOT / path) + sep + test
+        return shlex.join(["pytest", item, "--impl", self.impl, *options, "-p", "no:cacheprovider"])
 
     def lines(self, entry: str, prop: str, nodeid: str) -> list[str]:
         return [self.verify(entry, prop), self.pytest(nodeid)]

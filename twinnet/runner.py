@@ -93,6 +93,9 @@ def verify_args(opts: VerifyOptions) -> list[str]:
     """pytest's arguments: how examples are drawn; the selection itself only for xdist
     workers (module doc)."""
     args = [str(ROOT / "properties"), "--hypothesis-profile", opts.profile]
+    # Nothing is left in the user's folder: no pytest cache, no benchmark storage, the
+    # hypothesis examples in a temporary folder (a failure reruns from its printed seed).
+    args += ["-p", "no:cacheprovider", "-p", "no:benchmark", "--example-db", "temp"]
     if opts.seed is not None:
         args += ["--hypothesis-seed", str(opts.seed)]
     if opts.workers:

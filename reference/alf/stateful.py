@@ -271,8 +271,8 @@ class NoisyFC(StepUnroll, Network):
         rows that ask for it."""
         eps_in, eps_out = state
         batch = x.shape[0]
-        fresh_in = _signed_sqrt(standard_normal((batch, self._input_size), x))
-        fresh_out = _signed_sqrt(standard_normal((batch, self._output_size), x))
+        fresh_in = _factorised_noise((batch, self._input_size), x)
+        fresh_out = _factorised_noise((batch, self._output_size), x)
         resample = uniform((batch,), x) < self._new_noise_prob
         resample = resample | ((eps_in == 0).all(dim=1) & (eps_out == 0).all(dim=1))
         resample = resample.unsqueeze(1)
@@ -293,9 +293,13 @@ class NoisyFC(StepUnroll, Network):
         return self._activation(y), state
 
 
-def _signed_sqrt(z: torch.Tensor) -> torch.Tensor:
-    """``f(z) = sign(z) sqrt|z|``, the factorised-noise transform."""
-    return torch.sign(z) * torch.sqrt(torch.abs(z))
+def _factorised_noise(shape: tuple[int, ...], like: torch.Tensor) -> torch.Tensor:
+    """``f(z) = sign(z) sqrt|z|`` of float32 draws ``z ~ N(0, 1)``, computed in float32 and
+    then cast to the dtype of ``like``: upstream ALF draws and transforms its noise in the
+    default dtype and promotes the product, so a float64 layer's noise carries float32
+    rounding there too."""
+    z = torch.randn(shape, dtype=torch.float32)
+    return (torch.sign(z) * torch.sqrt(torch.abs(z))).to(like)
 
 
 class OUProcess(Network):

@@ -116,3 +116,18 @@ def test_extra_keyword_options_pass_signature_and_are_counted(
     assert result.matrix["levels"] == {"conformance": {"pass": 1}}
     assert result.matrix["verdict"] == "conformance: 1/1 cells pass"
     assert "conformance: 1/1 cells pass" in result.output
+
+
+def test_a_bad_config_failure_names_the_expected_error(
+    verify_run: Callable[[str], Result],
+) -> None:
+    """The failure's one-line reason (the matrix, without ``-v``) names the error the entry's
+    bad config expects beside the one that arrived."""
+    result = verify_run("unclear_config_error")
+    assert result.code == 1, result.output
+    cell = result.cell("alf.LSTMCell", "bad_input")
+    reasons = [f["reason"] for f in cell["failures"]]
+    assert any(
+        "zero hidden size: expected ValueError matching 'hidden_size', got ZeroDivisionError" in r
+        for r in reasons
+    ), reasons

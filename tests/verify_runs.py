@@ -140,6 +140,20 @@ CLI_JOBS = (
             "ci",
         ),
     ),
+    # a bad config raising the wrong error: the failure says what was expected
+    Job(
+        "unclear_config_error",
+        (
+            "--impl",
+            "tests.candidates.unclear_config_error",
+            "--entries",
+            "alf.LSTMCell",
+            "--properties",
+            "bad_input",
+            "--profile",
+            "ci",
+        ),
+    ),
 )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from reference.alf.checkpoints import fill_shared_paths
 from reference.alf.naive_parallel import parallel_member
 from reference.alf.replicas import Replicated
 from reference.specs import (
@@ -113,6 +114,8 @@ class Network(RecordsArguments):
         self._name = name
         self._singleton_instance = False
         self._output_spec: Nest | None = None
+        # checkpoints saved by ALF list a shared tensor once (reference/alf/checkpoints.py)
+        self.register_load_state_dict_pre_hook(fill_shared_paths)
 
     # -- specs ---------------------------------------------------------------------------
     @property

@@ -57,10 +57,25 @@ try:
     from alf.tensor_specs import BoundedTensorSpec, TensorSpec
 finally:
     nn.Module.register_buffer = _register_buffer  # type: ignore[method-assign]
+    _ALF_METHODS = {name: getattr(nn.Module, name) for name in _TORCH_METHODS}
     for _name, _method in _TORCH_METHODS.items():
         setattr(nn.Module, _name, _method)
 for _name, _method in _TORCH_METHODS.items():
     setattr(_algorithm.Algorithm, _name, _method)
+
+
+
+def alf_state_dict(module: nn.Module) -> dict:
+    """``module``'s state_dict as ALF's trainer saves it (ALF's own ``state_dict`` in force:
+    a tensor reached by several paths is saved once)."""
+    try:
+        for name, method in _ALF_METHODS.items():
+            setattr(nn.Module, name, method)
+        return dict(module.state_dict())
+    finally:
+        for name, method in _TORCH_METHODS.items():
+            setattr(nn.Module, name, method)
+
 
 #: The upstream commit the known-differences file of this adapter was made with.
 COMMIT = "23aca49"

@@ -40,9 +40,13 @@ def run_json(
     flops: int = 10**6,
     bytes_: int = 10**5,
     drift: float = 1.0,
+    processes: int = 1,
+    process_spread: float = 0.0,
 ) -> dict[str, Any]:
     """A run with one benchmark per key (entry, label, mode, impl); ``drift`` scales every
-    time of the run (a loaded machine)."""
+    time of the run (a loaded machine). With ``processes``, each key is timed in that many
+    processes of ``rounds`` rounds, each process off by its own log-normal factor of sigma
+    ``process_spread`` (memory layout, kernel choice: ``twinnet.processes``)."""
     rng = np.random.default_rng(seed)
     benches = []
     for (entry, label, mode, impl), median in medians.items():
@@ -56,7 +60,12 @@ def run_json(
             "bytes": bytes_,
             "number": 1,
         }
-        data = samples(median * drift, spread, rounds, rng)
+        data: tuple = ()
+        for _ in range(processes):
+            offset = float(np.exp(process_spread * rng.standard_normal()))
+            data += samples(median * drift * offset, spread, rounds, rng)
+        if processes > 1:
+            extra["process_rounds"] = [rounds] * processes
         benches.append(benchmark_json(f"{entry}|{label}|{mode}", impl, data, extra))
     return {
         "machine_info": {**(machine or MACHINE), "device": "cpu"},

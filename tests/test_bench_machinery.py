@@ -22,7 +22,7 @@ from properties.entry import Bench
 from tests.virtual_clock import TICK, VirtualClock
 from twinnet.compare import compare
 from twinnet.results import Run, parse_run, rows
-from twinnet.selfcheck import PLANTED_MODULE, layers_for, selfcheck_catalog
+from twinnet.selfcheck import CONTROLS, PLANTED_MODULE, layers_for, selfcheck_catalog
 
 CPU = torch.device("cpu")
 
@@ -131,4 +131,6 @@ def test_the_planted_candidate_repeats_its_last_layer() -> None:
         for module in ("optimized", PLANTED_MODULE)
     }
     assert flops[PLANTED_MODULE] == flops["optimized"] * 5 // 4
-    assert set(selfcheck_catalog(0.25)) >= {"alf.EncodingNetwork", "alf.ParallelEncodingNetwork"}
+    # the controls sample the catalog: recurrent, Jacobian, ensemble and noisy entries too
+    assert set(selfcheck_catalog(0.25)) == {"alf.EncodingNetwork", *CONTROLS}
+    assert {"alf.LSTMEncodingNetwork", "alf.ReluMLP", "alf.CriticNetwork"} <= set(CONTROLS)

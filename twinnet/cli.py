@@ -145,6 +145,13 @@ def parser() -> Parser:
     p.add_argument("--quick", action="store_true", help="few rounds, largest cases dropped")
     p.add_argument("--compile", action="store_true", help="time torch.compile in quick runs")
     p.add_argument("--save", metavar="NAME", help="store the run as .benchmarks/NAME.json")
+    p.add_argument(
+        "--processes",
+        type=int,
+        help="time every case in this many fresh processes, the rounds split between them, "
+        "so compare can test changes against the spread between processes (default 3 with "
+        "--save, else 1)",
+    )
     p.add_argument("--json", type=Path, help="write the run (pytest-benchmark JSON) to this file")
     p.add_argument("--threads", type=int, help="torch threads for the run (default: torch's)")
     p.add_argument(
@@ -190,7 +197,13 @@ def parser() -> Parser:
         "run whose optimized EncodingNetwork runs its last layer twice; exit 1 on any false\n"
         "alarm or a missed slowdown.",
     )
-    p.add_argument("--pairs", type=int, default=5, help="back-to-back pairs of runs (default 5)")
+    p.add_argument("--pairs", type=int, default=3, help="back-to-back pairs of runs (default 3)")
+    p.add_argument(
+        "--processes",
+        type=int,
+        default=3,
+        help="fresh processes each run is timed in (default 3, as a saved run)",
+    )
     p.add_argument("--slowdown", default="25%", help="the planted slowdown (default 25%%)")
     p.add_argument("--fail-above", default="10%", metavar="PCT", help="threshold (default 10%%)")
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))

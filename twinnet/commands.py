@@ -33,6 +33,7 @@ from twinnet.explain import print_explanations
 from twinnet.listing import catalog_rows
 from twinnet.matrix import FAIL, Collector, level_line
 from twinnet.matrix_files import write_json, write_junit
+from twinnet.processes import BenchJob, run_processes
 from twinnet.report import ReportOptions, build_report
 from twinnet.repro import Reproduce
 from twinnet.results import RunError, load_run, parse_run, rows
@@ -261,9 +262,17 @@ def cmd_bench(args: argparse.Namespace, console: Console) -> int:
     )
     if args.clock == "cpu" and device.type != "cpu":
         raise UsageError("--clock cpu: the CPU clock times --device cpu runs only")
-    with progress_bar(console, "bench (cases)") as callback:
-        budget = Budget.for_run(args.quick, args.clock)
-        data = suite.run(selection, device, callback, budget, catalog=cat)
+    processes = args.processes if args.processes is not None else (3 if args.save else 1)
+    if processes < 1:
+        raise UsageError(f"--processes: expected a positive number, got {processes}")
+    budget = Budget.for_run(args.quick, args.clock)
+    label = f"bench (cases, {processes} processes)" if processes > 1 else "bench (cases)"
+    with progress_bar(console, label) as callback:
+        if processes == 1:
+            data = suite.run(selection, device, callback, budget, catalog=cat)
+        else:
+            job = BenchJob(selection, str(device), budget, args.catalog_extra, args.threads)
+            data = run_processes(job, processes, callback)
     text = json.dumps(data, indent=1) + "\n"
     if args.json:
         args.json.write_text(text)
@@ -289,6 +298,13 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     except CompareError as error:
         raise UsageError(str(error)) from error
     console.print(compare_view(comparison, console))
+    if comparison.processes == 1:
+        console.print(
+            "single-process runs: the spread between processes is not tested, and a process "
+            "that happened to run fast or slow can be flagged (save runs with --save, which "
+            "times them in 3 processes, or --processes K)",
+            style="yellow",
+        )
     slower = comparison.slower
     if slower:
         console.print(
@@ -319,7 +335,11 @@ def cmd_selfcheck(args: argparse.Namespace, console: Console) -> int:
     if args.clock == "cpu" and device.type != "cpu":
         raise UsageError("--clock cpu: the CPU clock times --device cpu runs only")
     set_threads(args.threads)
-    opts = SelfcheckOptions(args.pairs, slowdown, fail_above, str(device), args.clock)
+    if args.processes < 1:
+        raise UsageError(f"--processes: expected a positive number, got {args.processes}")
+    opts = SelfcheckOptions(
+        args.pairs, slowdown, fail_above, str(device), args.clock, args.processes
+    )
     return run_selfcheck(opts, console, args.verbose)
 
 

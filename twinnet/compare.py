@@ -31,10 +31,11 @@ says which differ).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from statistics import median
 
-from twinnet import stats
+from twinnet import process_stats, stats
+from twinnet.process_stats import ProcessMedians, prior_variance, shift_p_value
 from twinnet.results import Measurement, Run, roof_fraction
 
 Key = tuple[str, str, str, str]
@@ -68,6 +69,7 @@ class Comparison:
     normalised: bool  # times in units of the bounding roof (two machines)
     differences: dict[str, tuple[object, object]]  # machine facts that differ
     anchor: str | None = None  # samples relative to this implementation's same round
+    processes: int = 1  # the most processes any case of either run was timed in
 
     @property
     def slower(self) -> list[Delta]:
@@ -166,6 +168,7 @@ def compare(base_run: Run, new_run: Run, fail_above: float, absolute: bool = Fal
     base = {m.key: m for m in base_run.measurements}
     new = {m.key: m for m in new_run.measurements}
     deltas = []
+    medians: dict[Key, ProcessMedians] = {}
     for key in [*base, *(k for k in new if k not in base)]:
         b, n = base.get(key), new.get(key)
         if b is None or n is None or (anchor is not None and key[3] == anchor):
@@ -191,7 +194,26 @@ def compare(base_run: Run, new_run: Run, fail_above: float, absolute: bool = Fal
                 bs, ns = rb, rn
                 status = status if rel_status == status else "same"
         deltas.append(Delta(key, median(bs), median(ns), interval, p, status))
-    return Comparison(deltas, fail_above, normalised, differences, anchor)
+        medians[key] = ProcessMedians.of(b.by_process(bs), n.by_process(ns))
+    processes = max((m.processes for r in (base_run, new_run) for m in r.measurements), default=1)
+    if processes > 1:
+        deltas = _between_processes(deltas, medians)
+    return Comparison(deltas, fail_above, normalised, differences, anchor, processes)
+
+
+def _between_processes(deltas: list[Delta], medians: dict[Key, ProcessMedians]) -> list[Delta]:
+    """A change must also exceed the spread between processes (``twinnet.process_stats``):
+    a slower or faster case whose moderated t-test of process medians is not significant
+    becomes *same*; its p-value is the larger of the two tests."""
+    prior = prior_variance(list(medians.values()))
+    out = []
+    for d in deltas:
+        if d.status in ("slower", "faster"):
+            between = shift_p_value(medians[d.key], prior, slower=d.status == "slower")
+            status = d.status if between < process_stats.ALPHA else "same"
+            d = replace(d, p_value=max(d.p_value or 0.0, between), status=status)
+        out.append(d)
+    return out
 
 
 def parse_percent(text: str) -> float:

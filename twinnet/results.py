@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -44,6 +45,8 @@ class Measurement:
     bytes: int
     samples: tuple[float, ...]
     number: int = 1
+    #: rounds per process, in order (``twinnet.processes``); one process when empty
+    process_rounds: tuple[int, ...] = ()
 
     @property
     def case(self) -> tuple[str, str, str]:
@@ -60,6 +63,21 @@ class Measurement:
     @property
     def rounds(self) -> int:
         return len(self.samples)
+
+    @property
+    def processes(self) -> int:
+        return max(1, len(self.process_rounds))
+
+    def by_process(self, values: Sequence[float]) -> list[list[float]]:
+        """``values`` (one per round, as ``samples``) split into the rounds of each process."""
+        counts = self.process_rounds or (len(values),)
+        if sum(counts) != len(values):
+            raise ValueError(f"{self.key}: expected {sum(counts)} values, got {len(values)}")
+        out, start = [], 0
+        for count in counts:
+            out.append(list(values[start : start + count]))
+            start += count
+        return out
 
     @cached_property
     def spread(self) -> float:
@@ -165,6 +183,7 @@ def _measurement(bench: dict[str, Any]) -> Measurement:
         bytes=int(extra.get("bytes") or 0),
         samples=tuple(float(s) for s in samples),
         number=int(extra.get("number") or 1),
+        process_rounds=tuple(int(c) for c in extra.get("process_rounds") or ()),
     )
 
 

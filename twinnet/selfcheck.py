@@ -1,8 +1,9 @@
 """``twinnet selfcheck``: prove, on this machine, that the regression check of ``twinnet
 compare`` raises no false alarm and catches a real slowdown.
 
-For each of ``pairs`` rounds, three quick runs back to back of the same few cases
-(reference and optimized):
+For each of ``pairs`` rounds, three quick runs back to back of the same cases (reference
+and optimized), each timed in ``processes`` fresh processes (``twinnet.processes``) as a
+saved run is:
 
 1. *base* and 2. *again*: unchanged code. ``compare(base, again)`` must flag nothing.
 3. *planted*: the label ``optimized`` times :mod:`twinnet.planted` instead, whose
@@ -11,8 +12,10 @@ For each of ``pairs`` rounds, three quick runs back to back of the same few case
    ``slowdown`` (default 25%) more work. ``compare(base, planted)`` must flag that entry's
    optimized rows, at least one of them, and nothing else.
 
-The cases: the planted encoder at B=64 and B=256, and one small case of each of a few
-other entries (controls that must stay unflagged), forward and forward+backward.
+The cases: the planted encoder at B=64 and B=256, and one case of each of a sample of the
+catalog (controls that must stay unflagged: parallel, distribution, AMAGO, critic ensemble,
+noisy, recurrent and Jacobian entries, among them the cases a whole-catalog compare of
+unchanged code used to flag), forward and forward+backward.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from properties.entry import Bench, BenchCase, Entry
 from reference.specs import TensorSpec
 from twinnet.bench_tables import compare_view
 from twinnet.compare import Comparison, compare
+from twinnet.processes import BenchJob, run_processes
 from twinnet.results import Run, parse_run
 
 PLANTED_ENTRY = "alf.EncodingNetwork"
@@ -42,6 +46,12 @@ CONTROLS = {
     "alf.ParallelEncodingNetwork": "B=64,n=4",
     "alf.NormalProjectionNetwork": "B=64",
     "amago.FFTstepEncoder": "B*L=256(B=32,L=8)",
+    "alf.CriticNetwork": "B=1,n=2",
+    "alf.NoisyFC": "64->64,B=64",
+    "alf.GRUCell": "T=100,B=1",
+    # the cases a whole-catalog compare used to flag between unchanged runs
+    "alf.LSTMEncodingNetwork": "T=100,B=32,resets=10%",
+    "alf.ReluMLP": "jac_diag 64-64-64-64 B=256",
 }
 
 
@@ -52,6 +62,7 @@ class SelfcheckOptions:
     fail_above: float = 0.10
     device: str = "cpu"
     clock: str = "cpu"
+    processes: int = 3
 
 
 def layers_for(slowdown: float) -> int:
@@ -103,7 +114,17 @@ def one_pair(opts: SelfcheckOptions, catalog: dict[str, Entry]) -> PairResult:
     budget = Budget(rounds=30, sample_time=0.015, clock=opts.clock)
 
     def timed(sel: Selection) -> Run:
-        return parse_run(suite.run(sel, torch.device(opts.device), budget=budget, catalog=catalog))
+        if opts.processes == 1:
+            device = torch.device(opts.device)
+            return parse_run(suite.run(sel, device, budget=budget, catalog=catalog))
+        job = BenchJob(
+            sel,
+            opts.device,
+            budget,
+            threads=torch.get_num_threads(),
+            catalog_function=(__name__, "selfcheck_catalog", (opts.slowdown,)),
+        )
+        return parse_run(run_processes(job, opts.processes, lambda done, total: None))
 
     base, again, planted = timed(selection), timed(selection), timed(planted_selection)
     unchanged = compare(base, again, opts.fail_above)
@@ -129,7 +150,8 @@ def run_selfcheck(opts: SelfcheckOptions, console: Console, verbose: bool = Fals
     catalog = selfcheck_catalog(opts.slowdown)
     layers = layers_for(opts.slowdown)
     console.print(
-        f"selfcheck ({opts.clock} clock, {torch.get_num_threads()} thread(s)): {opts.pairs} "
+        f"selfcheck ({opts.clock} clock, {torch.get_num_threads()} thread(s), "
+        f"{opts.processes} process(es) per run): {opts.pairs} "
         "back-to-back pairs of quick runs of unchanged code, each "
         f"followed by a run with a {100 / layers:.0f}% slowdown planted in {PLANTED_ENTRY} "
         f"(its last of {layers} equal layers applied twice); threshold "

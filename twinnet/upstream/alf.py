@@ -64,7 +64,6 @@ for _name, _method in _TORCH_METHODS.items():
     setattr(_algorithm.Algorithm, _name, _method)
 
 
-
 def alf_state_dict(module: nn.Module) -> dict:
     """``module``'s state_dict as ALF's trainer saves it (ALF's own ``state_dict`` in force:
     a tensor reached by several paths is saved once)."""

@@ -47,6 +47,28 @@ def rows(case: BenchCase) -> int:
     return case.batch * int(case.cfg.get("n", 1))
 
 
+def regime(case: BenchCase) -> str:
+    """What a case stands for: ``acting`` (one row: an agent choosing an action),
+    ``ensemble`` (several replicas) or ``training`` (a batch)."""
+    if int(case.cfg.get("n", 1)) > 1:
+        return "ensemble"
+    return "acting" if case.batch == 1 else "training"
+
+
+def one_per_regime(cases: list[BenchCase]) -> list[BenchCase]:
+    """A case per regime, in the entry's order: the first that carries a speed target, else
+    the largest quick case (``twinnet report``'s sample of an entry)."""
+    chosen: dict[str, BenchCase] = {}
+    for case in cases:
+        if rows(case) > QUICK_MAX_ROWS:
+            continue
+        held = chosen.get(regime(case))
+        if held is None or (not held.targets and (case.targets or rows(case) > rows(held))):
+            chosen[regime(case)] = case
+    picked = set(map(id, chosen.values()))
+    return [c for c in cases if id(c) in picked]
+
+
 @dataclass(frozen=True)
 class Selection:
     """``impls``: tokens of :data:`~benchmarks.workload.IMPLS`, ``peers`` or peer names;
@@ -60,6 +82,8 @@ class Selection:
     quick: bool = False
     compile: bool = False
     optimized_module: str = "optimized"
+    #: one case per regime per entry (:func:`one_per_regime`): the report's quick sample
+    sample: bool = False
 
     def implementations(self, entry: Entry) -> list[str]:
         """Every implementation this selection may time for ``entry``, in table order."""
@@ -87,7 +111,8 @@ class Selection:
         catalog = CATALOG if catalog is None else catalog
         for name in match_entries(self.entries, catalog):
             entry = catalog[name]
-            for case in entry.bench.cases:
+            cases = one_per_regime(list(entry.bench.cases)) if self.sample else entry.bench.cases
+            for case in cases:
                 if self.quick and rows(case) > QUICK_MAX_ROWS:
                     continue
                 for mode in (m for m in MODES if m in case.modes):

@@ -233,9 +233,17 @@ def parser() -> Parser:
     p.add_argument("--impl", default=DEFAULT_CANDIDATE, help="candidate module (default optimized)")
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     _add_selection(p)
-    p.add_argument("--clock", default="wall", choices=("wall", "cpu"), help="as for bench")
-    p.add_argument("--threads", type=int, help="torch threads for the bench (default: torch's)")
-    p.add_argument("-n", dest="workers", help="pytest-xdist workers for verify")
+    p.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        help="as for bench (default wall; cpu, with one thread, on a busy machine)",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        help="torch threads for the bench (default torch's; one on a busy machine)",
+    )
+    p.add_argument("-n", dest="workers", help="pytest-xdist workers for verify (default: cores)")
     p.add_argument("-v", dest="verbose", action="store_true", help="full failure detail")
     p.set_defaults(run="report")
     return top

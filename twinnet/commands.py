@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -352,16 +353,22 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
     provides_some_or_fail(chosen.candidate, names)
     if args.clock == "cpu" and device_or_fail(args.device).type != "cpu":
         raise UsageError("--clock cpu: the CPU clock times --device cpu runs only")
-    set_threads(args.threads)
+    if args.threads is not None and args.threads < 1:
+        raise UsageError(f"--threads: expected a positive number, got {args.threads}")
+    workers = args.workers
+    if workers is None:  # verify spreads over the cores unless told otherwise
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        workers = str(cores) if cores > 1 else None
     return build_report(
         ReportOptions(
             out=args.out,
             impl=args.impl,
             device=args.device,
-            workers=args.workers,
+            workers=workers,
             entries=args.entries,
             clock=args.clock,
             catalog_extra=args.catalog_extra,
+            threads=args.threads,
         ),
         console,
         args.verbose,

@@ -30,7 +30,7 @@ from twinnet.matrix import (
 )
 from twinnet.repro import Reproduce
 from twinnet.results import Row, Run
-from twinnet.verdict import Verdict, describe_row, headline, speed_line
+from twinnet.verdict import Verdict, describe_row, headline, speed_line, stability_line
 
 CSS = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px;color:#222}
 table{border-collapse:collapse;font-size:12px;margin:8px 0}
@@ -122,10 +122,15 @@ def verdict_html(v: Verdict) -> str:
     items += [f'<li class="FAIL">error: {escape(e)}</li>' for e in v.errors]
     items.append("</ul>")
     items.append(f"<p><b>{escape(speed_line(v))}</b></p>")
+    stability = stability_line(v)
+    if stability:
+        items.append(f"<p>{escape(stability)}</p>")
     if v.best is not None and v.worst is not None:
         items.append(
             f"<p>best: {escape(describe_row(v.best))}<br>worst: {escape(describe_row(v.worst))}</p>"
         )
+    if v.timing:
+        items.append(f"<p>timing: {escape(v.timing)}</p>")
     items.append(f'<p class="dim">machine: {escape(v.machine)}</p>')
     css = "ok" if v.ok else "bad"
     return f'<div class="verdict {css}">{"".join(items)}</div>'

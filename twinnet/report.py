@@ -1,5 +1,8 @@
 """``twinnet report``: quick verify (profile ci) + quick bench, written to a folder.
 
+The bench part times a case per regime of each entry, with settings that suit the machine,
+and times unstable rows again before the verdict (:mod:`twinnet.report_timing`).
+
 The candidate (``--impl``, default ``optimized``) is verified against the reference and
 timed interleaved with the reference, optimized and the vmap ensemble. ``DIR/index.html``
 opens with the verdict (:mod:`twinnet.verdict`), then the conformance table, the benchmark
@@ -30,6 +33,7 @@ from twinnet.explain import print_explanations
 from twinnet.html import page
 from twinnet.matrix import Collector
 from twinnet.matrix_files import matrix_json
+from twinnet.report_timing import plan_timing, remeasure_unstable
 from twinnet.repro import Reproduce
 from twinnet.results import Row, Run, parse_run, rows
 from twinnet.runner import BROKEN_RUN, VerifyOptions, run_verify
@@ -46,8 +50,9 @@ class ReportOptions:
     device: str = "cpu"
     workers: str | None = None
     entries: str = "*"
-    clock: str = "wall"
+    clock: str | None = None  # None: wall, or cpu on a busy machine (report_timing)
     catalog_extra: str = ""
+    threads: int | None = None
 
 
 def row_json(r: Row) -> dict[str, Any]:
@@ -124,7 +129,11 @@ def build_report(
         impls=("reference", "optimized", "vmap"),
         candidate=None if opts.impl == "optimized" else opts.impl,
         quick=True,
+        sample=True,
     )
+    plan = plan_timing(opts.device, opts.threads, opts.clock)
+    console.print(f"timing: {plan.describe()}", style="yellow" if plan.adapted else "dim")
+    label = "optimized" if opts.impl == "optimized" else opts.impl
     broken = []
     with new_progress(console) as progress:
         verified = run_verify(
@@ -133,17 +142,32 @@ def build_report(
             task_callback(progress, f"verify {opts.impl} (profile {PROFILE})"),
             chosen,
         )
+        threads = torch.get_num_threads()
+        if plan.threads is not None:
+            torch.set_num_threads(plan.threads)
         try:
+            device = torch.device(opts.device)
             data = suite.run(
                 selection,
-                torch.device(opts.device),
-                task_callback(progress, "quick bench"),
-                Budget.for_run(quick=True, clock=opts.clock),
+                device,
+                task_callback(progress, "quick bench (a case per regime)"),
+                Budget.for_run(quick=True, clock=plan.clock),
                 catalog=chosen.catalog,
+            )
+            data, _ = remeasure_unstable(
+                data,
+                selection,
+                dict(chosen.catalog),
+                device,
+                plan.clock,
+                label,
+                task_callback(progress, "unstable rows again"),
             )
         except Exception as error:  # a candidate's workload may fail in any way
             data = None
             broken.append(f"the benchmark run failed: {type(error).__name__}: {error}")
+        finally:
+            torch.set_num_threads(threads)
     if verified.exit_code in BROKEN_RUN:
         broken.append(f"the property suite did not run (pytest exit code {verified.exit_code})")
     matrix, repro = collector.matrix, Reproduce(opts.impl, PROFILE, None, opts.catalog_extra)
@@ -153,7 +177,7 @@ def build_report(
     if data is not None:
         (opts.out / "bench.json").write_text(json.dumps(data, indent=1))
     bench_rows = rows(run) if run else []
-    v = verdict(matrix, bench_rows, run, opts.impl, broken)
+    v = verdict(matrix, bench_rows, run, opts.impl, broken, plan.describe())
     figs = plots.figures(bench_rows, reference_samples(run), opts.impl)
     for name, png in figs.items():
         (opts.out / f"{name}.png").write_bytes(png)

@@ -2,8 +2,10 @@
 
 * conformance and hardening (``properties.ids``'s two levels): how many cells of each pass
   and fail, which level failed, and every failed cell with its level and reason;
-* speed: the geometric mean over the cases of the candidate's speedup over the reference,
-  with a bootstrap interval (every case's rounds resampled), and the best and worst cases;
+* speed: the geometric mean over the *stable* cases of the candidate's speedup over the
+  reference, with a bootstrap interval (every case's rounds resampled), and the best and
+  worst stable cases; how many rows were stable, and a warning when few were (a row whose
+  interval spans 0.03 to 2.6 says nothing about which implementation is faster);
 * the machine and commit the numbers come from.
 """
 
@@ -46,6 +48,8 @@ class Verdict:
     broken: list[str] = field(default_factory=list)  # runs that did not complete
     untimed: list[str] = field(default_factory=list)  # candidate cases that raised
     levels: dict[str, dict[str, int]] = field(default_factory=dict)  # level -> summary
+    timed: int = 0  # candidate rows with a speedup, stable or not
+    timing: str = ""  # how the bench was timed (threads, clock, load), when the report chose
 
     @property
     def failed_levels(self) -> list[str]:
@@ -91,7 +95,8 @@ def candidate_rows(rows: Sequence[Row], impl: str) -> list[Row]:
 
 
 def speed(rows: Sequence[Row], run: Run | None, impl: str) -> tuple[Any, int, Any, Any]:
-    mine = candidate_rows(rows, impl)
+    """Geometric mean, number of cases, best and worst, over the stable candidate rows."""
+    mine = [r for r in candidate_rows(rows, impl) if not r.is_unstable]
     if not mine or run is None:
         return None, 0, None, None
     reference = {m.case: m for m in run.measurements if m.impl == "reference"}
@@ -106,7 +111,12 @@ def speed(rows: Sequence[Row], run: Run | None, impl: str) -> tuple[Any, int, An
 
 
 def verdict(
-    matrix: Matrix, rows: Sequence[Row], run: Run | None, impl: str, broken: Sequence[str] = ()
+    matrix: Matrix,
+    rows: Sequence[Row],
+    run: Run | None,
+    impl: str,
+    broken: Sequence[str] = (),
+    timing: str = "",
 ) -> Verdict:
     failed = [
         FailedCell(e, p, (c.failures[0].reason if c.failures else "failed"))
@@ -132,6 +142,8 @@ def verdict(
         list(broken),
         untimed,
         matrix.levels(),
+        len(candidate_rows(rows, impl)),
+        timing,
     )
 
 
@@ -155,14 +167,32 @@ def headline(v: Verdict) -> str:
     return f"FAIL: {v.impl}: " + "; ".join(parts) + f" ({v.passed} pass)"
 
 
+#: Below this share of stable rows the speed verdict is marked as loose.
+FEW_STABLE = 0.5
+
+
 def speed_line(v: Verdict) -> str:
     if v.geomean is None:
+        if v.timed:
+            return f"speed: none of the {v.timed} timed rows of {v.impl} was stable: no verdict"
         return f"speed: no case timed both {v.impl} and the reference"
     point, low, high = v.geomean
     return (
         f"speed: {v.impl} is x{point:.2f} [{low:.2f},{high:.2f}] the reference "
-        f"(geometric mean over {v.cases} cases, 95% bootstrap interval)"
+        f"(geometric mean over the {v.cases} stable cases, 95% bootstrap interval)"
     )
+
+
+def stability_line(v: Verdict) -> str | None:
+    """How many rows the speed verdict rests on, and a warning when few."""
+    if not v.timed:
+        return None
+    line = f"{v.cases} of {v.timed} rows of {v.impl} stable"
+    if v.timed - v.cases:
+        line += f"; {v.timed - v.cases} unstable after re-measuring, left out of the verdict"
+    if v.cases < FEW_STABLE * v.timed:
+        line += "; few stable rows: the speed figures are loose (rerun on a quieter machine)"
+    return line
 
 
 def verdict_lines(v: Verdict) -> list[Text]:
@@ -182,9 +212,15 @@ def verdict_lines(v: Verdict) -> list[Text]:
     for error in v.errors:
         lines.append(Text(f"  error: {error}", style="red"))
     lines.append(Text(speed_line(v)))
+    stability = stability_line(v)
+    if stability:
+        few = v.cases < FEW_STABLE * v.timed
+        lines.append(Text(f"  {stability}", style="yellow" if few else ""))
     if v.best is not None and v.worst is not None:
         lines.append(Text(f"  best:  {describe_row(v.best)}"))
         lines.append(Text(f"  worst: {describe_row(v.worst)}"))
+    if v.timing:
+        lines.append(Text(f"  timing: {v.timing}", style="dim"))
     if v.untimed:
         lines.append(
             Text(f"  {len(v.untimed)} case(s) not timed, the candidate raised: {v.untimed[0]}")

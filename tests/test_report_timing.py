@@ -15,6 +15,7 @@ from properties.entry import Bench
 from tests.bench_runs import medians, run_json
 from twinnet import report_timing
 from twinnet.matrix import Matrix
+from twinnet.recommend import recommend
 from twinnet.report_timing import plan_timing, remeasure_unstable
 from twinnet.results import parse_run, rows
 from twinnet.verdict import stability_line, verdict, verdict_lines
@@ -103,3 +104,21 @@ def test_the_report_sample_takes_one_case_per_regime_preferring_targets() -> Non
     for case in chosen:
         same = [c for c in critic.bench.cases if regime(c) == regime(case)]
         assert case.targets or not any(c.targets for c in same)
+
+
+def test_the_recommendation_names_the_fastest_or_no_clear_winner() -> None:
+    data = run_json(
+        {
+            ("syn.A", "B=1", "fwd", "reference"): 1e-3,
+            ("syn.A", "B=1", "fwd", "optimized"): 5e-4,  # twice as fast: a clear winner
+            ("syn.B", "B=64", "fwd", "reference"): 1e-3,
+            ("syn.B", "B=64", "fwd", "optimized"): 0.99e-3,  # 1% apart in 5% noise
+        },
+        spread=0.05,
+        seed=3,
+    )
+    recs = {r.entry: r for r in recommend(parse_run(data))}
+    assert recs["syn.A"].clear and recs["syn.A"].choice == "optimized"
+    assert recs["syn.A"].regime == "acting B=1"
+    assert not recs["syn.B"].clear and recs["syn.B"].choice.startswith("no clear winner")
+    assert recs["syn.B"].as_json()["choice"] is None

@@ -161,6 +161,11 @@ def parser() -> Parser:
         help="wall time (default), or the process's CPU time: on a shared machine, time spent "
         "descheduled does not count (CPU runs)",
     )
+    p.add_argument(
+        "--recommend",
+        action="store_true",
+        help="say which implementation to choose per entry, regime and mode (also in the JSON)",
+    )
     p.add_argument("-v", dest="verbose", action="store_true", help="why rows are unstable")
     p.set_defaults(run="bench")
 

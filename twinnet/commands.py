@@ -35,6 +35,7 @@ from twinnet.listing import catalog_rows
 from twinnet.matrix import FAIL, Collector, level_line
 from twinnet.matrix_files import write_json, write_junit
 from twinnet.processes import BenchJob, run_processes
+from twinnet.recommend import recommend, recommend_table
 from twinnet.report import ReportOptions, build_report
 from twinnet.repro import Reproduce
 from twinnet.results import RunError, load_run, parse_run, rows
@@ -274,6 +275,10 @@ def cmd_bench(args: argparse.Namespace, console: Console) -> int:
         else:
             job = BenchJob(selection, str(device), budget, args.catalog_extra, args.threads)
             data = run_processes(job, processes, callback)
+    run = parse_run(data)
+    recommendations = recommend(run) if args.recommend else []
+    if recommendations:
+        data["recommendations"] = [r.as_json() for r in recommendations]
     text = json.dumps(data, indent=1) + "\n"
     if args.json:
         args.json.write_text(text)
@@ -283,8 +288,9 @@ def cmd_bench(args: argparse.Namespace, console: Console) -> int:
         target = SAVE_DIR / f"{args.save}.json"
         target.write_text(text)
         console.print(f"saved as {args.save!r}: {target}")
-    run = parse_run(data)
     console.print(bench_view(run, rows(run), console, args.verbose))
+    if recommendations:
+        console.print(recommend_table(recommendations))
     return 0
 
 

@@ -28,6 +28,7 @@ from twinnet.matrix import (
     Matrix,
     cells_in_order,
 )
+from twinnet.recommend import recommend
 from twinnet.repro import Reproduce
 from twinnet.results import Row, Run
 from twinnet.verdict import Verdict, describe_row, headline, speed_line, stability_line
@@ -261,6 +262,26 @@ def provenance_html(run: Run) -> str:
     return "<ul>" + "".join(f"<li>{k}: {escape(str(v))}</li>" for k, v in facts) + "</ul>"
 
 
+def recommend_html(run: Run) -> str:
+    recs = recommend(run)
+    if not recs:
+        return "<p>none</p>"
+    body = "".join(
+        f'<tr class="{"" if r.clear else "unclear"}"><td>{escape(r.entry)}</td>'
+        f"<td>{escape(r.regime)} ({escape(r.label)})</td><td>{escape(r.mode)}</td>"
+        f"<td>{escape(r.choice)}</td><td>"
+        + ("" if r.margin is None else f"x{r.margin[0]:.2f} [{r.margin[1]:.2f},{r.margin[2]:.2f}]")
+        + "</td></tr>"
+        for r in recs
+    )
+    return (
+        "<table><tr><th>entry</th><th>regime</th><th>mode</th><th>choose</th>"
+        f"<th>margin over the runner-up</th></tr>{body}</table>"
+        "<p class='dim'>the fastest implementation of each case; margin: the runner-up's time "
+        "over it (paired 95% bootstrap interval); no clear winner where it reaches 1</p>"
+    )
+
+
 def _img(name: str, png: bytes) -> str:
     data = base64.b64encode(png).decode()
     return f'<img alt="{escape(name)}" src="data:image/png;base64,{data}">'
@@ -294,6 +315,8 @@ def page(
         f"<h2>Conformance (profile {escape(repro.profile)})</h2>{matrix_html(matrix)}"
         f"<h3>Failures</h3>{failures_html(matrix, repro) or '<p>none</p>'}"
         f"<h2>Benchmarks (quick, interleaved)</h2>{bench}{skipped}"
+        f"<h2>Which implementation to choose</h2>"
+        f"{recommend_html(run) if run is not None else '<p>none</p>'}"
         f"<h2>Figures</h2>{per_entry or '<p>none</p>'}"
         f"<h2>Provenance</h2>{provenance_html(run) if run is not None else ''}</body></html>"
     )

@@ -33,6 +33,7 @@ from twinnet.explain import print_explanations
 from twinnet.html import page
 from twinnet.matrix import Collector
 from twinnet.matrix_files import matrix_json
+from twinnet.recommend import recommend
 from twinnet.report_timing import plan_timing, remeasure_unstable
 from twinnet.repro import Reproduce
 from twinnet.results import Row, Run, parse_run, rows
@@ -189,6 +190,7 @@ def build_report(
         "machine": run.machine if run else {},
         "commit": run.commit if run else {},
         "benchmarks": [row_json(r) for r in bench_rows],
+        "recommendations": [r.as_json() for r in recommend(run)] if run else [],
     }
     (opts.out / "results.json").write_text(json.dumps(results, indent=2))
     (opts.out / "index.html").write_text(page(v, matrix, repro, run, bench_rows, figs))

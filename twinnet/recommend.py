@@ -1,0 +1,120 @@
+"""Which implementation to choose: per entry, regime and mode, the fastest implementation
+of a benchmark run, or "no clear winner" where the fastest two are not told apart.
+
+A case's regime is what its size stands for (``benchmarks.selection.regime``): acting
+(B=1), a training batch, an ensemble of n replicas; each case of a run is one regime at
+one size, timed forward and forward+backward on the run's device. The implementations of
+a case were timed interleaved, so the runner-up's time over the fastest one's is a *paired*
+ratio; its 95% bootstrap interval (``twinnet.stats``) decides: above 1, the fastest one
+wins; touching 1, no clear winner, and both are named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich.table import Table
+
+from twinnet import stats
+from twinnet.results import Measurement, Run
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    entry: str
+    label: str
+    mode: str
+    regime: str
+    device: str
+    fastest: str
+    median: float  # seconds per call of the fastest
+    runner_up: str | None
+    margin: tuple[float, float, float] | None  # runner-up / fastest: point, low, high
+
+    @property
+    def clear(self) -> bool:
+        return self.runner_up is None or (self.margin is not None and self.margin[1] > 1.0)
+
+    @property
+    def choice(self) -> str:
+        if self.clear:
+            return self.fastest
+        return f"no clear winner ({self.fastest}, {self.runner_up})"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "entry": self.entry,
+            "label": self.label,
+            "mode": self.mode,
+            "regime": self.regime,
+            "device": self.device,
+            "choice": self.fastest if self.clear else None,
+            "fastest": self.fastest,
+            "median_s": self.median,
+            "runner_up": self.runner_up,
+            "margin": None if self.margin is None else list(self.margin),
+            "clear": self.clear,
+        }
+
+
+def regime_of(m: Measurement) -> str:
+    if m.n is not None and m.n > 1:
+        return f"ensemble n={m.n}"
+    if m.batch == 1:
+        return "acting B=1"
+    return "training" + (f" B={m.batch}" if m.batch else "")
+
+
+def recommend(run: Run) -> list[Recommendation]:
+    """One recommendation per case of ``run`` timed by at least one implementation."""
+    cases: dict[tuple[str, str, str], list[Measurement]] = {}
+    for m in run.measurements:
+        cases.setdefault(m.case, []).append(m)
+    out = []
+    for (entry, label, mode), ms in cases.items():
+        ranked = sorted(ms, key=lambda m: m.median)
+        fastest, runner = ranked[0], ranked[1] if len(ranked) > 1 else None
+        margin = None
+        if runner is not None:
+            paired = len(runner.samples) == len(fastest.samples)
+            low, high = stats.ratio_interval(runner.samples, fastest.samples, paired=paired)
+            margin = (runner.median / fastest.median, low, high)
+        out.append(
+            Recommendation(
+                entry,
+                label,
+                mode,
+                regime_of(fastest),
+                run.device,
+                fastest.impl,
+                fastest.median,
+                None if runner is None else runner.impl,
+                margin,
+            )
+        )
+    return out
+
+
+def recommend_table(recs: Sequence[Recommendation]) -> Table:
+    table = Table(title="which implementation to choose", title_justify="left")
+    for column in ("entry", "regime", "mode", "choose", "margin"):
+        table.add_column(column)
+    for r in recs:
+        margin = (
+            "" if r.margin is None else f"x{r.margin[0]:.2f} [{r.margin[1]:.2f},{r.margin[2]:.2f}]"
+        )
+        table.add_row(
+            r.entry,
+            f"{r.regime} ({r.label})",
+            r.mode,
+            r.choice,
+            margin,
+            style=None if r.clear else "yellow",
+        )
+    table.caption = (
+        "choose: the fastest implementation of the case; margin: the runner-up's time over "
+        "it, paired 95% bootstrap interval; no clear winner where the interval reaches 1"
+    )
+    return table

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 GLOBAL_IDS: dict[str, str] = {
     "shape": "outputs and states match the declared specs for random configs and batch sizes >= 1",
     "signature": "constructor parameter names, order and defaults are the spec document's",
+    "api": "every public method and property the spec documents for the class is present",
     "parity": "candidate == reference with shared weights, float32 and float64",
     "grad_parity": "input and parameter gradients match",
     "reparam_grad": "reparameterized samples and their parameter gradients match under the "

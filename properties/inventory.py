@@ -64,3 +64,17 @@ def documented_methods(name: str) -> dict[str, tuple[str, list[dict[str, Any]]]]
             out.update(documented_methods(found))
     out.update({m: (name, params) for m, params in documented(name).get("methods", {}).items()})
     return out
+
+
+def documented_api(name: str) -> dict[str, str]:
+    """Every public method and property the spec documents for class ``name`` or for its
+    documented bases: attribute -> the inventory class documenting it."""
+    out: dict[str, str] = {}
+    for base in reversed(documented(name).get("bases", [])):
+        found = documented_base(name, base)
+        if found is not None:
+            out.update(documented_api(found))
+    own = documented(name)
+    out.update({a: name for a in own.get("attributes", [])})
+    out.update({m: name for m in own.get("methods", {})})
+    return out

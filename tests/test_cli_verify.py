@@ -131,3 +131,20 @@ def test_a_bad_config_failure_names_the_expected_error(
         "zero hidden size: expected ValueError matching 'hidden_size', got ZeroDivisionError" in r
         for r in reasons
     ), reasons
+
+
+def test_a_client_without_state_spec_gets_one_clear_api_failure(
+    verify_run: Callable[[str], Result],
+) -> None:
+    """An fc-only encoder written from the spec without ``state_spec``: the ``api`` cell
+    fails naming it, and every other cell runs (and passes: its state is ``()``)."""
+    result = verify_run("no_state_spec")
+    assert result.code == 1, result.output
+    api = result.cell("alf.EncodingNetwork", "api")
+    assert api["outcome"] == "FAIL"
+    assert "state_spec (documented on alf.Network)" in api["failures"][0]["reason"]
+    others = {
+        p: o for p, o in result.matrix["entries"]["alf.EncodingNetwork"].items() if p != "api"
+    }
+    assert others and "FAIL" not in others.values(), others
+    assert others["shape"] == "pass" and others["parity"] == "pass"

@@ -140,6 +140,18 @@ CLI_JOBS = (
             "ci",
         ),
     ),
+    # a client without state_spec: one api cell says so, the other cells run
+    Job(
+        "no_state_spec",
+        (
+            "--impl",
+            "tests.candidates.no_state_spec",
+            "--entries",
+            "alf.EncodingNetwork",
+            "--profile",
+            "ci",
+        ),
+    ),
     # a bad config raising the wrong error: the failure says what was expected
     Job(
         "unclear_config_error",

@@ -14,7 +14,9 @@ to its family, source and traits, and to what the document states about it:
 * ``bases``: a class's bases as the document writes them (``alf.networks.network.Network``,
   ``PolicyOutput``, ``Module``);
 * ``methods``: the public methods documented in the class's section, name -> parameters
-  (``self`` left out).
+  (``self`` left out);
+* ``attributes``: the public properties documented in the class's section (``property
+  name`` lines), in document order.
 
 A default is stored as a structured descriptor, never as text (the property module
 describes a candidate's actual defaults the same way):
@@ -67,6 +69,8 @@ NAME = re.compile(r"[A-Za-z_][\w.]*")
 #: ``[abstract ][class ]name(`` at the start of a (``- ``-stripped) line.
 HEAD = re.compile(r"(?:(?:abstract|async|classmethod|static|staticmethod)\s+)*(class\s+)?(\w+)\(")
 MODULE_HEADER = re.compile(r"[a-z_][\w.]*#")
+#: A documented property of the class being read: ``property state_spec#``.
+PROPERTY_LINE = re.compile(r"property ([a-z_]\w*)#")
 #: A line that continues a ``Bases:`` list: dotted names, commas.
 BASE_LINE = re.compile(r",?\s*[\w.]+(\s*,\s*[\w.]+)*\s*,?")
 
@@ -393,6 +397,7 @@ class Definition:
     parameters: list[Parameter] | None
     bases: list[str] = field(default_factory=list)
     methods: dict[str, list[Parameter]] = field(default_factory=dict)
+    attributes: list[str] = field(default_factory=list)
     unparsed: list[dict[str, str]] = field(default_factory=list)
 
     def data(self) -> dict[str, Any]:
@@ -402,6 +407,7 @@ class Definition:
         if self.kind == "class":
             out["bases"] = self.bases
             out["methods"] = self.methods
+            out["attributes"] = self.attributes
         if self.unparsed:
             out["unparsed"] = self.unparsed
         return out
@@ -428,6 +434,11 @@ def read_document(text: str, names: dict[str, str]) -> dict[str, Definition]:
         if stripped.startswith("Bases:"):
             if current is not None and not current.bases:
                 current.bases = bases_of(lines, index)
+            continue
+        prop = PROPERTY_LINE.fullmatch(stripped)
+        if prop is not None:
+            if current is not None and prop.group(1) not in current.attributes:
+                current.attributes.append(prop.group(1))
             continue
         sig = signature_line(line)
         if sig is None:

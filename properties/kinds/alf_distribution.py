@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import torch
 
 from properties.kinds.alf_network import AlfNetwork, bench_episode_starts
-from properties.kinds.base import device_of
+from properties.kinds.base import device_of, state_spec_of
 from properties.kinds.distribution import DIST_IDS, Distributional, Law
 from properties.specs import specs_data
 from reference.specs import Nest, assert_same_structure, flatten, map_structure
@@ -48,11 +48,12 @@ class AlfDistribution(Distributional, AlfNetwork):
         assert in_spec == specs_data(ref.input_tensor_spec), (
             f"input_tensor_spec {in_spec}, the reference's is {specs_data(ref.input_tensor_spec)}"
         )
-        assert_same_structure(specs_data(ref.state_spec), specs_data(cand.state_spec), "state_spec")
+        got_state_spec = specs_data(state_spec_of(cand))
+        assert_same_structure(specs_data(ref.state_spec), got_state_spec, "state_spec")
         dist, state = self.call(cand, inputs, self.initial_state(cand, inputs, cfg))
         outer = self.results_outer(cfg, batch)
         self.check_distribution_shape(dist, cfg, outer)
-        for s, v in zip(flatten(specs_data(cand.state_spec)), flatten(state)):
+        for s, v in zip(flatten(specs_data(state_spec_of(cand))), flatten(state)):
             assert tuple(v.shape) == (*outer, *s.shape), (
                 f"state shape {list(v.shape)}, expected {[*outer, *s.shape]}"
             )

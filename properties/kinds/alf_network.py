@@ -42,7 +42,15 @@ from typing import Any, ClassVar
 import torch
 
 from properties.candidate import Impl
-from properties.kinds.base import BadInput, Kind, device_of, parameters_of, seeded, set_training
+from properties.kinds.base import (
+    BadInput,
+    Kind,
+    device_of,
+    parameters_of,
+    seeded,
+    set_training,
+    state_spec_of,
+)
 from properties.specs import spec_data, specs_data
 from reference.alf.replicas import replica_state, stack_replica_states
 from reference.specs import (
@@ -171,6 +179,7 @@ class AlfNetwork(Kind):
             "shape",
             "empty_batch",
             "signature",
+            "api",
             "parity",
             "grad_parity",
             "batch_invariance",
@@ -262,7 +271,7 @@ class AlfNetwork(Kind):
         return self.outer_dims(cfg, batch)
 
     def initial_state(self, net: Any, inputs: Nest, cfg: dict) -> Nest:
-        state_spec = net.state_spec
+        state_spec = state_spec_of(net)
         if not flatten(state_spec):
             return state_spec
         first = flatten(inputs)[0]
@@ -361,11 +370,11 @@ class AlfNetwork(Kind):
 
     def check_shape(self, ref: Any, cand: Any, cfg: dict, inputs: Nest, batch: int) -> None:
         if self.state_only:
-            want, got = specs_data(ref.state_spec), specs_data(cand.state_spec)
+            want, got = specs_data(ref.state_spec), specs_data(state_spec_of(cand))
             assert got == want, f"state_spec {got}, the reference's is {want}"
             out, state = self.call(cand, inputs, ())
             self.check_outputs(cand, out, self.results_outer(cfg, batch))
-            assert_same_structure(cand.state_spec, state, "new state")
+            assert_same_structure(state_spec_of(cand), state, "new state")
             return
         want_spec = self.output_spec_data(ref)
         got_spec = self.output_spec_data(cand)
@@ -378,7 +387,7 @@ class AlfNetwork(Kind):
         state0 = self.initial_state(cand, inputs, cfg)
         out, state = self.call(cand, inputs, state0)
         self.check_outputs(cand, out, outer)
-        state_spec = cand.state_spec
+        state_spec = state_spec_of(cand)
         assert_same_structure(specs_data(ref.state_spec), specs_data(state_spec), "state_spec")
         if flatten(state_spec):
             assert_same_structure(state_spec, state, "new state")

@@ -134,6 +134,7 @@ class AmagoEncoder(Kind):
             "shape",
             "empty_batch",
             "signature",
+            "api",
             "parity",
             "grad_parity",
             "batch_invariance",

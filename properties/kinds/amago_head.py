@@ -50,6 +50,7 @@ class AmagoHead(Distributional, Kind):
             "shape",
             "empty_batch",
             "signature",
+            "api",
             "parity",
             "grad_parity",
             "batch_invariance",

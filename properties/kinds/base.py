@@ -239,3 +239,9 @@ class Kind:
         unknown = cls.supports - set(GLOBAL_IDS) - set(cls.own_ids)
         if unknown:
             raise ValueError(f"{cls.__name__}: undeclared property ids {sorted(unknown)}")
+
+
+def state_spec_of(net: Any) -> Any:
+    """A network's ``state_spec``; ``()`` (stateless) for a candidate without one, whose
+    ``api`` cell says it is missing: the other cells run as far as they can without it."""
+    return getattr(net, "state_spec", ())

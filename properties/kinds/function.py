@@ -55,6 +55,7 @@ class Function(Kind):
     }
     not_applicable: ClassVar[dict[str, str]] = {
         "parallel": "a function or a plain torch layer: the spec gives it no parallel form",
+        "api": "a function or a plain torch layer: its documented API is its signature",
         "recurrent_steps": "a function has no state",
         "reparam_grad": "returns a tensor, not a distribution",
         "flow_inverse": "not a normalizing flow",

@@ -38,6 +38,7 @@ class Loss(Kind):
     )
     not_applicable: ClassVar[dict[str, str]] = {
         "parity": "the loss property compares values and gradients with the reference",
+        "api": "used through its call and documented methods, which loss and signature check",
         "grad_parity": "the loss property compares values and gradients with the reference",
         "reparam_grad": "returns a loss, not a distribution",
         "batch_invariance": "its batch runs along dim 1 of [T, B], and a training step mixes "

@@ -25,6 +25,7 @@ import torch
 
 from properties.distributions import category_probs, defined
 from properties.kinds.alf_network import AlfNetwork
+from properties.kinds.base import state_spec_of
 from properties.specs import specs_data
 from reference.specs import Nest, assert_same_structure, flatten, map_structure
 
@@ -108,7 +109,8 @@ class PolicyValueNetwork(AlfNetwork):
         assert in_spec == specs_data(ref.input_tensor_spec), (
             f"input_tensor_spec {in_spec}, the reference's is {specs_data(ref.input_tensor_spec)}"
         )
-        assert_same_structure(specs_data(ref.state_spec), specs_data(cand.state_spec), "state_spec")
+        got_state_spec = specs_data(state_spec_of(cand))
+        assert_same_structure(specs_data(ref.state_spec), got_state_spec, "state_spec")
         outputs, state = self.call(cand, inputs, self.initial_state(cand, inputs, cfg))
         pi, value, aux = self.heads(cand, outputs)
         spec = self.action_spec(cfg)
@@ -132,8 +134,8 @@ class PolicyValueNetwork(AlfNetwork):
             assert isinstance(v, torch.Tensor), f"{what}: got {type(v).__name__}, not a tensor"
             assert tuple(v.shape) == (batch,), f"{what} shape {list(v.shape)}, expected [{batch}]"
             assert v.dtype.is_floating_point, f"{what} dtype {v.dtype}"
-        if flatten(cand.state_spec):
-            for s, v in zip(flatten(specs_data(cand.state_spec)), flatten(state)):
+        if flatten(state_spec_of(cand)):
+            for s, v in zip(flatten(specs_data(state_spec_of(cand))), flatten(state)):
                 assert tuple(v.shape) == (batch, *s.shape), (
                     f"state shape {list(v.shape)}, expected {[batch, *s.shape]}"
                 )

@@ -36,6 +36,7 @@ _SUPPORTED = frozenset(
         "shape",
         "empty_batch",
         "signature",
+        "api",
         "parity",
         "grad_parity",
         "batch_invariance",
@@ -293,7 +294,7 @@ class PyradoStateful(Kind):
 
     title: ClassVar[str] = "Pyrado stateful wrapper"
     supports: ClassVar[frozenset[str]] = frozenset(
-        {"shape", "empty_batch", "signature", "parity", "grad_parity", "state_dict", "init"}
+        {"shape", "empty_batch", "signature", "api", "parity", "grad_parity", "state_dict", "init"}
     )
     not_applicable: ClassVar[dict[str, str]] = {
         **_NOT_APPLICABLE,

@@ -32,6 +32,7 @@ class Record(Kind):
     supports: ClassVar[frozenset[str]] = frozenset({"signature"})
     not_applicable: ClassVar[dict[str, str]] = {
         "shape": "a record has fields, not outputs",
+        "api": "a record's fields are its signature",
         "empty_batch": "a record has fields, not outputs",
         "parity": _NO_COMPUTATION,
         "grad_parity": _NO_COMPUTATION,

@@ -12,9 +12,9 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from .checks import check_inputs, own_spec, positive_int
+from .network import Network
 from .specs import BoundedTensorSpec, TensorSpec, leaves, map_leaves
 
 
@@ -39,7 +39,7 @@ def encode(specs: list[BoundedTensorSpec], actions: list[torch.Tensor], rows: in
     return torch.cat(parts, dim=-1)
 
 
-class SimpleActionEncoder(nn.Module):
+class SimpleActionEncoder(Network):
     """A parameterless encoder of a nest of bounded actions (module doc)."""
 
     def __init__(self, action_spec: Any):
@@ -73,7 +73,7 @@ class SimpleActionEncoder(nn.Module):
         return ParallelActionEncoder(self, positive_int(n, f"{self.name} make_parallel n"))
 
 
-class ParallelActionEncoder(nn.Module):
+class ParallelActionEncoder(Network):
     """``n`` replicas of a :class:`SimpleActionEncoder`: input ``[B, n, ...]`` or ``[B, ...]``
     (shared by every replica), output ``[B, n, D]``."""
 

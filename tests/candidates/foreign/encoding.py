@@ -22,6 +22,7 @@ from torch import nn
 
 from .checks import check_inputs, own_spec, positive_int
 from .layers import Activation, Dense, Initializer
+from .network import Network
 from .specs import TensorSpec, is_nest
 
 
@@ -37,7 +38,7 @@ def _float_dtype(module: nn.Module) -> torch.dtype | None:
     return next((p.dtype for p in module.parameters()), None)
 
 
-class EncodingNetwork(nn.Module):
+class EncodingNetwork(Network):
     """An FC encoder over a flat input (module doc)."""
 
     def __init__(
@@ -120,7 +121,7 @@ class EncodingNetwork(nn.Module):
         return SharedInputParallel(net) if allow_non_parallel_input else net
 
 
-class ParallelEncodingNetwork(nn.Module):
+class ParallelEncodingNetwork(Network):
     """``n`` replicas of an :class:`EncodingNetwork` over ``[B, n, D]`` inputs."""
 
     def __init__(self, single: EncodingNetwork, n: int):
@@ -144,7 +145,7 @@ class ParallelEncodingNetwork(nn.Module):
         return x.reshape(x.shape[0], *self.out_shape), state
 
 
-class SharedInputParallel(nn.Module):
+class SharedInputParallel(Network):
     """A :class:`ParallelEncodingNetwork` (``_pnet``) that also takes ``[B, D]`` inputs,
     given to every replica."""
 

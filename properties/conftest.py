@@ -221,5 +221,7 @@ def subject(request: pytest.FixtureRequest, entry: str) -> Subject:
         request.node.user_properties.append((OUTCOME_KEY, SAME_AS_REFERENCE))
         pytest.skip(f"{SAME_AS_REFERENCE}: {candidate}'s {entry} is {reference}'s object")
     subject = Subject(e, prop, candidate, reference)
+    if prop in e.deviations:  # shown with the cell's failures (twinnet.matrix)
+        subject.tally.data["deviation"] = e.deviations[prop]
     request.node.user_properties.append((TALLY_KEY, subject.tally.data))
     return subject

@@ -112,6 +112,10 @@ class Entry:
     #: the spec (each also a line of the upstream adapter's xfails file): ``state_dict``
     #: compares the recorded upstream layouts without them.
     upstream_lacks: tuple[str, ...] = ()
+    #: Where the reference follows upstream's code over the spec's text (its docstring says
+    #: so): property id -> the deviation, shown with every failure of that cell, so that a
+    #: user who followed the text reads why the expected value is what it is.
+    deviations: Mapping[str, str] = field(default_factory=dict)
     #: Properties of this entry alone (id -> law), beside those its kind supports.
     laws: Mapping[str, EntryLaw] = field(default_factory=dict)
 

@@ -396,3 +396,22 @@ def test_each_level_gets_its_verdict_line_and_the_failed_level_is_named() -> Non
         for c in cases
     }
     assert level_of_case["alf.B", "empty_batch"].get("value") == "hardening"  # type: ignore[union-attr]
+
+
+def test_a_failure_shows_the_deviation_its_entry_declares() -> None:
+    """A cell of an entry whose reference follows upstream's code over the spec's text
+    (``Entry.deviations``) shows that note with its failure: terminal, JSON and HTML."""
+    note = "follows upstream's code, not the text: a fresh sample is scored unclipped"
+    data = tally(case=CASE, error="AssertionError: log-densities off", deviation=note)
+    matrix = Matrix()
+    matrix.record(
+        report("amago.T", "dist_logprob", "failed", reason="AssertionError: x", data=data)
+    )
+    (failure,) = matrix.cells["amago.T", "dist_logprob"].failures
+    assert failure.deviation == note
+    text = "\n".join(line.plain for line in explanations(matrix, REPRO))
+    assert f"note: {note}" in text
+    assert matrix_json(matrix, REPRO)["cells"][0]["failures"][0]["deviation"] == note
+    assert "note: follows upstream" in page(
+        verdict(matrix, [], None, "mylib"), matrix, REPRO, None, [], {}
+    )

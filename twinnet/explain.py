@@ -49,6 +49,8 @@ def _failure(
     if failure.case:
         example = ", ".join(f"{k}={v}" for k, v in failure.case.items())
         lines.append(Text(f"  example: {example}"))
+    if failure.deviation:
+        lines.append(Text(f"  note: {failure.deviation}", style="yellow"))
     verify, pytest_line = repro.lines(entry, prop, failure.nodeid)
     lines.append(Text(f"  rerun:   {verify}", style="dim"))
     lines.append(Text(f"           {pytest_line}", style="dim"))

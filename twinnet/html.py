@@ -186,6 +186,8 @@ def failures_html(matrix: Matrix, repro: Reproduce) -> str:
             lines.append(escape(failure.reason))
             if failure.case:
                 lines.append("example: <code>" + escape(str(failure.case)) + "</code>")
+            if failure.deviation:
+                lines.append("note: " + escape(failure.deviation))
             lines += [f"<code>{escape(c)}</code>" for c in repro.lines(entry, prop, failure.nodeid)]
         items.append(f'<li id="{anchor(entry, prop)}">' + "<br>".join(lines) + "</li>")
     errors = "".join(f"<li>{escape(e)}</li>" for e in matrix.errors)

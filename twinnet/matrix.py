@@ -61,6 +61,9 @@ class Failure:
     reason: str
     case: dict | None
     details: str
+    #: where the reference follows upstream's code over the spec's text, as the entry
+    #: declares it for this property (None: no declared deviation)
+    deviation: str | None = None
 
 
 @dataclass
@@ -238,7 +241,13 @@ def _failure(report: pytest.TestReport, tally: dict[str, Any]) -> Failure:
     error = tally.get("error")
     reason = str(error) if error else crash_line(report)
     case = tally.get("case") if error else None
-    return Failure(report.nodeid, reason, dict(case) if case else None, report.longreprtext)
+    return Failure(
+        report.nodeid,
+        reason,
+        dict(case) if case else None,
+        report.longreprtext,
+        tally.get("deviation"),
+    )
 
 
 def crash_line(report: pytest.TestReport | pytest.CollectReport) -> str:

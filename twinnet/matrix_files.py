@@ -37,6 +37,7 @@ def failure_json(entry: str, prop: str, failure: Failure, repro: Reproduce) -> d
         "test": failure.nodeid,
         "reason": failure.reason,
         "example": failure.case,
+        "deviation": failure.deviation,
         "reproduce": repro.lines(entry, prop, failure.nodeid),
     }
 

@@ -203,6 +203,18 @@ HEAD_BAD = {
 }
 
 
+_FRESH_SAMPLE = (
+    "twinnet follows upstream AMAGO's code, not the spec's text: the text clips every "
+    "action to clip_actions_on_log_prob before scoring it, but upstream's TanhTransform "
+    "caches its last forward, so log_prob of the head's own fresh rsample() scores the "
+    "unclipped pre-tanh value (reference/amago/policy_dists.py, TanhTransform)"
+)
+#: Where the reference follows upstream's code over the spec's text (Entry.deviations).
+DEVIATIONS = {
+    "TanhGaussian": {"dist_logprob": _FRESH_SAMPLE, "dist_bounds": _FRESH_SAMPLE},
+}
+
+
 def head_entries() -> list[Entry]:
     return [
         Entry(
@@ -218,6 +230,7 @@ def head_entries() -> list[Entry]:
             left_out=LEFT_OUT.get(name, {}),
             bad_configs=HEAD_BAD.get(name, ()),
             bench=cases.bench(name),
+            deviations=DEVIATIONS.get(name, {}),
         )
         for name, configs in CONFIGS.items()
     ]

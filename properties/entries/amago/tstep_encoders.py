@@ -248,6 +248,13 @@ NO_AUGMENTATION = "the spec gives image augmentation (drqv2_aug) to CNNTstepEnco
 NO_NORMALISER = "the spec gives the input normaliser (normalize_inputs) to FFTstepEncoder only"
 
 
+_FF_NORM = (
+    "twinnet follows upstream AMAGO's code @2d85600, not the spec's prose: norm acts on the "
+    "MLP's hidden layers, the output is normalised by a separate out_norm (layer norm, "
+    "upstream's default) and the input by in_norm (reference/amago/tstep_encoders.py)"
+)
+
+
 def entries() -> list[Entry]:
     return [
         Entry(
@@ -265,6 +272,7 @@ def entries() -> list[Entry]:
             left_out={"augmentation": NO_AUGMENTATION},
             bad_configs=_FF_BAD,
             bench=cases.bench("FFTstepEncoder"),
+            deviations=dict.fromkeys(("parity", "grad_parity", "state_dict", "shape"), _FF_NORM),
         ),
         Entry(
             "amago.CNNTstepEncoder",

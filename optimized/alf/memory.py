@@ -2,9 +2,10 @@
 
 * ``FIFOMemory.write``: one ``cat`` of the content and the kept slots instead of a stack of
   ``size`` slot copies. ``unroll``: the memory after every step is one gather from the tape
-  ``[initial slots reversed; every written vector]`` (slot ``j`` after step ``t`` is tape
-  entry ``size + (t + 1) k - 1 - j``), slots older than a row's last episode start selected
-  to zero (``cummax`` of the reset steps), instead of T writes.
+  ``[zero; initial slots reversed; every written vector]`` (slot ``j`` after step ``t`` is
+  tape entry ``1 + size + (t + 1) k - 1 - j``; one ``index_select`` writes the ``[T, B,
+  size, dim]`` result in place), a slot older than its row's last episode start indexing
+  the zero entry (``cummax`` of the reset steps), instead of T writes.
 * ``MemoryWithUsage.read``: the similarities and the weighted sum as two ``bmm`` over all
   keys and slots (the reference: a loop over keys and slots); ``write``: the least-used
   slots of all rows by one ``argmin`` and one ``where``, instead of a loop over rows and
@@ -46,20 +47,22 @@ class FIFOMemory(Twin, ref.FIFOMemory):
         memory0, count0 = state
         k, n = self._check_content(inputs[0]).shape[1], self._size
         content = inputs.reshape(steps, batch, k, self._dim)
-        # tape [B, n + T k, dim]: oldest first; a step's k vectors reversed (content 0 last)
+        # tape [B, 1 + n + T k, dim]: a zero row, then the slots oldest first (a step's k
+        # vectors reversed, content 0 last)
         written = content.flip(2).permute(1, 0, 2, 3).reshape(batch, steps * k, self._dim)
-        tape = torch.cat([memory0.flip(1).to(content.dtype), written], dim=1)
+        zero = written.new_zeros(batch, 1, self._dim)
+        tape = torch.cat([zero, memory0.flip(1).to(content.dtype), written], dim=1)
         t = torch.arange(steps, device=inputs.device)
         j = torch.arange(n, device=inputs.device)
-        index = n + (t.unsqueeze(1) + 1) * k - 1 - j  # [T, n]
-        slots = tape[:, index.reshape(-1)].reshape(batch, steps, n, self._dim)
+        index = 1 + n + (t.unsqueeze(1) + 1) * k - 1 - j  # [T, n]
         # the step each row's episode started at, -1 before its first reset
         started = torch.where(first_step, t.unsqueeze(1), -1).cummax(dim=0).values  # [T, B]
-        start = torch.where(started >= 0, n + started * k, 0)  # first valid tape entry
-        valid = index.unsqueeze(1) >= start.unsqueeze(-1)  # [T, B, n]
-        memories = torch.where(
-            valid.unsqueeze(-1), slots.transpose(0, 1), torch.zeros((), dtype=slots.dtype)
-        )
+        start = torch.where(started >= 0, 1 + n + started * k, 1)  # first valid tape entry
+        index = index.unsqueeze(1).expand(steps, batch, n)
+        index = torch.where(index >= start.unsqueeze(-1), index, 0)  # older: the zero row
+        rows = torch.arange(batch, device=inputs.device).reshape(1, batch, 1) * tape.shape[1]
+        flat = tape.reshape(-1, self._dim).index_select(0, (rows + index).reshape(-1))
+        memories = flat.reshape(steps, batch, n, self._dim)
         counts = torch.where(
             started >= 0, (t.unsqueeze(1) - started + 1) * k, count0 + (t.unsqueeze(1) + 1) * k
         )

@@ -9,16 +9,19 @@
 * ``MemoryWithUsage.read``: the similarities and the weighted sum as two ``bmm`` over all
   keys and slots (the reference: a loop over keys and slots); ``write``: the least-used
   slots of all rows by one ``argmin`` and one ``where``, instead of a loop over rows and
-  slots. Same values up to summation order.
+  slots. Same values up to summation order. ``create_keynet``: the reference's layer,
+  converted to its fused twin.
 """
 
 from __future__ import annotations
 
 import torch
 
-from optimized.twin import Twin
+from optimized.alf.layers import FC
+from optimized.twin import Twin, convert
 from reference.alf import memory as ref
 from reference.alf.unroll import check_first_step, check_time_major
+from reference.specs import TensorSpec
 
 __all__ = ["FIFOMemory", "MemoryWithUsage"]
 
@@ -72,6 +75,10 @@ class FIFOMemory(Twin, ref.FIFOMemory):
 
 
 class MemoryWithUsage(Twin, ref.MemoryWithUsage):
+    def create_keynet(self, query_spec: TensorSpec, num_keys: int) -> FC:
+        """The reference's keynet, converted to its fused twin."""
+        return convert(super().create_keynet(query_spec, num_keys))
+
     def read(self, keys: torch.Tensor, scale: float | torch.Tensor | None = None) -> torch.Tensor:
         """Similarities and results as two ``bmm`` over all keys and slots."""
         keys, scale = self._check_keys(keys, scale)

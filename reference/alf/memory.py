@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import abc
 import math
+from collections.abc import Callable
 from typing import Any
 
 import torch
 
+from reference.alf.layers import FC
 from reference.alf.unroll import check_first_step, check_time_major, reset_rows, stack_steps
 from reference.specs import Nest, TensorSpec, map_structure
 
@@ -377,6 +379,41 @@ class MemoryWithUsage(Memory):
                 f"{list(scale.shape)}"
             )
         return keys, scale
+
+    def create_keynet(self, query_spec: TensorSpec, num_keys: int) -> FC:
+        """A layer that makes ``num_keys`` keys and their scales from a query of rank-1 spec
+        ``query_spec``: ``FC(query_size, num_keys * (dim + 1))`` (linear), for
+        :meth:`genkey_and_read`."""
+        shape = getattr(query_spec, "shape", None)
+        if shape is None or len(shape) != 1:
+            raise ValueError(
+                f"{self._name}.create_keynet: expected a rank-1 query spec, got {query_spec!r}"
+            )
+        keys = _positive_int(num_keys, f"{self._name}.create_keynet num_keys")
+        return FC(int(shape[0]), keys * (self._dim + 1))
+
+    def genkey_and_read(
+        self,
+        keynet: Callable[[torch.Tensor], torch.Tensor],
+        query: torch.Tensor,
+        flatten_result: bool = True,
+    ) -> torch.Tensor:
+        """Keys and scales from ``query``, then a read: ``y = keynet(query)`` of width
+        ``K (dim + 1)`` gives the ``K`` keys (its first ``K dim`` entries, key by key) and
+        their scales ``softplus(y[K dim:])``; the result is ``read(keys, scales)``, ``[B, K
+        dim]`` if ``flatten_result`` else ``[B, K, dim]``."""
+        query = _float_tensor(query, f"{self._name}.genkey_and_read query")
+        out = keynet(query)
+        if out.dim() != 2 or out.shape[-1] % (self._dim + 1):
+            raise ValueError(
+                f"{self._name}.genkey_and_read: expected keynet outputs [B, K * (dim + 1)] with "
+                f"dim = {self._dim}, got shape {list(out.shape)}"
+            )
+        batch, num_keys = out.shape[0], out.shape[-1] // (self._dim + 1)
+        keys = out[:, : num_keys * self._dim].reshape(batch, num_keys, self._dim)
+        scales = torch.nn.functional.softplus(out[:, num_keys * self._dim :])
+        result = self.read(keys, scales)
+        return result.reshape(batch, num_keys * self._dim) if flatten_result else result
 
     def read(self, keys: torch.Tensor, scale: float | torch.Tensor | None = None) -> torch.Tensor:
         """Attention read for ``keys`` ``[B, dim]`` or ``[B, k, dim]`` (class doc); the

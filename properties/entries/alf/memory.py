@@ -157,6 +157,7 @@ def entries() -> list[Entry]:
             laws={
                 "least_used": models.LEAST_USED,
                 "read_weights": models.READ_WEIGHTS,
+                "keyed_read": models.KEYED_READ,
                 "snapshot_only": models.snapshot_only(build_usage),
             },
         ),

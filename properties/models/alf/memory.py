@@ -8,6 +8,8 @@
 * ``read_weights``: a read's attention rows are weights that sum to one: the usage grows by
   one per key, by non-negative amounts, and a single key's result is the memory weighted by
   that growth;
+* ``keyed_read``: ``genkey_and_read`` reads the keys and softplus scales that a
+  ``create_keynet`` layer makes from a query;
 * ``snapshot_only``: a snapshot memory passes no gradient to its writer and reads the same
   values as a memory that keeps its history;
 * ``memory_base``: the abstract base cannot be built, and its documented accessors hold on
@@ -27,7 +29,8 @@ from hypothesis import strategies as st
 
 from properties.entry import EntryLaw
 from properties.harness import Subject
-from properties.specs import specs_data
+from properties.specs import alf_specs, specs_data
+from reference.specs import TensorSpec
 
 
 def _tensor(x: np.ndarray) -> torch.Tensor:
@@ -90,14 +93,17 @@ def model_write(cfg: dict, m: np.ndarray, u: np.ndarray, c: np.ndarray) -> tuple
     return m, u
 
 
-def model_read(cfg: dict, m: np.ndarray, u: np.ndarray, q: np.ndarray) -> tuple:
-    """One read of keys ``q [B, K, D]``: ``(results [B, K, D], new usage)``."""
+def model_read(
+    cfg: dict, m: np.ndarray, u: np.ndarray, q: np.ndarray, scale: np.ndarray | None = None
+) -> tuple:
+    """One read of keys ``q [B, K, D]`` (``scale [B, K]``: each key's, instead of the
+    config's): ``(results [B, K, D], new usage)``."""
     sim = np.einsum("bkd,bnd->bkn", q, m)
     if cfg["normalize"]:
         qn = np.linalg.norm(q, axis=-1)[:, :, None] + 1e-30
         mn = np.linalg.norm(m, axis=-1)[:, None, :] + 1e-30
         sim = sim / (qn * mn)
-    z = _scale(cfg) * sim
+    z = (_scale(cfg) if scale is None else scale[:, :, None]) * sim
     a = np.exp(z - z.max(-1, keepdims=True))
     a = a / a.sum(-1, keepdims=True)
     return np.einsum("bkn,bnd->bkd", a, m), u + a.sum(1)
@@ -110,7 +116,8 @@ def _random_state(cfg: dict, batch: int, rng: np.random.Generator) -> tuple:
 
 def check_least_used(subject: Subject, data: Any) -> None:
     """``n`` steps of ``write(c)`` then ``read(keys)`` from a random state equal the numpy
-    model: results, memory and usage (float64)."""
+    model: results, memory and usage (float64); ``reset()`` then empties the memory
+    (zeros, the batch kept)."""
     case = subject.draw(data)
     cfg, batch = case.cfg, case.batch
     steps = data.draw(st.integers(1, 2 * cfg["size"] + 1), label="steps")
@@ -141,11 +148,15 @@ def check_least_used(subject: Subject, data: Any) -> None:
                 f"{impl}: {name} after {steps} write+read steps: {x.ravel()[:6]}, the model "
                 f"gives {want.ravel()[:6]} ({cfg})"
             )
+        mem.reset()
+        for name, x, want in zip(("memory", "usage"), mem.states, (m, u)):
+            assert x.shape == want.shape, f"{impl}: reset() {name} shape {list(x.shape)}"
+            assert not bool(x.any()), f"{impl}: reset() left the {name} {x.ravel()[:6]}"
 
 
 LEAST_USED = EntryLaw(
     "a write replaces each row's least-used slot (first of equals) and decays the others; "
-    "a read attends by content and grows the usage: against a numpy model",
+    "a read attends by content and grows the usage: against a numpy model; reset() empties it",
     check_least_used,
 )
 
@@ -182,6 +193,47 @@ READ_WEIGHTS = EntryLaw(
     "a read's attention rows are non-negative and sum to one: the usage grows by one per "
     "key, and a key's result is the memory weighted by that growth",
     check_read_weights,
+)
+
+
+def check_keyed_read(subject: Subject, data: Any) -> None:
+    """``create_keynet(query_spec, K)`` maps a query to ``K (dim + 1)`` numbers, and
+    ``genkey_and_read`` reads the ``K`` keys among them (the first ``K dim``, key by key)
+    each with the scale ``softplus`` of its own number (the last ``K``): against the numpy
+    read of what the keynet returns, flattened or not."""
+    case = subject.draw(data)
+    cfg, batch = case.cfg, case.batch
+    num_keys = max(cfg["keys"], 1)
+    rng = np.random.default_rng(case.seed)
+    m0, u0 = _random_state(cfg, batch, rng)
+    query = _tensor(rng.standard_normal((batch, 3)))
+    dim = cfg["dim"]
+    for impl in (subject.reference, subject.candidate):
+        mem = subject.build(impl, cfg, seed=case.seed)
+        keynet = mem.create_keynet(alf_specs(impl, TensorSpec((3,))), num_keys).double()
+        with torch.no_grad():
+            out = keynet(query).numpy()
+        assert out.shape == (batch, num_keys * (dim + 1)), (
+            f"{impl}: the keynet gives shape {out.shape}, expected {(batch, num_keys * (dim + 1))}"
+        )
+        keys = out[:, : num_keys * dim].reshape(batch, num_keys, dim)
+        scale = np.logaddexp(0.0, out[:, num_keys * dim :])
+        want, _ = model_read(cfg, m0, u0, keys, scale)
+        for flat in (True, False):
+            mem.from_states((_tensor(m0), _tensor(u0)))
+            with torch.no_grad():
+                got = mem.genkey_and_read(keynet, query, flatten_result=flat).numpy()
+            shape = (batch, num_keys * dim) if flat else (batch, num_keys, dim)
+            assert got.shape == shape, f"{impl}: flatten_result={flat}: shape {got.shape}"
+            assert np.allclose(got.reshape(want.shape), want, rtol=1e-9, atol=1e-10), (
+                f"{impl}: genkey_and_read {got.ravel()[:6]}, the model {want.ravel()[:6]}"
+            )
+
+
+KEYED_READ = EntryLaw(
+    "genkey_and_read reads the keys a create_keynet layer makes, each with the softplus "
+    "scale it makes: against the numpy read",
+    check_keyed_read,
 )
 
 

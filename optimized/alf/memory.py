@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import torch
 
-from optimized.alf.layers import FC
+import optimized.alf.layers  # noqa: F401  (registers the FC twin that create_keynet converts to)
 from optimized.twin import Twin, convert
 from reference.alf import memory as ref
+from reference.alf.layers import FC
 from reference.alf.unroll import check_first_step, check_time_major
 from reference.specs import TensorSpec
 

@@ -59,6 +59,9 @@ class Memory(abc.ABC):
     (``build``), the check that a memory is built before it is looked at, and ``reset``.
     """
 
+    #: the name of the state's second tensor, for error messages
+    _second_state = "second"
+
     def __init__(self, dim: int, size: int, state_spec: Nest, name: str = "Memory"):
         self._dim = _positive_int(dim, f"{name} dim")
         self._size = _positive_int(size, f"{name} size")
@@ -131,8 +134,6 @@ class Memory(abc.ABC):
                 f"{states[1].shape[0]}"
             )
         return states
-
-    _second_state = "second"
 
     def reset(self) -> None:
         """Empty the memory for a new episode: zeros, as ``build`` leaves it, in the

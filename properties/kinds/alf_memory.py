@@ -55,6 +55,7 @@ class AlfMemory(AlfNetwork):
         "state_dict": _NOT_A_MODULE,
         "init": _NOT_A_MODULE,
         "determinism": "a memory draws no random numbers",
+        "loss": "a memory, not a loss",
     }
 
     stateful: bool = True

@@ -49,6 +49,7 @@ try:
     import alf.networks as _networks
     import alf.networks.action_encoder as _action_encoder
     import alf.networks.mdq_critic_networks as _mdq
+    import alf.networks.memory as _memory
     import alf.networks.network as _network
     import alf.networks.preprocessors as _preprocessors
     import alf.networks.relu_mlp as _relu_mlp
@@ -135,6 +136,7 @@ _NETWORK_NAMES = (
     "ParallelDynamicsNetwork",
 )
 _MDQ_NAMES = ("MdqCriticNetwork",)
+_MEMORY_NAMES = ("Memory", "FIFOMemory", "MemoryWithUsage")
 _PPG_NAMES = (
     "DisjointPolicyValueNetwork",
     "ppg_network_forward",
@@ -150,6 +152,7 @@ alf = SimpleNamespace(
     **{name: getattr(_networks, name) for name in _NETWORK_NAMES},
     **{name: getattr(_ppg, name) for name in _PPG_NAMES},
     **{name: getattr(_mdq, name) for name in _MDQ_NAMES},
+    **{name: getattr(_memory, name) for name in _MEMORY_NAMES},
     SimpleActionEncoder=_action_encoder.SimpleActionEncoder,
     EmbeddingPreprocessor=_preprocessors.EmbeddingPreprocessor,
     NormalizingFlowNetwork=_networks.normalizing_flow_networks.NormalizingFlowNetwork,

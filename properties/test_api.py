@@ -19,16 +19,18 @@ from properties.inventory import documented, documented_api
 
 
 def missing_api(name: str, obj: object) -> list[str]:
-    """The documented attributes of ``name`` that ``obj`` lacks, each with where the spec
-    documents it; an attribute whose getter raises something else is reported as such."""
+    """The documented attributes of ``name`` that ``obj`` (an instance, or the class
+    itself where it is abstract) lacks, each with where the spec documents it. Only an
+    ``AttributeError`` means missing: a property that refuses to be read in this state
+    (a memory's ``states`` before ``build``) exists."""
     missing = []
     for attribute, where in documented_api(name).items():
         try:
             getattr(obj, attribute)
         except AttributeError:
             missing.append(f"{attribute} (documented on {where})")
-        except Exception as error:  # a property that cannot be read is not usable either
-            missing.append(f"{attribute} (reading it raised {type(error).__name__}: {error})")
+        except Exception:
+            pass
     return missing
 
 
@@ -37,9 +39,12 @@ def test_api(subject: Subject, data) -> None:
     if documented(subject.name).get("kind") != "class":
         pytest.skip(f"{subject.name} is a function: its API is its signature")
     cls = subject.candidate.get(subject.name)
-    case = subject.draw(data)
-    obj = subject.build(subject.candidate, case.cfg, seed=case.seed)
-    if inspect.isclass(cls) and not isinstance(obj, cls):
-        raise Unsupported(f"the entry's build returns a {type(obj).__name__}, not a {cls}")
-    missing = missing_api(subject.name, obj)
+    if inspect.isclass(cls) and inspect.isabstract(cls):
+        missing = missing_api(subject.name, cls)  # an abstract base: its class has them
+    else:
+        case = subject.draw(data)
+        obj = subject.build(subject.candidate, case.cfg, seed=case.seed)
+        if inspect.isclass(cls) and not isinstance(obj, cls):
+            raise Unsupported(f"the entry's build returns a {type(obj).__name__}, not a {cls}")
+        missing = missing_api(subject.name, obj)
     assert not missing, f"{subject.name} lacks what the spec documents: " + ", ".join(missing)

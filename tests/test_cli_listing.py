@@ -83,6 +83,11 @@ def test_verbose_list_says_where_each_reason_comes_from(
     assert main(["list", "-v", "--entries", "alf.Residue"]) == 0
     text = " ".join(capsys.readouterr().out.split())
     residue = CATALOG["alf.Residue"]
+    details, _, kinds = text.partition(f"{residue.kind.title}: not applicable")
+    assert kinds, "the kind's reasons are printed once, after the entries"
     for prop, why in residue.reasons().items():
-        origin = "entry" if prop in residue.left_out else "kind"
-        assert f"{prop}: {' '.join(why.split())} (from the {origin})" in text, prop
+        said = f"{prop}: {' '.join(why.split())}"
+        if prop in residue.left_out:  # the entry's own reason, with the entry
+            assert said in details, prop
+        else:  # the kind's: named with the entry, its reason once in the kind's section
+            assert said not in details and prop in details and said in kinds, prop

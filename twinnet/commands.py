@@ -133,6 +133,7 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
     if args.verbose or len(listing) <= DETAILED_UP_TO:
         for row in listing:
             console.print(tables.entry_details(row))
+        console.print(tables.kind_reasons(listing))
     else:
         console.print("properties per entry and why the others do not apply: -v", style="dim")
     return 0

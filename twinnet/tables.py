@@ -96,15 +96,17 @@ def entry_details(row: dict[str, Any]) -> RenderableType:
     text.append((", ".join(provided) or "none") + "\n")
     text.append("  properties: ", style="dim")
     text.append(" ".join(row["properties"]) + "\n", style="green")
-    if row["not_applicable"]:
+    origin = row.get("not_applicable_from", {})
+    own = {p: why for p, why in row["not_applicable"].items() if origin.get(p) != "kind"}
+    by_kind = [p for p in row["not_applicable"] if origin.get(p) == "kind"]
+    if own:
         text.append("  not applicable:\n", style="dim")
-        origin = row.get("not_applicable_from", {})
-        for prop, why in row["not_applicable"].items():
+        for prop, why in own.items():
             text.append(f"    {prop}", style="yellow")
-            text.append(f": {why}")
-            if prop in origin:
-                text.append(f"  (from the {origin[prop]})", style="dim")
-            text.append("\n")
+            text.append(f": {why}\n")
+    if by_kind:
+        text.append("  not applicable to its kind: ", style="dim")
+        text.append(" ".join(by_kind) + "\n", style="yellow")
     if row["bench"]:
         text.append("  bench cases: ", style="dim")
         text.append(" ".join(row["bench"]) + "\n")
@@ -112,6 +114,27 @@ def entry_details(row: dict[str, Any]) -> RenderableType:
         paths = path if isinstance(path, list) else [path]
         text.append(f"  {what} file{'s' if len(paths) > 1 else ''}: ", style="dim")
         text.append((", ".join(p for p in paths if p) or "none") + "\n")
+    return text
+
+
+def kind_reasons(rows: list[dict[str, Any]]) -> RenderableType:
+    """Why each kind leaves properties out, once per kind (``list -v`` prints the entries'
+    own reasons with each entry, and these once)."""
+    kinds: dict[str, dict[str, list[str]]] = {}
+    for row in rows:
+        origin = row.get("not_applicable_from", {})
+        reasons = kinds.setdefault(row["kind"], {})
+        for prop, why in row["not_applicable"].items():
+            if origin.get(prop) == "kind" and why not in reasons.setdefault(prop, []):
+                reasons[prop].append(why)
+    text = Text()
+    for kind, reasons in kinds.items():
+        if not reasons:
+            continue
+        text.append(f"{kind}: not applicable\n", style="bold")
+        for prop, whys in reasons.items():
+            text.append(f"    {prop}", style="yellow")
+            text.append(f": {'; or '.join(whys)}\n")
     return text
 
 

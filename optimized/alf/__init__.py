@@ -76,6 +76,7 @@ from optimized.alf.latent_actor import (
 )
 from optimized.alf.layers import FC, Conv2D, ParallelConv2D, ParallelFC, Reshape
 from optimized.alf.mdq_critic_networks import MdqCriticNetwork
+from optimized.alf.param_networks import ParamConvNet, ParamNetwork
 from optimized.alf.ppg import (
     DisjointPolicyValueNetwork,
     PPGAuxAlgorithm,
@@ -177,6 +178,8 @@ __all__ = [
     "ParallelFC",
     "ParallelQNetwork",
     "ParallelValueNetwork",
+    "ParamConvNet",
+    "ParamNetwork",
     "PreprocessorNetwork",
     "QNetwork",
     "QNetworkBase",

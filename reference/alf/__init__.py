@@ -35,6 +35,7 @@ from reference.alf.network import (
     get_input_tensor_spec,
     wrap_as_network,
 )
+from reference.alf.param_networks import ParamConvNet, ParamNetwork
 from reference.alf.ppg import (
     DisjointPolicyValueNetwork,
     PPGAuxAlgorithm,
@@ -124,6 +125,8 @@ __all__ = [
     "ParallelFC",
     "ParallelQNetwork",
     "ParallelValueNetwork",
+    "ParamConvNet",
+    "ParamNetwork",
     "PreprocessorNetwork",
     "QNetwork",
     "QNetworkBase",

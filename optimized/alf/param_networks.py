@@ -2,9 +2,11 @@
 weights and flat-parameter layout; only the layers' ``forward`` differs.
 
 * ``ParamFC``: one ``baddbmm`` (bias + batched GEMM) over all G groups instead of G GEMMs,
-  the layer norm as one ``F.group_norm`` with G groups over ``[B, G*out]``.
+  the layer norm one ``F.layer_norm`` over ``[B, G, out]`` with the G affines broadcast.
 * ``ParamConv2D``: one grouped convolution (``groups=G``) over the groups' channels stacked
-  as ``[B, G*C, H, W]`` instead of G convolutions, its layer norm one ``F.group_norm``.
+  as ``[B, G*C, H, W]`` instead of G convolutions, its layer norm one ``F.layer_norm`` over
+  each group's ``(C, H, W)``. (Upstream's ``F.group_norm`` rejects a batch of one whose
+  groups hold one value each; layer norm computes the same statistics without that limit.)
 
 The networks themselves (``ParamNetwork``, ``ParamConvNet``) are the reference's loops over
 layers, with these layers swapped in by the conversion.
@@ -43,14 +45,7 @@ class ParamFC(Twin, ref.ParamFC):
             y = torch.bmm(x, wt)
         y = y.transpose(0, 1)  # [B, G, out]
         if self._use_ln:
-            flat = F.group_norm(
-                y.reshape(y.shape[0], groups * out),
-                groups,
-                self._ln_weight.reshape(-1),
-                self._ln_bias.reshape(-1),
-                LN_EPS,
-            )
-            y = flat.reshape(y.shape)
+            y = F.layer_norm(y, (out,), eps=LN_EPS) * self._ln_weight + self._ln_bias
         if groups == 1:
             y = y.squeeze(1)
         return self._activation(y)
@@ -74,9 +69,10 @@ class ParamConv2D(Twin, ref.ParamConv2D):
         b = None if self._bias is None else self._bias.reshape(-1)
         y = F.conv2d(x, w, b, self._strides, self._padding, groups=groups)
         if self._use_ln:
-            y = F.group_norm(
-                y, groups, self._ln_weight.reshape(-1), self._ln_bias.reshape(-1), LN_EPS
-            )
+            y5 = y.reshape(y.shape[0], groups, self._out_channels, *y.shape[2:])
+            y5 = F.layer_norm(y5, tuple(y5.shape[2:]), eps=LN_EPS)
+            gamma = self._ln_weight.reshape(groups, -1, 1, 1)
+            y = (y5 * gamma + self._ln_bias.reshape(groups, -1, 1, 1)).reshape(y.shape)
         y = self._activation(y)
         if self._pooling_kernel is not None:
             y = F.max_pool2d(y, self._pooling_kernel)

@@ -371,7 +371,7 @@ class ParamConv2D(nn.Module):
         if groups == 1:
             return ys[0]
         y = torch.stack(ys, dim=1)
-        return y if keep_group_dim else y.reshape(y.shape[0], -1, *y.shape[3:])
+        return y if keep_group_dim else y.flatten(1, 2)
 
 
 def _default_initializer(activation: Callable) -> Initializer:
@@ -483,7 +483,7 @@ class ParamConvNet(Network):
             x = layer(x, keep_group_dim=False)
         x = self.layers[-1](x)
         if self._flatten_output:
-            x = x.reshape(*x.shape[:-3], -1)
+            x = x.flatten(-3)
         return x, state
 
 

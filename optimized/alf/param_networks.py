@@ -30,22 +30,22 @@ class ParamFC(Twin, ref.ParamFC):
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         groups, out = self.n_groups, self._output_size
         grouped = check_grouped(
-            inputs, (self._input_size,), groups, self._weight.dtype, "ParamFC input"
+            inputs, (self._input_size,), groups, self.weight.dtype, "ParamFC input"
         )
         if groups == 1 and not self._use_ln:  # one GEMM: addmm fuses the bias
-            w = self._weight[0]
-            y = torch.addmm(self._bias[0], inputs, w.T) if self._bias is not None else inputs @ w.T
+            w = self.weight[0]
+            y = torch.addmm(self.bias[0], inputs, w.T) if self.bias is not None else inputs @ w.T
             return self._activation(y)
         # [B, G, in] -> [G, B, in]; a shared [B, in] broadcast to all groups without a copy
         x = inputs.transpose(0, 1) if grouped else inputs.unsqueeze(0).expand(groups, *inputs.shape)
-        wt = self._weight.transpose(1, 2)
-        if self._bias is not None:
-            y = torch.baddbmm(self._bias.unsqueeze(1), x, wt)
+        wt = self.weight.transpose(1, 2)
+        if self.bias is not None:
+            y = torch.baddbmm(self.bias.unsqueeze(1), x, wt)
         else:
             y = torch.bmm(x, wt)
         y = y.transpose(0, 1)  # [B, G, out]
         if self._use_ln:
-            y = F.layer_norm(y, (out,), eps=LN_EPS) * self._ln_weight + self._ln_bias
+            y = F.layer_norm(y, (out,), eps=LN_EPS) * self.ln_weight + self.ln_bias
         if groups == 1:
             y = y.squeeze(1)
         return self._activation(y)
@@ -65,14 +65,14 @@ class ParamConv2D(Twin, ref.ParamConv2D):
             x = img.repeat(1, groups, 1, 1)
         else:
             x = img
-        w = self._weight.reshape(groups * self._out_channels, c, *self._kernel_size)
-        b = None if self._bias is None else self._bias.reshape(-1)
+        w = self.weight.reshape(groups * self._out_channels, c, *self._kernel_size)
+        b = None if self.bias is None else self.bias.reshape(-1)
         y = F.conv2d(x, w, b, self._strides, self._padding, groups=groups)
         if self._use_ln:
             y5 = y.reshape(y.shape[0], groups, self._out_channels, *y.shape[2:])
             y5 = F.layer_norm(y5, tuple(y5.shape[2:]), eps=LN_EPS)
-            gamma = self._ln_weight.reshape(groups, -1, 1, 1)
-            y = (y5 * gamma + self._ln_bias.reshape(groups, -1, 1, 1)).reshape(y.shape)
+            gamma = self.ln_weight.reshape(groups, -1, 1, 1)
+            y = (y5 * gamma + self.ln_bias.reshape(groups, -1, 1, 1)).reshape(y.shape)
         y = self._activation(y)
         if self._pooling_kernel is not None:
             y = F.max_pool2d(y, self._pooling_kernel)

@@ -23,8 +23,10 @@ every group shares (``[B, ...]``). Outputs carry the group dim ``[B, G, ...]`` w
 The handed weights are views of ``theta``: gradients of the outputs flow back to the
 caller's ``theta``. They are kept as non-persistent buffers, so ``state_dict()`` is empty,
 as upstream's (which keeps them as plain attributes), and ``.to()`` moves them with the
-module. ``set_parameters(theta, reinitialize=True)`` first overwrites ``theta`` in place
-with fresh initial values (kernels from ``kernel_initializer``, biases
+module; they are read through ``_buffers`` (the ``weight``... getters), since ALF's import
+patches ``nn.Module.__setattr__`` to shadow every buffer with an instance attribute that
+``.to()`` leaves stale. ``set_parameters(theta, reinitialize=True)`` first overwrites
+``theta`` in place with fresh initial values (kernels from ``kernel_initializer``, biases
 ``bias_init_value``) and sets layer-norm scales to 1 and shifts to 0, as upstream does.
 
 Without ``use_ln`` the group count is whatever ``theta`` brings (``n_groups`` is then only a
@@ -110,11 +112,6 @@ class ParamFC(nn.Module):
     ``g`` computes ``f(LN(x_g W_g^T + b_g))`` (module doc), ``W_g [output_size,
     input_size]`` the first ``output_size * input_size`` entries of ``theta_g``."""
 
-    _weight: torch.Tensor
-    _bias: torch.Tensor | None
-    _ln_weight: torch.Tensor
-    _ln_bias: torch.Tensor
-
     def __init__(
         self,
         input_size: int,
@@ -145,17 +142,27 @@ class ParamFC(nn.Module):
 
     @property
     def n_groups(self) -> int:
-        return int(self._weight.shape[0])
+        return int(self.weight.shape[0])
 
     @property
     def weight(self) -> torch.Tensor:
         """``[G, output_size, input_size]``."""
-        return self._weight
+        return self._buffers["_weight"]  # type: ignore[return-value]
 
     @property
     def bias(self) -> torch.Tensor | None:
         """``[G, output_size]`` (None without ``use_bias``)."""
-        return self._bias
+        return self._buffers["_bias"]
+
+    @property
+    def ln_weight(self) -> torch.Tensor:
+        """``[G, output_size]``: the layer norm's scales (use_ln)."""
+        return self._buffers["_ln_weight"]  # type: ignore[return-value]
+
+    @property
+    def ln_bias(self) -> torch.Tensor:
+        """``[G, output_size]``: the layer norm's shifts (use_ln)."""
+        return self._buffers["_ln_bias"]  # type: ignore[return-value]
 
     @property
     def weight_length(self) -> int:
@@ -203,18 +210,18 @@ class ParamFC(nn.Module):
         """``[B, in]`` or ``[B, G, in]`` -> ``[B, G, out]`` (``[B, out]`` with one group)."""
         groups = self.n_groups
         grouped = check_grouped(
-            inputs, (self._input_size,), groups, self._weight.dtype, "ParamFC input"
+            inputs, (self._input_size,), groups, self.weight.dtype, "ParamFC input"
         )
         ys = []
         for g in range(groups):
             x_g = inputs[:, g] if grouped else inputs
-            h = x_g @ self._weight[g].T
-            if self._bias is not None:
-                h = h + self._bias[g]
+            h = x_g @ self.weight[g].T
+            if self.bias is not None:
+                h = h + self.bias[g]
             if self._use_ln:
                 mean = h.mean(-1, keepdim=True)
                 var = ((h - mean) ** 2).mean(-1, keepdim=True)
-                h = (h - mean) / torch.sqrt(var + LN_EPS) * self._ln_weight[g] + self._ln_bias[g]
+                h = (h - mean) / torch.sqrt(var + LN_EPS) * self.ln_weight[g] + self.ln_bias[g]
             ys.append(h)
         y = torch.stack(ys, dim=1) if groups > 1 else ys[0]
         return self._activation(y)
@@ -224,11 +231,6 @@ class ParamConv2D(nn.Module):
     """A 2-D convolution handed its weights (ALF's ``alf.layers.ParamConv2D``): group ``g``
     computes ``maxpool(f(LN(conv2d(x_g, W_g, stride, padding) + b_g)))`` (module doc),
     ``W_g [out_channels, in_channels, kh, kw]``."""
-
-    _weight: torch.Tensor
-    _bias: torch.Tensor | None
-    _ln_weight: torch.Tensor
-    _ln_bias: torch.Tensor
 
     def __init__(
         self,
@@ -268,17 +270,27 @@ class ParamConv2D(nn.Module):
 
     @property
     def n_groups(self) -> int:
-        return int(self._weight.shape[0])
+        return int(self.weight.shape[0])
 
     @property
     def weight(self) -> torch.Tensor:
         """``[G, out_channels, in_channels, kh, kw]``."""
-        return self._weight
+        return self._buffers["_weight"]  # type: ignore[return-value]
 
     @property
     def bias(self) -> torch.Tensor | None:
         """``[G, out_channels]`` (None without ``use_bias``)."""
-        return self._bias
+        return self._buffers["_bias"]
+
+    @property
+    def ln_weight(self) -> torch.Tensor:
+        """``[G, out_channels]``: the layer norm's scales (use_ln)."""
+        return self._buffers["_ln_weight"]  # type: ignore[return-value]
+
+    @property
+    def ln_bias(self) -> torch.Tensor:
+        """``[G, out_channels]``: the layer norm's shifts (use_ln)."""
+        return self._buffers["_ln_bias"]  # type: ignore[return-value]
 
     @property
     def in_channels(self) -> int:
@@ -334,10 +346,9 @@ class ParamConv2D(nn.Module):
         what = "ParamConv2D input"
         if not isinstance(img, torch.Tensor):
             raise TypeError(f"{what}: expected a torch.Tensor, got {type(img).__name__}")
-        if img.dtype != self._weight.dtype:
+        if img.dtype != self.weight.dtype:
             raise TypeError(
-                f"{what}: expected dtype {self._weight.dtype} (the handed weights'), "
-                f"got {img.dtype}"
+                f"{what}: expected dtype {self.weight.dtype} (the handed weights'), got {img.dtype}"
             )
         if img.dim() == 4 and img.shape[1] == c:
             return [img] * groups
@@ -356,13 +367,13 @@ class ParamConv2D(nn.Module):
         groups = self.n_groups
         ys = []
         for g, x_g in enumerate(self.split_input(img)):
-            b_g = None if self._bias is None else self._bias[g]
-            h = F.conv2d(x_g, self._weight[g], b_g, self._strides, self._padding)
+            b_g = None if self.bias is None else self.bias[g]
+            h = F.conv2d(x_g, self.weight[g], b_g, self._strides, self._padding)
             if self._use_ln:
                 mean = h.mean((1, 2, 3), keepdim=True)
                 var = ((h - mean) ** 2).mean((1, 2, 3), keepdim=True)
-                gamma = self._ln_weight[g].reshape(-1, 1, 1)
-                beta = self._ln_bias[g].reshape(-1, 1, 1)
+                gamma = self.ln_weight[g].reshape(-1, 1, 1)
+                beta = self.ln_bias[g].reshape(-1, 1, 1)
                 h = (h - mean) / torch.sqrt(var + LN_EPS) * gamma + beta
             h = self._activation(h)
             if self._pooling_kernel is not None:

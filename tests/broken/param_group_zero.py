@@ -6,7 +6,7 @@ from tests.broken import candidate, swap_class
 
 class _GroupZero(param_networks.ParamFC):
     def forward(self, inputs):
-        weight, bias = self._weight, self._bias
+        weight, bias = self.weight, self.bias
         self._weight = weight[:1].expand_as(weight)
         self._bias = None if bias is None else bias[:1].expand_as(bias)
         try:

@@ -290,10 +290,14 @@ def check_param_layout(subject: Subject, data: Any) -> None:
             got = other(x)[0]
         torch.testing.assert_close(got, want, rtol=rtol, atol=atol, msg=f"{impl}: re-handed")
         if cfg["family"] == "conv":  # ParamConvNet's output_spec carries the group dim
-            expected = tuple(want.shape[1:])
-            assert tuple(other.output_spec.shape) == expected, (
-                f"{impl}: output_spec {tuple(other.output_spec.shape)} after re-handing, "
-                f"the output's is {expected}"
+            net = subject.build(impl, cfg, torch.float32, seed=case.seed)
+            net.set_parameters(theta_of(cfg, torch.float32, groups=regroup))
+            shared = _shared_and_grouped(cfg, 1, case.seed)[0][0].float()
+            with torch.no_grad():
+                expected = tuple(net(shared)[0].shape[1:])
+            assert tuple(net.output_spec.shape) == expected, (
+                f"{impl}: output_spec {tuple(net.output_spec.shape)} after re-handing "
+                f"{regroup or cfg['groups']} groups, the output's is {expected}"
             )
         if cfg["groups"] == 1:
             other.set_parameters(theta[0])

@@ -20,7 +20,16 @@ def param_network_bench() -> Bench:
         "n_groups": None,
         "activation": "relu_",
         "input_tensor_spec": TensorSpec((64,)),
+        "conv_layer_params": None,
         "fc_layer_params": (64, 64),
+        "use_conv_bias": False,
+        "use_conv_ln": False,
+        "use_fc_bias": True,
+        "use_fc_ln": False,
+        "last_layer_size": None,
+        "last_activation": None,
+        "last_use_bias": True,
+        "last_use_ln": False,
     }
     return Bench((BenchCase("B=128,G=32", cfg, 128, targets=GROUP_TARGETS),))
 

@@ -161,7 +161,8 @@ def _eager(
         if not isinstance(net, nn.Module):
             raise NotApplicable("torch.compile is timed for nn.Module networks only")
         run = torch.compile(net)
-    params = tuple(p for _, p in parameters_of(net))
+    handed = entry.kind.hand_weights(net, case.cfg, torch.float32, device, requires_grad=True)
+    params = tuple(p for _, p in parameters_of(net)) + handed
 
     def forward() -> Nest:
         return entry.kind.timed(run, inputs, case.cfg)

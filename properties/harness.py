@@ -198,7 +198,9 @@ class Subject:
                     for _, p in parameters_of(net):
                         if p.dtype.is_floating_point:
                             p.add_(0.1 * torch.randn_like(p))
-        return self.kind.prepare(net, dtype, device, impl)
+        prepared = self.kind.prepare(net, dtype, device, impl)
+        self.kind.hand_weights(prepared, cfg, dtype, device)
+        return prepared
 
     def twins(
         self,

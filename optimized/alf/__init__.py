@@ -44,6 +44,9 @@ What each twin fuses:
   encoder's fused sequence path with the last layer folded over time; a shared ensemble
   input concatenated once. ``MdqCriticNetwork``: the advantage form's padded inputs from one
   mask, one gather and a ``cumsum`` (``optimized.alf.mdq_critic_networks``).
+* ``ParamNetwork`` / ``ParamConvNet``: the handed weights of all G parameter groups as one
+  ``baddbmm`` per FC layer and one grouped convolution per conv layer, instead of a loop
+  over the groups (``optimized.alf.param_networks``).
 * PPG (``optimized.alf.ppg``): ``DisjointPolicyValueNetwork`` shares the dual encoders'
   first GEMM; ``PPGAuxPhaseLoss`` takes GAE as a log-depth scan and KLs in closed form;
   ``PPGAuxAlgorithm`` evaluates a mini-batch's steps as one network call.
@@ -77,6 +80,7 @@ from optimized.alf.latent_actor import (
 from optimized.alf.layers import FC, Conv2D, ParallelConv2D, ParallelFC, Reshape
 from optimized.alf.mdq_critic_networks import MdqCriticNetwork
 from optimized.alf.memory import FIFOMemory, MemoryWithUsage
+from optimized.alf.param_networks import ParamConvNet, ParamNetwork
 from optimized.alf.ppg import (
     DisjointPolicyValueNetwork,
     PPGAuxAlgorithm,
@@ -182,6 +186,8 @@ __all__ = [
     "ParallelFC",
     "ParallelQNetwork",
     "ParallelValueNetwork",
+    "ParamConvNet",
+    "ParamNetwork",
     "PreprocessorNetwork",
     "QNetwork",
     "QNetworkBase",

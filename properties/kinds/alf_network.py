@@ -230,9 +230,21 @@ class AlfNetwork(Kind):
     #: scale), for the element-wise comparisons (:meth:`Kind.deterministic`): None where
     #: the noise is compared with the stream seeded alike (a noisy layer's noise state)
     noise_free: Callable[[dict], dict] | None = None
+    #: for a network that keeps no weights of its own but is handed them by its caller
+    #: (ALF's parameter networks): ``handed(net, cfg, dtype, device, requires_grad)``
+    #: hands ``net`` the config's weights and returns the leaves handed
+    #: (:meth:`Kind.hand_weights`); None: the network's weights are its parameters
+    handed: Callable[[Any, dict, torch.dtype, Any, bool], tuple[torch.Tensor, ...]] | None = None
 
     def deterministic(self, cfg: dict) -> dict:
         return cfg if self.noise_free is None else self.noise_free(cfg)
+
+    def hand_weights(
+        self, net: Any, cfg: dict, dtype: torch.dtype, device: Any, requires_grad: bool = False
+    ) -> tuple[torch.Tensor, ...]:
+        if self.handed is None:
+            return ()
+        return self.handed(net, cfg, dtype, device, requires_grad)
 
     #: keyword arguments every call passes besides the inputs and the state, for a network
     #: whose ``forward`` takes more than ``(inputs, state)`` (MDQ's ``alpha`` and

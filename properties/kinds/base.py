@@ -124,6 +124,17 @@ class Kind:
         """``net`` (built from ``impl``) moved to ``device`` / ``dtype``, in eval mode."""
         return set_training(moved(net, device, dtype), False)
 
+    def hand_weights(
+        self, net: Any, cfg: dict, dtype: torch.dtype, device: Any, requires_grad: bool = False
+    ) -> tuple[torch.Tensor, ...]:
+        """For a network that keeps no weights of its own but is handed them by its caller
+        (ALF's parameter networks' ``set_parameters``): hand the prepared ``net`` the
+        weights of ``cfg`` in ``dtype`` on ``device``, the same ones in every
+        implementation, and return the leaf tensors handed (``requires_grad``: for a
+        benchmark's backward pass). Nothing by default: a network's weights are its
+        parameters, shared through its ``state_dict``."""
+        return ()
+
     def deterministic(self, cfg: dict) -> dict:
         """``cfg`` with the noise of the forward pass made explicit as zero: the config that
         the element-wise comparisons (``parity``, ``grad_parity``, ``state_dict``,

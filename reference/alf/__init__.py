@@ -36,6 +36,7 @@ from reference.alf.network import (
     get_input_tensor_spec,
     wrap_as_network,
 )
+from reference.alf.param_networks import ParamConvNet, ParamNetwork
 from reference.alf.ppg import (
     DisjointPolicyValueNetwork,
     PPGAuxAlgorithm,
@@ -128,6 +129,8 @@ __all__ = [
     "ParallelFC",
     "ParallelQNetwork",
     "ParallelValueNetwork",
+    "ParamConvNet",
+    "ParamNetwork",
     "PreprocessorNetwork",
     "QNetwork",
     "QNetworkBase",

@@ -54,6 +54,10 @@ CASES = [
 
 
 def _output_differs(library: str, name: str) -> str | None:
+    if getattr(CATALOG[name].kind, "handed", None) is not None:
+        # the weights are handed in, never in a checkpoint: parity compares the outputs,
+        # handing them in each dtype (upstream's plain attributes do not follow Module.to)
+        return "the weights are handed in (set_parameters), not loaded: compared by parity"
     xfails = load_xfails(
         XFAILS / f"{library}-{LIBRARIES[library]}.txt", CATALOG, known_ids(CATALOG.values())
     )

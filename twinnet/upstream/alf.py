@@ -51,6 +51,7 @@ try:
     import alf.networks.mdq_critic_networks as _mdq
     import alf.networks.memory as _memory
     import alf.networks.network as _network
+    import alf.networks.param_networks as _param_networks
     import alf.networks.preprocessors as _preprocessors
     import alf.networks.relu_mlp as _relu_mlp
     import alf.utils.common as _common
@@ -157,6 +158,8 @@ alf = SimpleNamespace(
     EmbeddingPreprocessor=_preprocessors.EmbeddingPreprocessor,
     NormalizingFlowNetwork=_networks.normalizing_flow_networks.NormalizingFlowNetwork,
     SimpleFC=_relu_mlp.SimpleFC,
+    ParamNetwork=_param_networks.ParamNetwork,
+    ParamConvNet=_param_networks.ParamConvNet,
     get_input_tensor_spec=_network.get_input_tensor_spec,
     wrap_as_network=_network.wrap_as_network,
     FC=_layers.FC,

@@ -1,0 +1,90 @@
+"""Twins of ALF's parameter networks (``optimized.twin``): the reference's constructor,
+weights and flat-parameter layout; only the layers' ``forward`` differs.
+
+* ``ParamFC``: one ``baddbmm`` (bias + batched GEMM) over all G groups instead of G GEMMs,
+  the layer norm one ``F.layer_norm`` over ``[B, G, out]`` with the G affines broadcast.
+* ``ParamConv2D``: one grouped convolution (``groups=G``) over the groups' channels stacked
+  as ``[B, G*C, H, W]`` instead of G convolutions, its layer norm one ``F.layer_norm`` over
+  each group's ``(C, H, W)``. (Upstream's ``F.group_norm`` rejects a batch of one whose
+  groups hold one value each; layer norm computes the same statistics without that limit.)
+
+The networks themselves (``ParamNetwork``, ``ParamConvNet``) are the reference's loops over
+layers, with these layers swapped in by the conversion.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from optimized.twin import Twin
+from reference.alf import param_networks as ref
+from reference.alf.param_networks import LN_EPS, check_grouped
+
+__all__ = ["ParamConv2D", "ParamConvNet", "ParamFC", "ParamNetwork"]
+
+
+class ParamFC(Twin, ref.ParamFC):
+    """``reference.alf.param_networks.ParamFC`` as one batched GEMM over the G groups."""
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        groups, out = self.n_groups, self._output_size
+        grouped = check_grouped(
+            inputs, (self._input_size,), groups, self.weight.dtype, "ParamFC input"
+        )
+        if groups == 1 and not self._use_ln:  # one GEMM: addmm fuses the bias
+            w = self.weight[0]
+            y = torch.addmm(self.bias[0], inputs, w.T) if self.bias is not None else inputs @ w.T
+            return self._activation(y)
+        # [B, G, in] -> [G, B, in]; a shared [B, in] broadcast to all groups without a copy
+        x = inputs.transpose(0, 1) if grouped else inputs.unsqueeze(0).expand(groups, *inputs.shape)
+        wt = self.weight.transpose(1, 2)
+        if self.bias is not None:
+            y = torch.baddbmm(self.bias.unsqueeze(1), x, wt)
+        else:
+            y = torch.bmm(x, wt)
+        y = y.transpose(0, 1)  # [B, G, out]
+        if self._use_ln:
+            y = F.layer_norm(y, (out,), eps=LN_EPS) * self.ln_weight + self.ln_bias
+        if groups == 1:
+            y = y.squeeze(1)
+        return self._activation(y)
+
+
+class ParamConv2D(Twin, ref.ParamConv2D):
+    """``reference.alf.param_networks.ParamConv2D`` as one grouped convolution."""
+
+    def forward(self, img: torch.Tensor, keep_group_dim: bool = True) -> torch.Tensor:
+        groups, c = self.n_groups, self._in_channels
+        parts = self.split_input(img)  # validates; views, no copies
+        if groups == 1:
+            x = parts[0]
+        elif img.dim() == 5:
+            x = img.reshape(img.shape[0], groups * c, *img.shape[3:])
+        elif img.shape[1] == c:  # shared: every group convolves the same channels
+            x = img.repeat(1, groups, 1, 1)
+        else:
+            x = img
+        w = self.weight.reshape(groups * self._out_channels, c, *self._kernel_size)
+        b = None if self.bias is None else self.bias.reshape(-1)
+        y = F.conv2d(x, w, b, self._strides, self._padding, groups=groups)
+        if self._use_ln:
+            y5 = y.reshape(y.shape[0], groups, self._out_channels, *y.shape[2:])
+            y5 = F.layer_norm(y5, tuple(y5.shape[2:]), eps=LN_EPS)
+            gamma = self.ln_weight.reshape(groups, -1, 1, 1)
+            y = (y5 * gamma + self.ln_bias.reshape(groups, -1, 1, 1)).reshape(y.shape)
+        y = self._activation(y)
+        if self._pooling_kernel is not None:
+            y = F.max_pool2d(y, self._pooling_kernel)
+        if groups > 1 and keep_group_dim:
+            y = y.reshape(y.shape[0], groups, self._out_channels, *y.shape[2:])
+        return y
+
+
+class ParamConvNet(Twin, ref.ParamConvNet):
+    """``reference.alf.param_networks.ParamConvNet`` over grouped-convolution layers."""
+
+
+class ParamNetwork(Twin, ref.ParamNetwork):
+    """``reference.alf.param_networks.ParamNetwork`` over batched-GEMM and grouped-
+    convolution layers."""

@@ -1,0 +1,254 @@
+"""Catalog entries of ``alf.networks.param_networks``: ParamNetwork and ParamConvNet.
+
+Both are ALF networks that keep no weights of their own: the kind hands every
+implementation the config's weights (``handed``: ``theta [G, D]`` drawn from the config's
+``theta_seed``, in the dtype and on the device under test), so parity and gradients compare
+the same ``G`` small networks. With one group (``groups`` 1) inputs are ``[B, ...]``; with
+several, the generic properties feed one input per group, ``[B, G, ...]`` (an input shared by
+all groups is unambiguous only beside it: the laws check it). The laws (``group_model``,
+``group_locality``, ``param_layout``) are modelled in
+``properties/models/alf/param_networks.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from hypothesis import strategies as st
+
+from benchmarks.cases.alf import param_networks as cases
+from properties import strategies as S
+from properties.candidate import Impl
+from properties.entries.alf._build import alf_kwargs
+from properties.entry import BadConfig, Entry
+from properties.kinds.alf_network import AlfNetwork
+from properties.models.alf.param_networks import LAWS, hand_theta
+from properties.specs import alf_specs
+from reference.specs import TensorSpec
+
+#: config keys that are the harness's, not the constructor's
+HARNESS_KEYS = ("family", "groups", "theta_seed")
+
+NO_PARALLEL = (
+    "the spec gives it no make_parallel: its groups are its parallel form (group_model, "
+    "group_locality)"
+)
+NO_INIT = (
+    "it holds no weights of its own to draw: the caller hands them in (a new network's "
+    "placeholders are N(0, 1), replaced by set_parameters)"
+)
+
+
+def _groups(draw: Any) -> int:
+    return 1 if draw(S.variants("groups", ("one", "several"))) == "one" else draw(st.integers(2, 3))
+
+
+def _grouped_outer(cfg: dict, batch: int) -> tuple[int, ...]:
+    return (batch, cfg["groups"]) if cfg["groups"] > 1 else (batch,)
+
+
+def _common(draw: Any, groups: int, any_ln: bool) -> dict:
+    return {
+        "groups": groups,
+        "theta_seed": draw(st.integers(0, 2**16)),
+        "n_groups": groups if any_ln else draw(st.sampled_from([None, groups])),
+        "activation": draw(S.activations()),
+    }
+
+
+# --------------------------------------------------------------------------------------
+# ParamNetwork
+# --------------------------------------------------------------------------------------
+
+
+@st.composite
+def param_network_configs(draw: Any) -> dict:
+    """FC layers on a vector, or convolutions (flattened) then FC layers on an image; 1 or
+    2-3 groups; biases and layer norms on or off; an optional last layer."""
+    form = draw(S.variants("layers", ("fc", "conv")))
+    groups = _groups(draw)
+    if form == "conv":
+        spec, convs, _ = draw(S.image_and_convs(max_layers=2, allow_same_padding=False))
+    else:
+        spec, convs = draw(S.vector_specs(1, 6)), None
+    fc = draw(st.lists(st.integers(1, 6), min_size=int(form == "fc"), max_size=2).map(tuple))
+    last = draw(st.one_of(st.none(), st.tuples(st.integers(1, 4), S.activations())))
+    conv_ln = form == "conv" and draw(st.booleans())
+    fc_ln = bool(fc) and draw(st.booleans())
+    last_ln = last is not None and draw(st.booleans())
+    return {
+        "family": "net",
+        **_common(draw, groups, conv_ln or fc_ln or last_ln),
+        "input_tensor_spec": spec,
+        "conv_layer_params": convs,
+        "fc_layer_params": fc,
+        "use_conv_bias": draw(st.booleans()),
+        "use_conv_ln": conv_ln,
+        "use_fc_bias": draw(st.booleans()),
+        "use_fc_ln": fc_ln,
+        "last_layer_size": None if last is None else last[0],
+        "last_activation": None if last is None else last[1],
+        "last_use_bias": draw(st.booleans()),
+        "last_use_ln": last_ln,
+    }
+
+
+def build_param_network(impl: Impl, cfg: dict) -> Any:
+    return impl.alf.ParamNetwork(**alf_kwargs(impl, cfg, drop=HARNESS_KEYS))
+
+
+def _vector_net(impl: Impl, **kwargs: Any) -> Any:
+    return impl.alf.ParamNetwork(alf_specs(impl, TensorSpec((3,))), fc_layer_params=(2,), **kwargs)
+
+
+def _handed(net: Any, theta: torch.Tensor) -> Any:
+    net.set_parameters(theta)
+    return net
+
+
+_NETWORK_BAD = (
+    BadConfig(
+        "theta one entry too long",
+        lambda impl: _vector_net(impl).set_parameters(torch.zeros(2, 9)),
+        ValueError,
+        "param_length",
+    ),
+    BadConfig(
+        "theta of 3 groups where use_fc_ln fixes n_groups 2",
+        lambda impl: _vector_net(impl, use_fc_ln=True, n_groups=2).set_parameters(
+            torch.zeros(3, 12)
+        ),
+        ValueError,
+        "groups",
+    ),
+    BadConfig(
+        "an input of 3 groups to a network handed 2",
+        lambda impl: _handed(_vector_net(impl), torch.zeros(2, 8))(torch.zeros(4, 3, 3)),
+        ValueError,
+        "expected",
+    ),
+    BadConfig(
+        "use_fc_ln without n_groups",
+        lambda impl: _vector_net(impl, use_fc_ln=True),
+        ValueError,
+        "n_groups",
+    ),
+    BadConfig(
+        "last_layer_size without last_activation",
+        lambda impl: _vector_net(impl, last_layer_size=2),
+        ValueError,
+        "last_activation",
+    ),
+    BadConfig(
+        "conv_layer_params on a vector input",
+        lambda impl: impl.alf.ParamNetwork(
+            alf_specs(impl, TensorSpec((3,))), conv_layer_params=((2, 1, 1),)
+        ),
+        ValueError,
+        "input_tensor_spec",
+    ),
+)
+
+# --------------------------------------------------------------------------------------
+# ParamConvNet
+# --------------------------------------------------------------------------------------
+
+
+@st.composite
+def param_conv_net_configs(draw: Any) -> dict:
+    """1-2 convolutions (same padding or not, a 2x2 max pool after the last one where its
+    map allows), 1 or 2-3 groups, bias and layer norm on or off, flattened output or not."""
+    groups = _groups(draw)
+    spec, convs, same = draw(S.image_and_convs(max_layers=2))
+    c, h, w = spec.shape
+    for p in convs:
+        k, s = p[1], p[2]
+        pad = (k - 1) // 2 if same else (p[3] if len(p) > 3 else 0)
+        h, w = S.conv_out(h, k, s, pad), S.conv_out(w, k, s, pad)
+    if min(h, w) >= 2 and draw(st.booleans()):
+        last = convs[-1]
+        convs = (*convs[:-1], (*last[:3], last[3] if len(last) > 3 else 0, 2))
+    ln = draw(st.booleans())
+    hw = tuple(spec.shape[1:])
+    return {
+        "family": "conv",
+        **_common(draw, groups, ln),
+        "input_channels": c,
+        "input_size": hw[0] if hw[0] == hw[1] and draw(st.booleans()) else hw,
+        "conv_layer_params": convs,
+        "same_padding": same,
+        "use_bias": draw(st.booleans()),
+        "use_ln": ln,
+        "flatten_output": draw(st.booleans()),
+    }
+
+
+def conv_net_spec(cfg: dict) -> TensorSpec:
+    size = cfg["input_size"]
+    hw = (size, size) if isinstance(size, int) else tuple(size)
+    return TensorSpec((cfg["input_channels"], *hw))
+
+
+def build_param_conv_net(impl: Impl, cfg: dict) -> Any:
+    return impl.alf.ParamConvNet(**alf_kwargs(impl, cfg, drop=HARNESS_KEYS))
+
+
+def _conv_net(impl: Impl, **kwargs: Any) -> Any:
+    return impl.alf.ParamConvNet(2, 5, ((3, 3, 1),), **kwargs)
+
+
+_CONV_NET_BAD = (
+    BadConfig(
+        "theta one entry too long",
+        lambda impl: _conv_net(impl).set_parameters(torch.zeros(2, 55)),
+        ValueError,
+        "param_length",
+    ),
+    BadConfig(
+        "empty conv_layer_params",
+        lambda impl: impl.alf.ParamConvNet(2, 5, ()),
+        ValueError,
+        "conv_layer_params",
+    ),
+    BadConfig(
+        "use_ln without n_groups", lambda impl: _conv_net(impl, use_ln=True), ValueError, "n_groups"
+    ),
+    BadConfig(
+        "an image of 3 groups to a network handed 2",
+        lambda impl: _handed(_conv_net(impl), torch.zeros(2, 54))(torch.zeros(1, 3, 2, 5, 5)),
+        ValueError,
+        "expected",
+    ),
+)
+
+
+def entries() -> list[Entry]:
+    left_out = {"parallel": NO_PARALLEL, "init": NO_INIT}
+    return [
+        Entry(
+            "alf.ParamNetwork",
+            AlfNetwork(outer=_grouped_outer, handed=hand_theta),
+            param_network_configs,
+            build_param_network,
+            left_out=left_out,
+            bad_configs=_NETWORK_BAD,
+            laws=LAWS,
+            bench=cases.param_network_bench(),
+        ),
+        Entry(
+            "alf.ParamConvNet",
+            AlfNetwork(
+                spec=conv_net_spec,
+                outer=_grouped_outer,
+                result_outer=lambda cfg, batch: (batch,),
+                handed=hand_theta,
+            ),
+            param_conv_net_configs,
+            build_param_conv_net,
+            left_out=left_out,
+            bad_configs=_CONV_NET_BAD,
+            laws=LAWS,
+            bench=cases.param_conv_net_bench(),
+        ),
+    ]

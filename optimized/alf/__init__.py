@@ -67,6 +67,12 @@ from optimized.alf.actor_distribution_networks import (
 from optimized.alf.actor_networks import ActorNetwork, ActorNetworkBase, ActorRNNNetwork
 from optimized.alf.containers import AMPWrapper, Branch, Echo, Parallel, Residue, Sequential
 from optimized.alf.critic_networks import CriticNetwork, CriticRNNNetwork
+from optimized.alf.decoding import (
+    AutoShapeImageDeconvNetwork,
+    ImageDecodingNetwork,
+    ImageDecodingNetworkV2,
+    SpatialBroadcastDecodingNetwork,
+)
 from optimized.alf.dynamics_networks import DynamicsNetwork, ParallelDynamicsNetwork
 from optimized.alf.encoding import EncodingNetwork, ImageEncodingNetwork, ParallelEncodingNetwork
 from optimized.alf.flows import RealNVPNetwork
@@ -131,6 +137,7 @@ __all__ = [
     "ActorNetwork",
     "ActorNetworkBase",
     "ActorRNNNetwork",
+    "AutoShapeImageDeconvNetwork",
     "BatchSquashNetwork",
     "BetaProjectionNetwork",
     "BoundedTensorSpec",
@@ -147,6 +154,8 @@ __all__ = [
     "EmbeddingPreprocessor",
     "EncodingNetwork",
     "GRUCell",
+    "ImageDecodingNetwork",
+    "ImageDecodingNetworkV2",
     "ImageEncodingNetwork",
     "LSTMCell",
     "LSTMEncodingNetwork",
@@ -188,6 +197,7 @@ __all__ = [
     "Sequential",
     "SimpleActionEncoder",
     "SimpleFC",
+    "SpatialBroadcastDecodingNetwork",
     "StableNormalProjectionNetwork",
     "TemporalPool",
     "TensorSpec",

@@ -1,0 +1,89 @@
+"""Twins of the image decoders (``optimized.twin``): the reference builds the stack and
+conversion swaps its layers for the fused ones (``FC``: one ``addmm``; parallel forms: one
+batched GEMM / grouped (transposed) convolution per layer for all replicas).
+
+``SpatialBroadcastDecodingNetwork`` never materialises the ``[B, D, H, W]`` tiling: the
+first convolution is linear in its input, so on ``[z; y; x]`` it splits into the latent's
+term and the coordinates' term. The latent is constant over the grid, so its term at output
+pixel ``q`` is ``sum_d z_d M[o, d, q]`` with ``M[o, d] = conv(1_{HxW}, W[o, d])`` (the
+kernel summed over the taps inside the image: one convolution of a ones image, independent
+of the batch); the coordinates' term ``conv([y; x], W[:, D:]) + b`` is one image for the
+whole batch. So the first layer is one GEMM ``[B, D] x [D, O*H'*W']`` plus a broadcast add
+(``addmm``) instead of a ``(D+2) K^2``-tap convolution of B tiled images.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+import optimized.alf.deconv
+import optimized.alf.encoding  # noqa: F401  (registers the encoder twins)
+from optimized.twin import Twin
+from reference.alf import decoding as ref
+from reference.alf.decoding import coordinate_grid
+from reference.alf.network import Network
+from reference.specs import Nest
+
+__all__ = [
+    "AutoShapeImageDeconvNetwork",
+    "ImageDecodingNetwork",
+    "ImageDecodingNetworkV2",
+    "SpatialBroadcastDecodingNetwork",
+]
+
+
+class ImageDecodingNetwork(Twin, ref.ImageDecodingNetwork):
+    """Decoder of fused layers; its parallel form is one batched GEMM / grouped transposed
+    convolution per layer."""
+
+
+class ImageDecodingNetworkV2(Twin, ref.ImageDecodingNetworkV2):
+    """Decoder of fused layers; its parallel form is one batched GEMM / grouped convolution
+    per layer, and one upsampling of all replicas' channels."""
+
+
+class AutoShapeImageDeconvNetwork(Twin, ref.AutoShapeImageDeconvNetwork):
+    """Decoder of fused layers; its parallel form is one batched GEMM / grouped transposed
+    convolution per layer."""
+
+
+def _apply(element: object, x: torch.Tensor) -> torch.Tensor:
+    return element(x)[0] if isinstance(element, Network) else element(x)  # type: ignore[operator]
+
+
+class SpatialBroadcastDecodingNetwork(Twin, ref.SpatialBroadcastDecodingNetwork):
+    """The first convolution as one ``addmm`` on the latent (module doc), the rest as the
+    reference's layers."""
+
+    def run(self, x: Nest) -> Nest:
+        preprocess, conv_net, last_conv_net = self._networks
+        z = _apply(preprocess._networks[0], x)
+        stacks = [s for s in (conv_net, last_conv_net) if s._networks]
+        first, rest = stacks[0]._networks[0], stacks[0]._networks[1:]
+        y = self._first_conv(first, z, preprocess._networks[1]._hw)
+        for element in rest:
+            y = _apply(element, y)
+        for stack in stacks[1:]:
+            y = stack.run(y)
+        return y
+
+    @staticmethod
+    def _first_conv(conv: Any, z: torch.Tensor, hw: tuple[int, int]) -> torch.Tensor:
+        h, w = hw
+        weight, bias = conv._conv2d.weight, conv._conv2d.bias
+        d = z.shape[-1]
+        stride, padding = conv._strides, conv._padding
+        ones = z.new_ones(1, 1, h, w)
+        o, _, kh, kw = weight.shape
+        m = F.conv2d(ones, weight[:, :d].reshape(o * d, 1, kh, kw), None, stride, padding)
+        ho, wo = m.shape[-2:]
+        m = m.view(o, d, ho * wo).transpose(0, 1).reshape(d, o * ho * wo)
+        grid = coordinate_grid(h, w, z.dtype, z.device).unsqueeze(0)
+        coords = F.conv2d(grid, weight[:, d:], bias, stride, padding).reshape(1, -1)
+        y = torch.addmm(coords, z, m).view(z.shape[0], o, ho, wo)
+        if conv._bn is not None:
+            y = conv._bn(y)
+        return conv._activation(y)

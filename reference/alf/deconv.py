@@ -13,15 +13,18 @@ upsampling, and their parallel (replicated) forms, written as the math.
 
 Initialisation is upstream's *code*, which departs from its docstring: ALF's
 ``ConvTranspose2D`` never calls its ``reset_parameters``, so a single layer keeps torch's
-default ``ConvTranspose2d`` initialisation (``kaiming_uniform_(a=sqrt(5))`` on the kernel,
-``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` bias, torch's fan-in ``C' * kh * kw``) whatever
-``kernel_initializer`` says, while ``ParallelConvTranspose2D`` initialises each replica's
-kernel slice with ``kernel_initializer`` or variance scaling (fan-in ``C' * kh * kw``) and
-sets the bias to ``bias_init_value``.
+default ``ConvTranspose2d`` initialisation whatever ``kernel_initializer`` says: kernel
+``kaiming_uniform_(a=sqrt(5))``, i.e. ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``, and bias
+``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``, with torch's fan-in ``C' * kh * kw``. Every replica
+of ``ParallelConvTranspose2D`` draws from that same law (twinnet's rule: a replica is
+initialised as the single layer it replicates). Upstream's parallel layer instead applies
+``kernel_initializer`` or variance scaling per replica and a constant bias, so its
+replicas follow another law than its single layer.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import torch
@@ -32,7 +35,6 @@ from reference.alf.layers import (
     BatchNorm2d,
     Initializer,
     _check_size,
-    _init_kernel,
     _pair,
     check_activation,
 )
@@ -238,18 +240,15 @@ class ParallelConvTranspose2D(_ConvTranspose2DBase):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """Replica i's kernel rows by ``kernel_initializer`` or variance scaling; bias
-        ``bias_init_value`` (upstream's parallel layer)."""
-        c = self._in_channels
+        """Replica i's kernel rows and bias entries drawn as a single layer's (module doc):
+        ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` with ``fan_in = C' * kh * kw``."""
+        c, c_out = self._in_channels, self._out_channels
+        bound = 1.0 / math.sqrt(c_out * self._kernel_size[0] * self._kernel_size[1])
         for i in range(self._n):
-            _init_kernel(
-                self._conv_trans2d.weight.data[i * c : (i + 1) * c],
-                self._kernel_initializer,
-                self._kernel_init_gain,
-                self._activation,
-            )
-        if self._conv_trans2d.bias is not None:
-            nn.init.constant_(self._conv_trans2d.bias.data, self._bias_init_value)
+            nn.init.uniform_(self._conv_trans2d.weight.data[i * c : (i + 1) * c], -bound, bound)
+            if self._conv_trans2d.bias is not None:
+                bias = self._conv_trans2d.bias.data[i * c_out : (i + 1) * c_out]
+                nn.init.uniform_(bias, -bound, bound)
         if self._bn is not None:
             self._bn.reset_parameters()
 

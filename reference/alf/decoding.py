@@ -28,7 +28,10 @@ State_dict keys are upstream's: the stacks register their modules as ``_nets.<i>
 is upstream's ``Sequential(preprocess, conv_net, last_conv_net)`` (``_nets.0._nets.0`` the
 FC encoder, ``_nets.1`` all convolutions but the last, ``_nets.2`` the last one).
 
-Deviation from upstream: upstream's coordinate channels come from
+Deviations from upstream: upstream's builder fails (an assertion in
+``ImageEncodingNetwork``) when ``conv_layer_params`` has a single layer, since all layers
+but the last form an encoder of their own; twinnet accepts it, with an empty stack at
+``_nets.1``. Upstream's coordinate channels come from
 ``torch.arange(-1, 1, step=2/H)`` in float32, which gives ``H + 1`` points for some ``H``
 (49, 98, 103, ...) and so fails there, and are float32 values in a float64 network;
 twinnet computes the ``H`` points ``-1 + 2i/H`` in the input's dtype.

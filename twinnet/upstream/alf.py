@@ -48,6 +48,7 @@ try:
     import alf.nest.utils as _nest_utils
     import alf.networks as _networks
     import alf.networks.action_encoder as _action_encoder
+    import alf.networks.encoding_networks as _encoding
     import alf.networks.mdq_critic_networks as _mdq
     import alf.networks.network as _network
     import alf.networks.preprocessors as _preprocessors
@@ -73,6 +74,9 @@ _NETWORK_NAMES = (
     "EncodingNetwork",
     "ParallelEncodingNetwork",
     "ImageEncodingNetwork",
+    "ImageDecodingNetwork",
+    "ImageDecodingNetworkV2",
+    "AutoShapeImageDeconvNetwork",
     "LSTMEncodingNetwork",
     "PreprocessorNetwork",
     "NormalProjectionNetwork",
@@ -140,6 +144,7 @@ alf = SimpleNamespace(
     EmbeddingPreprocessor=_preprocessors.EmbeddingPreprocessor,
     NormalizingFlowNetwork=_networks.normalizing_flow_networks.NormalizingFlowNetwork,
     SimpleFC=_relu_mlp.SimpleFC,
+    SpatialBroadcastDecodingNetwork=_encoding.SpatialBroadcastDecodingNetwork,
     get_input_tensor_spec=_network.get_input_tensor_spec,
     wrap_as_network=_network.wrap_as_network,
     FC=_layers.FC,

@@ -149,7 +149,8 @@ def auto_shape_configs(draw: Any) -> dict:
 
 @st.composite
 def broadcast_configs(draw: Any) -> dict:
-    """SpatialBroadcastDecodingNetwork: optional FC layers, a grid, same-padded convs."""
+    """SpatialBroadcastDecodingNetwork: optional FC layers, a grid, two or three same-padded
+    convolutions."""
     fc = draw(S.variants("fc_layer_params", [None, "empty", "fc"]))
     width = draw(S.variants("output_width", ["same", "own"]))
     h = draw(st.integers(1, 7))
@@ -164,7 +165,7 @@ def broadcast_configs(draw: Any) -> dict:
             continue
         hh, ww = h2, w2
         layers.append((draw(st.integers(1, 4)), k, s))
-    if not layers:
+    while len(layers) < 2:  # upstream's builder needs two (module doc of the reference)
         layers.append((draw(st.integers(1, 4)), 1, 1))
     return {
         "input_size": draw(S.sizes(1, 5)),

@@ -137,10 +137,10 @@ def check_decoded_shape(
         for impl in (subject.reference, subject.candidate):
             if not must_build:
                 with pytest.raises(ValueError):
-                    subject.build(impl, cfg, torch.float64, seed=case.seed)
+                    subject.build(impl, cfg, seed=case.seed)
                 continue
-            net = subject.build(impl, cfg, torch.float64, seed=case.seed)
-            x = subject.inputs(case, torch.float64)
+            net = subject.build(impl, cfg, seed=case.seed)
+            x = subject.inputs(case)
             with torch.no_grad():
                 out, _ = subject.kind.call(net, x, ())
             want = shape(cfg)

@@ -70,6 +70,12 @@ from optimized.alf.actor_distribution_networks import (
 from optimized.alf.actor_networks import ActorNetwork, ActorNetworkBase, ActorRNNNetwork
 from optimized.alf.containers import AMPWrapper, Branch, Echo, Parallel, Residue, Sequential
 from optimized.alf.critic_networks import CriticNetwork, CriticRNNNetwork
+from optimized.alf.decoding import (
+    AutoShapeImageDeconvNetwork,
+    ImageDecodingNetwork,
+    ImageDecodingNetworkV2,
+    SpatialBroadcastDecodingNetwork,
+)
 from optimized.alf.dynamics_networks import DynamicsNetwork, ParallelDynamicsNetwork
 from optimized.alf.encoding import EncodingNetwork, ImageEncodingNetwork, ParallelEncodingNetwork
 from optimized.alf.flows import RealNVPNetwork
@@ -137,6 +143,7 @@ __all__ = [
     "ActorNetwork",
     "ActorNetworkBase",
     "ActorRNNNetwork",
+    "AutoShapeImageDeconvNetwork",
     "BatchSquashNetwork",
     "BetaProjectionNetwork",
     "BoundedTensorSpec",
@@ -154,6 +161,8 @@ __all__ = [
     "EncodingNetwork",
     "FIFOMemory",
     "GRUCell",
+    "ImageDecodingNetwork",
+    "ImageDecodingNetworkV2",
     "ImageEncodingNetwork",
     "LSTMCell",
     "LSTMEncodingNetwork",
@@ -199,6 +208,7 @@ __all__ = [
     "Sequential",
     "SimpleActionEncoder",
     "SimpleFC",
+    "SpatialBroadcastDecodingNetwork",
     "StableNormalProjectionNetwork",
     "TemporalPool",
     "TensorSpec",

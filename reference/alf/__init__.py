@@ -16,6 +16,12 @@ from reference.alf.actor_distribution_networks import (
 from reference.alf.actor_networks import ActorNetwork, ActorNetworkBase, ActorRNNNetwork
 from reference.alf.containers import AMPWrapper, Branch, Echo, Parallel, Residue, Sequential
 from reference.alf.critic_networks import CriticNetwork, CriticRNNNetwork
+from reference.alf.decoding import (
+    AutoShapeImageDeconvNetwork,
+    ImageDecodingNetwork,
+    ImageDecodingNetworkV2,
+    SpatialBroadcastDecodingNetwork,
+)
 from reference.alf.dynamics_networks import DynamicsNetwork, ParallelDynamicsNetwork
 from reference.alf.encoding import EncodingNetwork, ImageEncodingNetwork, ParallelEncodingNetwork
 from reference.alf.flows import NormalizingFlowNetwork, RealNVPNetwork
@@ -80,6 +86,7 @@ __all__ = [
     "ActorNetwork",
     "ActorNetworkBase",
     "ActorRNNNetwork",
+    "AutoShapeImageDeconvNetwork",
     "BatchSquashNetwork",
     "BetaProjectionNetwork",
     "BoundedTensorSpec",
@@ -97,6 +104,8 @@ __all__ = [
     "EncodingNetwork",
     "FIFOMemory",
     "GRUCell",
+    "ImageDecodingNetwork",
+    "ImageDecodingNetworkV2",
     "ImageEncodingNetwork",
     "LSTMCell",
     "LSTMEncodingNetwork",
@@ -142,6 +151,7 @@ __all__ = [
     "Sequential",
     "SimpleActionEncoder",
     "SimpleFC",
+    "SpatialBroadcastDecodingNetwork",
     "StableNormalProjectionNetwork",
     "TemporalPool",
     "TensorSpec",

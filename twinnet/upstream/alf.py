@@ -48,6 +48,7 @@ try:
     import alf.nest.utils as _nest_utils
     import alf.networks as _networks
     import alf.networks.action_encoder as _action_encoder
+    import alf.networks.encoding_networks as _encoding
     import alf.networks.mdq_critic_networks as _mdq
     import alf.networks.memory as _memory
     import alf.networks.network as _network
@@ -89,6 +90,9 @@ _NETWORK_NAMES = (
     "EncodingNetwork",
     "ParallelEncodingNetwork",
     "ImageEncodingNetwork",
+    "ImageDecodingNetwork",
+    "ImageDecodingNetworkV2",
+    "AutoShapeImageDeconvNetwork",
     "LSTMEncodingNetwork",
     "PreprocessorNetwork",
     "NormalProjectionNetwork",
@@ -160,6 +164,7 @@ alf = SimpleNamespace(
     SimpleFC=_relu_mlp.SimpleFC,
     ParamNetwork=_param_networks.ParamNetwork,
     ParamConvNet=_param_networks.ParamConvNet,
+    SpatialBroadcastDecodingNetwork=_encoding.SpatialBroadcastDecodingNetwork,
     get_input_tensor_spec=_network.get_input_tensor_spec,
     wrap_as_network=_network.wrap_as_network,
     FC=_layers.FC,

@@ -56,6 +56,7 @@ class Function(Kind):
     not_applicable: ClassVar[dict[str, str]] = {
         "parallel": "a function or a plain torch layer: the spec gives it no parallel form",
         "recurrent_steps": "a function has no state",
+        "nan_isolation": "a function has no state and no episodes",
         "reparam_grad": "returns a tensor, not a distribution",
         "flow_inverse": "not a normalizing flow",
         "flow_logdet": "not a normalizing flow",

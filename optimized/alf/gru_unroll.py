@@ -99,6 +99,7 @@ class _GruUnroll(torch.autograd.Function):
             hs = torch.cat([first, ys[t0 : t1 - 1]])  # the state each step starts from
             if reset is not None:
                 hs = torch.where(reset[t0:t1], xs.new_zeros(()), hs)
+                keep = (~reset).to(xs.dtype)  # the gradient of a selection: 0 where reset
             r, z, n = gates.split(size, dim=2)
             # d(pre-activations of r, z, n) = dh' * coef, d(W_hh h + b_hh) = dh' * coef_h
             c_n = (1 - z) * (1 - n * n)
@@ -117,7 +118,7 @@ class _GruUnroll(torch.autograd.Function):
                     dh = torch.addcmul(dys[t - 1], dh, z_t[j]) if t else dh * z_t[j]
                     dh.addmm_(d_hh[j], w_hh)
                 else:
-                    dh = (dh * z_t[j]).addmm_(d_hh[j], w_hh).masked_fill_(reset[t], 0.0)
+                    dh = (dh * z_t[j]).addmm_(d_hh[j], w_hh).mul_(keep[t])
                     if t:
                         dh.add_(dys[t - 1])
             flat_i, flat_h = dgi.view(-1, 3 * size), dgh.view(-1, 3 * size)

@@ -26,6 +26,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -91,9 +92,10 @@ def fused_unroll(
     final ``h`` is the last output, the final LSTM ``c`` the held state after the call.
 
     A zero step resets by arithmetic (``c' = 0 * c``), so a NaN/inf state before it would
-    survive as NaN: it then shows in a later output or the final state (a zero step is
-    always followed by a real step of its row), and only then the sequence is run again
-    by :func:`segment_unroll`, which resets by selection (contract item 7).
+    survive as NaN. A NaN in a row's state stays there to the end (no later step or zero
+    step clears it), so it shows in the final state; only then the sequence is run again
+    by :func:`segment_unroll`, which resets by selection (contract item 7). The check
+    reads the ``[B, H]`` final state only.
     """
     lstm = len(hidden) == 2
     h0 = [h.unsqueeze(0) for h in reset_rows(hidden, first_step[0])]
@@ -121,7 +123,7 @@ def fused_unroll(
     out = rnn(flagged, tuple(h0) if lstm else h0[0], params, True, 1, 0.0, training, False, False)
     ys = out[0][slot, rows]
     final = [ys[-1], out[2][0]] if lstm else [ys[-1]]
-    if not all(bool(torch.isfinite(v).all()) for v in (ys, *final)):
+    if not all(math.isfinite(float(v.detach().sum())) for v in final):  # NaN/inf survive a sum
         return segment_unroll(rnn, cell, xs, hidden, first_step, training)
     return ys, final
 

@@ -34,6 +34,8 @@ GLOBAL_IDS: dict[str, str] = {
     "bad_input": "bad configs and inputs raise a clear ValueError / TypeError",
     "empty_batch": "B=0 and T=0 (an empty sequence) work and give the declared shapes",
     "extreme_inputs": "finite extreme inputs give no NaN/inf; a head's own samples score finitely",
+    "nan_isolation": "NaN/inf in a state before a reset or in an earlier episode never reaches "
+    "later outputs, other episodes or persistent state",
     "loss": "loss value and gradients == reference == a naive per-step formula",
 }
 
@@ -48,7 +50,7 @@ ELEMENTWISE = frozenset({"parity", "grad_parity", "state_dict", "device", "recur
 #: entries' own ids included, is a conformance id.
 CONFORMANCE, HARDENING = "conformance", "hardening"
 LEVELS = (CONFORMANCE, HARDENING)
-HARDENING_IDS = frozenset({"empty_batch", "extreme_inputs", "bad_input"})
+HARDENING_IDS = frozenset({"empty_batch", "extreme_inputs", "bad_input", "nan_isolation"})
 
 
 def level_of(prop: str) -> str:

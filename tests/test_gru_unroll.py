@@ -17,12 +17,12 @@ def test_gru_unroll_gradients(rate: float, cached: int, monkeypatch: pytest.Monk
     g = torch.Generator().manual_seed(5)
     first = torch.rand(6, 5, generator=g) < rate
     first[0, 0] = rate > 0
-    keep = (~first).double().unsqueeze(2) if rate else None
+    reset = first.unsqueeze(2) if rate else None
     shapes = [(6, 5, 3), (5, 4), (12, 3), (12, 4), (12,), (12,)]  # xs, h0, W_ih, W_hh, b_ih, b_hh
     args = [torch.randn(s, generator=g, dtype=torch.float64, requires_grad=True) for s in shapes]
 
     def unroll(xs, h0, w_ih, w_hh, b_ih, b_hh):
-        return gru_unroll._GruUnroll.apply(xs, h0, keep, w_ih, w_hh, b_ih, b_hh)
+        return gru_unroll._GruUnroll.apply(xs, h0, reset, w_ih, w_hh, b_ih, b_hh)
 
     assert torch.autograd.gradcheck(unroll, args)
 

@@ -26,15 +26,16 @@ def _chunks(steps: int, row_bytes: int) -> list[tuple[int, int]]:
 
 
 class _GruUnroll(torch.autograd.Function):
-    """``(xs [T, B, D], h0 [B, H], keep [T, B, 1] | None, W_ih, W_hh, b_ih, b_hh) -> ys
-    [T, B, H]``; before step t the state is multiplied by ``keep[t]`` (0: a reset)."""
+    """``(xs [T, B, D], h0 [B, H], reset [T, B, 1] | None, W_ih, W_hh, b_ih, b_hh) -> ys
+    [T, B, H]``; before step t the rows marked in ``reset[t]`` are replaced by zeros (by
+    selection: a NaN/inf state does not survive its reset, as it would ``h * 0``)."""
 
     @staticmethod
     def forward(  # type: ignore[override]
         ctx: Any,
         xs: torch.Tensor,
         h0: torch.Tensor,
-        keep: torch.Tensor | None,
+        reset: torch.Tensor | None,
         w_ih: torch.Tensor,
         w_hh: torch.Tensor,
         b_ih: torch.Tensor,
@@ -44,13 +45,14 @@ class _GruUnroll(torch.autograd.Function):
         size = w_hh.shape[1]
         record = any(ctx.needs_input_grad)
         reset_at: set[int] = set()
-        if keep is not None:
-            reset_at = set(torch.nonzero((keep == 0).any(1)[:, 0]).flatten().tolist())
+        if reset is not None:
+            reset_at = set(torch.nonzero(reset.any(1)[:, 0]).flatten().tolist())
         chunks = _chunks(steps, batch * 3 * size * xs.element_size())
         ys = xs.new_empty(steps, batch, size)
         saved: list[tuple[torch.Tensor, torch.Tensor]] = []  # per chunk: r z n, W_hh h + b_hh
         gh = xs.new_empty(1, batch, 3 * size)
         w_hh_t, h = w_hh.t(), h0
+        zero = xs.new_zeros(())
         for t0, t1 in chunks:  # per-step views are made per chunk (unbind): fewer aten calls
             k = t1 - t0
             gi = torch.addmm(b_ih, xs[t0:t1].reshape(-1, dim), w_ih.t()).view(k, batch, 3 * size)
@@ -73,19 +75,19 @@ class _GruUnroll(torch.autograd.Function):
             )
             for j in range(k):
                 if t0 + j in reset_at:
-                    h = h * keep[t0 + j]  # type: ignore[index]
+                    h = torch.where(reset[t0 + j], zero, h)  # type: ignore[index]
                 torch.addmm(b_hh, h, w_hh_t, out=a[j])
                 g_rz[j].add_(a_rz[j]).sigmoid_()
                 n = g_n[j].addcmul_(g_r[j], a_n[j]).tanh_()
                 h = torch.lerp(n, h, g_z[j], out=out[j])  # h' = n + z (h - n)
         ctx.chunks, ctx.saved = chunks, saved
-        ctx.save_for_backward(xs, h0, keep, w_ih, w_hh, ys)
+        ctx.save_for_backward(xs, h0, reset, w_ih, w_hh, ys)
         return ys
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx: Any, dys: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
-        xs, h0, keep, w_ih, w_hh, ys = ctx.saved_tensors
+        xs, h0, reset, w_ih, w_hh, ys = ctx.saved_tensors
         _, batch, dim = xs.shape
         size = w_hh.shape[1]
         grads = [torch.zeros_like(w) for w in (w_ih, w_hh)]
@@ -95,8 +97,9 @@ class _GruUnroll(torch.autograd.Function):
         for (t0, t1), (gates, gh) in zip(reversed(ctx.chunks), reversed(ctx.saved)):
             first = h0.unsqueeze(0) if t0 == 0 else ys[t0 - 1 : t0]
             hs = torch.cat([first, ys[t0 : t1 - 1]])  # the state each step starts from
-            if keep is not None:
-                hs = hs * keep[t0:t1]
+            if reset is not None:
+                hs = torch.where(reset[t0:t1], xs.new_zeros(()), hs)
+                keep = (~reset).to(xs.dtype)  # the gradient of a selection: 0 where reset
             r, z, n = gates.split(size, dim=2)
             # d(pre-activations of r, z, n) = dh' * coef, d(W_hh h + b_hh) = dh' * coef_h
             c_n = (1 - z) * (1 - n * n)
@@ -111,7 +114,7 @@ class _GruUnroll(torch.autograd.Function):
                 j, d3 = t - t0, dh.unsqueeze(1)
                 torch.mul(c_i[j], d3, out=d_i[j])
                 torch.mul(c_h[j], d3, out=d_h[j])
-                if keep is None:
+                if reset is None:
                     dh = torch.addcmul(dys[t - 1], dh, z_t[j]) if t else dh * z_t[j]
                     dh.addmm_(d_hh[j], w_hh)
                 else:
@@ -133,10 +136,8 @@ def gru_unroll(
 ) -> torch.Tensor:
     """The outputs ``[T, B, H]`` of ``cell`` over ``xs [T, B, D]`` from ``h0 [B, H]``, the
     state of row b set to zeros before step t where ``first_step[t, b]``."""
-    keep = None
-    if bool(first_step.any()):
-        keep = (~first_step).to(xs.dtype).unsqueeze(2)
+    reset = first_step.unsqueeze(2) if bool(first_step.any()) else None
     ys: torch.Tensor = _GruUnroll.apply(
-        xs, h0, keep, cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh
+        xs, h0, reset, cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh
     )
     return ys

@@ -25,6 +25,8 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -88,6 +90,12 @@ def fused_unroll(
     number of its earlier resets; rows with fewer resets are padded at the end with *hold*
     steps that keep their state. Outputs are read back at every row's shifted steps; the
     final ``h`` is the last output, the final LSTM ``c`` the held state after the call.
+
+    A zero step resets by arithmetic (``c' = 0 * c``), so a NaN/inf state before it would
+    survive as NaN. A NaN in a row's state stays there to the end (no later step or zero
+    step clears it), so it shows in the final state; only then the sequence is run again
+    by :func:`segment_unroll`, which resets by selection (contract item 7). The check
+    reads the ``[B, H]`` final state only.
     """
     lstm = len(hidden) == 2
     h0 = [h.unsqueeze(0) for h in reset_rows(hidden, first_step[0])]
@@ -114,7 +122,35 @@ def fused_unroll(
     params = _flagged_weights(cell, lstm)
     out = rnn(flagged, tuple(h0) if lstm else h0[0], params, True, 1, 0.0, training, False, False)
     ys = out[0][slot, rows]
-    return ys, ([ys[-1], out[2][0]] if lstm else [ys[-1]])
+    final = [ys[-1], out[2][0]] if lstm else [ys[-1]]
+    if not all(math.isfinite(float(v.detach().sum())) for v in final):  # NaN/inf survive a sum
+        return segment_unroll(rnn, cell, xs, hidden, first_step, training)
+    return ys, final
+
+
+def segment_unroll(
+    rnn: Rnn,
+    cell: nn.RNNCellBase,
+    xs: torch.Tensor,
+    hidden: list[torch.Tensor],
+    first_step: torch.Tensor,
+    training: bool,
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """What :func:`fused_unroll` computes, as one fused call per stretch of steps between
+    the steps where some row resets, the reset rows replaced by zeros (``torch.where``) in
+    between: exact for a NaN/inf state, at one call per reset step."""
+    lstm = len(hidden) == 2
+    params = [cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh]
+    steps = first_step.shape[0]
+    cuts = [0, *(torch.nonzero(first_step[1:].any(1)).flatten() + 1).tolist(), steps]
+    ys, state = [], list(hidden)
+    for a, e in itertools.pairwise(cuts):
+        h0 = [h.unsqueeze(0) for h in reset_rows(state, first_step[a])]
+        start = tuple(h0) if lstm else h0[0]
+        out = rnn(xs[a:e], start, params, True, 1, 0.0, training, False, False)
+        ys.append(out[0])
+        state = [h[0] for h in out[1:]]
+    return torch.cat(ys), state
 
 
 def _check_sequence(net: Network, xs: Any, state: Any, first_step: Any) -> None:

@@ -5,7 +5,8 @@
 * ``OUProcess``: the increments are drawn step by step exactly as the reference draws them
   (same generator order), then the AR(1) recursion is solved in closed form,
   ``x_t = sum_{s in episode, s <= t} a^{t-s} u_s + a^{t+1} x_0`` (the last term only before
-  a row's first reset), as one masked ``[T, T]`` decay product instead of T updates.
+  a row's first reset, selected rather than multiplied by 0), as one masked ``[T, T]``
+  decay product instead of T updates.
 * ``NoisyFC``: the clean and the noisy affine maps as two fused ``addmm`` and one
   ``addcmul`` (the reference: GEMM, add, GEMM, add, multiply, add); same draws in the same
   order.
@@ -244,7 +245,10 @@ class OUProcess(Twin, ref.OUProcess):
             flat = u.reshape(steps, u.shape[1], -1)
             x = torch.einsum("tsb,sbf->tbf", decay, flat).reshape(u.shape)
             start = torch.pow(a, t + 1)
-            x = x + _expand(carried * start.unsqueeze(1), x) * x0.unsqueeze(0)
+            # the carried-in state reaches a row's steps before its first reset only; by
+            # selection, so that a NaN/inf state does not survive the reset as ``0 * x0``
+            decayed = _expand(start.unsqueeze(1).expand_as(carried), x) * x0.unsqueeze(0)
+            x = x + torch.where(_expand(carried, x), decayed, zero)
             return x, x[-1]
 
         solved = [solve(i, x0) for i, x0 in enumerate(leaves)]

@@ -45,12 +45,14 @@ from properties.candidate import Impl
 from properties.kinds.base import (
     BadInput,
     Kind,
+    Poisoned,
     device_of,
     parameters_of,
     seeded,
     set_training,
     state_spec_of,
 )
+from properties.kinds.isolation import sequence_trials
 from properties.specs import spec_data, specs_data
 from reference.alf.replicas import replica_state, stack_replica_states
 from reference.specs import (
@@ -190,6 +192,7 @@ class AlfNetwork(Kind):
             "init",
             "bad_input",
             "determinism",
+            "nan_isolation",
         }
     )
     not_applicable: ClassVar[dict[str, str]] = {
@@ -258,9 +261,19 @@ class AlfNetwork(Kind):
         reasons = {}
         if not self.stateful:
             reasons["recurrent_steps"] = "stateless: its state_spec is ()"
+            reasons["nan_isolation"] = "stateless: no state for a reset to cut off"
         if self.random is None:
             reasons["determinism"] = "its forward pass draws no random numbers"
         return reasons
+
+    def poisoned(
+        self, net: Any, cfg: dict, batch: int, generator: torch.Generator, dtype: torch.dtype
+    ) -> list[Poisoned]:
+        """A poisoned state before its reset and a poisoned earlier episode, through
+        :meth:`unroll` (``properties.kinds.isolation``)."""
+        if not self.stateful:
+            return []
+        return sequence_trials(self, net, cfg, batch, generator, dtype)
 
     def stochastic(self, cfg: dict, batch: int) -> bool:
         return self.random is not None and self.random(cfg, batch)

@@ -162,6 +162,9 @@ class AmagoEncoder(Kind):
         "reparam_grad": "returns an embedding tensor, not a distribution",
         "parallel": "the spec gives timestep encoders no parallel form",
         "recurrent_steps": "no hidden state: the spec has every timestep encoded on its own",
+        "nan_isolation": "no hidden state and no episodes: every timestep is encoded on its "
+        "own (a NaN observation's way into the normaliser's statistics is input_norm's and "
+        "extreme_inputs' concern)",
         "flow_inverse": "not a normalizing flow",
         "flow_logdet": "not a normalizing flow",
         "jacobian": "has no closed-form Jacobian methods",

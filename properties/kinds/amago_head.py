@@ -72,6 +72,7 @@ class AmagoHead(Distributional, Kind):
         "state_dict": PARAMETERLESS,
         "parallel": "the spec gives a policy head no parallel form",
         "recurrent_steps": "stateless: a head maps one vec to one distribution",
+        "nan_isolation": "stateless: a head maps one vec to one distribution",
         "flow_inverse": "returns a distribution, not a normalizing flow's map",
         "flow_logdet": "returns a distribution, not a normalizing flow's map",
         "jacobian": "has no closed-form Jacobian methods",

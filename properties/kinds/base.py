@@ -16,7 +16,7 @@ parameters, no state and no mode.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -27,6 +27,18 @@ from properties.ids import GLOBAL_IDS
 from reference.specs import Nest, flatten, map_structure, sample_nest
 
 BadInput = tuple[str, Nest, type[Exception]]
+
+
+@dataclass(frozen=True)
+class Poisoned:
+    """One ``nan_isolation`` trial: ``run(poisoned)`` runs the same computation on clean
+    data (False) and on data with NaN/inf placed where a reset or an episode boundary must
+    cut it off (True), and gives its results as ``(tensor, kept)`` pairs: ``kept`` a bool
+    mask of the tensor's leading dims marking the elements the poison must not reach, or
+    None for all of them. ``what`` says where the poison went."""
+
+    what: str
+    run: Callable[[bool], list[tuple[torch.Tensor, torch.Tensor | None]]]
 
 
 def parameters_of(net: Any) -> list[tuple[str, torch.Tensor]]:
@@ -208,6 +220,13 @@ class Kind:
 
     def bad_inputs(self, net: Any, cfg: dict, x: Nest) -> list[BadInput]:
         """Corruptions of a valid input ``x`` and the error type each must raise."""
+        return []
+
+    def poisoned(
+        self, net: Any, cfg: dict, batch: int, generator: torch.Generator, dtype: torch.dtype
+    ) -> list[Poisoned]:
+        """The ``nan_isolation`` trials of ``net`` (a kind that supports the id says how its
+        resets and episode boundaries are poisoned); none by default."""
         return []
 
     def stochastic(self, cfg: dict, batch: int) -> bool:

@@ -57,6 +57,7 @@ class Function(Kind):
         "parallel": "a function or a plain torch layer: the spec gives it no parallel form",
         "api": "a function or a plain torch layer: its documented API is its signature",
         "recurrent_steps": "a function has no state",
+        "nan_isolation": "a function has no state and no episodes",
         "reparam_grad": "returns a tensor, not a distribution",
         "flow_inverse": "not a normalizing flow",
         "flow_logdet": "not a normalizing flow",

@@ -12,6 +12,9 @@ is the entry's declaration, in the kind's fields:
   loss (the entry's, written from the definitions), which ``loss`` checks the reference
   (float64) against;
 * ``corruptions(inputs)``: inputs that do not line up, which the loss must reject;
+* ``poison(inputs, generator)``: the inputs with NaN or inf in one episode (a reward), the
+  ``[T, B]`` mask of the loss parts' elements it must not reach (the other episodes) and
+  what was poisoned, for ``nan_isolation``;
 * ``timed(net, inputs, cfg)``: what one benchmark step computes, where that is not the
   parts of one call.
 """
@@ -24,7 +27,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from properties.kinds.base import BadInput, Kind
+from properties.kinds.base import BadInput, Kind, Poisoned
 from reference.specs import Nest
 
 
@@ -34,7 +37,7 @@ class Loss(Kind):
 
     title: ClassVar[str] = "loss"
     supports: ClassVar[frozenset[str]] = frozenset(
-        {"signature", "shape", "empty_batch", "loss", "device", "bad_input"}
+        {"signature", "shape", "empty_batch", "loss", "device", "bad_input", "nan_isolation"}
     )
     not_applicable: ClassVar[dict[str, str]] = {
         "parity": "the loss property compares values and gradients with the reference",
@@ -65,6 +68,27 @@ class Loss(Kind):
     model: Callable[[Any, Nest, dict], dict[str, torch.Tensor]] | None = None
     corruptions: Callable[[Nest], list[BadInput]] = lambda x: []
     timed_step: Callable[[Any, Nest, dict], Nest] | None = None
+    poison: Callable[[Nest, torch.Generator], tuple[Nest, torch.Tensor, str]] | None = None
+
+    def needs_reason(self) -> frozenset[str]:
+        return frozenset() if self.poison is not None else frozenset({"nan_isolation"})
+
+    def poisoned(
+        self, net: Any, cfg: dict, batch: int, generator: torch.Generator, dtype: torch.dtype
+    ) -> list[Poisoned]:
+        """One episode's data poisoned (``poison``): the loss parts of the other episodes
+        must not change."""
+        if self.poison is None:
+            return []
+        x = self.sample(cfg, batch, generator, dtype)
+        bad, kept, what = self.poison(x, generator)
+
+        def run(poisoned: bool) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
+            with torch.no_grad():
+                parts = self.parts(net(bad if poisoned else x))
+            return [(v, kept) for v in parts.values()]
+
+        return [Poisoned(what, run)]
 
     def input_spec(self, cfg: dict) -> Nest:
         return ()

@@ -27,7 +27,8 @@ from typing import Any, ClassVar
 
 import torch
 
-from properties.kinds.base import BadInput, Kind, seeded
+from properties.kinds.base import BadInput, Kind, Poisoned, seeded
+from properties.kinds.isolation import sequence_trials
 from reference.pyrado.step_sequence import StepSequence
 from reference.specs import Nest, TensorSpec
 
@@ -47,6 +48,7 @@ _SUPPORTED = frozenset(
         "bad_input",
         "script",
         "unbatched",
+        "nan_isolation",
     }
 )
 
@@ -260,6 +262,13 @@ class PyradoPolicy(Kind):
     def bad_inputs(self, net: Any, cfg: dict, x: Nest) -> list[BadInput]:
         return pyrado_bad_obs(x)
 
+    def poisoned(
+        self, net: Any, cfg: dict, batch: int, generator: torch.Generator, dtype: torch.dtype
+    ) -> list[Poisoned]:
+        """A poisoned hidden state before its reset and a poisoned earlier rollout, through
+        :meth:`unroll` (``evaluate``; ``properties.kinds.isolation``)."""
+        return sequence_trials(self, net, cfg, batch, generator, dtype)
+
     # -- own properties -------------------------------------------------------------------
     def scripted_steps(self, net: Any, xs: torch.Tensor) -> Any:
         """``script()``'s module (a ``torch.jit.ScriptModule``) stepped through ``xs [T, D]``
@@ -303,6 +312,8 @@ class PyradoStateful(Kind):
         "batch_invariance": "its input rows are consecutive time steps of one episode",
         "device": "traced for the device it was built on (TorchScript traces fix devices)",
         "recurrent_steps": "keeps its state internally; reset() is the only episode start",
+        "nan_isolation": "keeps its state internally and reset() re-creates it: the wrapped "
+        "policy's entry checks that a poisoned state does not survive a reset",
     }
 
     def input_spec(self, cfg: dict) -> Nest:

@@ -42,6 +42,7 @@ class Record(Kind):
         "device": _NO_COMPUTATION,
         "state_dict": "a record has no parameters",
         "recurrent_steps": "a record has no state",
+        "nan_isolation": "a record has no state",
         "flow_inverse": _NO_COMPUTATION,
         "flow_logdet": _NO_COMPUTATION,
         "jacobian": _NO_COMPUTATION,

@@ -299,6 +299,7 @@ def entries() -> list[Entry]:
                 model=models.loss_model(models.loss_hyper),
                 corruptions=models.loss_corruptions,
                 timed_step=models.loss_timed,
+                poison=models.loss_poison,
             ),
             loss_configs,
             AuxLossProbe,
@@ -320,6 +321,9 @@ def entries() -> list[Entry]:
                 "empty_batch": "the loss property checks the [T, B] shapes of calc_loss",
                 "device": "the network's entry checks devices",
                 "bad_input": "its constructor's bad arguments are checked as bad configs",
+                "nan_isolation": "its training phase mixes all steps into mini-batch updates "
+                "of one network; alf.PPGAuxPhaseLoss's entry checks that a poisoned reward "
+                "stays in its episode",
             },
             bad_configs=ALGORITHM_BAD,
             laws={

@@ -132,6 +132,38 @@ def loss_corruptions(x: dict) -> list[BadInput]:
     return out
 
 
+def loss_poison(x: dict, generator: torch.Generator) -> tuple[dict, torch.Tensor, str]:
+    """``nan_isolation`` of the loss: the reward of sequence ``b`` at step ``t0`` set to NaN
+    or +-inf. It enters ``delta[t0-1]``, so it may reach the value targets (and the loss
+    parts) of ``b``'s steps back to the episode's start, not past an earlier LAST step
+    ``u``: the elements ``(t, b)``, ``u < t <= t0 - 1``, are the only ones it may reach.
+    Where some sequence has an episode end before its last step, ``t0`` is drawn after one
+    (else no earlier episode could be reached)."""
+    steps, batch = x["step_type"].shape
+    ends = torch.nonzero(x["step_type"][:-1] == StepType.LAST).tolist()
+
+    def draw(n: int) -> int:
+        return int(torch.randint(n, (1,), generator=generator))
+
+    if ends:
+        u, b = ends[draw(len(ends))]
+        t0 = u + 1 + draw(steps - u - 1)
+    else:
+        b, t0 = draw(batch), min(1, steps - 1) + draw(max(1, steps - 1))
+    value = (math.nan, math.inf, -math.inf)[draw(3)]
+    reward = x["reward"].clone()
+    reward[t0, b] = value
+    before = [t for t in range(t0) if x["step_type"][t, b] == StepType.LAST]
+    start = before[-1] + 1 if before else 0
+    kept = torch.ones(steps, batch, dtype=torch.bool)
+    kept[start:t0, b] = False
+    what = (
+        f"reward of sequence {b} at step {t0} set to {value} (step types "
+        f"{x['step_type'][:, b].tolist()}; it may reach steps {start}..{t0 - 1} only)"
+    )
+    return {**x, "reward": reward}, kept, what
+
+
 def loss_parts(outputs: Any) -> dict[str, torch.Tensor]:
     """The loss and its three parts of a ``LossInfo``, each ``[T, B]``."""
     extra = outputs.extra

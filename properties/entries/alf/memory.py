@@ -133,6 +133,7 @@ def entries() -> list[Entry]:
                     ("batch_invariance", "call"),
                     ("device", "call"),
                     ("recurrent_steps", "step"),
+                    ("nan_isolation", "step"),
                     ("bad_input", "call"),
                 )
             },

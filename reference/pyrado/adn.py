@@ -64,11 +64,13 @@ def pd_linear(
 def pd_cubic(
     p: torch.Tensor, s: torch.Tensor, h: torch.Tensor, tau: torch.Tensor, **kwargs: Any
 ) -> torch.Tensor:
-    """``(s + h - p + kappa (h - p)^3) / tau``; ``kappa`` (keyword) must be ``>= 0``."""
+    """``(s + h - p + kappa (h - p)^3) / tau``; ``kappa`` (keyword) must be finite and
+    ``>= 0``; the cubic term is 0 where ``kappa == 0`` (``cubic_term``)."""
     _check_tau(tau)
     kappa = kwargs["kappa"]
-    if not bool(torch.all(torch.as_tensor(kappa) >= 0)):
-        raise ValueError(f"kappa: expected every value >= 0, got {kappa}")
+    k = torch.as_tensor(kappa)
+    if not bool(torch.all((k >= 0) & torch.isfinite(k))):
+        raise ValueError(f"kappa: expected every value finite and >= 0, got {kappa}")
     d = h - p
     return (s + d + cubic_term(kappa, d)) / tau
 

@@ -303,6 +303,7 @@ def entries() -> list[Entry]:
             loss_configs,
             AuxLossProbe,
             bad_configs=LOSS_BAD,
+            config_ranges={"td_lambda": "unit", "policy_kl_loss_weight": "nonnegative"},
             bench=cases.loss_bench(),
         ),
         Entry(

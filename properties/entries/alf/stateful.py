@@ -192,6 +192,12 @@ def entries() -> list[Entry]:
             build_noisy,
             left_out={"parallel": _NO_PARALLEL.format("NoisyFC")},
             bad_configs=_BAD,
+            config_ranges={
+                "std_init": "finite",
+                "new_noise_prob": "unit",
+                "use_bn": "flag",
+                "use_ln": "flag",
+            },
             bench=cases.noisy_bench(),
             laws={
                 "noise_resampling": models.noise_resampling(lambda cfg: cfg["new_noise_prob"]),
@@ -214,6 +220,7 @@ def entries() -> list[Entry]:
                 "batch_invariance": _BATCHED_NOISE,
             },
             bad_configs=_BAD,
+            config_ranges={"damping": "unit", "stddev": "nonnegative"},
             laws={
                 "process_noise": models.process_noise(
                     lambda cfg: 1.0 - cfg["damping"], lambda cfg: cfg["stddev"]

@@ -210,6 +210,14 @@ ALGORITHM_BAD = (
         TypeError,
         "PPGAuxOptions",
     ),
+    BadConfig(
+        "after_policy_iteration(0): iterations count from 1 (0 is a multiple of every interval)",
+        lambda impl: _algorithm(
+            impl, dual_actor_value_network=_small_network(impl)
+        ).after_policy_iteration(0),
+        ValueError,
+        "iteration",
+    ),
 )
 
 
@@ -313,6 +321,7 @@ def entries() -> list[Entry]:
                 parts=models.loss_parts,
                 # the loss the algorithm documents: PPGAuxPhaseLoss() with its defaults
                 model=models.loss_model(lambda cfg: models.DEFAULT_HYPER),
+                misaligned=False,
             ),
             algorithm_configs,
             AlgorithmProbe,
@@ -320,7 +329,6 @@ def entries() -> list[Entry]:
                 "shape": "the loss property checks the [T, B] shapes of calc_loss",
                 "empty_batch": "the loss property checks the [T, B] shapes of calc_loss",
                 "device": "the network's entry checks devices",
-                "bad_input": "its constructor's bad arguments are checked as bad configs",
             },
             bad_configs=ALGORITHM_BAD,
             laws={

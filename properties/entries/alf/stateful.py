@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
 from hypothesis import strategies as st
 
 from benchmarks.cases.alf import stateful as cases
@@ -140,6 +141,14 @@ _BAD = (
         lambda impl: impl.alf.TemporalPool(2, 0),
         ValueError,
         "stack_size",
+    ),
+    BadConfig(
+        "TemporalPool state whose step counter is outside [0, pooling_size)",
+        lambda impl: impl.alf.TemporalPool(2, 2, 3, mode="avg")(
+            torch.ones(1, 2), (torch.zeros(1, 2, 2), torch.zeros(1, 2), torch.tensor([3]))
+        ),
+        ValueError,
+        "step counter",
     ),
     BadConfig(
         "resampling probability above 1",

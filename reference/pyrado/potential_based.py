@@ -42,11 +42,13 @@ POTENTIALS_MAX = 100.0
 
 
 def cubic_term(kappa: Any, d: torch.Tensor) -> torch.Tensor:
-    """``kappa d^3``, defined as 0 where ``kappa == 0`` even when ``d^3`` overflows to inf
-    (IEEE gives ``0 * inf = NaN``; the limit of ``kappa d^3`` as ``kappa -> 0`` is 0). Where
-    ``d^3`` is finite this is the product itself, gradients included."""
-    cube = d**3
-    return torch.where((kappa == 0) & torch.isinf(cube), torch.zeros_like(cube), kappa * cube)
+    """``kappa d^3`` with ``d^3`` clamped to the dtype's finite range: where the cube
+    overflows, ``kappa = 0`` gives 0 (the limit of ``kappa d^3`` as ``kappa -> 0``, not IEEE's
+    ``0 * inf = NaN``) and ``kappa > 0`` a value the potentials' clamp to ``+-100`` takes as
+    inf. Where ``d^3`` is finite this is the product itself, gradients included; NaN stays
+    NaN."""
+    big = torch.finfo(d.dtype).max
+    return kappa * (d**3).clamp(-big, big)
 
 
 class PotentialBasedPolicy(RecurrentPolicy):

@@ -4,7 +4,8 @@ An entry is small, in the style of torch's OpInfo: its name, its kind (the adapt
 knows how to call, feed and observe things of that kind, see ``properties/kinds``), a
 strategy of plain-data configs, a build function, and for every property id the kind
 supports but that does not apply to this entry, the reason (``left_out``). Besides:
-constructor calls that must raise (``bad_configs``), fixed configs checked beside the drawn
+constructor calls that must raise (``bad_configs``), the ranges of its numeric and flag
+config keys (``config_ranges``), fixed configs checked beside the drawn
 ones (``examples``), benchmark cases and peers (``bench``, declared in
 ``benchmarks/cases/<lib>/<module>.py`` and assembled by the entry module), the module of
 its reference implementation (``reference``, twinnet's own by default), the state_dict
@@ -22,6 +23,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from properties.candidate import REFERENCE_MODULE, Impl
+from properties.config_ranges import RANGES
 from properties.ids import GLOBAL_IDS
 from properties.inventory import family_of
 from properties.kinds.base import Kind
@@ -103,6 +105,10 @@ class Entry:
     #: Supported ids of the kind that do not apply to this entry -> why not.
     left_out: Mapping[str, str] = field(default_factory=dict)
     bad_configs: tuple[BadConfig, ...] = ()
+    #: Config keys passed to the constructor (or the call) as they are -> the range the spec
+    #: states for them (a name of ``properties.config_ranges.RANGES``): ``bad_input`` draws
+    #: values outside it and expects a clear error naming the key.
+    config_ranges: Mapping[str, str] = field(default_factory=dict)
     #: Fixed configs that properties which must see a particular case (``init``: a
     #: fan-in-dependent initializer) check beside the drawn ones.
     examples: tuple[dict, ...] = ()
@@ -128,6 +134,9 @@ class Entry:
             raise ValueError(
                 f"{self.name}: left_out names ids its kind does not support: {sorted(unknown)}"
             )
+        unknown_ranges = sorted(set(self.config_ranges.values()) - set(RANGES))
+        if unknown_ranges:
+            raise ValueError(f"{self.name}: config_ranges names unknown ranges {unknown_ranges}")
         empty = [p for p, why in self.left_out.items() if not why.strip()]
         if empty:
             raise ValueError(f"{self.name}: left-out ids without a reason: {empty}")

@@ -50,7 +50,9 @@ ELEMENTWISE = frozenset({"parity", "grad_parity", "state_dict", "device", "recur
 #: entries' own ids included, is a conformance id.
 CONFORMANCE, HARDENING = "conformance", "hardening"
 LEVELS = (CONFORMANCE, HARDENING)
-HARDENING_IDS = frozenset({"empty_batch", "extreme_inputs", "bad_input", "nan_isolation"})
+HARDENING_IDS = frozenset(
+    {"empty_batch", "extreme_inputs", "bad_input", "nan_isolation", "half_precision"}
+)
 
 
 def level_of(prop: str) -> str:

@@ -16,6 +16,7 @@ import torch.distributions as td
 from hypothesis import strategies as st
 
 from properties.candidate import NotProvided
+from properties.config_ranges import RANGES, bad_values
 from properties.harness import Subject, spec_property
 from properties.kinds.base import floating_buffers, seeded, set_training, state_of
 from properties.kinds.distribution import Distributional, distributional
@@ -173,3 +174,28 @@ def _from_torch_distributions(error: BaseException) -> bool:
     while tb is not None:
         last, tb = tb.tb_frame.f_code.co_filename, tb.tb_next
     return last is not None and "torch/distributions" in last.replace("\\", "/")
+
+
+@spec_property
+def test_bad_input_config_values(subject: Subject, data) -> None:
+    """Every config key the entry declares in a range (``Entry.config_ranges``) set in turn
+    to each value outside it (NaN, +-inf, out of range, a string for a bool): the build, or
+    else the first call, raises a clear ``ValueError`` / ``TypeError`` naming the key, in
+    the reference and the candidate alike (contract item 6)."""
+    ranges = subject.entry.config_ranges
+    if not ranges:
+        pytest.skip(f"{subject.name} declares no config ranges")
+    case = subject.draw(data)
+    kind = subject.kind
+    for key in sorted(k for k in ranges if k in case.cfg):
+        for value in bad_values(ranges[key]):
+            cfg = {**case.cfg, key: value}
+            for impl in (subject.reference, subject.candidate):
+                with pytest.raises((ValueError, TypeError)) as info:
+                    net = subject.build(impl, cfg, seed=case.seed)
+                    x = subject.inputs(case)
+                    with torch.no_grad(), seeded(case.seed):
+                        kind.call(net, x, kind.initial_state(net, x, cfg))
+                why = f"{impl} with {key}={value!r} ({RANGES[ranges[key]][0]} expected)"
+                _assert_clear(info.value, why)
+                assert key in str(info.value), f"{why}: the error does not name {key}: {info.value}"

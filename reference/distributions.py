@@ -651,6 +651,17 @@ def straight_through_mode(logits: torch.Tensor, probs: torch.Tensor) -> torch.Te
     return hard + probs - probs.detach()
 
 
+def finite_logits(logits: torch.Tensor | None) -> torch.Tensor | None:
+    """``logits`` with ``+-inf`` (a linear layer that overflowed at inputs such as
+    ``1e300``) clamped to ``+-finfo.max``: the categories whose logit overflowed share the
+    mass instead of every probability being ``inf - inf = NaN``. Finite logits (and their
+    gradients) are unchanged; NaN stays NaN."""
+    if logits is None or not logits.is_floating_point():
+        return logits
+    big = torch.finfo(logits.dtype).max
+    return logits.clamp(-big, big)
+
+
 class OneHotCategorical(td.OneHotCategorical):
     """``torch.distributions.OneHotCategorical`` whose inner Categorical is built unchecked
     (torch checks it always, and its check cannot reshape an empty batch)."""
@@ -661,7 +672,7 @@ class OneHotCategorical(td.OneHotCategorical):
         logits: torch.Tensor | None = None,
         validate_args: bool | None = None,
     ):
-        self._categorical = td.Categorical(probs, logits, validate_args=False)
+        self._categorical = td.Categorical(probs, finite_logits(logits), validate_args=False)
         batch_shape = self._categorical.batch_shape
         event_shape = self._categorical.param_shape[-1:]
         td.Distribution.__init__(self, batch_shape, event_shape, validate_args=False)
@@ -672,7 +683,8 @@ class OneHotCategorical(td.OneHotCategorical):
 
 class Categorical(td.Categorical):
     """``torch.distributions.Categorical`` (unchecked) under the module's value policy; a
-    value outside ``0..K-1`` (or not whole) is scored on a clamped index, then ``-inf``."""
+    value outside ``0..K-1`` (or not whole) is scored on a clamped index, then ``-inf``.
+    Overflowed ``+-inf`` logits count as ``+-finfo.max`` (:func:`finite_logits`)."""
 
     def __init__(
         self,
@@ -682,7 +694,7 @@ class Categorical(td.Categorical):
     ):
         # torch's own check is never run (``validate_args`` is accepted for torch's
         # signature, e.g. a copy made with ``type(d)(logits=..., validate_args=False)``)
-        super().__init__(probs, logits, validate_args=False)
+        super().__init__(probs, finite_logits(logits), validate_args=False)
 
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
         k = self._num_events

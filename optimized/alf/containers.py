@@ -242,14 +242,16 @@ class Residue(Twin, ref.Residue):
         """The reference's residual step with the input checked by the compiled check."""
         self._check(x)
         y, state = self._block(x, state)
-        if isinstance(x, torch.Tensor):
+        if isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor) and x.shape == y.shape:
             return self._activation(x + y), state
+        ref.check_residual(x, y, self.name)
         return map_structure(lambda a, b: self._activation(a + b), x, y), state
 
     def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
         """The block over the whole sequence, then the residual sum at once."""
         _checked(self, inputs, first_step)
         y, state = unroll_member(self._block, inputs, state, first_step)
+        ref.check_residual(inputs, y, self.name)
         return map_structure(lambda a, b: self._activation(a + b), inputs, y), state
 
 

@@ -25,6 +25,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -144,6 +145,7 @@ class TemporalPool(Twin, ref.TemporalPool):
         self.check_inputs(inputs, outer_rank=2)
         check_nest(self._state_spec, state, 1, None, f"{self.name}.unroll state")
         if self._pooling_size > 1:
+            self.check_counter(state[2])
             return self._pooled_unroll(inputs, state, first_step)
         depth = state.shape[1] + 1
         seq = torch.cat([state.transpose(0, 1), inputs])  # [depth - 1 + T, B, ...]
@@ -242,7 +244,7 @@ class OUProcess(Twin, ref.OUProcess):
             a = torch.tensor(keep, dtype=x0.dtype, device=x0.device)
             zero = torch.zeros((), dtype=x0.dtype, device=x0.device)
             decay = torch.where(same, torch.pow(a, lag.clamp(min=0)).unsqueeze(2), zero)
-            flat = u.reshape(steps, u.shape[1], -1)
+            flat = u.reshape(steps, u.shape[1], math.prod(u.shape[2:]))  # B = 0 has no -1
             x = torch.einsum("tsb,sbf->tbf", decay, flat).reshape(u.shape)
             start = torch.pow(a, t + 1)
             # the carried-in state reaches a row's steps before its first reset only; by

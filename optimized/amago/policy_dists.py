@@ -48,7 +48,8 @@ def tanh_bounded_positive(x: torch.Tensor, low: float, high: float) -> torch.Ten
     one buffer."""
     check_positive_bounds(low, high, need_high=True)
     log_low, log_high = math.log(low), math.log(high)
-    return torch.tanh(x).add(1).mul_(0.5 * (log_high - log_low)).add_(log_low).exp_()
+    y = torch.tanh(x).add(1).mul_(0.5 * (log_high - log_low)).add_(log_low).exp_()
+    return y.clamp(*ref.dtype_bounds(low, high, y.dtype))  # exp_ backward needs y itself
 
 
 class _Sigmoid(torch.autograd.Function):
@@ -96,10 +97,10 @@ def _tanh(x: torch.Tensor) -> torch.Tensor:
 def softplus_bounded_positive(
     x: torch.Tensor, low: float, high: float | None = None
 ) -> torch.Tensor:
-    """min(softplus(x) + low, high), the shift applied in place."""
+    """min(softplus(x) + low, high) in the reference's dtype bounds, shift and clamp in
+    place."""
     check_positive_bounds(low, high, need_high=False)
-    y = F.softplus(x).add_(low)
-    return y if high is None else y.clamp(max=high)
+    return F.softplus(x).add_(low).clamp_(*ref.dtype_bounds(low, high, x.dtype))
 
 
 #: the reference's activations -> this module's, the same functions on fewer buffers

@@ -47,11 +47,14 @@ class Function(Kind):
             "init",
             "bad_input",
             "output_range",
+            "half_precision",
         }
     )
     own_ids: ClassVar[dict[str, str]] = {
         "output_range": "outputs stay within the declared [low, high] (a few ulps of rounding "
         "allowed) and finite for any input, +-1e4 included",
+        "half_precision": "in float16 and bfloat16, outputs stay finite and exactly inside the "
+        "declared range as the dtype holds it",
     }
     not_applicable: ClassVar[dict[str, str]] = {
         "parallel": "a function or a plain torch layer: the spec gives it no parallel form",
@@ -88,6 +91,8 @@ class Function(Kind):
             reasons["state_dict"] = "a function has no parameters or state"
         if not self.checks_inputs:
             reasons["bad_input"] = "the spec documents no input checks for this function"
+        if self.output_range is None:
+            reasons["half_precision"] = "the spec gives the function no range to keep"
         return reasons
 
     def input_spec(self, cfg: dict) -> Nest:

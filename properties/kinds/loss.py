@@ -11,7 +11,8 @@ is the entry's declaration, in the kind's fields:
 * ``model(net, inputs, cfg)``: the same parts from an independent per-step model of the
   loss (the entry's, written from the definitions), which ``loss`` checks the reference
   (float64) against;
-* ``corruptions(inputs)``: inputs that do not line up, which the loss must reject;
+* ``corruptions(inputs)``: inputs that do not line up, which the loss must reject (besides
+  the kind's own: experience values out of their domain, :func:`experience_corruptions`);
 * ``poison(inputs, generator)``: the inputs with NaN or inf in one episode (a reward), the
   ``[T, B]`` mask of the loss parts' elements it must not reach (the other episodes) and
   what was poisoned, for ``nan_isolation``;
@@ -69,6 +70,10 @@ class Loss(Kind):
     corruptions: Callable[[Nest], list[BadInput]] = lambda x: []
     timed_step: Callable[[Any, Nest, dict], Nest] | None = None
     poison: Callable[[Nest, torch.Generator], tuple[Nest, torch.Tensor, str]] | None = None
+    #: Whether the probe hands the ``[T, B]`` experience fields to the candidate as they are,
+    #: so that one of another length reaches the candidate's checks (a probe that first
+    #: flattens the experience into ``T * B`` steps, as an algorithm's, cannot).
+    misaligned: bool = True
 
     def needs_reason(self) -> frozenset[str]:
         return frozenset() if self.poison is not None else frozenset({"nan_isolation"})
@@ -114,7 +119,7 @@ class Loss(Kind):
         return self.model(net, inputs, cfg)
 
     def bad_inputs(self, net: Any, cfg: dict, x: Nest) -> list[BadInput]:
-        return self.corruptions(x)
+        return [*self.corruptions(x), *experience_corruptions(x, self.misaligned)]
 
     def check_shape(self, ref: Any, cand: Any, cfg: dict, inputs: Nest, batch: int) -> None:
         want = self.part_shape(cfg, batch)
@@ -122,3 +127,38 @@ class Loss(Kind):
             assert tuple(value.shape) == want, (
                 f"{key} shape {list(value.shape)}, expected {list(want)}"
             )
+
+
+def _with(x: dict, key: str, value: torch.Tensor) -> dict:
+    return {**x, key: value}
+
+
+def _set_first(t: torch.Tensor, value: float) -> torch.Tensor:
+    out = t.clone()
+    out.view(-1)[0] = value
+    return out
+
+
+def experience_corruptions(x: Nest, misaligned: bool = True) -> list[BadInput]:
+    """Experience whose values are out of their domain, for inputs that carry ALF's ``[T, B]``
+    experience fields (a mapping with ``reward``, ``discount`` and ``step_type``): a step
+    type outside ``{FIRST, MID, LAST} = {0, 1, 2}`` or of bool dtype, a discount outside
+    ``[0, 1]``, a reward of another float dtype than the rest (no silent promotion), and
+    (with ``misaligned``) a discount one step short of the reward's ``T``. Each must raise."""
+    if not isinstance(x, dict) or not {"reward", "discount", "step_type"} <= set(x):
+        return []
+    reward, discount, types = x["reward"], x["discount"], x["step_type"]
+    if not discount.numel():
+        return []
+    out: list[BadInput] = [
+        ("a step type of 3", _with(x, "step_type", _set_first(types, 3)), ValueError),
+        ("a step type of -1", _with(x, "step_type", _set_first(types, -1)), ValueError),
+        ("bool step types", _with(x, "step_type", types == 2), TypeError),
+        ("a discount of 1.5", _with(x, "discount", _set_first(discount, 1.5)), ValueError),
+        ("a discount of -0.5", _with(x, "discount", _set_first(discount, -0.5)), ValueError),
+    ]
+    if misaligned:
+        out.append(("a discount one step short", _with(x, "discount", discount[:-1]), ValueError))
+    other = torch.float32 if reward.dtype == torch.float64 else torch.float64
+    out.append((f"a {other} reward", _with(x, "reward", reward.to(other)), TypeError))
+    return out

@@ -55,6 +55,7 @@ from reference.alf.sequential import _module_tree
 from reference.alf.unroll import StepUnroll
 from reference.specs import (
     Nest,
+    assert_same_structure,
     flatten,
     is_nested,
     map_structure,
@@ -415,8 +416,21 @@ class Echo(StepUnroll, Network):
         return Echo(self._block.make_parallel(n), make_parallel_spec(self._input_tensor_spec, n))
 
 
+def check_residual(x: Nest, y: Nest, what: str) -> None:
+    """The block's output ``y`` must have the structure and shapes of its input ``x``: a
+    residual sum that broadcasts (``[B, 1] + [B, 4]``) is not ``x + block(x)``."""
+    assert_same_structure(x, y, f"{what} block output")
+    for a, b in zip(flatten(x), flatten(y), strict=True):
+        if a.shape != b.shape:
+            raise ValueError(
+                f"{what}: expected the block output shaped like its input {list(a.shape)}, "
+                f"got {list(b.shape)}"
+            )
+
+
 class Residue(StepUnroll, Network):
-    """``y = activation(x + block(x))``; the block's state is the state."""
+    """``y = activation(x + block(x))``; the block's state is the state. A block output
+    whose shapes differ from the input's raises ``ValueError`` (:func:`check_residual`)."""
 
     def __init__(
         self,
@@ -433,6 +447,7 @@ class Residue(StepUnroll, Network):
     def forward(self, x: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
         self.check_inputs(x)
         y, state = self._block(x, state)
+        check_residual(x, y, self.name)
         return map_structure(lambda a, b: self._activation(a + b), x, y), state
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from reference import checks
 from reference.alf.common import is_eval
 from reference.alf.initializers import identity, variance_scaling_init
 from reference.alf.layers import BatchNorm1d, check_activation
@@ -137,6 +138,7 @@ class TemporalPool(StepUnroll, Network):
             output = torch.cat([state, x.unsqueeze(1)], dim=1)
             return output, output[:, 1:]
         stack, pool, k = state
+        self.check_counter(k)
         k = k + 1
         starts = (k == 1).reshape(-1, *([1] * (x.dim() - 1)))
         if self._mode == "skip":
@@ -153,6 +155,15 @@ class TemporalPool(StepUnroll, Network):
         shifted = torch.cat([stack[:, 1:], pooled.unsqueeze(1)], dim=1)
         stack = torch.where(update.reshape(-1, *([1] * (stack.dim() - 1))), shifted, stack)
         return stack, (stack, pool, k)
+
+    def check_counter(self, k: torch.Tensor) -> None:
+        """The state's step counter ``k`` must lie in ``[0, pooling_size)`` (it is kept
+        ``mod pooling_size``); one out of range would shift the stack at the wrong steps."""
+        if k.numel() and not bool(((k >= 0) & (k < self._pooling_size)).all()):
+            raise ValueError(
+                f"{self.name} state step counter: expected values in "
+                f"[0, {self._pooling_size}), got {sorted(set(k.unique().tolist()))}"
+            )
 
 
 class NoisyFC(StepUnroll, Network):
@@ -199,8 +210,10 @@ class NoisyFC(StepUnroll, Network):
     ):
         _positive_int(input_size, "NoisyFC input_size")
         _positive_int(output_size, "NoisyFC output_size")
-        if not 0.0 <= float(new_noise_prob) <= 1.0:
-            raise ValueError(f"NoisyFC new_noise_prob: expected in [0, 1], got {new_noise_prob}")
+        checks.unit(new_noise_prob, "NoisyFC new_noise_prob")
+        checks.finite(std_init, "NoisyFC std_init")
+        checks.flag(use_bn, "NoisyFC use_bn")
+        checks.flag(use_ln, "NoisyFC use_ln")
         super().__init__(
             TensorSpec((input_size,)),
             (TensorSpec((input_size,)), TensorSpec((output_size,))),
@@ -313,10 +326,8 @@ class OUProcess(Network):
     """
 
     def __init__(self, state_spec: Nest, damping: float = 0.15, stddev: float = 0.2):
-        if not 0.0 <= float(damping) <= 1.0:
-            raise ValueError(f"OUProcess damping: expected 0 <= damping <= 1, got {damping}")
-        if not float(stddev) >= 0.0:
-            raise ValueError(f"OUProcess stddev: expected stddev >= 0, got {stddev}")
+        checks.unit(damping, "OUProcess damping")
+        checks.nonnegative(stddev, "OUProcess stddev")
         super().__init__((), state_spec, "OUProcess")
         self._damping = float(damping)
         self._stddev = float(stddev)

@@ -27,6 +27,7 @@ Deviations from upstream, where upstream gives NaN or a silently wrong number (i
 
 from __future__ import annotations
 
+import functools
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -68,28 +69,47 @@ def check_positive_bounds(low: object, high: object, need_high: bool) -> None:
         raise ValueError(f"high: expected a finite float > low = {low}, got {high!r}")
 
 
+@functools.lru_cache(maxsize=64)
+def dtype_bounds(low: float, high: float | None, dtype: torch.dtype) -> tuple[float, float | None]:
+    """``low`` rounded up and ``high`` rounded down to values ``dtype`` holds: the bounds an
+    output in ``dtype`` can keep exactly (``1.0001`` is ``1.0`` to the nearest float16)."""
+
+    def rounded(v: float, up: bool) -> float:
+        t = torch.tensor(v, dtype=dtype)
+        if (float(t) < v) if up else (float(t) > v):
+            t = torch.nextafter(t, torch.tensor(math.inf if up else -math.inf, dtype=dtype))
+        return float(t)
+
+    return rounded(low, True), None if high is None else rounded(high, False)
+
+
 def tanh_bounded_positive(x: torch.Tensor, low: float, high: float) -> torch.Tensor:
     """Geometric interpolation between ``low`` and ``high`` driven by tanh:
 
         y = exp(log low + (log high - log low) * (tanh(x) + 1) / 2)
 
-    so y -> low as x -> -inf and y -> high as x -> +inf (saturating, never outside).
-    ``0 < low < high`` is required (upstream fails later on ``log(0)``, or returns values
-    outside ``[low, high]`` for ``high < low``).
+    so y -> low as x -> -inf and y -> high as x -> +inf, then clamped to the values of
+    ``x``'s dtype inside ``[low, high]`` (:func:`dtype_bounds`): the exp's rounding (an ulp in
+    float32, more in float16) never leaves the range. ``0 < low < high`` is required
+    (upstream fails later on ``log(0)``, or returns values outside ``[low, high]`` for
+    ``high < low``).
     """
     check_positive_bounds(low, high, need_high=True)
     log_low, log_high = math.log(low), math.log(high)
-    return torch.exp(log_low + 0.5 * (log_high - log_low) * (torch.tanh(x) + 1))
+    y = torch.exp(log_low + 0.5 * (log_high - log_low) * (torch.tanh(x) + 1))
+    return y.clamp(*dtype_bounds(low, high, y.dtype))
 
 
 def softplus_bounded_positive(
     x: torch.Tensor, low: float, high: float | None = None
 ) -> torch.Tensor:
     """y = min(softplus(x) + low, high): above ``low``, hard-clipped at ``high`` if given
-    (``0 < low < high`` required: upstream returns values below ``low`` for ``high < low``)."""
+    (``0 < low < high`` required: upstream returns values below ``low`` for ``high < low``),
+    clamped to the values of ``x``'s dtype inside the range (:func:`dtype_bounds`: a float16
+    ``softplus(-20) + 1.0001`` rounds to 1.0, below ``low``)."""
     check_positive_bounds(low, high, need_high=False)
     y = F.softplus(x) + low
-    return y if high is None else y.clamp(max=high)
+    return y.clamp(*dtype_bounds(low, high, y.dtype))
 
 
 # --------------------------------------------------------------------------------------

@@ -72,7 +72,8 @@ class InputNorm(nn.Module):
     upstream does, and so is a timestep with a non-finite feature (contract item 7: a NaN or
     inf observation never enters the statistics; upstream would fold it in). A batch
     without a usable timestep changes nothing, ``_t`` included (upstream would divide by
-    zero and turn the statistics into NaN).
+    zero and turn the statistics into NaN). A feature whose update would overflow (finite
+    observations of ``1e20`` square to inf in float32) keeps its old ``mu`` and ``nu``.
 
     ``skip=True`` (``normalize_inputs=False``) keeps the buffers and returns ``x``.
     """
@@ -116,8 +117,13 @@ class InputNorm(nn.Module):
             return
         self._t += 1
         beta_t = self.beta / (1.0 - (1.0 - self.beta) ** self._t)
-        self.mu.mul_(1.0 - beta_t).add_(beta_t * seen.mean(0))
-        self.nu.mul_(1.0 - beta_t).add_(beta_t * (seen**2).mean(0))
+        mu = self.mu * (1.0 - beta_t) + beta_t * seen.mean(0)
+        nu = self.nu * (1.0 - beta_t) + beta_t * (seen**2).mean(0)
+        # a feature whose finite values overflow (1e30 squared in float32) keeps its old
+        # statistics: inf or NaN never enters persistent state (class doc)
+        keep = torch.isfinite(mu) & torch.isfinite(nu)
+        self.mu.copy_(torch.where(keep, mu, self.mu))
+        self.nu.copy_(torch.where(keep, nu, self.nu))
 
 
 # --------------------------------------------------------------------------------------

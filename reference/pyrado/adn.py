@@ -35,14 +35,22 @@ from typing import Any
 import torch
 from torch import nn
 
+from reference import checks
 from reference.pyrado.layers import IndiNonlinLayer
-from reference.pyrado.potential_based import POTENTIALS_MAX, PotentialBasedPolicy
+from reference.pyrado.potential_based import POTENTIALS_MAX, PotentialBasedPolicy, cubic_term
 from reference.pyrado.rnn import init_linear
 
 
 def _check_tau(tau: torch.Tensor) -> None:
     if not bool(torch.all(torch.as_tensor(tau) > 0)):
         raise ValueError(f"tau: expected every value > 0, got {tau}")
+
+
+def _check_capacity(capacity: Any) -> torch.Tensor:
+    c = torch.as_tensor(capacity)
+    if not bool(torch.all(c > 0)):
+        raise ValueError(f"capacity: expected every value > 0, got {capacity}")
+    return c
 
 
 def pd_linear(
@@ -56,30 +64,36 @@ def pd_linear(
 def pd_cubic(
     p: torch.Tensor, s: torch.Tensor, h: torch.Tensor, tau: torch.Tensor, **kwargs: Any
 ) -> torch.Tensor:
-    """``(s + h - p + kappa (h - p)^3) / tau``; ``kappa`` (keyword) must be ``>= 0``."""
+    """``(s + h - p + kappa (h - p)^3) / tau``; ``kappa`` (keyword) must be finite and
+    ``>= 0``; the cubic term is 0 where ``kappa == 0`` (``cubic_term``)."""
     _check_tau(tau)
     kappa = kwargs["kappa"]
-    if not bool(torch.all(torch.as_tensor(kappa) >= 0)):
-        raise ValueError(f"kappa: expected every value >= 0, got {kappa}")
+    k = torch.as_tensor(kappa)
+    if not bool(torch.all((k >= 0) & torch.isfinite(k))):
+        raise ValueError(f"kappa: expected every value finite and >= 0, got {kappa}")
     d = h - p
-    return (s + d + kappa * d**3) / tau
+    return (s + d + cubic_term(kappa, d)) / tau
 
 
 def pd_capacity_21(
     p: torch.Tensor, s: torch.Tensor, h: torch.Tensor, tau: torch.Tensor, **kwargs: Any
 ) -> torch.Tensor:
-    """``(s - d (1 - d^2 / C^2)) / tau``, ``d = h - p``, ``C`` = keyword ``capacity``."""
+    """``(s - d (1 - d^2 / C^2)) / tau``, ``d = h - p``, ``C`` = keyword ``capacity``
+    (``> 0``). Computed with the ratio ``r = d / C`` (``d (1 - r^2)``), so a tiny ``C``
+    whose square underflows gives the formula's value (``s / tau`` at ``d = 0``), not
+    ``0 / 0``."""
     _check_tau(tau)
-    d, c = h - p, kwargs["capacity"]
-    return (s - d * (1 - d**2 / c**2)) / tau
+    d, c = h - p, _check_capacity(kwargs["capacity"])
+    r = d / c
+    return (s - d * (1 - r * r)) / tau
 
 
 def pd_capacity_21_abs(
     p: torch.Tensor, s: torch.Tensor, h: torch.Tensor, tau: torch.Tensor, **kwargs: Any
 ) -> torch.Tensor:
-    """``(s - d (1 - |d| / C)) / tau``, ``d = h - p``."""
+    """``(s - d (1 - |d| / C)) / tau``, ``d = h - p``, ``C > 0``."""
     _check_tau(tau)
-    d, c = h - p, kwargs["capacity"]
+    d, c = h - p, _check_capacity(kwargs["capacity"])
     return (s - d * (1 - torch.abs(d) / c)) / tau
 
 
@@ -87,18 +101,20 @@ def pd_capacity_32(
     p: torch.Tensor, s: torch.Tensor, h: torch.Tensor, tau: torch.Tensor, **kwargs: Any
 ) -> torch.Tensor:
     """``(s + d (1 - d^2 / C^2) (1 - (2 d)^2 / C^2)) / tau``, ``d = h - p`` (a ``+``, as
-    upstream's code; its docstring writes ``-``)."""
+    upstream's code; its docstring writes ``-``), ``C > 0``, computed with the
+    ratio ``r = d / C`` as :func:`pd_capacity_21` (no ``0 / 0`` when ``C^2`` underflows)."""
     _check_tau(tau)
-    d, c = h - p, kwargs["capacity"]
-    return (s + d * (1 - d**2 / c**2) * (1 - (2 * d) ** 2 / c**2)) / tau
+    d, c = h - p, _check_capacity(kwargs["capacity"])
+    r = d / c
+    return (s + d * (1 - r * r) * (1 - 4 * r * r)) / tau
 
 
 def pd_capacity_32_abs(
     p: torch.Tensor, s: torch.Tensor, h: torch.Tensor, tau: torch.Tensor, **kwargs: Any
 ) -> torch.Tensor:
-    """``(s + d (1 - |d| / C) (1 - 2 |d| / C)) / tau``, ``d = h - p``."""
+    """``(s + d (1 - |d| / C) (1 - 2 |d| / C)) / tau``, ``d = h - p``, ``C > 0``."""
     _check_tau(tau)
-    d, c = h - p, kwargs["capacity"]
+    d, c = h - p, _check_capacity(kwargs["capacity"])
     return (s + d * (1 - torch.abs(d) / c) * (1 - 2 * torch.abs(d) / c)) / tau
 
 
@@ -142,6 +158,7 @@ class ADNPolicy(PotentialBasedPolicy):
     ):
         if not callable(potentials_dyn_fcn):
             raise TypeError(f"potentials_dyn_fcn: expected a callable, got {potentials_dyn_fcn!r}")
+        checks.flag(capacity_learnable, "capacity_learnable")
         super().__init__(
             spec,
             obs_layer,

@@ -36,7 +36,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from reference.pyrado.layers import IndiNonlinLayer, MirrConv1d
-from reference.pyrado.potential_based import POTENTIALS_MAX, PotentialBasedPolicy
+from reference.pyrado.potential_based import POTENTIALS_MAX, PotentialBasedPolicy, cubic_term
 from reference.pyrado.rnn import init_linear
 
 PADDING_MODES = ("circular", "reflect", "zeros")
@@ -143,9 +143,10 @@ class NFPolicy(PotentialBasedPolicy):
         return full[:, 0, :]
 
     def potentials_dot(self, potentials: torch.Tensor, stimuli: torch.Tensor) -> torch.Tensor:
-        """``(s + h - p + kappa (h - p)^3) / tau``."""
+        """``(s + h - p + kappa (h - p)^3) / tau``; the cubic term is 0 where ``kappa == 0``,
+        even where ``(h - p)^3`` overflows (``cubic_term``)."""
         d = self.resting_level - potentials
-        return (stimuli + d + self.kappa * d**3) / self.tau
+        return (stimuli + d + cubic_term(self.kappa, d)) / self.tau
 
     def init_param(self, init_values: torch.Tensor | None = None, **kwargs: Any) -> None:
         """Random parameters (the convolution keeps torch's default draw, ``pot_to_activ``

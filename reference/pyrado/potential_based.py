@@ -17,7 +17,8 @@ a subclass's step integrates ``p <- clamp(p + dp/dt, -100, 100)`` (``dt = 1``) w
 
 Non-learnable constants are non-persistent buffers here (plain tensors upstream), so they
 follow ``.to(device, dtype)``; the state_dict is upstream's either way. ``tau_init <= 0``
-and ``kappa_init < 0`` raise ``ValueError`` at construction (upstream: NaN logs).
+and ``kappa_init < 0`` (or either non-finite) raise ``ValueError`` at construction (upstream:
+NaN logs), and a learnable flag that is not a bool raises ``TypeError``.
 ``evaluate`` steps through each rollout one unbatched step at a time from its recorded
 first hidden state and restores the training mode (upstream leaves it in training mode).
 """
@@ -32,11 +33,22 @@ from typing import Any
 import torch
 from torch import nn
 
+from reference import checks
 from reference.pyrado.base import RecurrentPolicy, check_hidden, check_obs
 from reference.pyrado.rnn import init_linear, step_through_rollouts
 from reference.pyrado.step_sequence import StepSequence
 
 POTENTIALS_MAX = 100.0
+
+
+def cubic_term(kappa: Any, d: torch.Tensor) -> torch.Tensor:
+    """``kappa d^3`` with ``d^3`` clamped to the dtype's finite range: where the cube
+    overflows, ``kappa = 0`` gives 0 (the limit of ``kappa d^3`` as ``kappa -> 0``, not IEEE's
+    ``0 * inf = NaN``) and ``kappa > 0`` a value the potentials' clamp to ``+-100`` takes as
+    inf. Where ``d^3`` is finite this is the product itself, gradients included; NaN stays
+    NaN."""
+    big = torch.finfo(d.dtype).max
+    return kappa * (d**3).clamp(-big, big)
 
 
 class PotentialBasedPolicy(RecurrentPolicy):
@@ -59,10 +71,15 @@ class PotentialBasedPolicy(RecurrentPolicy):
     ):
         if not callable(activation_nonlin):
             raise TypeError(f"activation_nonlin: expected a callable, got {activation_nonlin!r}")
-        if not tau_init > 0:
-            raise ValueError(f"tau_init: expected > 0, got {tau_init!r}")
-        if not kappa_init >= 0:
-            raise ValueError(f"kappa_init: expected >= 0, got {kappa_init!r}")
+        checks.positive(tau_init, "tau_init")
+        checks.nonnegative(kappa_init, "kappa_init")
+        for value, what in (
+            (tau_learnable, "tau_learnable"),
+            (kappa_learnable, "kappa_learnable"),
+            (potential_init_learnable, "potential_init_learnable"),
+            (use_cuda, "use_cuda"),
+        ):
+            checks.flag(value, what)
         super().__init__(spec, use_cuda)
         self._input_size = spec.obs_space.flat_dim
         self._hidden_size = spec.act_space.flat_dim if hidden_size is None else hidden_size

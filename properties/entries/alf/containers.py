@@ -177,6 +177,12 @@ _BAD = (
         "Network",
     ),
     BadConfig(
+        "Residue whose block output [B, 1] would broadcast against its input [B, 4]",
+        lambda impl: impl.alf.Residue(lambda x: x[:, :1], _spec(impl, 4))(torch.ones(2, 4)),
+        ValueError,
+        "block output",
+    ),
+    BadConfig(
         "Parallel without specs for a function",
         lambda impl: impl.alf.Parallel((torch.tanh, torch.tanh)),
         ValueError,
@@ -210,7 +216,7 @@ def _container(
         configs,
         build,
         left_out=left_out or {},
-        bad_configs=_BAD if parallel else (),
+        bad_configs=_BAD,
         bench=cases.bench(f"alf.{name}"),
     )
 

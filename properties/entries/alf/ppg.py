@@ -210,6 +210,14 @@ ALGORITHM_BAD = (
         TypeError,
         "PPGAuxOptions",
     ),
+    BadConfig(
+        "after_policy_iteration(0): iterations count from 1 (0 is a multiple of every interval)",
+        lambda impl: _algorithm(
+            impl, dual_actor_value_network=_small_network(impl)
+        ).after_policy_iteration(0),
+        ValueError,
+        "iteration",
+    ),
 )
 
 
@@ -304,6 +312,7 @@ def entries() -> list[Entry]:
             loss_configs,
             AuxLossProbe,
             bad_configs=LOSS_BAD,
+            config_ranges={"td_lambda": "unit", "policy_kl_loss_weight": "nonnegative"},
             bench=cases.loss_bench(),
         ),
         Entry(
@@ -313,6 +322,7 @@ def entries() -> list[Entry]:
                 parts=models.loss_parts,
                 # the loss the algorithm documents: PPGAuxPhaseLoss() with its defaults
                 model=models.loss_model(lambda cfg: models.DEFAULT_HYPER),
+                misaligned=False,
             ),
             algorithm_configs,
             AlgorithmProbe,
@@ -320,7 +330,6 @@ def entries() -> list[Entry]:
                 "shape": "the loss property checks the [T, B] shapes of calc_loss",
                 "empty_batch": "the loss property checks the [T, B] shapes of calc_loss",
                 "device": "the network's entry checks devices",
-                "bad_input": "its constructor's bad arguments are checked as bad configs",
                 "nan_isolation": "its training phase mixes all steps into mini-batch updates "
                 "of one network; alf.PPGAuxPhaseLoss's entry checks that a poisoned reward "
                 "stays in its episode",

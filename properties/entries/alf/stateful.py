@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
 from hypothesis import strategies as st
 
 from benchmarks.cases.alf import stateful as cases
@@ -142,6 +143,14 @@ _BAD = (
         "stack_size",
     ),
     BadConfig(
+        "TemporalPool state whose step counter is outside [0, pooling_size)",
+        lambda impl: impl.alf.TemporalPool(2, 2, 3, mode="avg")(
+            torch.ones(1, 2), (torch.zeros(1, 2, 2), torch.zeros(1, 2), torch.tensor([3]))
+        ),
+        ValueError,
+        "step counter",
+    ),
+    BadConfig(
         "resampling probability above 1",
         lambda impl: impl.alf.NoisyFC(2, 2, new_noise_prob=1.5),
         ValueError,
@@ -192,6 +201,12 @@ def entries() -> list[Entry]:
             build_noisy,
             left_out={"parallel": _NO_PARALLEL.format("NoisyFC")},
             bad_configs=_BAD,
+            config_ranges={
+                "std_init": "finite",
+                "new_noise_prob": "unit",
+                "use_bn": "flag",
+                "use_ln": "flag",
+            },
             bench=cases.noisy_bench(),
             laws={
                 "noise_resampling": models.noise_resampling(lambda cfg: cfg["new_noise_prob"]),
@@ -214,6 +229,7 @@ def entries() -> list[Entry]:
                 "batch_invariance": _BATCHED_NOISE,
             },
             bad_configs=_BAD,
+            config_ranges={"damping": "unit", "stddev": "nonnegative"},
             laws={
                 "process_noise": models.process_noise(
                     lambda cfg: 1.0 - cfg["damping"], lambda cfg: cfg["stddev"]

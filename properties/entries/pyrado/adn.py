@@ -84,6 +84,17 @@ def dynamics(name: str) -> Any:
     return build
 
 
+def dynamics_ranges(name: str) -> dict[str, str]:
+    """The ranges of the keyword arguments ``name`` reads: ``tau > 0`` always, ``kappa``
+    finite ``>= 0`` (cubic), ``C > 0`` (capacity-based); ``inf`` is a limit for tau and C."""
+    ranges = {"tau": "above_zero"}
+    if name == "pd_cubic":
+        ranges["kappa"] = "nonnegative"
+    if "capacity" in name:
+        ranges["capacity"] = "above_zero"
+    return ranges
+
+
 def _bad_tau(name: str) -> BadConfig:
     p = torch.zeros(2)
     return BadConfig(
@@ -113,6 +124,33 @@ _BAD_ADN = (
         TypeError,
         "activation_nonlin",
     ),
+    BadConfig(
+        "ADNPolicy with an infinite tau_init",
+        lambda impl: impl.pyrado.ADNPolicy(
+            env_spec(impl, _SMALL), torch.tanh, impl.pyrado.pd_linear, tau_init=float("inf")
+        ),
+        ValueError,
+        "tau_init",
+    ),
+    BadConfig(
+        "ADNPolicy with an infinite kappa_init",
+        lambda impl: impl.pyrado.ADNPolicy(
+            env_spec(impl, _SMALL), torch.tanh, impl.pyrado.pd_cubic, kappa_init=float("inf")
+        ),
+        ValueError,
+        "kappa_init",
+    ),
+    BadConfig(
+        "ADNPolicy with a string for the flag capacity_learnable",
+        lambda impl: impl.pyrado.ADNPolicy(
+            env_spec(impl, _SMALL),
+            torch.tanh,
+            impl.pyrado.pd_capacity_21,
+            capacity_learnable="False",
+        ),
+        TypeError,
+        "capacity_learnable",
+    ),
 )
 
 
@@ -139,6 +177,7 @@ def entries() -> list[Entry]:
                 dynamics(name),
                 left_out={"output_range": "the spec gives the dynamics no range"},
                 bad_configs=(_bad_tau(name),),
+                config_ranges=dynamics_ranges(name),
                 laws={"oracle": oracle_law(models.dynamics_oracle(name))},
             )
         )

@@ -61,6 +61,18 @@ _BAD = (
         ValueError,
         "conv_padding_mode",
     ),
+    BadConfig(
+        "NFPolicy with a NaN kappa_init",
+        lambda impl: impl.pyrado.NFPolicy(env_spec(impl, _SMALL), 3, kappa_init=float("nan")),
+        ValueError,
+        "kappa_init",
+    ),
+    BadConfig(
+        "NFPolicy with an infinite tau_init",
+        lambda impl: impl.pyrado.NFPolicy(env_spec(impl, _SMALL), 3, tau_init=float("inf")),
+        ValueError,
+        "tau_init",
+    ),
 )
 
 

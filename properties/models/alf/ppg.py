@@ -113,6 +113,10 @@ def algorithm_inputs(cfg: dict, batch: int, generator: torch.Generator, dtype: t
     return x
 
 
+#: The inputs that parameterise the rollout policy (``[T, B, ...]``).
+ROLLOUT_POLICY_KEYS = ("rollout_loc", "rollout_scale", "rollout_logits")
+
+
 def loss_corruptions(x: dict) -> list[BadInput]:
     """Infos whose fields do not line up: the loss must reject them."""
     steps = x["reward"].shape[0]
@@ -125,6 +129,14 @@ def loss_corruptions(x: dict) -> list[BadInput]:
         ("discount without its batch dim", {**x, "discount": x["discount"][:, 0]}, ValueError),
         ("floating step types", {**x, "step_type": x["step_type"].double()}, TypeError),
         ("aux as a list", {**x, "aux": list(x["aux"])}, TypeError),
+        (
+            "a rollout policy without its time dim",
+            {
+                k: v[0] if k.startswith("rollout_") and k != "rollout_value" else v
+                for k, v in x.items()
+            },
+            ValueError,
+        ),
     ]
     if steps >= 2:
         one = {k: v[:1] if k != "reward_weights" else v for k, v in x.items()}

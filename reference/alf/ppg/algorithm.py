@@ -258,7 +258,12 @@ class PPGAuxAlgorithm(nn.Module):
 
     def after_policy_iteration(self, iteration: int) -> list[float] | None:
         """Run the auxiliary phase when it is enabled and ``iteration`` (counted from 1) is
-        a multiple of ``interval``; its losses, or None when it did not run."""
+        a multiple of ``interval``; its losses, or None when it did not run. An iteration
+        that is not an int ``>= 1`` raises (``0`` is a multiple of every interval)."""
+        if isinstance(iteration, bool) or not isinstance(iteration, int):
+            raise TypeError(f"{self.name}: expected an int iteration, got {iteration!r}")
+        if iteration < 1:
+            raise ValueError(f"{self.name}: expected iteration >= 1, got {iteration}")
         if not self._options.enabled or iteration % self._options.interval != 0:
             return None
         return self.train_from_replay()

@@ -37,6 +37,7 @@ import torch.distributions as td
 import torch.nn.functional as F
 from torch import nn
 
+from reference import checks
 from reference.alf.ppg.data import LossInfo
 from reference.alf.ppg.utils import PPGTrainInfo
 from reference.alf.ppg.value_ops import td_lambda_returns
@@ -99,8 +100,7 @@ def check_train_info(info: Any, gamma: torch.Tensor, name: str) -> tuple[int, in
                 f"{name}: expected info.{field} of shape {list(reward.shape[:2])}, got "
                 f"{list(shape)}"
             )
-    if info.step_type.is_floating_point():
-        raise TypeError(f"{name}: expected integer step types, got {info.step_type.dtype}")
+    check_experience_values(info, name)
     d = reward.shape[2] if reward.dim() == 3 else None
     if gamma.numel() > 1 and gamma.numel() != d:
         raise ValueError(
@@ -108,6 +108,43 @@ def check_train_info(info: Any, gamma: torch.Tensor, name: str) -> tuple[int, in
             f"{gamma.tolist()}, got reward of shape {list(reward.shape)}"
         )
     return reward.shape[0], reward.shape[1], d
+
+
+def check_experience_values(info: Any, name: str) -> None:
+    """The data values of ``info`` (shapes already checked): integer step types in
+    ``{FIRST, MID, LAST} = {0, 1, 2}``, discounts in ``[0, 1]`` (NaN passes: it propagates,
+    contract item 7), every floating field in the dtype of ``info.value`` (no silent
+    promotion), and every action distribution batched ``[T, B]`` (no broadcast over T)."""
+    types = info.step_type
+    if types.is_floating_point() or types.dtype == torch.bool or types.is_complex():
+        raise TypeError(f"{name}: expected integer step types, got {types.dtype}")
+    if types.numel() and not bool(((types >= 0) & (types <= 2)).all()):
+        raise ValueError(
+            f"{name}: expected step types in {{0, 1, 2}}, got "
+            f"{sorted(set(types.unique().tolist()))}"
+        )
+    for field in ("reward", "rollout_value", "aux", "discount"):
+        dtype = getattr(info, field).dtype
+        if dtype != info.value.dtype:
+            raise TypeError(
+                f"{name}: expected info.{field} of dtype {info.value.dtype} (info.value's), "
+                f"got {dtype}"
+            )
+    discount = info.discount
+    if discount.numel() and bool(((discount < 0) | (discount > 1)).any()):
+        raise ValueError(
+            f"{name}: expected discounts in [0, 1], got values from "
+            f"{float(discount.nan_to_num(0.5).min())} to {float(discount.nan_to_num(0.5).max())}"
+        )
+    outer = tuple(info.reward.shape[:2])
+    for field in ("rollout_action_distribution", "action_distribution"):
+        for dist in flatten(getattr(info, field)):
+            batch = tuple(getattr(dist, "batch_shape", outer))[:2]
+            if batch != outer:
+                raise ValueError(
+                    f"{name}: expected info.{field} batched [T, B] = {list(outer)}, got "
+                    f"batch shape {list(dist.batch_shape)}"
+                )
 
 
 def step_discounts(info: Any, gamma: torch.Tensor) -> torch.Tensor:
@@ -150,8 +187,8 @@ class PPGAuxPhaseLoss(nn.Module):
             raise TypeError(
                 f"{name}: expected a callable td_error_loss_fn, got {td_error_loss_fn!r}"
             )
-        if not 0.0 <= td_lambda <= 1.0:
-            raise ValueError(f"{name}: expected td_lambda in [0, 1], got {td_lambda!r}")
+        checks.unit(td_lambda, f"{name} td_lambda")
+        checks.nonnegative(policy_kl_loss_weight, f"{name} policy_kl_loss_weight")
         self._gamma = check_gamma(gamma, name)
         self._td_error_loss_fn = td_error_loss_fn
         self._policy_kl_loss_weight = policy_kl_loss_weight

@@ -357,6 +357,29 @@ def check_nest(
     return outer or ()
 
 
+def check_state(
+    spec: Nest,
+    state: Nest,
+    outer: Sequence[int],
+    float_dtype: torch.dtype | None,
+    what: str = "state",
+) -> None:
+    """Validate a network's ``state`` against its ``state_spec`` and the outer dims ``outer``
+    of the input it comes with, once per call before any computation (contract item 8).
+
+    The spec's nest structure, an extra or a missing member state included (``TypeError``);
+    tensors of the spec's dtype kind, floating ones of ``float_dtype`` (the network's
+    parameter dtype, or its input's for a network without parameters) (``TypeError``); the
+    shape ``[*outer, *spec.shape]`` (``ValueError``): a state of another batch size is an
+    error, never broadcast over the input's rows.
+    """
+    got = check_nest(spec, state, len(outer), float_dtype, what)
+    if flatten(spec) and got != tuple(outer):
+        raise ValueError(
+            f"{what}: expected the outer dims {list(outer)} of the input, got {list(got)}"
+        )
+
+
 def check_bounds(spec: BoundedTensorSpec, x: torch.Tensor, what: str = "input") -> None:
     """Raise ``ValueError`` unless every value of ``x`` lies inside the spec's bounds."""
     lo = torch.as_tensor(np.broadcast_to(spec.minimum, spec.shape).copy(), device=x.device)

@@ -36,8 +36,7 @@ from optimized.alf.gru_unroll import gru_unroll
 from optimized.twin import Twin
 from reference.alf import recurrent as ref
 from reference.alf.network import NaiveParallelNetwork, Network, replicate_input
-from reference.alf.unroll import check_first_step, check_time_major, reset_rows, stack_steps
-from reference.specs import check_nest
+from reference.alf.unroll import check_sequence, reset_rows, stack_steps
 
 __all__ = ["GRUCell", "LSTMCell", "LSTMEncodingNetwork"]
 
@@ -118,14 +117,8 @@ def fused_unroll(
 
 
 def _check_sequence(net: Network, xs: Any, state: Any, first_step: Any) -> None:
-    steps, batch = check_first_step(first_step, f"{net.name}.unroll")
-    outer = net.check_inputs(xs, outer_rank=2)
-    if outer != (steps, batch):
-        raise ValueError(
-            f"{net.name}.unroll inputs: expected leading dims [T, B] = [{steps}, {batch}] (those "
-            f"of first_step), got {list(outer)}"
-        )
-    check_nest(net.state_spec, state, 1, net.float_dtype(), f"{net.name}.unroll state")
+    check_sequence(net, xs, state, first_step)
+    net.check_inputs(xs, outer_rank=2)
 
 
 def _lstm_gates(gates: torch.Tensor, h: torch.Tensor, c: torch.Tensor) -> tuple[Any, Any]:
@@ -188,7 +181,7 @@ class ParallelCell(NaiveParallelNetwork):
         x = replicate_input(
             self._input_tensor_spec, inputs, self._n, f"{self.name} input", self.float_dtype()
         )
-        check_nest(self._state_spec, state, 1, self.float_dtype(), f"{self.name} state")
+        self.check_state(state, x.shape[:1], x)
         if x.device.type == "cpu":
             return self.step_per_replica(x, state)
         return self.step_batched(x, state)
@@ -221,9 +214,7 @@ class ParallelCell(NaiveParallelNetwork):
     def unroll(self, inputs: Any, state: Any, first_step: torch.Tensor) -> tuple[Any, Any]:
         """Each replica's own fused unroll on the CPU; on a GPU all T input projections in
         one batched GEMM, then the recurrent one per step (module doc)."""
-        steps, batch = check_first_step(first_step, f"{self.name}.unroll")
-        check_time_major(inputs, steps, batch, f"{self.name}.unroll")
-        check_nest(self._state_spec, state, 1, self.float_dtype(), f"{self.name}.unroll state")
+        steps, batch = check_sequence(self, inputs, state, first_step)
         x = inputs.reshape(steps * batch, *inputs.shape[2:])
         x = replicate_input(
             self._input_tensor_spec, x, self._n, f"{self.name} input", self.float_dtype()
@@ -279,7 +270,7 @@ class GRUCell(Twin, ref.GRUCell):
 
     def forward(self, input: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, Any]:
         outer = self.check_inputs(input)
-        check_nest(self._state_spec, state, len(outer), self.float_dtype(), f"{self.name} state")
+        self.check_state(state, outer, input)
         h = self._cell(input, state)
         return h, h
 
@@ -305,7 +296,7 @@ class LSTMCell(Twin, ref.LSTMCell):
 
     def forward(self, input: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
         outer = self.check_inputs(input)
-        check_nest(self._state_spec, state, len(outer), self.float_dtype(), f"{self.name} state")
+        self.check_state(state, outer, input)
         h, c = self._cell(input, tuple(state))
         return h, (h, c)
 

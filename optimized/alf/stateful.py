@@ -32,8 +32,8 @@ from optimized.twin import Twin
 from reference.alf import stateful as ref
 from reference.alf.common import is_eval
 from reference.alf.stateful import standard_normal
-from reference.alf.unroll import check_first_step, check_time_major
-from reference.specs import Nest, check_nest, flatten, pack_sequence_as
+from reference.alf.unroll import check_sequence
+from reference.specs import Nest, flatten, pack_sequence_as
 
 __all__ = ["Delay", "NoisyFC", "OUProcess", "TemporalPool"]
 
@@ -104,13 +104,11 @@ class Delay(Twin, ref.Delay):
 
     def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
         """All T outputs as one masked shift (module doc)."""
-        steps, batch = check_first_step(first_step, f"{self.name}.unroll")
-        check_time_major(inputs, steps, batch, f"{self.name}.unroll")
+        steps, _ = check_sequence(self, inputs, state, first_step)
         self.check_inputs(inputs, outer_rank=2)
         d = self._delay
         if d == 0:
             return inputs, ()
-        check_nest(self._state_spec, state, 1, None, f"{self.name}.unroll state")
         register = [state] if d == 1 else list(state)
         reset = last_reset(first_step)
         t = torch.arange(steps + d, device=first_step.device)
@@ -138,10 +136,8 @@ class TemporalPool(Twin, ref.TemporalPool):
     def unroll(self, inputs: Any, state: Nest, first_step: torch.Tensor) -> tuple[Any, Nest]:
         """Every step's stack as one masked gather; with pooling, after the window pools
         computed one window position at a time (module doc)."""
-        steps, batch = check_first_step(first_step, f"{self.name}.unroll")
-        check_time_major(inputs, steps, batch, f"{self.name}.unroll")
+        steps, _ = check_sequence(self, inputs, state, first_step)
         self.check_inputs(inputs, outer_rank=2)
-        check_nest(self._state_spec, state, 1, None, f"{self.name}.unroll state")
         if self._pooling_size > 1:
             return self._pooled_unroll(inputs, state, first_step)
         depth = state.shape[1] + 1
@@ -225,8 +221,7 @@ class OUProcess(Twin, ref.OUProcess):
 
     def unroll(self, inputs: Any, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
         """The closed-form AR(1) of the module doc, with the reference's draws."""
-        steps, _ = check_first_step(first_step, "OUProcess.unroll")
-        check_nest(self._state_spec, state, 1, None, "OUProcess.unroll state")
+        steps, _ = check_sequence(self, (), state, first_step)
         leaves = flatten(state)
         draws = [[standard_normal(tuple(x.shape), x) for x in leaves] for _ in range(steps)]
         keep = 1.0 - self._damping
@@ -258,7 +253,7 @@ class NoisyFC(Twin, ref.NoisyFC):
     def forward(self, input: torch.Tensor, state: Nest) -> tuple[torch.Tensor, Nest]:
         """Fused affine maps (module doc)."""
         outer = self.check_inputs(input)
-        check_nest(self._state_spec, state, len(outer), self.float_dtype(), "NoisyFC state")
+        self.check_state(state, outer, input)
         y = torch.addmm(self._bias, input, self._weight.t())
         if self.training and not is_eval():
             eps_in, eps_out = self.new_noise(input, state)

@@ -36,7 +36,7 @@ from reference.alf.network import Network, checked_encoder
 from reference.alf.projection import CategoricalProjectionNetwork, NormalProjectionNetwork
 from reference.alf.recurrent import LSTMEncodingNetwork
 from reference.alf.replicas import Replicated
-from reference.alf.unroll import check_first_step, check_time_major, reset_rows
+from reference.alf.unroll import check_sequence, reset_rows
 from reference.specs import Nest, TensorSpec, flatten, is_nested, map_structure
 
 
@@ -173,9 +173,7 @@ class ActorDistributionRNNNetwork(ActorDistributionNetworkBase):
     (row ``t * B + b`` is step t of batch row b), and the final state."""
 
     def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
-        what = f"{self._name}.unroll"
-        steps, batch = check_first_step(first_step, what)
-        check_time_major(inputs, steps, batch, what)
+        steps, _ = check_sequence(self, inputs, state, first_step)
         encodings = []
         for t in range(steps):
             state = reset_rows(state, first_step[t])

@@ -13,7 +13,6 @@ the T steps; the reference networks use it as their ``unroll``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -45,6 +44,21 @@ def check_time_major(inputs: Nest, steps: int, batch: int, what: str) -> None:
             )
 
 
+def check_sequence(
+    net: Any, inputs: Nest, state: Nest, first_step: Any, what: str | None = None
+) -> tuple[int, int]:
+    """The checks of one ``unroll`` call of network ``net``, once, before any step (contract
+    item 8): ``first_step`` a bool ``[T, B]`` tensor, every input leaf time-major ``[T, B,
+    ...]``, and ``state`` the network's state for ``B`` rows (``Network.check_state``: its
+    structure, dtype and batch; a state of another batch is never broadcast over B by the
+    resets). Every unroll, reference and optimized, starts here. Returns ``(T, B)``."""
+    what = what or f"{net.name}.unroll"
+    steps, batch = check_first_step(first_step, what)
+    check_time_major(inputs, steps, batch, what)
+    net.check_state(state, (batch,), inputs)
+    return steps, batch
+
+
 def reset_rows(state: Nest, first: torch.Tensor) -> Nest:
     """``state`` with the rows where ``first`` ([B] bool) is true set to zeros."""
 
@@ -61,16 +75,16 @@ def stack_steps(outputs: list[Nest]) -> Nest:
 
 
 def step_unroll(
-    step: Callable[[Nest, Nest], tuple[Nest, Nest]],
+    step: Any,
     inputs: Nest,
     state: Nest,
     first_step: torch.Tensor,
     what: str = "unroll",
 ) -> tuple[Nest, Nest]:
-    """The definition of ``unroll``: for t = 0 .. T-1, reset the rows of ``state`` that start
+    """The definition of ``unroll`` for network ``step``: the call checked once
+    (:func:`check_sequence`), then for t = 0 .. T-1, reset the rows of ``state`` that start
     an episode at t, then ``y_t, state = step(x_t, state)``; outputs stacked on dim 0."""
-    steps, batch = check_first_step(first_step, what)
-    check_time_major(inputs, steps, batch, what)
+    steps, _ = check_sequence(step, inputs, state, first_step, what)
     outputs = []
     for t in range(steps):
         state = reset_rows(state, first_step[t])

@@ -36,7 +36,7 @@ from optimized.alf.gru_unroll import gru_unroll
 from optimized.twin import Twin
 from reference.alf import recurrent as ref
 from reference.alf.network import NaiveParallelNetwork, Network, replicate_input
-from reference.alf.unroll import check_sequence, reset_rows, stack_steps
+from reference.alf.unroll import check_sequence, no_steps, reset_rows, stack_steps
 
 __all__ = ["GRUCell", "LSTMCell", "LSTMEncodingNetwork"]
 
@@ -116,9 +116,11 @@ def fused_unroll(
     return ys, ([ys[-1], out[2][0]] if lstm else [ys[-1]])
 
 
-def _check_sequence(net: Network, xs: Any, state: Any, first_step: Any) -> None:
-    check_sequence(net, xs, state, first_step)
+def _check_sequence(net: Network, xs: Any, state: Any, first_step: Any) -> int:
+    """The shared sequence checks (``check_sequence``) and the inputs' spec; returns T."""
+    steps, _ = check_sequence(net, xs, state, first_step)
     net.check_inputs(xs, outer_rank=2)
+    return steps
 
 
 def _lstm_gates(gates: torch.Tensor, h: torch.Tensor, c: torch.Tensor) -> tuple[Any, Any]:
@@ -215,6 +217,8 @@ class ParallelCell(NaiveParallelNetwork):
         """Each replica's own fused unroll on the CPU; on a GPU all T input projections in
         one batched GEMM, then the recurrent one per step (module doc)."""
         steps, batch = check_sequence(self, inputs, state, first_step)
+        if steps == 0:
+            return no_steps(self, inputs, state, batch), state
         x = inputs.reshape(steps * batch, *inputs.shape[2:])
         x = replicate_input(
             self._input_tensor_spec, x, self._n, f"{self.name} input", self.float_dtype()
@@ -279,7 +283,8 @@ class GRUCell(Twin, ref.GRUCell):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """The whole sequence as one fused ``torch.gru`` call, on the CPU ``gru_unroll``
         (module doc)."""
-        _check_sequence(self, inputs, state, first_step)
+        if _check_sequence(self, inputs, state, first_step) == 0:
+            return no_steps(self, inputs, state, first_step.shape[1]), state
         if inputs.device.type == "cpu":
             ys = gru_unroll(self._cell, inputs, state, first_step)
             return ys, ys[-1]
@@ -304,7 +309,8 @@ class LSTMCell(Twin, ref.LSTMCell):
         self, inputs: torch.Tensor, state: Any, first_step: torch.Tensor
     ) -> tuple[torch.Tensor, Any]:
         """The whole sequence as one fused ``torch.lstm`` call (module doc)."""
-        _check_sequence(self, inputs, state, first_step)
+        if _check_sequence(self, inputs, state, first_step) == 0:
+            return no_steps(self, inputs, state, first_step.shape[1]), state
         ys, (h, c) = fused_unroll(
             torch.lstm, self._cell, inputs, list(state), first_step, self.training
         )

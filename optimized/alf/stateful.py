@@ -24,6 +24,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -32,7 +33,7 @@ from optimized.twin import Twin
 from reference.alf import stateful as ref
 from reference.alf.common import is_eval
 from reference.alf.stateful import standard_normal
-from reference.alf.unroll import check_sequence
+from reference.alf.unroll import check_sequence, no_steps
 from reference.specs import Nest, flatten, pack_sequence_as
 
 __all__ = ["Delay", "NoisyFC", "OUProcess", "TemporalPool"]
@@ -104,11 +105,13 @@ class Delay(Twin, ref.Delay):
 
     def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
         """All T outputs as one masked shift (module doc)."""
-        steps, _ = check_sequence(self, inputs, state, first_step)
+        steps, batch = check_sequence(self, inputs, state, first_step)
         self.check_inputs(inputs, outer_rank=2)
         d = self._delay
         if d == 0:
             return inputs, ()
+        if steps == 0:
+            return no_steps(self, inputs, state, batch), state
         register = [state] if d == 1 else list(state)
         reset = last_reset(first_step)
         t = torch.arange(steps + d, device=first_step.device)
@@ -136,8 +139,10 @@ class TemporalPool(Twin, ref.TemporalPool):
     def unroll(self, inputs: Any, state: Nest, first_step: torch.Tensor) -> tuple[Any, Nest]:
         """Every step's stack as one masked gather; with pooling, after the window pools
         computed one window position at a time (module doc)."""
-        steps, _ = check_sequence(self, inputs, state, first_step)
+        steps, batch = check_sequence(self, inputs, state, first_step)
         self.check_inputs(inputs, outer_rank=2)
+        if steps == 0:
+            return no_steps(self, inputs, state, batch), state
         if self._pooling_size > 1:
             return self._pooled_unroll(inputs, state, first_step)
         depth = state.shape[1] + 1
@@ -222,6 +227,8 @@ class OUProcess(Twin, ref.OUProcess):
     def unroll(self, inputs: Any, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
         """The closed-form AR(1) of the module doc, with the reference's draws."""
         steps, _ = check_sequence(self, (), state, first_step)
+        if steps == 0:
+            return super().unroll(inputs, state, first_step)
         leaves = flatten(state)
         draws = [[standard_normal(tuple(x.shape), x) for x in leaves] for _ in range(steps)]
         keep = 1.0 - self._damping
@@ -236,7 +243,7 @@ class OUProcess(Twin, ref.OUProcess):
             a = torch.tensor(keep, dtype=x0.dtype, device=x0.device)
             zero = torch.zeros((), dtype=x0.dtype, device=x0.device)
             decay = torch.where(same, torch.pow(a, lag.clamp(min=0)).unsqueeze(2), zero)
-            flat = u.reshape(steps, u.shape[1], -1)
+            flat = u.reshape(steps, u.shape[1], math.prod(u.shape[2:]))  # B = 0 too
             x = torch.einsum("tsb,sbf->tbf", decay, flat).reshape(u.shape)
             start = torch.pow(a, t + 1)
             x = x + _expand(carried * start.unsqueeze(1), x) * x0.unsqueeze(0)

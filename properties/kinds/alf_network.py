@@ -413,6 +413,11 @@ class AlfNetwork(Kind):
         )
         return corruptions(self.input_spec(cfg), x, typed)
 
+    def empty_unrolls(self, batch: int) -> list[tuple[int, int]]:
+        """No steps of ``batch`` rows, steps of no rows, and neither (``unroll``'s
+        ``[T, B]``)."""
+        return [(0, batch), (3, 0), (0, 0)]
+
     def bad_calls(self, net: Any, cfg: dict, x: Nest, state: Nest) -> list[BadCall]:
         """A stateful network's bad states (:func:`state_corruptions`) in a call with ``x``
         and, where it has its own ``unroll``, in an unroll of ``x`` repeated over two steps;

@@ -237,6 +237,11 @@ class Kind:
         """Corruptions of a valid input ``x`` and the error type each must raise."""
         return []
 
+    def empty_unrolls(self, batch: int) -> list[tuple[int, int]]:
+        """The ``(T, B)`` of the empty sequences a stateful thing's sequence API must take
+        (``empty_batch``); none by default."""
+        return []
+
     def bad_calls(self, net: Any, cfg: dict, x: Nest, state: Nest) -> list[BadCall]:
         """Calls of ``net`` with the valid input ``x`` (and valid state ``state``) made bad
         another way (a state or a ``first_step`` that does not fit the input), each with the

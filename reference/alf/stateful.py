@@ -333,6 +333,8 @@ class OUProcess(Network):
         """T steps from ``state`` (inputs ignored, class doc): ``(values [T, B, ...], final)``;
         a row's value is reset to zeros before each step where ``first_step`` marks it."""
         steps, _ = check_sequence(self, (), state, first_step)
+        if steps == 0:
+            return map_structure(lambda x: x.unsqueeze(0)[:0], state), state
         outputs = []
         for t in range(steps):
             state = reset_rows(state, first_step[t])

@@ -21,14 +21,12 @@ from reference.specs import Nest, flatten, map_structure
 
 
 def check_first_step(first_step: Any, what: str) -> tuple[int, int]:
-    """Validate ``first_step`` (a ``[T, B]`` bool tensor, T >= 1); return ``(T, B)``."""
+    """Validate ``first_step`` (a ``[T, B]`` bool tensor, T >= 0); return ``(T, B)``."""
     if not isinstance(first_step, torch.Tensor) or first_step.dtype != torch.bool:
         got = first_step.dtype if isinstance(first_step, torch.Tensor) else type(first_step)
         raise TypeError(f"{what} first_step: expected a bool tensor [T, B], got {got}")
-    if first_step.dim() != 2 or first_step.shape[0] < 1:
-        raise ValueError(
-            f"{what} first_step: expected shape [T, B] with T >= 1, got {list(first_step.shape)}"
-        )
+    if first_step.dim() != 2:
+        raise ValueError(f"{what} first_step: expected shape [T, B], got {list(first_step.shape)}")
     return int(first_step.shape[0]), int(first_step.shape[1])
 
 
@@ -69,6 +67,16 @@ def reset_rows(state: Nest, first: torch.Tensor) -> Nest:
     return map_structure(one, state)
 
 
+def no_steps(step: Any, inputs: Nest, state: Nest, batch: int) -> Nest:
+    """The outputs of an unroll of T = 0 steps, ``[0, B, ...]``: those of one step of
+    network ``step`` on no rows (the ``[0, B, ...]`` inputs and the state cut to zero rows),
+    so that they have the shapes and dtypes T > 0 steps would have. The final state of such
+    an unroll is the state it was given."""
+    x = map_structure(lambda v: v.reshape(0, *v.shape[2:]), inputs)
+    y, _ = step(x, map_structure(lambda s: s[:0], state))
+    return map_structure(lambda v: v.reshape(0, batch, *v.shape[1:]), y)
+
+
 def stack_steps(outputs: list[Nest]) -> Nest:
     """A list of T per-step output nests as one nest of ``[T, ...]`` tensors."""
     return map_structure(lambda *ys: torch.stack(ys), *outputs)
@@ -82,9 +90,12 @@ def step_unroll(
     what: str = "unroll",
 ) -> tuple[Nest, Nest]:
     """The definition of ``unroll`` for network ``step``: the call checked once
-    (:func:`check_sequence`), then for t = 0 .. T-1, reset the rows of ``state`` that start
-    an episode at t, then ``y_t, state = step(x_t, state)``; outputs stacked on dim 0."""
-    steps, _ = check_sequence(step, inputs, state, first_step, what)
+    (:func:`check_sequence`), then for t = 0 .. T-1 reset the rows of ``state`` that start
+    an episode at t, then ``y_t, state = step(x_t, state)``; outputs stacked on dim 0
+    (T = 0: :func:`no_steps`)."""
+    steps, batch = check_sequence(step, inputs, state, first_step, what)
+    if steps == 0:
+        return no_steps(step, inputs, state, batch), state
     outputs = []
     for t in range(steps):
         state = reset_rows(state, first_step[t])

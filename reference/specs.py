@@ -373,11 +373,28 @@ def check_state(
     shape ``[*outer, *spec.shape]`` (``ValueError``): a state of another batch size is an
     error, never broadcast over the input's rows.
     """
+    if _fits(spec, state, tuple(outer), float_dtype):
+        return
     got = check_nest(spec, state, len(outer), float_dtype, what)
     if flatten(spec) and got != tuple(outer):
         raise ValueError(
             f"{what}: expected the outer dims {list(outer)} of the input, got {list(got)}"
         )
+
+
+def _fits(spec: Nest, state: Nest, outer: tuple[int, ...], float_dtype: Any) -> bool:
+    """Whether a state of continuous specs in tuples and lists passes :func:`check_state`
+    (the common case, checked without flattening); False sends it to the full check, which
+    names what is wrong."""
+    if isinstance(spec, TensorSpec):
+        if not spec.is_continuous or type(state) is not torch.Tensor:
+            return False
+        if state.dtype != float_dtype if float_dtype is not None else not state.is_floating_point():
+            return False
+        return state.shape == (*outer, *spec.shape)
+    if type(spec) in (tuple, list) and type(state) is type(spec) and len(state) == len(spec):
+        return all(_fits(s, x, outer, float_dtype) for s, x in zip(spec, state))
+    return False
 
 
 def check_bounds(spec: BoundedTensorSpec, x: torch.Tensor, what: str = "input") -> None:

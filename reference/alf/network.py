@@ -180,17 +180,18 @@ class Network(RecordsArguments):
         )
 
     def check_state(self, state: Nest, outer: Sequence[int], inputs: Nest = ()) -> None:
-        """Validate ``state`` against ``state_spec`` for inputs of outer dims ``outer``
-        (:func:`reference.specs.check_state`): floating leaves in the network's parameter
-        dtype, or in that of the first floating leaf of ``inputs`` for a network without
-        parameters. Nothing to check for a stateless network."""
-        if not flatten(self._state_spec):
+        """Validate ``state`` against ``state_spec`` for the checked ``inputs`` of outer dims
+        ``outer`` (:func:`reference.specs.check_state`): floating leaves in the dtype of the
+        first floating leaf of ``inputs`` (the network's parameter dtype, which the input
+        check enforced), else in the network's parameter dtype. Nothing to check for a
+        stateless network."""
+        if not self.is_rnn:
             return
-        dtype = self.float_dtype()
-        if dtype is None:
-            floats = [x for x in flatten(inputs) if isinstance(x, torch.Tensor)]
-            dtype = next((x.dtype for x in floats if x.is_floating_point()), None)
-        check_state(self._state_spec, state, outer, dtype, f"{self._name} state")
+        leaves = [inputs] if isinstance(inputs, torch.Tensor) else flatten(inputs)
+        dtype = next((x.dtype for x in leaves if x.is_floating_point()), None)
+        check_state(
+            self._state_spec, state, outer, dtype or self.float_dtype(), f"{self._name} state"
+        )
 
     # -- copies and replicas -------------------------------------------------------------
     def copy(self, **kwargs: Any) -> Network:

@@ -54,6 +54,7 @@ from properties.kinds.base import (
 )
 from properties.specs import spec_data, specs_data
 from reference.alf.replicas import replica_state, stack_replica_states
+from reference.alf.unroll import no_steps
 from reference.specs import (
     BoundedTensorSpec,
     Nest,
@@ -327,6 +328,11 @@ class AlfNetwork(Kind):
     def _loop(
         self, net: Any, xs: Nest, state: Nest, first: torch.Tensor, cfg: dict
     ) -> tuple[Any, Nest]:
+        if first.shape[0] == 0:  # no steps: the outputs of one step on no rows, [0, B, ...]
+            if self.state_only:
+                return map_structure(lambda s: s.unsqueeze(0)[:0], state), state
+            call = functools.partial(self.call, net)
+            return no_steps(call, xs, state, first.shape[1]), state
         outputs = []
         for t in range(first.shape[0]):
             x_t = map_structure(lambda v, t=t: v[t], xs)

@@ -371,15 +371,29 @@ def check_state(
     tensors of the spec's dtype kind, floating ones of ``float_dtype`` (the network's
     parameter dtype, or its input's for a network without parameters) (``TypeError``); the
     shape ``[*outer, *spec.shape]`` (``ValueError``): a state of another batch size is an
-    error, never broadcast over the input's rows.
+    error, never broadcast over the input's rows. A tuple where the spec has a list, or a
+    list where it has a tuple, is the same sequence of member states (the spec documents
+    write upstream's list states as tuples).
     """
     if _fits(spec, state, tuple(outer), float_dtype):
         return
-    got = check_nest(spec, state, len(outer), float_dtype, what)
+    got = check_nest(spec, _sequences_as(spec, state), len(outer), float_dtype, what)
     if flatten(spec) and got != tuple(outer):
         raise ValueError(
             f"{what}: expected the outer dims {list(outer)} of the input, got {list(got)}"
         )
+
+
+def _plain_sequence(x: Any) -> bool:
+    return isinstance(x, (tuple, list)) and not is_namedtuple(x)
+
+
+def _sequences_as(spec: Nest, value: Nest) -> Nest:
+    """``value`` with every plain tuple or list at a plain tuple or list of ``spec`` of the
+    same length made of the spec's type (anything else as it is, for the structure check)."""
+    if _plain_sequence(spec) and _plain_sequence(value) and len(spec) == len(value):
+        return type(spec)(_sequences_as(s, v) for s, v in zip(spec, value))
+    return value
 
 
 def _fits(spec: Nest, state: Nest, outer: tuple[int, ...], float_dtype: Any) -> bool:
@@ -392,7 +406,7 @@ def _fits(spec: Nest, state: Nest, outer: tuple[int, ...], float_dtype: Any) -> 
         if state.dtype != float_dtype if float_dtype is not None else not state.is_floating_point():
             return False
         return state.shape == (*outer, *spec.shape)
-    if type(spec) in (tuple, list) and type(state) is type(spec) and len(state) == len(spec):
+    if type(spec) in (tuple, list) and type(state) in (tuple, list) and len(state) == len(spec):
         return all(_fits(s, x, outer, float_dtype) for s, x in zip(spec, state))
     return False
 

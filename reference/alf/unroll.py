@@ -8,7 +8,9 @@ episode (``StepType.FIRST``). twinnet adds one method to every stateful network:
 
 where ``first_step[t, b]`` marks that row b starts an episode at step t: its state is reset
 to zeros right before step t. :func:`step_unroll` is the definition, the literal loop over
-the T steps; the reference networks use it as their ``unroll``.
+the T steps; the reference networks use it as their ``unroll``. Every unroll, reference
+and optimized, first runs :func:`check_sequence` (``first_step``, inputs and state checked
+once against each other), and takes T = 0 (:func:`no_steps`) and B = 0.
 """
 
 from __future__ import annotations

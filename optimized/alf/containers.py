@@ -52,7 +52,8 @@ def _checked(net: Network, inputs: Nest, state: Nest, first_step: torch.Tensor) 
 def _check_state(net: Network, inputs: Nest, state: Nest) -> None:
     """The reference's state check (``Network.check_state``) for checked one-outer-dim
     inputs: the state's structure, dtype and batch against the input's."""
-    net.check_state(state, flatten(inputs)[0].shape[:1], inputs)
+    x = inputs if isinstance(inputs, torch.Tensor) else flatten(inputs)[0]
+    net.check_state(state, x.shape[:1], inputs)
 
 
 class _Packer:
@@ -246,11 +247,13 @@ class Residue(Twin, ref.Residue):
 
     def fuse(self) -> None:
         self._check = InputCheck(self)
+        self._stateful = bool(flatten(self._state_spec))
 
     def forward(self, x: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
         """The reference's residual step with the input checked by the compiled check."""
         self._check(x)
-        _check_state(self, x, state)
+        if self._stateful:
+            _check_state(self, x, state)
         y, state = self._block(x, state)
         if isinstance(x, torch.Tensor):
             return self._activation(x + y), state

@@ -185,10 +185,12 @@ class Network(RecordsArguments):
         first floating leaf of ``inputs`` (the network's parameter dtype, which the input
         check enforced), else in the network's parameter dtype. Nothing to check for a
         stateless network."""
-        if not self.is_rnn:
+        if not self._state_spec:  # a nest of empty specs is checked (cheaply) below
             return
-        leaves = [inputs] if isinstance(inputs, torch.Tensor) else flatten(inputs)
-        dtype = next((x.dtype for x in leaves if x.is_floating_point()), None)
+        if isinstance(inputs, torch.Tensor) and inputs.is_floating_point():
+            dtype: torch.dtype | None = inputs.dtype
+        else:
+            dtype = next((x.dtype for x in flatten(inputs) if x.is_floating_point()), None)
         check_state(
             self._state_spec, state, outer, dtype or self.float_dtype(), f"{self._name} state"
         )

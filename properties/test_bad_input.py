@@ -74,6 +74,45 @@ def test_bad_input(subject: Subject, data) -> None:
 
 
 @spec_property
+def test_bad_input_state(subject: Subject, data) -> None:
+    """A state that does not fit its input (another batch, dtype, width or nest structure)
+    and, for a sequence API, a bad ``first_step`` (not bool, not ``[T, B]``): the kind's
+    bad calls (``Kind.bad_calls``) raise the declared clear error, in the reference and the
+    candidate alike (so both give the same outcome class), before any state changes: never
+    a broadcast state, never a deep torch error (contract item 8)."""
+    kind = subject.kind
+    stateless = kind.reason("recurrent_steps") or kind.instance_reasons().get("recurrent_steps")
+    if stateless:
+        pytest.skip(f"{subject.name} has no state: {stateless}")
+    case = subject.draw(data, min_batch=2)
+    outcomes: list[list[str]] = []
+    for impl in (subject.reference, subject.candidate):
+        net = set_training(subject.build(impl, case.cfg, seed=case.seed), True)
+        x = subject.inputs(case)
+        state = kind.initial_state(net, x, case.cfg)
+        calls = kind.bad_calls(net, case.cfg, x, state)
+        if not calls:
+            subject.tally.note("some drawn configs have no state or sequence call to get wrong")
+            return
+        outcomes.append([why for why, _, _ in calls])
+        for why, call, error in calls:
+            before = {k: v.clone() for k, v in state_of(net).items()}
+            with pytest.raises((ValueError, TypeError)) as info, torch.no_grad():
+                call()
+            assert isinstance(info.value, error), (
+                f"{impl}: {why}: expected {error.__name__}, got {type(info.value).__name__}: "
+                f"{info.value}"
+            )
+            _assert_clear(info.value, f"{impl} {why}")
+            after = state_of(net)
+            assert all(torch.equal(before[k], after[k]) for k in before), (
+                f"{impl}: {why}: the network changed state before rejecting the call"
+            )
+    ref, cand = outcomes
+    assert ref == cand, f"the reference and the candidate have different bad calls: {ref} {cand}"
+
+
+@spec_property
 def test_bad_input_log_prob_values(subject: Subject, data) -> None:
     """A distribution's ``log_prob`` rejects a wrongly shaped value with our ``ValueError``
     always, and a value outside the support with our ``ValueError`` while torch's

@@ -357,6 +357,60 @@ def check_nest(
     return outer or ()
 
 
+def check_state(
+    spec: Nest,
+    state: Nest,
+    outer: Sequence[int],
+    float_dtype: torch.dtype | None,
+    what: str = "state",
+) -> None:
+    """Validate a network's ``state`` against its ``state_spec`` and the outer dims ``outer``
+    of the input it comes with, once per call before any computation (contract item 8).
+
+    The spec's nest structure, an extra or a missing member state included (``TypeError``);
+    tensors of the spec's dtype kind, floating ones of ``float_dtype`` (the network's
+    parameter dtype, or its input's for a network without parameters) (``TypeError``); the
+    shape ``[*outer, *spec.shape]`` (``ValueError``): a state of another batch size is an
+    error, never broadcast over the input's rows. A tuple where the spec has a list, or a
+    list where it has a tuple, is the same sequence of member states (the spec documents
+    write upstream's list states as tuples).
+    """
+    if _fits(spec, state, tuple(outer), float_dtype):
+        return
+    got = check_nest(spec, _sequences_as(spec, state), len(outer), float_dtype, what)
+    if flatten(spec) and got != tuple(outer):
+        raise ValueError(
+            f"{what}: expected the outer dims {list(outer)} of the input, got {list(got)}"
+        )
+
+
+def _plain_sequence(x: Any) -> bool:
+    return isinstance(x, (tuple, list)) and not is_namedtuple(x)
+
+
+def _sequences_as(spec: Nest, value: Nest) -> Nest:
+    """``value`` with every plain tuple or list at a plain tuple or list of ``spec`` of the
+    same length made of the spec's type (anything else as it is, for the structure check)."""
+    if _plain_sequence(spec) and _plain_sequence(value) and len(spec) == len(value):
+        return type(spec)(_sequences_as(s, v) for s, v in zip(spec, value))
+    return value
+
+
+def _fits(spec: Nest, state: Nest, outer: tuple[int, ...], float_dtype: Any) -> bool:
+    """Whether a state of continuous specs in tuples and lists passes :func:`check_state`
+    (the common case, checked without flattening); False sends it to the full check, which
+    names what is wrong."""
+    if isinstance(spec, TensorSpec):
+        if not spec.is_continuous or type(state) is not torch.Tensor:
+            return False
+        if state.dtype != float_dtype if float_dtype is not None else not state.is_floating_point():
+            return False
+        return state.shape == (*outer, *spec.shape)
+    if type(spec) in (tuple, list) and type(state) in (tuple, list) and len(state) == len(spec):
+        return all(_fits(s, x, outer, float_dtype) for s, x in zip(spec, state))
+    return False
+
+
 def check_bounds(spec: BoundedTensorSpec, x: torch.Tensor, what: str = "input") -> None:
     """Raise ``ValueError`` unless every value of ``x`` lies inside the spec's bounds."""
     lo = torch.as_tensor(np.broadcast_to(spec.minimum, spec.shape).copy(), device=x.device)

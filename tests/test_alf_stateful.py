@@ -74,11 +74,13 @@ def test_temporal_pool_avg_continues_an_incoming_window(alf) -> None:
 
 
 @pytest.mark.parametrize("alf", PACKAGES, ids=["reference", "optimized"])
-def test_temporal_pool_unroll_needs_a_step(alf) -> None:
+def test_temporal_pool_unroll_of_no_steps(alf) -> None:
+    # T = 0: no outputs, [0, B, stack, 2], and the state it was given, untouched
     net = alf.TemporalPool(2, stack_size=2, pooling_size=2, mode="max")
-    state = (torch.zeros(1, 2, 2), torch.zeros(1, 2), torch.zeros(1, dtype=torch.long))
-    with pytest.raises(ValueError, match="T >= 1"):
-        net.unroll(torch.zeros(0, 1, 2), state, torch.zeros(0, 1, dtype=torch.bool))
+    state = (torch.ones(1, 2, 2), torch.full((1, 2), 3.0), torch.ones(1, dtype=torch.long))
+    ys, final = net.unroll(torch.zeros(0, 1, 2), state, torch.zeros(0, 1, dtype=torch.bool))
+    assert ys.shape == (0, 1, 2, 2) and ys.dtype == torch.float32
+    assert all(a is b for a, b in zip(final, state))
 
 
 @st.composite

@@ -31,7 +31,7 @@ from optimized.alf.unroll import fold_time, unroll_member
 from optimized.twin import Twin, converting
 from reference.alf import containers as ref
 from reference.alf.network import Network
-from reference.alf.unroll import check_first_step, check_time_major
+from reference.alf.unroll import check_sequence
 from reference.specs import (
     Nest,
     flatten,
@@ -44,10 +44,16 @@ from reference.specs import (
 __all__ = ["AMPWrapper", "Branch", "Echo", "Parallel", "ReplicateInput", "Residue", "Sequential"]
 
 
-def _checked(net: Network, inputs: Nest, first_step: torch.Tensor) -> None:
-    steps, batch = check_first_step(first_step, f"{net.name}.unroll")
-    check_time_major(inputs, steps, batch, f"{net.name}.unroll")
+def _checked(net: Network, inputs: Nest, state: Nest, first_step: torch.Tensor) -> None:
+    check_sequence(net, inputs, state, first_step)
     net.check_inputs(inputs, outer_rank=2)
+
+
+def _check_state(net: Network, inputs: Nest, state: Nest) -> None:
+    """The reference's state check (``Network.check_state``) for checked one-outer-dim
+    inputs: the state's structure, dtype and batch against the input's."""
+    x = inputs if isinstance(inputs, torch.Tensor) else flatten(inputs)[0]
+    net.check_state(state, x.shape[:1], inputs)
 
 
 class _Packer:
@@ -108,6 +114,7 @@ class _Sequential(Twin, ref._Sequential):
                 if out:
                     named[out] = x
             return (x if self._select is None else self._select(named)), state
+        _check_state(self, inputs, state)
         new_state = []
         for i, (module, get, out, is_network) in enumerate(self._plan):
             if get is not None:
@@ -123,7 +130,7 @@ class _Sequential(Twin, ref._Sequential):
 
     def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
         """Member by member over the whole sequence (module doc)."""
-        _checked(self, inputs, first_step)
+        _checked(self, inputs, state, first_step)
         named: dict[str, Nest] = {"input": inputs}
         x = inputs
         new_state = []
@@ -157,12 +164,13 @@ class _Branch(Twin, ref._Branch):
         self._check(inputs)
         if not self._stateful:
             return self._pack([net(inputs)[0] for net in self._flat]), state
+        _check_state(self, inputs, state)
         results = [net(inputs, s) for net, s in zip(self._flat, self._pack.split(state))]
         return self._pack([y for y, _ in results]), self._pack([s for _, s in results])
 
     def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
         """Every member over the whole sequence (module doc)."""
-        _checked(self, inputs, first_step)
+        _checked(self, inputs, state, first_step)
         nets = flatten(self.members)
         stateful = bool(flatten(self._state_spec))
         states = ref.flatten_up_to(self.members, state) if stateful else [()] * len(nets)
@@ -192,13 +200,14 @@ class Parallel(Twin, ref.Parallel):
         xs = self._pack.split(inputs)
         if not self._stateful:
             return self._pack([net(x)[0] for net, x in zip(self._flat, xs)]), state
+        _check_state(self, inputs, state)
         states = self._pack.split(state)
         results = [net(x, s) for net, x, s in zip(self._flat, xs, states)]
         return self._pack([y for y, _ in results]), self._pack([s for _, s in results])
 
     def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
         """Member i over the whole sequence of input i (module doc)."""
-        _checked(self, inputs, first_step)
+        _checked(self, inputs, state, first_step)
         members = self.members
         if not flatten(self._state_spec):
             state = map_structure(lambda _: (), members)
@@ -221,6 +230,7 @@ class Echo(Twin, ref.Echo):
     def forward(self, input: Nest, state: Nest) -> tuple[Nest, Nest]:
         """The reference's step with the input checked by the compiled check."""
         self._check(input)
+        _check_state(self, input, state)
         block_state, echo = state
         block_input = (input, echo) if self._tuple_input else {"input": input, "echo": echo}
         out, block_state = self._block(block_input, block_state)
@@ -237,10 +247,13 @@ class Residue(Twin, ref.Residue):
 
     def fuse(self) -> None:
         self._check = InputCheck(self)
+        self._stateful = bool(flatten(self._state_spec))
 
     def forward(self, x: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
         """The reference's residual step with the input checked by the compiled check."""
         self._check(x)
+        if self._stateful:
+            _check_state(self, x, state)
         y, state = self._block(x, state)
         if isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor) and x.shape == y.shape:
             return self._activation(x + y), state
@@ -249,7 +262,7 @@ class Residue(Twin, ref.Residue):
 
     def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
         """The block over the whole sequence, then the residual sum at once."""
-        _checked(self, inputs, first_step)
+        _checked(self, inputs, state, first_step)
         y, state = unroll_member(self._block, inputs, state, first_step)
         ref.check_residual(inputs, y, self.name)
         return map_structure(lambda a, b: self._activation(a + b), inputs, y), state

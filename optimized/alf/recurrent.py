@@ -38,8 +38,7 @@ from optimized.alf.gru_unroll import gru_unroll
 from optimized.twin import Twin
 from reference.alf import recurrent as ref
 from reference.alf.network import NaiveParallelNetwork, Network, replicate_input
-from reference.alf.unroll import check_first_step, check_time_major, reset_rows, stack_steps
-from reference.specs import check_nest
+from reference.alf.unroll import check_sequence, no_steps, reset_rows, stack_steps
 
 __all__ = ["GRUCell", "LSTMCell", "LSTMEncodingNetwork"]
 
@@ -153,15 +152,11 @@ def segment_unroll(
     return torch.cat(ys), state
 
 
-def _check_sequence(net: Network, xs: Any, state: Any, first_step: Any) -> None:
-    steps, batch = check_first_step(first_step, f"{net.name}.unroll")
-    outer = net.check_inputs(xs, outer_rank=2)
-    if outer != (steps, batch):
-        raise ValueError(
-            f"{net.name}.unroll inputs: expected leading dims [T, B] = [{steps}, {batch}] (those "
-            f"of first_step), got {list(outer)}"
-        )
-    check_nest(net.state_spec, state, 1, net.float_dtype(), f"{net.name}.unroll state")
+def _check_sequence(net: Network, xs: Any, state: Any, first_step: Any) -> int:
+    """The shared sequence checks (``check_sequence``) and the inputs' spec; returns T."""
+    steps, _ = check_sequence(net, xs, state, first_step)
+    net.check_inputs(xs, outer_rank=2)
+    return steps
 
 
 def _lstm_gates(gates: torch.Tensor, h: torch.Tensor, c: torch.Tensor) -> tuple[Any, Any]:
@@ -224,7 +219,7 @@ class ParallelCell(NaiveParallelNetwork):
         x = replicate_input(
             self._input_tensor_spec, inputs, self._n, f"{self.name} input", self.float_dtype()
         )
-        check_nest(self._state_spec, state, 1, self.float_dtype(), f"{self.name} state")
+        self.check_state(state, x.shape[:1], x)
         if x.device.type == "cpu":
             return self.step_per_replica(x, state)
         return self.step_batched(x, state)
@@ -257,9 +252,9 @@ class ParallelCell(NaiveParallelNetwork):
     def unroll(self, inputs: Any, state: Any, first_step: torch.Tensor) -> tuple[Any, Any]:
         """Each replica's own fused unroll on the CPU; on a GPU all T input projections in
         one batched GEMM, then the recurrent one per step (module doc)."""
-        steps, batch = check_first_step(first_step, f"{self.name}.unroll")
-        check_time_major(inputs, steps, batch, f"{self.name}.unroll")
-        check_nest(self._state_spec, state, 1, self.float_dtype(), f"{self.name}.unroll state")
+        steps, batch = check_sequence(self, inputs, state, first_step)
+        if steps == 0:
+            return no_steps(self, inputs, state, batch), state
         x = inputs.reshape(steps * batch, *inputs.shape[2:])
         x = replicate_input(
             self._input_tensor_spec, x, self._n, f"{self.name} input", self.float_dtype()
@@ -315,7 +310,7 @@ class GRUCell(Twin, ref.GRUCell):
 
     def forward(self, input: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, Any]:
         outer = self.check_inputs(input)
-        check_nest(self._state_spec, state, len(outer), self.float_dtype(), f"{self.name} state")
+        self.check_state(state, outer, input)
         h = self._cell(input, state)
         return h, h
 
@@ -324,7 +319,8 @@ class GRUCell(Twin, ref.GRUCell):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """The whole sequence as one fused ``torch.gru`` call, on the CPU ``gru_unroll``
         (module doc)."""
-        _check_sequence(self, inputs, state, first_step)
+        if _check_sequence(self, inputs, state, first_step) == 0:
+            return no_steps(self, inputs, state, first_step.shape[1]), state
         if inputs.device.type == "cpu":
             ys = gru_unroll(self._cell, inputs, state, first_step)
             return ys, ys[-1]
@@ -341,7 +337,7 @@ class LSTMCell(Twin, ref.LSTMCell):
 
     def forward(self, input: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
         outer = self.check_inputs(input)
-        check_nest(self._state_spec, state, len(outer), self.float_dtype(), f"{self.name} state")
+        self.check_state(state, outer, input)
         h, c = self._cell(input, tuple(state))
         return h, (h, c)
 
@@ -349,7 +345,8 @@ class LSTMCell(Twin, ref.LSTMCell):
         self, inputs: torch.Tensor, state: Any, first_step: torch.Tensor
     ) -> tuple[torch.Tensor, Any]:
         """The whole sequence as one fused ``torch.lstm`` call (module doc)."""
-        _check_sequence(self, inputs, state, first_step)
+        if _check_sequence(self, inputs, state, first_step) == 0:
+            return no_steps(self, inputs, state, first_step.shape[1]), state
         ys, (h, c) = fused_unroll(
             torch.lstm, self._cell, inputs, list(state), first_step, self.training
         )

@@ -34,8 +34,8 @@ from optimized.twin import Twin
 from reference.alf import stateful as ref
 from reference.alf.common import is_eval
 from reference.alf.stateful import standard_normal
-from reference.alf.unroll import check_first_step, check_time_major
-from reference.specs import Nest, check_nest, flatten, pack_sequence_as
+from reference.alf.unroll import check_sequence, no_steps
+from reference.specs import Nest, flatten, pack_sequence_as
 
 __all__ = ["Delay", "NoisyFC", "OUProcess", "TemporalPool"]
 
@@ -106,13 +106,13 @@ class Delay(Twin, ref.Delay):
 
     def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
         """All T outputs as one masked shift (module doc)."""
-        steps, batch = check_first_step(first_step, f"{self.name}.unroll")
-        check_time_major(inputs, steps, batch, f"{self.name}.unroll")
+        steps, batch = check_sequence(self, inputs, state, first_step)
         self.check_inputs(inputs, outer_rank=2)
         d = self._delay
         if d == 0:
             return inputs, ()
-        check_nest(self._state_spec, state, 1, None, f"{self.name}.unroll state")
+        if steps == 0:
+            return no_steps(self, inputs, state, batch), state
         register = [state] if d == 1 else list(state)
         reset = last_reset(first_step)
         t = torch.arange(steps + d, device=first_step.device)
@@ -140,10 +140,10 @@ class TemporalPool(Twin, ref.TemporalPool):
     def unroll(self, inputs: Any, state: Nest, first_step: torch.Tensor) -> tuple[Any, Nest]:
         """Every step's stack as one masked gather; with pooling, after the window pools
         computed one window position at a time (module doc)."""
-        steps, batch = check_first_step(first_step, f"{self.name}.unroll")
-        check_time_major(inputs, steps, batch, f"{self.name}.unroll")
+        steps, batch = check_sequence(self, inputs, state, first_step)
         self.check_inputs(inputs, outer_rank=2)
-        check_nest(self._state_spec, state, 1, None, f"{self.name}.unroll state")
+        if steps == 0:
+            return no_steps(self, inputs, state, batch), state
         if self._pooling_size > 1:
             self.check_counter(state[2])
             return self._pooled_unroll(inputs, state, first_step)
@@ -228,8 +228,9 @@ class OUProcess(Twin, ref.OUProcess):
 
     def unroll(self, inputs: Any, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
         """The closed-form AR(1) of the module doc, with the reference's draws."""
-        steps, _ = check_first_step(first_step, "OUProcess.unroll")
-        check_nest(self._state_spec, state, 1, None, "OUProcess.unroll state")
+        steps, _ = check_sequence(self, (), state, first_step)
+        if steps == 0:
+            return super().unroll(inputs, state, first_step)
         leaves = flatten(state)
         draws = [[standard_normal(tuple(x.shape), x) for x in leaves] for _ in range(steps)]
         keep = 1.0 - self._damping
@@ -244,7 +245,7 @@ class OUProcess(Twin, ref.OUProcess):
             a = torch.tensor(keep, dtype=x0.dtype, device=x0.device)
             zero = torch.zeros((), dtype=x0.dtype, device=x0.device)
             decay = torch.where(same, torch.pow(a, lag.clamp(min=0)).unsqueeze(2), zero)
-            flat = u.reshape(steps, u.shape[1], math.prod(u.shape[2:]))  # B = 0 has no -1
+            flat = u.reshape(steps, u.shape[1], math.prod(u.shape[2:]))  # B = 0 too
             x = torch.einsum("tsb,sbf->tbf", decay, flat).reshape(u.shape)
             start = torch.pow(a, t + 1)
             # the carried-in state reaches a row's steps before its first reset only; by
@@ -264,7 +265,7 @@ class NoisyFC(Twin, ref.NoisyFC):
     def forward(self, input: torch.Tensor, state: Nest) -> tuple[torch.Tensor, Nest]:
         """Fused affine maps (module doc)."""
         outer = self.check_inputs(input)
-        check_nest(self._state_spec, state, len(outer), self.float_dtype(), "NoisyFC state")
+        self.check_state(state, outer, input)
         y = torch.addmm(self._bias, input, self._weight.t())
         if self.training and not is_eval():
             eps_in, eps_out = self.new_noise(input, state)

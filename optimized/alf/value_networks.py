@@ -11,7 +11,7 @@ import torch
 from optimized.alf.unroll import unroll_member
 from optimized.twin import Twin
 from reference.alf import value_networks as ref
-from reference.alf.unroll import check_first_step, check_time_major
+from reference.alf.unroll import check_sequence
 from reference.specs import Nest
 
 __all__ = ["ParallelValueNetwork", "ValueNetwork", "ValueNetworkBase", "ValueRNNNetwork"]
@@ -24,8 +24,7 @@ def _unroll_reshaped(
     first_step: torch.Tensor,
 ) -> tuple[torch.Tensor, Nest]:
     """The encoder over the whole sequence, its output reshaped to ``[T, B, *output]``."""
-    steps, batch = check_first_step(first_step, f"{net.name}.unroll")
-    check_time_major(inputs, steps, batch, f"{net.name}.unroll")
+    steps, batch = check_sequence(net, inputs, state, first_step)
     value, state = unroll_member(net._encoding_net, inputs, state, first_step)
     return value.reshape(steps, batch, *net._value_shape), state
 

@@ -22,7 +22,7 @@ class RNNPolicyBase(Twin, ref.RNNPolicyBase):
         self, rollout: StepSequence, hidden_states_name: str = "hidden_states"
     ) -> torch.Tensor:
         with eval_mode(self):
-            top = unroll_rollouts(self.rnn_layers, rollout, hidden_states_name, self.init_hidden)
+            top = unroll_rollouts(self.rnn_layers, rollout, hidden_states_name, self)
             act = self.output_layer(top)
             return act if self.output_nonlin is None else self.output_nonlin(act)
 

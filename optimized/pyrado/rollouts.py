@@ -32,30 +32,30 @@ class Batched:
     index: torch.Tensor
 
 
-def batch_rollouts(rollout: Any, hidden_states_name: str, init_hidden: Any) -> Batched:
-    """Pad the rollouts of ``rollout`` (read by the reference's ``read_rollout``, in the
-    dtype and on the device of ``init_hidden``'s state) into one batch; without recorded
-    hidden states every rollout starts from ``init_hidden(R)``'s row."""
-    data = read_rollout(rollout, hidden_states_name, init_hidden(1))
+def batch_rollouts(rollout: Any, hidden_states_name: str, policy: Any) -> Batched:
+    """Pad the rollouts of ``rollout`` (read and checked by the reference's
+    ``read_rollout``, in ``policy``'s dtype and on its device) into one batch; without
+    recorded hidden states every rollout starts from ``policy.init_hidden(R)``'s row."""
+    data = read_rollout(rollout, hidden_states_name, policy)
     bounds, obs_all = data.bounds, data.observations
     starts, lengths = bounds[:-1], [b - a for a, b in itertools.pairwise(bounds)]
     r, t_max = len(lengths), max(lengths)
     padded = obs_all.new_zeros(t_max, r, obs_all.shape[-1])
     for i, (a, n) in enumerate(zip(starts, lengths)):
         padded[:n, i] = obs_all[a : a + n]
-    hidden = init_hidden(r) if data.first_hidden is None else data.first_hidden
+    hidden = policy.init_hidden(r) if data.first_hidden is None else data.first_hidden
     index = torch.cat([torch.arange(n) * r + i for i, n in enumerate(lengths)])
     return Batched(padded, lengths, hidden.to(obs_all.dtype), index.to(obs_all.device))
 
 
 def unroll_rollouts(
-    layers: nn.Module, rollout: Any, hidden_states_name: str, init_hidden: Any
+    layers: nn.Module, rollout: Any, hidden_states_name: str, policy: Any
 ) -> torch.Tensor:
     """The top layer's ``h [N, H]`` at every step of every rollout, in sequence order: all
     rollouts packed into one ``layers.unroll`` call, each started from its first step's
     recorded state. ``layers`` is the policy's ``RecurrentLayers``, its twin by ``convert``."""
     assert isinstance(layers, RecurrentLayers), type(layers)
-    batched = batch_rollouts(rollout, hidden_states_name, init_hidden)
+    batched = batch_rollouts(rollout, hidden_states_name, policy)
     n, size = layers.num_layers, layers.hidden_size
     h, c = unpack_state(layers.mode, batched.hidden, n, size, len(batched.lengths))
     packed = pack_padded_sequence(batched.obs, batched.lengths, enforce_sorted=False)
@@ -67,7 +67,7 @@ def step_rollouts_side_by_side(policy: Any, rollout: Any, hidden_states_name: st
     """The actions of every step of every rollout, in sequence order: the rollouts advance
     together, one batched ``policy`` step per time index (``T_max`` calls instead of
     ``sum T``); a finished rollout's row keeps its state (rows are independent)."""
-    batched = batch_rollouts(rollout, hidden_states_name, policy.init_hidden)
+    batched = batch_rollouts(rollout, hidden_states_name, policy)
     lengths = torch.as_tensor(batched.lengths)
     hidden, acts = batched.hidden, []
     for t in range(batched.obs.shape[0]):

@@ -23,7 +23,7 @@ class TwoHeadedRNNPolicyBase(Twin, ref.TwoHeadedRNNPolicyBase):
         self, rollout: StepSequence, hidden_states_name: str = "hidden_states"
     ) -> tuple[torch.Tensor, torch.Tensor]:
         with eval_mode(self):
-            top = unroll_rollouts(self.shared, rollout, hidden_states_name, self.init_hidden)
+            top = unroll_rollouts(self.shared, rollout, hidden_states_name, self)
             out_1, out_2 = self.head_1(top), self.head_2(top)
             if self.head_1_output_nonlin is not None:
                 out_1 = self.head_1_output_nonlin(out_1)

@@ -43,6 +43,7 @@ import torch
 
 from properties.candidate import Impl
 from properties.kinds.base import (
+    BadCall,
     BadInput,
     Kind,
     Poisoned,
@@ -50,11 +51,13 @@ from properties.kinds.base import (
     parameters_of,
     seeded,
     set_training,
+    state_corruptions,
     state_spec_of,
 )
 from properties.kinds.isolation import sequence_trials
 from properties.specs import spec_data, specs_data
 from reference.alf.replicas import replica_state, stack_replica_states
+from reference.alf.unroll import no_steps
 from reference.specs import (
     BoundedTensorSpec,
     Nest,
@@ -352,6 +355,11 @@ class AlfNetwork(Kind):
     def _loop(
         self, net: Any, xs: Nest, state: Nest, first: torch.Tensor, cfg: dict
     ) -> tuple[Any, Nest]:
+        if first.shape[0] == 0:  # no steps: the outputs of one step on no rows, [0, B, ...]
+            if self.state_only:
+                return map_structure(lambda s: s.unsqueeze(0)[:0], state), state
+            call = functools.partial(self.call, net)
+            return no_steps(call, xs, state, first.shape[1]), state
         outputs = []
         for t in range(first.shape[0]):
             x_t = map_structure(lambda v, t=t: v[t], xs)
@@ -437,6 +445,49 @@ class AlfNetwork(Kind):
             p.dtype.is_floating_point for _, p in parameters_of(net)
         )
         return corruptions(self.input_spec(cfg), x, typed)
+
+    def empty_unrolls(self, batch: int) -> list[tuple[int, int]]:
+        """No steps of ``batch`` rows, steps of no rows, and neither (``unroll``'s
+        ``[T, B]``)."""
+        return [(0, batch), (3, 0), (0, 0)]
+
+    def bad_calls(self, net: Any, cfg: dict, x: Nest, state: Nest) -> list[BadCall]:
+        """A stateful network's bad states (:func:`state_corruptions`) in a call with ``x``
+        and, where it has its own ``unroll``, in an unroll of ``x`` repeated over two steps;
+        bad ``first_step``s of that unroll: not bool, not ``[T, B]``, of another batch
+        (contract item 8). A process (``state_only``) takes its state as its input: its
+        bad states are its bad inputs, and its unroll's state is checked against the batch
+        of ``first_step``."""
+        if not flatten(state):
+            return []
+        bad = [] if self.state_only else state_corruptions(state)
+        out: list[BadCall] = [
+            (why, functools.partial(self.call, net, x, s), error) for why, s, error in bad
+        ]
+        own = getattr(net, "unroll", None)
+        if not callable(own):
+            return out
+        xs = map_structure(lambda t: torch.stack([t, t]), x)
+        batch = flatten(state)[0].shape[0]
+        first = torch.zeros(2, batch, dtype=torch.bool, device=device_of(state))
+        first[0] = True
+        bad = state_corruptions(state, typed=False) if self.state_only else bad
+        out += [
+            (f"unroll with a {why}", functools.partial(own, xs, s, first), error)
+            for why, s, error in bad
+        ]
+        firsts = [
+            ("first_step as uint8", first.to(torch.uint8), TypeError),
+            ("first_step as float", first.float(), TypeError),
+            ("first_step of shape [T]", first[:, 0], ValueError),
+            ("first_step of shape [T, B + 1]", torch.cat([first, first[:, :1]], 1), ValueError),
+            ("first_step of shape [T, 1]", first[:, :1], ValueError),
+        ]
+        out += [
+            (f"unroll with a {why}", functools.partial(own, xs, state, f), error)
+            for why, f, error in firsts
+        ]
+        return out
 
 
 #: ``alf.common`` of every implementation whose networks the kind prepared, by name.

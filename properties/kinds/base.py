@@ -27,6 +27,9 @@ from properties.ids import GLOBAL_IDS
 from reference.specs import Nest, flatten, map_structure, sample_nest
 
 BadInput = tuple[str, Nest, type[Exception]]
+#: A bad call of a thing under test (a bad state, a bad ``first_step``): what is wrong, the
+#: call, and the error type it must raise.
+BadCall = tuple[str, Callable[[], Any], type[Exception]]
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,41 @@ def device_of(nest: Nest) -> torch.device:
         if isinstance(t, torch.Tensor):
             return t.device
     return torch.device("cpu")
+
+
+def state_corruptions(state: Nest, typed: bool = True) -> list[BadInput]:
+    """Corruptions of a valid batched state nest ``state`` (every leaf ``[B, ...]``, B >= 2)
+    and the error each must raise (contract item 8): a batch of 1 (silently broadcast over
+    B if unchecked) and of B + 1 (``ValueError``), floating leaves in the other float dtype
+    (``TypeError``; ``typed``: the state's float dtype is fixed by the network or its
+    input), a last dim one wider (``ValueError``), an extra member state and a
+    missing one (``TypeError``). None for an empty state."""
+    leaves = flatten(state)
+    if not leaves:
+        return []
+
+    def each(fn: Callable[[torch.Tensor], torch.Tensor]) -> Nest:
+        return map_structure(fn, state)
+
+    out: list[BadInput] = [
+        ("state of batch 1", each(lambda t: t[:1]), ValueError),
+        ("state of batch B + 1", each(lambda t: torch.cat([t, t[:1]])), ValueError),
+    ]
+    floats = [t for t in leaves if t.is_floating_point()]
+    if floats and typed:
+        other = torch.float64 if floats[0].dtype == torch.float32 else torch.float32
+        cast = each(lambda t: t.to(other) if t.is_floating_point() else t)
+        out.append((f"state as {other}", cast, TypeError))
+    if any(t.dim() >= 2 for t in leaves):
+        wider = each(lambda t: torch.cat([t, t[..., :1]], dim=-1) if t.dim() >= 2 else t)
+        out.append(("state last dim +1", wider, ValueError))
+    if isinstance(state, list):
+        out.append(("state with an extra member", [*state, leaves[0]], TypeError))
+    else:
+        out.append(("state with an extra member", (state, leaves[0]), TypeError))
+    if isinstance(state, (tuple, list)) and not hasattr(state, "_fields") and len(state) >= 2:
+        out.append(("state missing a member", type(state)(list(state)[:-1]), TypeError))
+    return out
 
 
 @contextlib.contextmanager
@@ -227,6 +265,17 @@ class Kind:
     ) -> list[Poisoned]:
         """The ``nan_isolation`` trials of ``net`` (a kind that supports the id says how its
         resets and episode boundaries are poisoned); none by default."""
+        return []
+
+    def empty_unrolls(self, batch: int) -> list[tuple[int, int]]:
+        """The ``(T, B)`` of the empty sequences a stateful thing's sequence API must take
+        (``empty_batch``); none by default."""
+        return []
+
+    def bad_calls(self, net: Any, cfg: dict, x: Nest, state: Nest) -> list[BadCall]:
+        """Calls of ``net`` with the valid input ``x`` (and valid state ``state``) made bad
+        another way (a state or a ``first_step`` that does not fit the input), each with the
+        error type it must raise; none by default."""
         return []
 
     def stochastic(self, cfg: dict, batch: int) -> bool:

@@ -20,6 +20,7 @@ candidate's own ``evaluate``; its actions are put back at their ``[T, B]`` place
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from properties.kinds.base import BadInput, Kind, Poisoned, seeded
+from properties.kinds.base import BadCall, BadInput, Kind, Poisoned, seeded, state_corruptions
 from properties.kinds.isolation import sequence_trials
 from reference.pyrado.step_sequence import StepSequence
 from reference.specs import Nest, TensorSpec
@@ -268,6 +269,35 @@ class PyradoPolicy(Kind):
         """A poisoned hidden state before its reset and a poisoned earlier rollout, through
         :meth:`unroll` (``evaluate``; ``properties.kinds.isolation``)."""
         return sequence_trials(self, net, cfg, batch, generator, dtype)
+
+    def bad_calls(self, net: Any, cfg: dict, x: Nest, state: Nest) -> list[BadCall]:
+        """Bad hidden states of a call with ``x`` (:func:`state_corruptions`, and an
+        unbatched ``[size]`` one for a batch), and ``evaluate`` of the rollouts of ``x``
+        repeated over two steps with recorded hidden states or observations one wider
+        (contract item 8: both packages reach ``read_rollout``'s checks)."""
+        bad = [*state_corruptions(state), ("unbatched state for a batch", state[0], ValueError)]
+        out: list[BadCall] = [
+            (f"hidden: {why}", functools.partial(self.call, net, x, s), error)
+            for why, s, error in bad
+        ]
+        xs = torch.stack([x, x])
+        first = torch.zeros(2, x.shape[0], dtype=torch.bool)
+        rollout, _ = self.rollouts(net, xs, state, first)
+        fields = {k: rollout.get_data_values(k) for k in ("rewards", "actions")}
+        hidden = rollout.get_data_values("hidden_states")
+        obs = rollout.get_data_values("observations")
+        for why, o, h in [
+            ("hidden_states one wider", obs, torch.cat([hidden, hidden[:, :1]], 1)),
+            ("observations one wider", torch.cat([obs, obs[:, :1]], 1), hidden),
+        ]:
+            wrong = StepSequence(
+                rollout_bounds=list(rollout.rollout_bounds),
+                observations=o,
+                hidden_states=h,
+                **fields,
+            )
+            out.append((f"evaluate with {why}", functools.partial(net.evaluate, wrong), ValueError))
+        return out
 
     # -- own properties -------------------------------------------------------------------
     def scripted_steps(self, net: Any, xs: torch.Tensor) -> Any:

@@ -36,7 +36,7 @@ from reference.alf.network import Network, checked_encoder
 from reference.alf.projection import CategoricalProjectionNetwork, NormalProjectionNetwork
 from reference.alf.recurrent import LSTMEncodingNetwork
 from reference.alf.replicas import Replicated
-from reference.alf.unroll import check_first_step, check_time_major, reset_rows
+from reference.alf.unroll import check_sequence, no_steps, reset_rows
 from reference.specs import Nest, TensorSpec, flatten, is_nested, map_structure
 
 
@@ -173,16 +173,16 @@ class ActorDistributionRNNNetwork(ActorDistributionNetworkBase):
     (row ``t * B + b`` is step t of batch row b), and the final state."""
 
     def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
-        what = f"{self._name}.unroll"
-        steps, batch = check_first_step(first_step, what)
-        check_time_major(inputs, steps, batch, what)
+        steps, batch = check_sequence(self, inputs, state, first_step)
         encodings = []
         for t in range(steps):
             state = reset_rows(state, first_step[t])
             x_t = map_structure(lambda x, t=t: x[t], inputs)
             e_t, state = self._encoding_net(x_t, state)
             encodings.append(e_t)
-        e = torch.cat(encodings) if encodings else None
+        if not encodings:  # T = 0: the encodings of no steps
+            encodings = [no_steps(self._encoding_net, inputs, state, batch).flatten(0, 1)]
+        e = torch.cat(encodings)
         return map_structure(lambda proj: proj(e)[0], self.projection_net), state
 
     def __init__(

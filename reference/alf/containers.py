@@ -148,7 +148,8 @@ class _Sequential(StepUnroll, Network):
         return self._networks[i]
 
     def forward(self, inputs: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
-        self.check_inputs(inputs)
+        outer = self.check_inputs(inputs)
+        self.check_state(state, outer, inputs)
         stateful = bool(flatten(self._state_spec))
         named: dict[str, Nest] = {"input": inputs}
         x = inputs
@@ -285,7 +286,8 @@ class _Branch(_Members, StepUnroll, Network):
         return self.members
 
     def forward(self, inputs: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
-        self.check_inputs(inputs)
+        outer = self.check_inputs(inputs)
+        self.check_state(state, outer, inputs)
         nets = flatten(self.members)
         if not flatten(self._state_spec):
             outs = [net(inputs)[0] for net in nets]
@@ -344,7 +346,8 @@ class Parallel(_Members, StepUnroll, Network):
         return self.members
 
     def forward(self, inputs: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
-        self.check_inputs(inputs)
+        outer = self.check_inputs(inputs)
+        self.check_state(state, outer, inputs)
         if not flatten(self._state_spec):
             out = map_structure_up_to(self.members, lambda net, x: net(x)[0], self.members, inputs)
             return out, state
@@ -401,7 +404,8 @@ class Echo(StepUnroll, Network):
         self._tuple_output = self_tuple_out
 
     def forward(self, input: Nest, state: Nest) -> tuple[Nest, Nest]:
-        self.check_inputs(input)
+        outer = self.check_inputs(input)
+        self.check_state(state, outer, input)
         block_state, echo = state
         block_input = (input, echo) if self._tuple_input else {"input": input, "echo": echo}
         out, block_state = self._block(block_input, block_state)
@@ -445,7 +449,8 @@ class Residue(StepUnroll, Network):
         self._activation = check_activation(activation, f"{name} activation")
 
     def forward(self, x: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
-        self.check_inputs(x)
+        outer = self.check_inputs(x)
+        self.check_state(state, outer, x)
         y, state = self._block(x, state)
         check_residual(x, y, self.name)
         return map_structure(lambda a, b: self._activation(a + b), x, y), state

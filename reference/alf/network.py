@@ -27,6 +27,7 @@ from reference.specs import (
     Nest,
     TensorSpec,
     check_nest,
+    check_state,
     flatten,
     map_structure,
     spec_from_tensor,
@@ -181,6 +182,22 @@ class Network(RecordsArguments):
             self._input_tensor_spec, inputs, outer_rank, self.float_dtype(), f"{self._name} input"
         )
 
+    def check_state(self, state: Nest, outer: Sequence[int], inputs: Nest = ()) -> None:
+        """Validate ``state`` against ``state_spec`` for the checked ``inputs`` of outer dims
+        ``outer`` (:func:`reference.specs.check_state`): floating leaves in the dtype of the
+        first floating leaf of ``inputs`` (the network's parameter dtype, which the input
+        check enforced), else in the network's parameter dtype. Nothing to check for a
+        stateless network."""
+        if not self._state_spec:  # a nest of empty specs is checked (cheaply) below
+            return
+        if isinstance(inputs, torch.Tensor) and inputs.is_floating_point():
+            dtype: torch.dtype | None = inputs.dtype
+        else:
+            dtype = next((x.dtype for x in flatten(inputs) if x.is_floating_point()), None)
+        check_state(
+            self._state_spec, state, outer, dtype or self.float_dtype(), f"{self._name} state"
+        )
+
     # -- copies and replicas -------------------------------------------------------------
     def copy(self, **kwargs: Any) -> Network:
         """A new network of the same type and arguments with fresh weights (or ``self`` if
@@ -253,6 +270,7 @@ class NaiveParallelNetwork(Replicated, Network):
         x = replicate_input(
             self._single_spec, inputs, self._n, f"{self.name} input", self.float_dtype()
         )
+        self.check_state(state, flatten(x)[0].shape[:1], x)
         outs, states = [], []
         for i, net in enumerate(self._networks):
             x_i = map_structure(lambda t, i=i: t[:, i], x)

@@ -22,7 +22,7 @@ from reference.alf.layers import Initializer, Reshape, check_activation
 from reference.alf.nest_utils import NestConcat
 from reference.alf.network import Network
 from reference.alf.unroll import StepUnroll
-from reference.specs import Nest, TensorSpec, check_nest
+from reference.specs import Nest, TensorSpec
 
 
 def _positive(value: object, what: str) -> int:
@@ -46,7 +46,7 @@ class GRUCell(StepUnroll, Network):
 
     def forward(self, input: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, Any]:
         outer = self.check_inputs(input)
-        check_nest(self._state_spec, state, len(outer), self.float_dtype(), f"{self.name} state")
+        self.check_state(state, outer, input)
         c = self._cell
         x_r, x_z, x_n = (input @ c.weight_ih.T + c.bias_ih).chunk(3, dim=1)
         h_r, h_z, h_n = (state @ c.weight_hh.T + c.bias_hh).chunk(3, dim=1)
@@ -77,7 +77,7 @@ class LSTMCell(StepUnroll, Network):
 
     def forward(self, input: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
         outer = self.check_inputs(input)
-        check_nest(self._state_spec, state, len(outer), self.float_dtype(), f"{self.name} state")
+        self.check_state(state, outer, input)
         h, c = state
         cell = self._cell
         gates = input @ cell.weight_ih.T + cell.bias_ih + h @ cell.weight_hh.T + cell.bias_hh

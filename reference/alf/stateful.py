@@ -26,7 +26,7 @@ from reference.alf.common import is_eval
 from reference.alf.initializers import identity, variance_scaling_init
 from reference.alf.layers import BatchNorm1d, check_activation
 from reference.alf.network import Network
-from reference.alf.unroll import StepUnroll, check_first_step, reset_rows, stack_steps
+from reference.alf.unroll import StepUnroll, check_sequence, reset_rows, stack_steps
 from reference.specs import Nest, TensorSpec, check_nest, map_structure
 
 
@@ -75,7 +75,7 @@ class Delay(StepUnroll, Network):
         outer = self.check_inputs(input)
         if self._delay == 0:
             return input, ()
-        check_nest(self._state_spec, state, len(outer), None, f"{self.name} state")
+        self.check_state(state, outer, input)
         if self._delay == 1:
             return state, input
         return state[0], (*state[1:], input)
@@ -133,7 +133,7 @@ class TemporalPool(StepUnroll, Network):
 
     def forward(self, x: torch.Tensor, state: Nest) -> tuple[torch.Tensor, Nest]:
         outer = self.check_inputs(x)
-        check_nest(self._state_spec, state, len(outer), None, f"{self.name} state")
+        self.check_state(state, outer, x)
         if self._pooling_size == 1:
             output = torch.cat([state, x.unsqueeze(1)], dim=1)
             return output, output[:, 1:]
@@ -293,7 +293,7 @@ class NoisyFC(StepUnroll, Network):
 
     def forward(self, input: torch.Tensor, state: Nest) -> tuple[torch.Tensor, Nest]:
         outer = self.check_inputs(input)
-        check_nest(self._state_spec, state, len(outer), self.float_dtype(), "NoisyFC state")
+        self.check_state(state, outer, input)
         y = input @ self._weight.T + self._bias
         if self.training and not is_eval():
             eps_in, eps_out = self.new_noise(input, state)
@@ -347,7 +347,9 @@ class OUProcess(Network):
     def unroll(self, inputs: Any, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
         """T steps from ``state`` (inputs ignored, class doc): ``(values [T, B, ...], final)``;
         a row's value is reset to zeros before each step where ``first_step`` marks it."""
-        steps, _ = check_first_step(first_step, "OUProcess.unroll")
+        steps, _ = check_sequence(self, (), state, first_step)
+        if steps == 0:
+            return map_structure(lambda x: x.unsqueeze(0)[:0], state), state
         outputs = []
         for t in range(steps):
             state = reset_rows(state, first_step[t])

@@ -136,8 +136,11 @@ def _as_tensor(name: str, value: Any, like: torch.Tensor) -> torch.Tensor:
     return value.to(dtype=like.dtype, device=like.device)
 
 
-def read_rollout(rollout: Any, hidden_states_name: str, like: torch.Tensor) -> RolloutData:
-    """``evaluate``'s one validation path, shared by the reference and its twins: any
+def read_rollout(rollout: Any, hidden_states_name: str, policy: RecurrentPolicy) -> RolloutData:
+    """``evaluate``'s one validation path, shared by the reference and its twins, once per
+    call before any step: the observations ``[N, D]`` of ``policy``'s observation size, the
+    recorded hidden states ``[N, size]`` of its ``hidden_size`` (contract item 8), read in its
+    dtype and on its device. ``rollout``: any
     container with Pyrado's ``StepSequence`` interface (``data_format``, ``continuous``,
     ``data_names``, ``rollout_bounds``, ``get_data_values``): twinnet's, or upstream's own
     object as its sampler and ``StepSequence.concat`` produce it, in either data format.
@@ -162,19 +165,25 @@ def read_rollout(rollout: Any, hidden_states_name: str, like: torch.Tensor) -> R
     if len(bounds) < 2 or bounds[0] != 0 or any(a >= b for a, b in itertools.pairwise(bounds)):
         raise ValueError(f"rollout: expected increasing rollout_bounds from 0, got {bounds}")
     steps = bounds[-1]
+    like, obs_dim = policy._float_like(), policy.env_spec.obs_space.flat_dim
     obs = _as_tensor("observations", rollout.get_data_values("observations", True), like)
-    if obs.dim() != 2 or obs.shape[0] != steps:
+    if obs.dim() != 2 or obs.shape[0] != steps or obs.shape[1] != obs_dim:
         raise ValueError(
-            f"rollout: expected observations of shape [{steps}, D] (the rollout_bounds' "
-            f"{steps} steps), got {list(obs.shape)}"
+            f"rollout: expected observations of shape [{steps}, {obs_dim}] (the rollout_bounds' "
+            f"{steps} steps, the policy's observation size), got {list(obs.shape)}"
         )
     first_hidden = None
     if hidden_states_name in rollout.data_names:
         hidden = _as_tensor(hidden_states_name, rollout.get_data_values(hidden_states_name), like)
-        if hidden.dim() != 2 or hidden.shape[0] not in (steps, steps + 1):
+        size = policy.hidden_size
+        if (
+            hidden.dim() != 2
+            or hidden.shape[0] not in (steps, steps + 1)
+            or hidden.shape[1] != size
+        ):
             raise ValueError(
-                f"rollout: expected {hidden_states_name} of shape [{steps}, size], got "
-                f"{list(hidden.shape)}"
+                f"rollout: expected {hidden_states_name} of shape [{steps}, {size}] (the "
+                f"policy's hidden_size), got {list(hidden.shape)}"
             )
         first_hidden = hidden[bounds[:-1]]
     return RolloutData(bounds, obs, first_hidden)

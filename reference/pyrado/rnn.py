@@ -117,7 +117,7 @@ def step_through_rollouts(
 ) -> list[Any]:
     """The outputs (all but the new hidden state) of every step of every rollout, each
     rollout started from its first step's recorded hidden state (module doc)."""
-    data = read_rollout(rollout, hidden_states_name, policy._float_like())
+    data = read_rollout(rollout, hidden_states_name, policy)
     training = policy.training
     policy.eval()
     try:

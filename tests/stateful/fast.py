@@ -18,7 +18,9 @@ class Trace(trace.Trace):
     def unroll(
         self, xs: torch.Tensor, state: torch.Tensor, first: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        steps = xs.shape[0]
+        steps = self.check_sequence(xs, state, first)
+        if steps == 0:
+            return super().unroll(xs, state, first)
         u = self.linear(xs)  # [T, B, H]
         if not bool(torch.isfinite(u).all() and torch.isfinite(state).all()):
             return super().unroll(xs, state, first)

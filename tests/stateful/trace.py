@@ -2,7 +2,9 @@
 
 An ALF-style network: ``input_tensor_spec`` ``[d]``, ``state_spec`` and ``output_spec``
 ``[hidden]``, ``(y, h) = net(x, h)``; ``unroll(xs [T, B, d], h, first [T, B])`` resets the
-state of row b to zeros before step t where ``first[t, b]``, then steps.
+state of row b to zeros before step t where ``first[t, b]``, then steps. Both check the
+state against the input once per call (contract item 8); an unroll of T = 0 steps returns
+no outputs and the state it was given.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from reference.specs import TensorSpec, check_nest
+from reference.alf.unroll import check_first_step, check_time_major
+from reference.specs import TensorSpec, check_nest, check_state
 
 
 class Trace(nn.Module):
@@ -25,7 +28,9 @@ class Trace(nn.Module):
         self.linear = nn.Linear(input_size, hidden_size)
 
     def forward(self, x: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        check_nest(self.input_tensor_spec, x, 1, self.linear.weight.dtype, "Trace input")
+        dtype = self.linear.weight.dtype
+        outer = check_nest(self.input_tensor_spec, x, 1, dtype, "Trace input")
+        check_state(self.state_spec, state, outer, dtype, "Trace state")
         h = self.decay * state + self.linear(x)
         return torch.tanh(h), h
 
@@ -33,9 +38,21 @@ class Trace(nn.Module):
         self, xs: torch.Tensor, state: torch.Tensor, first: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """The literal loop over the time steps, with resets."""
+        if self.check_sequence(xs, state, first) == 0:
+            return xs.new_zeros(0, first.shape[1], *self.output_spec.shape), state
         outputs = []
         for t in range(xs.shape[0]):
             state = torch.where(first[t, :, None], torch.zeros_like(state), state)
             y, state = self(xs[t], state)
             outputs.append(y)
         return torch.stack(outputs), state
+
+    def check_sequence(self, xs: torch.Tensor, state: torch.Tensor, first: torch.Tensor) -> int:
+        """The checks of one unroll, before any step: ``first`` bool ``[T, B]``, ``xs``
+        ``[T, B, d]``, the state ``[B, hidden]`` in the weights' dtype; returns T."""
+        steps, batch = check_first_step(first, "Trace.unroll")
+        check_time_major(xs, steps, batch, "Trace.unroll")
+        dtype = self.linear.weight.dtype
+        check_nest(self.input_tensor_spec, xs, 2, dtype, "Trace.unroll input")
+        check_state(self.state_spec, state, (batch,), dtype, "Trace.unroll state")
+        return steps

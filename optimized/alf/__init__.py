@@ -102,6 +102,8 @@ from optimized.alf.q_networks import ParallelQNetwork, QNetwork, QNetworkBase, Q
 from optimized.alf.recurrent import GRUCell, LSTMCell, LSTMEncodingNetwork
 from optimized.alf.relu_mlp import ReluMLP, SimpleFC
 from optimized.alf.stateful import Delay, NoisyFC, OUProcess, TemporalPool
+from optimized.alf.transformer_block import TransformerBlock
+from optimized.alf.transformer_networks import SocialAttentionNetwork
 from optimized.alf.value_networks import (
     ParallelValueNetwork,
     ValueNetwork,
@@ -188,9 +190,11 @@ __all__ = [
     "Sequential",
     "SimpleActionEncoder",
     "SimpleFC",
+    "SocialAttentionNetwork",
     "StableNormalProjectionNetwork",
     "TemporalPool",
     "TensorSpec",
+    "TransformerBlock",
     "TruncatedProjectionNetwork",
     "UnitNormalActorDistributionNetwork",
     "ValueNetwork",

@@ -61,6 +61,8 @@ from reference.alf.q_networks import ParallelQNetwork, QNetwork, QNetworkBase, Q
 from reference.alf.recurrent import GRUCell, LSTMCell, LSTMEncodingNetwork
 from reference.alf.relu_mlp import ReluMLP, SimpleFC
 from reference.alf.stateful import Delay, NoisyFC, OUProcess, TemporalPool
+from reference.alf.transformer_block import TransformerBlock
+from reference.alf.transformer_networks import SocialAttentionNetwork
 from reference.alf.value_networks import (
     ParallelValueNetwork,
     ValueNetwork,
@@ -135,9 +137,11 @@ __all__ = [
     "Sequential",
     "SimpleActionEncoder",
     "SimpleFC",
+    "SocialAttentionNetwork",
     "StableNormalProjectionNetwork",
     "TemporalPool",
     "TensorSpec",
+    "TransformerBlock",
     "TruncatedProjectionNetwork",
     "UnitNormalActorDistributionNetwork",
     "ValueNetwork",

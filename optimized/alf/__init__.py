@@ -76,6 +76,7 @@ from optimized.alf.latent_actor import (
 )
 from optimized.alf.layers import FC, Conv2D, ParallelConv2D, ParallelFC, Reshape
 from optimized.alf.mdq_critic_networks import MdqCriticNetwork
+from optimized.alf.memory import FIFOMemory, MemoryWithUsage
 from optimized.alf.ppg import (
     DisjointPolicyValueNetwork,
     PPGAuxAlgorithm,
@@ -113,6 +114,7 @@ from optimized.alf.value_networks import (
 from reference.alf.action_encoder import SimpleActionEncoder
 from reference.alf.flows import NormalizingFlowNetwork
 from reference.alf.initializers import identity, variance_scaling_init
+from reference.alf.memory import Memory
 from reference.alf.nest_utils import NestConcat
 from reference.alf.network import (
     BatchSquashNetwork,
@@ -148,12 +150,15 @@ __all__ = [
     "Echo",
     "EmbeddingPreprocessor",
     "EncodingNetwork",
+    "FIFOMemory",
     "GRUCell",
     "ImageEncodingNetwork",
     "LSTMCell",
     "LSTMEncodingNetwork",
     "LatentActorDistributionNetwork",
     "MdqCriticNetwork",
+    "Memory",
+    "MemoryWithUsage",
     "MixtureProjectionNetwork",
     "NaiveParallelNetwork",
     "NestConcat",

@@ -26,6 +26,7 @@ from reference.alf.latent_actor import (
 )
 from reference.alf.layers import FC, Conv2D, ParallelConv2D, ParallelFC, Reshape
 from reference.alf.mdq_critic_networks import MdqCriticNetwork
+from reference.alf.memory import FIFOMemory, Memory, MemoryWithUsage
 from reference.alf.nest_utils import NestConcat
 from reference.alf.network import (
     BatchSquashNetwork,
@@ -95,12 +96,15 @@ __all__ = [
     "Echo",
     "EmbeddingPreprocessor",
     "EncodingNetwork",
+    "FIFOMemory",
     "GRUCell",
     "ImageEncodingNetwork",
     "LSTMCell",
     "LSTMEncodingNetwork",
     "LatentActorDistributionNetwork",
     "MdqCriticNetwork",
+    "Memory",
+    "MemoryWithUsage",
     "MixtureProjectionNetwork",
     "NaiveParallelNetwork",
     "NestConcat",

@@ -104,7 +104,7 @@ from optimized.alf.recurrent import GRUCell, LSTMCell, LSTMEncodingNetwork
 from optimized.alf.relu_mlp import ReluMLP, SimpleFC
 from optimized.alf.stateful import Delay, NoisyFC, OUProcess, TemporalPool
 from optimized.alf.transformer_block import TransformerBlock
-from optimized.alf.transformer_networks import SocialAttentionNetwork
+from optimized.alf.transformer_networks import SocialAttentionNetwork, TransformerNetwork
 from optimized.alf.value_networks import (
     ParallelValueNetwork,
     ValueNetwork,
@@ -200,6 +200,7 @@ __all__ = [
     "TemporalPool",
     "TensorSpec",
     "TransformerBlock",
+    "TransformerNetwork",
     "TruncatedProjectionNetwork",
     "UnitNormalActorDistributionNetwork",
     "ValueNetwork",

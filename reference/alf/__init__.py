@@ -63,7 +63,7 @@ from reference.alf.recurrent import GRUCell, LSTMCell, LSTMEncodingNetwork
 from reference.alf.relu_mlp import ReluMLP, SimpleFC
 from reference.alf.stateful import Delay, NoisyFC, OUProcess, TemporalPool
 from reference.alf.transformer_block import TransformerBlock
-from reference.alf.transformer_networks import SocialAttentionNetwork
+from reference.alf.transformer_networks import SocialAttentionNetwork, TransformerNetwork
 from reference.alf.value_networks import (
     ParallelValueNetwork,
     ValueNetwork,
@@ -146,6 +146,7 @@ __all__ = [
     "TemporalPool",
     "TensorSpec",
     "TransformerBlock",
+    "TransformerNetwork",
     "TruncatedProjectionNetwork",
     "UnitNormalActorDistributionNetwork",
     "ValueNetwork",

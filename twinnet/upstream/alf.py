@@ -119,6 +119,8 @@ _NETWORK_NAMES = (
     "ParallelQNetwork",
     "DynamicsNetwork",
     "ParallelDynamicsNetwork",
+    "SocialAttentionNetwork",
+    "TransformerNetwork",
 )
 _MDQ_NAMES = ("MdqCriticNetwork",)
 _PPG_NAMES = (

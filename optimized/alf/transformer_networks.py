@@ -27,7 +27,7 @@ __all__ = ["SocialAttentionNetwork", "TransformerNetwork"]
 class SocialAttentionNetwork(Twin, ref.SocialAttentionNetwork):
     """Fused FC embeddings, one GEMM for keys and values, one fused attention kernel."""
 
-    def forward(self, inputs: Nest, state: Nest = ()) -> tuple[torch.Tensor, Nest]:
+    def forward(self, inputs: Nest, state: Nest = ()) -> tuple[torch.Tensor, Nest]:  # type: ignore[override]
         x, _ = ref.PreprocessorNetwork.forward(self, inputs, state)
         e = self.embed(x)
         b, n, width = e.shape

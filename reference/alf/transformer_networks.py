@@ -112,7 +112,7 @@ class SocialAttentionNetwork(PreprocessorNetwork):
             e = layer(e)
         return e.reshape(b, n, e.shape[-1])
 
-    def forward(self, inputs: Nest, state: Nest = ()) -> tuple[torch.Tensor, Nest]:
+    def forward(self, inputs: Nest, state: Nest = ()) -> tuple[torch.Tensor, Nest]:  # type: ignore[override]
         x, _ = super().forward(inputs, state)
         e = self.embed(x)
         b, n, width = e.shape
@@ -280,7 +280,7 @@ class TransformerNetwork(StepUnroll, PreprocessorNetwork):
             return x[:, : self._core_size].reshape(x.shape[0], self._core_size * self._d_model)
         return x
 
-    def forward(self, inputs: Nest, state: Nest = ()) -> tuple[torch.Tensor, Nest]:
+    def forward(self, inputs: Nest, state: Nest = ()) -> tuple[torch.Tensor, Nest]:  # type: ignore[override]
         x = self.embeddings(inputs)
         self.check_state(state, x.shape[0])
         x, new_state = self.memory_layers(x, state)

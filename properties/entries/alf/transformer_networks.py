@@ -155,5 +155,6 @@ def entries() -> list[Entry]:
             left_out={"parallel": _NO_PARALLEL.format("TransformerNetwork")},
             bad_configs=_BAD_TRANSFORMER,
             bench=cases.transformer_bench(),
+            laws={"core_memory": models.CORE_MEMORY},
         ),
     ]

@@ -5,6 +5,9 @@ declared by their entries in ``properties/entries/alf/transformer_networks.py``.
 ego's query against every entity's key scaled by ``1 / sqrt(d)``, weighting the entities'
 values; the weights of a row sum to one, so entities that are all alike give exactly their
 common value, whatever the keys and the scaling.
+
+``core_memory`` (``TransformerNetwork``): the memories in its state are FIFO memories of its
+cores: a step writes the core in front and shifts the rest back.
 """
 
 from __future__ import annotations
@@ -101,4 +104,45 @@ EGO_ATTENTION = EntryLaw(
     "the output is, per head, softmax(q k^T / sqrt(d)) v of the ego against every entity "
     "(independent numpy model); attention rows sum to one (alike entities give their value)",
     check_ego_attention,
+)
+
+
+def check_core_memory(subject: Subject, data: Any) -> None:
+    """core_memory (``TransformerNetwork``), for the reference and the candidate: one step
+    from a random memory state writes ``core_size`` vectors in front of each memory and moves
+    the old slots back by ``core_size`` (the oldest fall off), and counts them; with one
+    central memory the vectors written are the step's final core, the first ``core_size``
+    embeddings of its output (numpy model: the shifted memory)."""
+    case = subject.draw(data)
+    cfg = case.cfg
+    k = cfg["core_size"]
+    for impl in (subject.reference, subject.candidate):
+        net = subject.build(impl, cfg, torch.float64, seed=case.seed, perturbed=True)
+        x = subject.inputs(case, torch.float64)
+        g = torch.Generator().manual_seed(case.seed)
+        state = [
+            (
+                torch.randn(m.shape, generator=g, dtype=torch.float64),
+                torch.randint(0, 9, n.shape, generator=g),
+            )
+            for m, n in subject.kind.initial_state(net, x, cfg)
+        ]
+        with torch.no_grad():
+            out, new = subject.kind.call(net, x, state)
+        for j, ((old, count), (mem, new_count)) in enumerate(zip(state, new)):
+            where = f"{impl}: memory {j}"
+            np.testing.assert_array_equal(mem[:, k:].numpy(), old[:, :-k].numpy(), where)
+            np.testing.assert_array_equal(new_count.numpy(), count.numpy() + k, where)
+            if cfg.get("centralized_memory", True):
+                d = mem.shape[-1]
+                core = out.reshape(out.shape[0], -1, d)[:, :k]
+                np.testing.assert_allclose(
+                    mem[:, :k].numpy(), core.numpy(), rtol=0, atol=0, err_msg=f"{where} core"
+                )
+
+
+CORE_MEMORY = EntryLaw(
+    "a step writes its core in front of each FIFO memory and shifts the old slots back by "
+    "core_size (with one central memory: the step's final core)",
+    check_core_memory,
 )

@@ -48,6 +48,12 @@ What each twin fuses:
   first GEMM; ``PPGAuxPhaseLoss`` takes GAE as a log-depth scan and KLs in closed form;
   ``PPGAuxAlgorithm`` evaluates a mini-batch's steps as one network call.
 
+* Attention (``optimized.alf.transformer_block``, ``optimized.alf.transformer_networks``):
+  ``TransformerBlock`` runs all heads in one ``scaled_dot_product_attention`` call with the
+  absolute positional terms folded into it; ``SocialAttentionNetwork`` one key/value GEMM
+  and one attention call; ``TransformerNetwork`` those blocks with the FIFO memory twins,
+  its ``unroll`` running the state-free prememory blocks once over the whole sequence.
+
 ``SimpleFC`` is the reference's class: it is ``nn.Linear`` (already one ``addmm``) plus
 recording its pre-activation, so there is nothing to fuse.
 

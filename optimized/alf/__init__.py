@@ -51,6 +51,12 @@ What each twin fuses:
   first GEMM; ``PPGAuxPhaseLoss`` takes GAE as a log-depth scan and KLs in closed form;
   ``PPGAuxAlgorithm`` evaluates a mini-batch's steps as one network call.
 
+* Attention (``optimized.alf.transformer_block``, ``optimized.alf.transformer_networks``):
+  ``TransformerBlock`` runs all heads in one ``scaled_dot_product_attention`` call with the
+  absolute positional terms folded into it; ``SocialAttentionNetwork`` one key/value GEMM
+  and one attention call; ``TransformerNetwork`` those blocks with the FIFO memory twins,
+  its ``unroll`` running the state-free prememory blocks once over the whole sequence.
+
 ``SimpleFC`` is the reference's class: it is ``nn.Linear`` (already one ``addmm``) plus
 recording its pre-activation, so there is nothing to fuse.
 
@@ -113,6 +119,8 @@ from optimized.alf.q_networks import ParallelQNetwork, QNetwork, QNetworkBase, Q
 from optimized.alf.recurrent import GRUCell, LSTMCell, LSTMEncodingNetwork
 from optimized.alf.relu_mlp import ReluMLP, SimpleFC
 from optimized.alf.stateful import Delay, NoisyFC, OUProcess, TemporalPool
+from optimized.alf.transformer_block import TransformerBlock
+from optimized.alf.transformer_networks import SocialAttentionNetwork, TransformerNetwork
 from optimized.alf.value_networks import (
     ParallelValueNetwork,
     ValueNetwork,
@@ -208,10 +216,13 @@ __all__ = [
     "Sequential",
     "SimpleActionEncoder",
     "SimpleFC",
+    "SocialAttentionNetwork",
     "SpatialBroadcastDecodingNetwork",
     "StableNormalProjectionNetwork",
     "TemporalPool",
     "TensorSpec",
+    "TransformerBlock",
+    "TransformerNetwork",
     "TruncatedProjectionNetwork",
     "UnitNormalActorDistributionNetwork",
     "ValueNetwork",

@@ -69,6 +69,8 @@ from reference.alf.q_networks import ParallelQNetwork, QNetwork, QNetworkBase, Q
 from reference.alf.recurrent import GRUCell, LSTMCell, LSTMEncodingNetwork
 from reference.alf.relu_mlp import ReluMLP, SimpleFC
 from reference.alf.stateful import Delay, NoisyFC, OUProcess, TemporalPool
+from reference.alf.transformer_block import TransformerBlock
+from reference.alf.transformer_networks import SocialAttentionNetwork, TransformerNetwork
 from reference.alf.value_networks import (
     ParallelValueNetwork,
     ValueNetwork,
@@ -151,10 +153,13 @@ __all__ = [
     "Sequential",
     "SimpleActionEncoder",
     "SimpleFC",
+    "SocialAttentionNetwork",
     "SpatialBroadcastDecodingNetwork",
     "StableNormalProjectionNetwork",
     "TemporalPool",
     "TensorSpec",
+    "TransformerBlock",
+    "TransformerNetwork",
     "TruncatedProjectionNetwork",
     "UnitNormalActorDistributionNetwork",
     "ValueNetwork",

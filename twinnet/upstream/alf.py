@@ -139,6 +139,8 @@ _NETWORK_NAMES = (
     "ParallelQNetwork",
     "DynamicsNetwork",
     "ParallelDynamicsNetwork",
+    "SocialAttentionNetwork",
+    "TransformerNetwork",
 )
 _MDQ_NAMES = ("MdqCriticNetwork",)
 _MEMORY_NAMES = ("Memory", "FIFOMemory", "MemoryWithUsage")

@@ -1,0 +1,13 @@
+"""ego_attention: a law an entry declares (``Entry.laws``), not its kind. The check is the
+entry's, kept beside its independent models (SocialAttentionNetwork:
+``properties.models.alf.transformer_networks``); this module runs it for every entry that
+declares the id."""
+
+from __future__ import annotations
+
+from properties.harness import Subject, spec_property
+
+
+@spec_property
+def test_ego_attention(subject: Subject, data) -> None:
+    subject.entry.laws[subject.prop].check(subject, data)

@@ -21,7 +21,6 @@ import optimized.alf.layers  # noqa: F401  (registers the FC twin that create_ke
 from optimized.twin import Twin, convert
 from reference.alf import memory as ref
 from reference.alf.layers import FC
-from reference.alf.unroll import check_first_step, check_time_major
 from reference.specs import TensorSpec
 
 __all__ = ["FIFOMemory", "MemoryWithUsage"]
@@ -44,9 +43,9 @@ class FIFOMemory(Twin, ref.FIFOMemory):
         first_step: torch.Tensor,
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         """Every step's memory as one gather from the tape of written vectors (module doc)."""
-        what = f"{self._name}.unroll"
-        steps, batch = check_first_step(first_step, what)
-        check_time_major(inputs, steps, batch, what)
+        steps, batch = self.check_sequence(inputs, state, first_step)
+        if steps == 0:
+            return self.no_steps(self._write_then_memory, inputs, state, batch), state
         self.from_states(state)
         memory0, count0 = state
         k, n = self._check_content(inputs[0]).shape[1], self._size

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from optimized.alf.memory import FIFOMemory
 from optimized.twin import Twin
 from reference.alf import transformer_networks as ref
-from reference.alf.unroll import check_first_step, check_time_major, reset_rows, stack_steps
+from reference.alf.unroll import check_sequence, no_steps, reset_rows, stack_steps
 from reference.specs import Nest, map_structure
 
 __all__ = ["SocialAttentionNetwork", "TransformerNetwork"]
@@ -48,13 +48,12 @@ class TransformerNetwork(Twin, ref.TransformerNetwork):
         self._memories = [FIFOMemory(m.dim, m.size) for m in self._memories]
 
     def unroll(self, inputs: Nest, state: Nest, first_step: torch.Tensor) -> tuple[Nest, Nest]:
-        what = f"{type(self).__name__}.unroll"
-        steps, batch = check_first_step(first_step, what)
-        check_time_major(inputs, steps, batch, what)
+        steps, batch = check_sequence(self, inputs, state, first_step)
+        if steps == 0:
+            return no_steps(self, inputs, state, batch), state
         flat = map_structure(lambda v: v.reshape(steps * batch, *v.shape[2:]), inputs)
         x = self.embeddings(flat)
         x = x.reshape(steps, batch, *x.shape[1:])
-        self.check_state(state, batch)
         if not self._memories:
             y = self.output(x.reshape(steps * batch, *x.shape[2:]))
             return y.reshape(steps, batch, *y.shape[1:]), state

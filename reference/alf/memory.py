@@ -30,8 +30,14 @@ from typing import Any
 import torch
 
 from reference.alf.layers import FC
-from reference.alf.unroll import check_first_step, check_time_major, reset_rows, stack_steps
-from reference.specs import Nest, TensorSpec, map_structure
+from reference.alf.unroll import (
+    check_first_step,
+    check_time_major,
+    no_steps,
+    reset_rows,
+    stack_steps,
+)
+from reference.specs import Nest, TensorSpec, check_state, flatten, map_structure
 
 __all__ = ["FIFOMemory", "Memory", "MemoryWithUsage"]
 
@@ -92,6 +98,33 @@ class Memory(abc.ABC):
     @abc.abstractmethod
     def write(self, content: torch.Tensor) -> None:
         """Write ``content`` (``[B, dim]``) into the memory, where the subclass decides."""
+
+    def check_sequence(
+        self, inputs: Nest, state: Nest, first_step: torch.Tensor
+    ) -> tuple[int, int]:
+        """The checks of one ``unroll``, once, before any step (contract item 8):
+        ``first_step`` bool ``[T, B]``, every input ``[T, B, ...]``, and ``state`` the
+        memory's state for B rows in the inputs' dtype. Returns ``(T, B)``."""
+        what = f"{self._name}.unroll"
+        steps, batch = check_first_step(first_step, what)
+        check_time_major(inputs, steps, batch, what)
+        dtype = next((x.dtype for x in flatten(inputs) if x.is_floating_point()), None)
+        check_state(self._state_spec, state, (batch,), dtype, f"{self._name} state")
+        return steps, batch
+
+    def no_steps(self, step: Callable[[Nest], Nest], inputs: Nest, state: Nest, batch: int) -> Nest:
+        """The ``[0, B, ...]`` outputs of an unroll of T = 0 steps: ``step(x)`` (a write and
+        what the unroll returns) on no rows; the memory then holds ``state`` again."""
+
+        memory: Any = self  # a subclass: from_states and states are its (as upstream's)
+
+        def one(x: Nest, s: Nest) -> tuple[Nest, Nest]:
+            memory.from_states(s)
+            return step(x), memory.states
+
+        out = no_steps(one, inputs, state, batch)
+        memory.from_states(state)
+        return out
 
     def _check_built(self, what: str) -> int:
         if self._batch_size is None:
@@ -268,6 +301,10 @@ class FIFOMemory(Memory):
         self._memory, self._current_size = memory, current_size
         self._batch_size = memory.shape[0]
 
+    def _write_then_memory(self, content: torch.Tensor) -> torch.Tensor:
+        self.write(content)
+        return self.memory()
+
     def unroll(
         self,
         inputs: torch.Tensor,
@@ -276,8 +313,9 @@ class FIFOMemory(Memory):
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         """``(memory() after each step [T, B, size, dim], final states)``: for each step,
         the rows that start an episode emptied, then ``write(inputs[t])`` (module doc)."""
-        steps, batch = check_first_step(first_step, f"{self._name}.unroll")
-        check_time_major(inputs, steps, batch, f"{self._name}.unroll")
+        steps, batch = self.check_sequence(inputs, state, first_step)
+        if steps == 0:
+            return self.no_steps(self._write_then_memory, inputs, state, batch), state
         outputs = []
         for t in range(steps):
             self.from_states(reset_rows(state, first_step[t]))
@@ -524,6 +562,11 @@ class MemoryWithUsage(Memory):
         self._memory, self._usage = memory, usage
         self._batch_size = memory.shape[0]
 
+    def _write_then_read(self, inputs: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        content, keys = inputs
+        self.write(content)
+        return self.read(keys)
+
     def unroll(
         self,
         inputs: tuple[torch.Tensor, torch.Tensor],
@@ -533,8 +576,9 @@ class MemoryWithUsage(Memory):
         """``(read results [T, B, ...], final states)`` for ``inputs = (contents [T, B,
         dim], keys [T, B, (k,) dim])``: for each step, the rows that start an episode
         emptied, then ``write(contents[t])`` and ``read(keys[t])`` (module doc)."""
-        steps, batch = check_first_step(first_step, f"{self._name}.unroll")
-        check_time_major(inputs, steps, batch, f"{self._name}.unroll")
+        steps, batch = self.check_sequence(inputs, state, first_step)
+        if steps == 0:
+            return self.no_steps(self._write_then_read, inputs, state, batch), state
         outputs = []
         for t in range(steps):
             self.from_states(reset_rows(state, first_step[t]))

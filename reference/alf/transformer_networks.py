@@ -35,7 +35,7 @@ from reference.alf.nest_utils import NestConcat
 from reference.alf.preprocessors import PreprocessorNetwork
 from reference.alf.transformer_block import TransformerBlock
 from reference.alf.unroll import StepUnroll
-from reference.specs import Nest, TensorSpec, check_nest
+from reference.specs import Nest, TensorSpec
 
 
 class SocialAttentionNetwork(PreprocessorNetwork):
@@ -230,16 +230,11 @@ class TransformerNetwork(StepUnroll, PreprocessorNetwork):
         self._transformers = nn.ModuleList(blocks)
         self._return_core_only = return_core_only
 
-    def check_state(self, state: Nest, batch: int) -> None:
-        """The state must be the list of memory states for ``batch`` rows (contract item 8);
-        without memories it is not read (``()`` or ``[]``)."""
-        if not self._memories:
-            return
-        outer = check_nest(self._state_spec, state, 1, None, f"{self.name} state")
-        if self._memories and outer[0] != batch:
-            raise ValueError(
-                f"{self.name} state: expected batch size {batch} (the input's), got {outer[0]}"
-            )
+    def check_state(self, state: Nest, outer: Sequence[int], inputs: Nest = ()) -> None:
+        """The state must be the list of memory states for the input's rows (contract item 8,
+        :meth:`Network.check_state`); without memories it is not read (``()`` or ``[]``)."""
+        if self._memories:
+            super().check_state(state, outer, inputs)
 
     def embeddings(self, inputs: Nest) -> torch.Tensor:
         """``[B, core_size + input_size, d_model]`` (or ``input_size`` rows without core
@@ -282,6 +277,6 @@ class TransformerNetwork(StepUnroll, PreprocessorNetwork):
 
     def forward(self, inputs: Nest, state: Nest = ()) -> tuple[torch.Tensor, Nest]:  # type: ignore[override]
         x = self.embeddings(inputs)
-        self.check_state(state, x.shape[0])
+        self.check_state(state, (x.shape[0],))
         x, new_state = self.memory_layers(x, state)
         return self.output(x), new_state

@@ -58,6 +58,17 @@ settings.register_profile(
     phases=(Phase.explicit, Phase.reuse, Phase.generate),
     **_COMMON,
 )
+# quick: ci's fixed examples, half as many (every variant of a config still gets one: the
+# harness's plans); the verify half of `twinnet report`, the main job, which must answer in
+# minutes on 2 cores.
+settings.register_profile(
+    "quick",
+    max_examples=3,
+    derandomize=True,
+    print_blob=True,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
+    **_COMMON,
+)
 settings.register_profile("dev", max_examples=25, print_blob=True, **_COMMON)
 settings.register_profile("thorough", max_examples=300, print_blob=True, **_COMMON)
 settings.load_profile("dev")

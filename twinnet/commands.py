@@ -105,7 +105,8 @@ def profile_or_fail(name: str) -> bool:
     try:
         return bool(settings.get_profile(name).derandomize)
     except InvalidArgument as error:
-        raise UsageError(f"unknown hypothesis profile {name!r} (ci, dev or thorough)") from error
+        known = "quick, ci, dev or thorough"
+        raise UsageError(f"unknown hypothesis profile {name!r} ({known})") from error
 
 
 def saved_run_path(name: str) -> Path:

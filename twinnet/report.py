@@ -1,4 +1,4 @@
-"""``twinnet report``: quick verify (profile ci) + quick bench, written to a folder.
+"""``twinnet report``: quick verify (profile quick) + quick bench, written to a folder.
 
 The bench part times a case per regime of each entry, with settings that suit the machine,
 and times unstable rows again before the verdict (:mod:`twinnet.report_timing`).
@@ -41,7 +41,7 @@ from twinnet.runner import BROKEN_RUN, VerifyOptions, run_verify
 from twinnet.ui import new_progress, task_callback
 from twinnet.verdict import Verdict, verdict, verdict_lines
 
-PROFILE = "ci"
+PROFILE = "quick"
 
 
 @dataclass(frozen=True)

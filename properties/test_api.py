@@ -20,11 +20,14 @@ from properties.inventory import documented, documented_api
 
 def missing_api(name: str, obj: object) -> list[str]:
     """The documented attributes of ``name`` that ``obj`` (an instance, or the class
-    itself where it is abstract) lacks, each with where the spec documents it. Only an
-    ``AttributeError`` means missing: a property that refuses to be read in this state
-    (a memory's ``states`` before ``build``) exists."""
+    itself where it is abstract) lacks, each with where the spec documents it. What its
+    class defines is present, even a property that cannot be read in this state (upstream's
+    memory ``states`` before ``build``); else only an ``AttributeError`` means missing."""
+    owner = obj if inspect.isclass(obj) else type(obj)
     missing = []
     for attribute, where in documented_api(name).items():
+        if hasattr(owner, attribute):  # a method or property of the class (readable or not)
+            continue
         try:
             getattr(obj, attribute)
         except AttributeError:

@@ -43,6 +43,7 @@ the ``[B, ...]`` form only).
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
@@ -107,7 +108,96 @@ def check_grouped(
     return grouped
 
 
-class ParamFC(nn.Module):
+class HandedWeights(nn.Module):
+    """What ``ParamFC`` and ``ParamConv2D`` share: G groups' weights handed in as one flat
+    vector per group, in upstream's layout (the kernel, row-major, then the bias, then the
+    layer norm's scales and shifts), held as non-persistent buffers (views of ``theta``).
+    A subclass sets ``_units`` (outputs per group), ``_weight_shape`` (one group's kernel)
+    and the options below, then calls :meth:`hand_initial_weights`."""
+
+    _what: str
+    _units: int
+    _weight_shape: tuple[int, ...]
+    _activation: Callable
+    _use_bias: bool
+    _use_ln: bool
+    _fixed_groups: int | None
+    _kernel_initializer: Initializer | None
+    _kernel_init_gain: float
+    _bias_init_value: float
+
+    def hand_initial_weights(self) -> None:
+        for name in ("_weight", "_bias", "_ln_weight", "_ln_bias"):
+            self.register_buffer(name, None, persistent=False)
+        self.set_parameters(torch.randn(self._fixed_groups or 1, self.param_length))
+
+    @property
+    def n_groups(self) -> int:
+        return int(self.weight.shape[0])
+
+    @property
+    def weight(self) -> torch.Tensor:
+        """``[G, *weight shape]``."""
+        return self._buffers["_weight"]  # type: ignore[return-value]
+
+    @property
+    def bias(self) -> torch.Tensor | None:
+        """``[G, units]`` (None without ``use_bias``)."""
+        return self._buffers["_bias"]
+
+    @property
+    def ln_weight(self) -> torch.Tensor:
+        """``[G, units]``: the layer norm's scales (use_ln)."""
+        return self._buffers["_ln_weight"]  # type: ignore[return-value]
+
+    @property
+    def ln_bias(self) -> torch.Tensor:
+        """``[G, units]``: the layer norm's shifts (use_ln)."""
+        return self._buffers["_ln_bias"]  # type: ignore[return-value]
+
+    @property
+    def weight_length(self) -> int:
+        return math.prod(self._weight_shape)
+
+    @property
+    def bias_length(self) -> int:
+        return self._units if self._use_bias else 0
+
+    @property
+    def param_length(self) -> int:
+        ln = 2 * self._units if self._use_ln else 0
+        return self.weight_length + self.bias_length + ln
+
+    def set_parameters(self, theta: torch.Tensor, reinitialize: bool = False) -> None:
+        """Take ``theta [G, param_length]`` (or ``[param_length]``) as the G groups' weights."""
+        theta = check_theta(theta, self.param_length, self._fixed_groups, f"{self._what} theta")
+        groups, out = theta.shape[0], self._units
+        weight = theta[:, : self.weight_length].reshape(groups, *self._weight_shape)
+        pos = self.weight_length
+        bias = None
+        if self._use_bias:
+            bias = theta[:, pos : pos + out]
+            pos += out
+        if reinitialize:
+            with torch.no_grad():
+                for g in range(groups):
+                    if self._kernel_initializer is None:
+                        variance_scaling_init(
+                            weight[g], gain=self._kernel_init_gain, nonlinearity=self._activation
+                        )
+                    else:
+                        self._kernel_initializer(weight[g])
+                if bias is not None:
+                    bias.fill_(self._bias_init_value)
+        self._weight, self._bias = weight, bias
+        if self._use_ln:
+            gamma, beta = theta[:, pos : pos + out], theta[:, pos + out : pos + 2 * out]
+            if reinitialize:
+                gamma, beta = torch.ones_like(gamma), torch.zeros_like(beta)
+            self._ln_weight, self._ln_bias = gamma, beta
+
+
+class ParamFC(HandedWeights):
     """A fully connected layer handed its weights (ALF's ``alf.layers.ParamFC``): group
     ``g`` computes ``f(LN(x_g W_g^T + b_g))`` (module doc), ``W_g [output_size,
     input_size]`` the first ``output_size * input_size`` entries of ``theta_g``."""
@@ -136,75 +226,10 @@ class ParamFC(nn.Module):
         self._kernel_initializer = kernel_initializer
         self._kernel_init_gain = kernel_init_gain
         self._bias_init_value = bias_init_value
-        for name in ("_weight", "_bias", "_ln_weight", "_ln_bias"):
-            self.register_buffer(name, None, persistent=False)
-        self.set_parameters(torch.randn(self._fixed_groups or 1, self.param_length))
-
-    @property
-    def n_groups(self) -> int:
-        return int(self.weight.shape[0])
-
-    @property
-    def weight(self) -> torch.Tensor:
-        """``[G, output_size, input_size]``."""
-        return self._buffers["_weight"]  # type: ignore[return-value]
-
-    @property
-    def bias(self) -> torch.Tensor | None:
-        """``[G, output_size]`` (None without ``use_bias``)."""
-        return self._buffers["_bias"]
-
-    @property
-    def ln_weight(self) -> torch.Tensor:
-        """``[G, output_size]``: the layer norm's scales (use_ln)."""
-        return self._buffers["_ln_weight"]  # type: ignore[return-value]
-
-    @property
-    def ln_bias(self) -> torch.Tensor:
-        """``[G, output_size]``: the layer norm's shifts (use_ln)."""
-        return self._buffers["_ln_bias"]  # type: ignore[return-value]
-
-    @property
-    def weight_length(self) -> int:
-        return self._output_size * self._input_size
-
-    @property
-    def bias_length(self) -> int:
-        return self._output_size if self._use_bias else 0
-
-    @property
-    def param_length(self) -> int:
-        return (
-            self.weight_length + self.bias_length + (2 * self._output_size if self._use_ln else 0)
-        )
-
-    def set_parameters(self, theta: torch.Tensor, reinitialize: bool = False) -> None:
-        """Take ``theta [G, param_length]`` (or ``[param_length]``) as the G groups' weights."""
-        theta = check_theta(theta, self.param_length, self._fixed_groups, "ParamFC theta")
-        groups, out = theta.shape[0], self._output_size
-        weight = theta[:, : self.weight_length].reshape(groups, out, self._input_size)
-        pos = self.weight_length
-        bias = None
-        if self._use_bias:
-            bias = theta[:, pos : pos + out]
-            pos += out
-        if reinitialize:
-            with torch.no_grad():
-                for g in range(groups):
-                    if self._kernel_initializer is None:
-                        variance_scaling_init(
-                            weight[g], gain=self._kernel_init_gain, nonlinearity=self._activation
-                        )
-                    else:
-                        self._kernel_initializer(weight[g])
-                if bias is not None:
-                    bias.fill_(self._bias_init_value)
-        self._weight, self._bias = weight, bias
-        if self._use_ln:
-            gamma, beta = theta[:, pos : pos + out], theta[:, pos + out : pos + 2 * out]
-            if reinitialize:
-                gamma, beta = torch.ones_like(gamma), torch.zeros_like(beta)
-            self._ln_weight, self._ln_bias = gamma, beta
+        self._units = output_size
+        self._weight_shape = (output_size, input_size)
+        self._what = "ParamFC"
+        self.hand_initial_weights()
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         """``[B, in]`` or ``[B, G, in]`` -> ``[B, G, out]`` (``[B, out]`` with one group)."""
@@ -227,7 +252,7 @@ class ParamFC(nn.Module):
         return self._activation(y)
 
 
-class ParamConv2D(nn.Module):
+class ParamConv2D(HandedWeights):
     """A 2-D convolution handed its weights (ALF's ``alf.layers.ParamConv2D``): group ``g``
     computes ``maxpool(f(LN(conv2d(x_g, W_g, stride, padding) + b_g)))`` (module doc),
     ``W_g [out_channels, in_channels, kh, kw]``."""
@@ -264,80 +289,14 @@ class ParamConv2D(nn.Module):
         self._kernel_initializer = kernel_initializer
         self._kernel_init_gain = kernel_init_gain
         self._bias_init_value = bias_init_value
-        for name in ("_weight", "_bias", "_ln_weight", "_ln_bias"):
-            self.register_buffer(name, None, persistent=False)
-        self.set_parameters(torch.randn(self._fixed_groups or 1, self.param_length))
-
-    @property
-    def n_groups(self) -> int:
-        return int(self.weight.shape[0])
-
-    @property
-    def weight(self) -> torch.Tensor:
-        """``[G, out_channels, in_channels, kh, kw]``."""
-        return self._buffers["_weight"]  # type: ignore[return-value]
-
-    @property
-    def bias(self) -> torch.Tensor | None:
-        """``[G, out_channels]`` (None without ``use_bias``)."""
-        return self._buffers["_bias"]
-
-    @property
-    def ln_weight(self) -> torch.Tensor:
-        """``[G, out_channels]``: the layer norm's scales (use_ln)."""
-        return self._buffers["_ln_weight"]  # type: ignore[return-value]
-
-    @property
-    def ln_bias(self) -> torch.Tensor:
-        """``[G, out_channels]``: the layer norm's shifts (use_ln)."""
-        return self._buffers["_ln_bias"]  # type: ignore[return-value]
+        self._units = out_channels
+        self._weight_shape = (out_channels, in_channels, *self._kernel_size)
+        self._what = "ParamConv2D"
+        self.hand_initial_weights()
 
     @property
     def in_channels(self) -> int:
         return self._in_channels
-
-    @property
-    def weight_length(self) -> int:
-        return self._out_channels * self._in_channels * self._kernel_size[0] * self._kernel_size[1]
-
-    @property
-    def bias_length(self) -> int:
-        return self._out_channels if self._use_bias else 0
-
-    @property
-    def param_length(self) -> int:
-        ln = 2 * self._out_channels if self._use_ln else 0
-        return self.weight_length + self.bias_length + ln
-
-    def set_parameters(self, theta: torch.Tensor, reinitialize: bool = False) -> None:
-        """Take ``theta [G, param_length]`` (or ``[param_length]``) as the G groups' weights."""
-        theta = check_theta(theta, self.param_length, self._fixed_groups, "ParamConv2D theta")
-        groups, out = theta.shape[0], self._out_channels
-        weight = theta[:, : self.weight_length].reshape(
-            groups, out, self._in_channels, *self._kernel_size
-        )
-        pos = self.weight_length
-        bias = None
-        if self._use_bias:
-            bias = theta[:, pos : pos + out]
-            pos += out
-        if reinitialize:
-            with torch.no_grad():
-                for g in range(groups):
-                    if self._kernel_initializer is None:
-                        variance_scaling_init(
-                            weight[g], gain=self._kernel_init_gain, nonlinearity=self._activation
-                        )
-                    else:
-                        self._kernel_initializer(weight[g])
-                if bias is not None:
-                    bias.fill_(self._bias_init_value)
-        self._weight, self._bias = weight, bias
-        if self._use_ln:
-            gamma, beta = theta[:, pos : pos + out], theta[:, pos + out : pos + 2 * out]
-            if reinitialize:
-                gamma, beta = torch.ones_like(gamma), torch.zeros_like(beta)
-            self._ln_weight, self._ln_bias = gamma, beta
 
     def split_input(self, img: Any) -> list[torch.Tensor]:
         """The G groups' inputs ``[B, C, H, W]`` of ``img``: ``[B, C, H, W]`` (shared),

@@ -129,3 +129,30 @@ def test_bad_calls_raise_clearly(block_cls: type) -> None:
         block(torch.randn(2, 3, 4, dtype=torch.float64))
     with pytest.raises(ValueError, match="positional_encoding"):
         block_cls(4, 2, 3, positional_encoding="sinusoid")
+
+
+@pytest.mark.parametrize("positional", [False, True])
+@pytest.mark.parametrize("read_pos", [False, True])
+@pytest.mark.parametrize("masked", [False, True])
+def test_fused_kernel_and_gemm_attention_agree(
+    positional: bool, read_pos: bool, masked: bool
+) -> None:
+    """The optimized block's CUDA form (one fused kernel, ``P`` folded in) and its CPU form
+    (batched GEMMs) are the same function: both run here on the CPU, in float64."""
+    from optimized.alf.transformer_block import attention_gemms, attention_kernel
+
+    g = torch.Generator().manual_seed(0)
+    b, heads, m, n, d_k, d_v = 3, 2, 4, 6, 5, 7
+    q_u, q_w = (torch.randn(b, heads, m, d_k, generator=g, dtype=torch.float64) for _ in "uw")
+    k = torch.randn(b, heads, n, d_k, generator=g, dtype=torch.float64)
+    v = torch.randn(b, heads, n, d_v, generator=g, dtype=torch.float64)
+    pos = torch.randn(n, d_k, generator=g, dtype=torch.float64) if positional else None
+    allowed = torch.rand(b, 1, m, n, generator=g) < 0.7 if masked else None
+    if allowed is not None:
+        allowed[..., 0] = True  # every row attends to something (the block's own contract)
+    args = (q_u, q_w if positional else None, k, v, pos, 0.3, allowed, read_pos)
+    fused, gemms = attention_kernel(*args), attention_gemms(*args)
+    assert (
+        fused.shape == gemms.shape == (b, heads, m, d_v + (d_k if positional and read_pos else 0))
+    )
+    torch.testing.assert_close(fused, gemms, rtol=1e-12, atol=1e-12)

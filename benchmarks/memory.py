@@ -1,0 +1,70 @@
+"""The memory one call of a workload needs: the peak of what it holds allocated above what
+was allocated when it started, measured once per case and implementation, outside the
+timed rounds (the timing never runs under a counter).
+
+* CUDA: the caching allocator's own peak counter (``torch.cuda.reset_peak_memory_stats``,
+  then ``max_memory_allocated`` minus ``memory_allocated`` before the call).
+* CPU: torch keeps no peak counter. ``torch.profiler`` with ``profile_memory=True`` records
+  every allocation and free of torch's CPU allocator as a ``[memory]`` event (its bytes,
+  negative for a free, from every thread); the peak of their running sum in time order is
+  the call's peak above its start. It counts what the allocator hands out: outputs, the
+  temporaries inside a kernel, the activations autograd saves for backward, the gradients.
+  A ``TorchDispatchMode`` tracking op outputs would miss a kernel's temporaries (an LSTM's
+  gates, a matmul's packed copy) and needs its own storage bookkeeping; the profiler needs
+  neither. It costs one profiled call (about a second for the first in a process, while
+  the profiler starts, then tens of milliseconds).
+
+The call's result is held until the measurement ends, as a caller would hold it. Both
+counts are deterministic for a given code path and thread count.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import torch
+
+#: How each device's figure is taken, for the run file.
+METHODS = {
+    "cuda": "torch.cuda max_memory_allocated of one call above its start",
+    "cpu": "torch.profiler [memory] events of one call: peak of their running sum",
+}
+
+
+def peak_bytes(step: Callable[[], object], device: torch.device) -> int | None:
+    """Peak bytes allocated by one call of ``step`` above those allocated at its start;
+    None on a device neither counter covers."""
+    if device.type == "cuda":
+        return _cuda_peak(step, device)
+    if device.type == "cpu":
+        return _cpu_peak(step)
+    return None
+
+
+def _cuda_peak(step: Callable[[], object], device: torch.device) -> int:
+    torch.cuda.synchronize(device)
+    torch.cuda.reset_peak_memory_stats(device)
+    start = torch.cuda.memory_allocated(device)
+    result = step()
+    torch.cuda.synchronize(device)
+    peak = torch.cuda.max_memory_allocated(device) - start
+    del result
+    return max(0, peak)
+
+
+def _cpu_peak(step: Callable[[], object]) -> int:
+    # the profiler's C++ side logs every start and stop on stderr unless told not to (a
+    # level above all of its levels); a level the user set is kept
+    os.environ.setdefault("KINETO_LOG_LEVEL", "6")
+    activities = [torch.profiler.ProfilerActivity.CPU]
+    with torch.profiler.profile(activities=activities, profile_memory=True) as prof:
+        result = step()
+    del result
+    events = prof.profiler.kineto_results.events() if prof.profiler else []
+    changes = sorted((e.start_ns(), e.nbytes()) for e in events if e.name() == "[memory]")
+    held = peak = 0
+    for _, nbytes in changes:
+        held += nbytes
+        peak = max(peak, held)
+    return peak

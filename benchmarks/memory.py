@@ -21,7 +21,9 @@ counts are deterministic for a given code path and thread count.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import torch
 
@@ -53,14 +55,29 @@ def _cuda_peak(step: Callable[[], object], device: torch.device) -> int:
     return max(0, peak)
 
 
+@contextmanager
+def _stderr_silenced() -> Iterator[None]:
+    """File descriptor 2 on the null device: the profiler's C++ side writes its own lines
+    there (its start and stop, a warning for each free of a block allocated before the
+    profile began), which say nothing about the call; Python's stderr is flushed first."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(null)
+        os.close(saved)
+
+
 def _cpu_peak(step: Callable[[], object]) -> int:
-    # the profiler's C++ side logs every start and stop on stderr unless told not to (a
-    # level above all of its levels); a level the user set is kept
-    os.environ.setdefault("KINETO_LOG_LEVEL", "6")
     activities = [torch.profiler.ProfilerActivity.CPU]
-    with torch.profiler.profile(activities=activities, profile_memory=True) as prof:
-        result = step()
-    del result
+    with _stderr_silenced():
+        with torch.profiler.profile(activities=activities, profile_memory=True) as prof:
+            result = step()
+        del result
     events = prof.profiler.kineto_results.events() if prof.profiler else []
     changes = sorted((e.start_ns(), e.nbytes()) for e in events if e.name() == "[memory]")
     held = peak = 0

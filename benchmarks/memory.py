@@ -15,7 +15,7 @@ timed rounds (the timing never runs under a counter).
   profile (``kineto_results``), not its per-op summary, which nets each op's allocations
   and frees and so hides a peak inside an op. It costs one more call of the step, profiled
   (the profiler's own overhead is small beside the call), plus about a second to start
-  the profiler once per process: under 5% of a quick ``bench`` run.
+  the profiler once per process: 5-7% of a quick ``bench`` run.
 
 The call's result is held until the measurement ends, as a caller would hold it. Both
 counts are deterministic for a given code path and thread count.

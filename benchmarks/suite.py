@@ -11,8 +11,10 @@ The file is pytest-benchmark's JSON (``machine_info``, ``commit_info``, ``dateti
 ``version``, and one ``benchmarks`` item per implementation and case with its ``group``
 ``entry|label|mode``, ``extra_info`` and ``stats`` computed by
 ``pytest_benchmark.stats.Stats``, the per-round samples in ``stats.data``), so
-pytest-benchmark's own ``compare`` and grouping read it; twinnet's additions sit under
-``twinnet``: the selection (entries, implementations, dtype, device), the roofs, and the
+pytest-benchmark's own ``compare`` and grouping read it; ``extra_info["peak_bytes"]`` is
+the memory one call needs (:mod:`benchmarks.memory`, measured once after the timed
+rounds). twinnet's additions sit under ``twinnet``: the selection (entries,
+implementations, dtype, device), the roofs, how memory was measured, and the
 implementations skipped with their reasons. pytest-benchmark's fixture is not used for the
 timing itself: it times one benchmark after another, never interleaved.
 """
@@ -30,6 +32,7 @@ import torch
 from pytest_benchmark.stats import Stats
 
 from benchmarks.machine import commit_info, machine_info
+from benchmarks.memory import METHODS, peak_bytes
 from benchmarks.roofline import Roofs
 from benchmarks.selection import Selection
 from benchmarks.timing import Budget, Step, count_flops, interleave
@@ -131,6 +134,8 @@ def time_case(
         return [], skipped
     steps: dict[str, Step] = {impl: w.step for impl, w in works.items()}
     timings = interleave(steps, budget)
+    # once each, after the timed rounds, so that the counter never runs while timing
+    memory = {impl: peak_bytes(step, device) for impl, step in steps.items()}
     bytes_ = works["reference"].min_bytes if "reference" in works else None
     extra = {
         "entry": case.entry.name,
@@ -145,7 +150,12 @@ def time_case(
             case.group,
             impl,
             timing.samples,
-            {**extra, "bytes": bytes_ or works[impl].min_bytes, "number": timing.number},
+            {
+                **extra,
+                "bytes": bytes_ or works[impl].min_bytes,
+                "number": timing.number,
+                "peak_bytes": memory[impl],
+            },
         )
         for impl, timing in timings.items()
     ]
@@ -214,6 +224,7 @@ def run(
             "candidate": selection.candidate,
             "rounds": budget.rounds,
             "clock": budget.clock,
+            "memory": METHODS.get(device.type),
             "roofs": roofs.as_dict(),
             "skipped": skipped,
             "threads": torch.get_num_threads(),

@@ -12,6 +12,8 @@ needs (``alf.FC`` for a preprocessor, say).
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import os
 import traceback
 from functools import cache
 from types import ModuleType
@@ -35,15 +37,40 @@ class CandidateImportError(Exception):
     where it was raised."""
 
 
-def one_line(module: str, error: BaseException) -> str:
+def own_files(module: str) -> str | None:
+    """Where ``module``'s own code lives, found without running it: a package's folder, a
+    single module's file; None when it cannot be located."""
+    try:
+        spec = importlib.util.find_spec(module)
+    except Exception:  # a parent package that raises, a bad name: nothing to locate
+        return None
+    if spec is None or not spec.origin or not os.path.exists(spec.origin):
+        return None
+    origin = os.path.realpath(spec.origin)
+    return os.path.dirname(origin) if spec.submodule_search_locations else origin
+
+
+def one_line(module: str, error: BaseException, own: str | None = None) -> str:
     """``error`` raised importing ``module``, in one line: its type and message, and the
-    file:line it was raised at."""
+    file:line of the innermost frame in the candidate's own files ``own`` (a folder or a
+    file, :func:`own_files`), else of the innermost frame (the raise itself)."""
     text = f"{type(error).__name__}: {error}".splitlines()[0]
-    frames = traceback.extract_tb(error.__traceback__)
-    # the raise itself, not importlib's machinery around it
-    frames = [f for f in frames if not f.filename.startswith("<frozen ")]
+    # importlib's machinery around the import is nobody's code
+    frames = [
+        f
+        for f in traceback.extract_tb(error.__traceback__)
+        if not f.filename.startswith("<frozen ")
+    ]
+    if own is not None:
+        inside = [f for f in frames if _under(f.filename, own)]
+        frames = inside or frames
     where = f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
     return f"{text}{where}"
+
+
+def _under(filename: str, own: str) -> bool:
+    path = os.path.realpath(filename)
+    return path == own or path.startswith(own.rstrip(os.sep) + os.sep)
 
 
 def _missing(error: BaseException, name: str) -> bool:
@@ -86,7 +113,7 @@ class Impl:
                     return None
                 raise CandidateImportError(
                     f"the candidate's module {name!r} raised while importing: "
-                    f"{one_line(name, error)}"
+                    f"{one_line(name, error, own_files(self.name))}"
                 ) from error
         return obj
 
@@ -140,5 +167,5 @@ def importable(module_name: str) -> str | None:
     except Exception as error:  # a candidate's import may fail in any way
         if _missing(error, module_name):
             return f"{type(error).__name__}: {error}".splitlines()[0]
-        return one_line(module_name, error)
+        return one_line(module_name, error, own_files(module_name))
     return None

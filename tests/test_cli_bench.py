@@ -93,6 +93,7 @@ def test_bench_smoke(
                 "cpu",
                 "--threads",
                 "1",
+                "--recommend",
             ]
         )
     finally:
@@ -107,6 +108,22 @@ def test_bench_smoke(
     assert impls == {"gemm", "copy", "reference", CANDIDATE}
     assert data["machine_info"]["torch"] == torch.__version__
     assert data["twinnet"]["clock"] == "cpu" and data["twinnet"]["threads"] == 1
+    # the memory one call needs, per implementation, in the run and in the recommendation
+    assert data["twinnet"]["memory"].startswith("torch.profiler")
+    peaks = {
+        (b["group"], b["extra_info"]["impl"]): b["extra_info"]["peak_bytes"]
+        for b in data["benchmarks"]
+        if not b["group"].startswith("roofline|")
+    }
+    assert all(p > 0 for p in peaks.values()), peaks
+    recommended = data["recommendations"]
+    assert {r["entry"] for r in recommended} == {"alf.EncodingNetwork"}
+    for r in recommended:
+        group = f"{r['entry']}|{r['label']}|{r['mode']}"
+        assert r["memory_bytes"] == {
+            impl: peaks[(group, impl)] for impl in ("reference", CANDIDATE)
+        }, r
+    assert "which implementation to choose" in done.stdout and "MiB" in done.stdout
     lines = done.stdout.splitlines()
     assert max(len(line) for line in lines) <= 80  # piped: fits, whichever layout fits
     assert "\x1b[" not in done.stdout

@@ -273,14 +273,16 @@ def recommend_html(run: Run) -> str:
         f"<td>{escape(r.regime)} ({escape(r.label)})</td><td>{escape(r.mode)}</td>"
         f"<td>{escape(r.choice)}</td><td>"
         + ("" if r.margin is None else f"x{r.margin[0]:.2f} [{r.margin[1]:.2f},{r.margin[2]:.2f}]")
-        + "</td></tr>"
+        + f"</td><td>{escape(r.memory_text)}</td></tr>"
         for r in recs
     )
     return (
         "<table><tr><th>entry</th><th>regime</th><th>mode</th><th>choose</th>"
-        f"<th>margin over the runner-up</th></tr>{body}</table>"
+        f"<th>margin over the runner-up</th><th>memory per call</th></tr>{body}</table>"
         "<p class='dim'>the fastest implementation of each case; margin: the runner-up's time "
-        "over it (paired 95% bootstrap interval); no clear winner where it reaches 1</p>"
+        "over it (paired 95% bootstrap interval); no clear winner where it reaches 1; memory: "
+        "the peak one call allocates above what was allocated before it, the fastest one's vs "
+        "the runner-up's</p>"
     )
 
 

@@ -9,7 +9,8 @@ in K fresh interpreters, one after the other (each runs the whole selection, so 
 processes see the machine at different moments); the merged run keeps every round, and
 each benchmark item records how many rounds came from each process
 (``extra_info["process_rounds"]``), so ``compare`` can test a change against the spread
-between processes (:func:`twinnet.compare.compare`).
+between processes (:func:`twinnet.compare.compare`), and the largest of the processes'
+memory counts (``extra_info["peak_bytes"]``; deterministic, so they agree).
 """
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ def merge_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
         samples = tuple(s for part in parts for s in part["stats"]["data"])
         extra = {k: v for k, v in parts[0]["extra_info"].items() if k != "impl"}
         extra["process_rounds"] = [len(part["stats"]["data"]) for part in parts]
+        peaks = [p for part in parts if (p := part["extra_info"].get("peak_bytes")) is not None]
+        extra["peak_bytes"] = max(peaks) if peaks else None  # one count per process, alike
         merged.append(
             benchmark_json(parts[0]["group"], parts[0]["extra_info"]["impl"], samples, extra)
         )

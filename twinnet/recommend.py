@@ -6,13 +6,15 @@ A case's regime is what its size stands for (``benchmarks.selection.regime``): a
 one size, timed forward and forward+backward on the run's device. The implementations of
 a case were timed interleaved, so the runner-up's time over the fastest one's is a *paired*
 ratio; its 95% bootstrap interval (``twinnet.stats``) decides: above 1, the fastest one
-wins; touching 1, no clear winner, and both are named.
+wins; touching 1, no clear winner, and both are named. Beside it, the memory each
+implementation needs for one call (``Measurement.peak_bytes``, :mod:`benchmarks.memory`):
+the fastest one is not always the one that fits.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rich.table import Table
@@ -32,6 +34,9 @@ class Recommendation:
     median: float  # seconds per call of the fastest
     runner_up: str | None
     margin: tuple[float, float, float] | None  # runner-up / fastest: point, low, high
+    #: peak bytes of one call per implementation of the case, fastest first (None: not
+    #: measured)
+    memory: dict[str, int | None] = field(default_factory=dict)
 
     @property
     def clear(self) -> bool:
@@ -56,7 +61,29 @@ class Recommendation:
             "runner_up": self.runner_up,
             "margin": None if self.margin is None else list(self.margin),
             "clear": self.clear,
+            "memory_bytes": dict(self.memory),
         }
+
+    @property
+    def memory_text(self) -> str:
+        """The fastest one's memory, and the runner-up's after ``vs``: ``1.2 MiB vs 3.4 MiB``."""
+        shown = [self.fastest] + ([self.runner_up] if self.runner_up else [])
+        figures = [self.memory.get(impl) for impl in shown]
+        if all(f is None for f in figures):
+            return ""
+        return " vs ".join(human_bytes(f) for f in figures)
+
+
+def human_bytes(n: int | None) -> str:
+    """``n`` bytes in binary units (``512 B``, ``1.5 KiB``, ``3.4 MiB``); ``?`` for None."""
+    if n is None:
+        return "?"
+    size, unit = float(n), "B"
+    for larger in ("KiB", "MiB", "GiB"):
+        if size < 1024:
+            break
+        size, unit = size / 1024, larger
+    return f"{n} B" if unit == "B" else f"{size:.1f} {unit}"
 
 
 def regime_of(m: Measurement) -> str:
@@ -92,6 +119,7 @@ def recommend(run: Run) -> list[Recommendation]:
                 fastest.median,
                 None if runner is None else runner.impl,
                 margin,
+                {m.impl: m.peak_bytes for m in ranked},
             )
         )
     return out
@@ -99,7 +127,7 @@ def recommend(run: Run) -> list[Recommendation]:
 
 def recommend_table(recs: Sequence[Recommendation]) -> Table:
     table = Table(title="which implementation to choose", title_justify="left")
-    for column in ("entry", "regime", "mode", "choose", "margin"):
+    for column in ("entry", "regime", "mode", "choose", "margin", "memory"):
         table.add_column(column)
     for r in recs:
         margin = (
@@ -111,10 +139,13 @@ def recommend_table(recs: Sequence[Recommendation]) -> Table:
             r.mode,
             r.choice,
             margin,
+            r.memory_text,
             style=None if r.clear else "yellow",
         )
     table.caption = (
         "choose: the fastest implementation of the case; margin: the runner-up's time over "
-        "it, paired 95% bootstrap interval; no clear winner where the interval reaches 1"
+        "it, paired 95% bootstrap interval; no clear winner where the interval reaches 1; "
+        "memory: what one call needs above what was allocated before it, the fastest one's "
+        "vs the runner-up's"
     )
     return table

@@ -47,6 +47,9 @@ class Measurement:
     number: int = 1
     #: rounds per process, in order (``twinnet.processes``); one process when empty
     process_rounds: tuple[int, ...] = ()
+    #: bytes one call needs above what was allocated before it (``benchmarks.memory``);
+    #: None in a run saved before memory was measured, or on a device it is not measured on
+    peak_bytes: int | None = None
 
     @property
     def case(self) -> tuple[str, str, str]:
@@ -184,6 +187,7 @@ def _measurement(bench: dict[str, Any]) -> Measurement:
         samples=tuple(float(s) for s in samples),
         number=int(extra.get("number") or 1),
         process_rounds=tuple(int(c) for c in extra.get("process_rounds") or ()),
+        peak_bytes=None if extra.get("peak_bytes") is None else int(extra["peak_bytes"]),
     )
 
 

@@ -127,7 +127,8 @@ class AlfDistribution(Distributional, AlfNetwork):
 
     def check_shape(self, ref: Any, cand: Any, cfg: dict, inputs: Nest, batch: int) -> None:
         """The reference's input and state specs, ``is_distribution_output``, and the
-        distribution's shapes and sample dtype as the law declares them."""
+        distribution's shapes and sample dtype as the law declares them (of a nest: the
+        reference's nest structure, and every leaf's shapes as its own law declares)."""
         assert cand.is_distribution_output, "is_distribution_output is False"
         in_spec = specs_data(cand.input_tensor_spec)
         assert in_spec == specs_data(ref.input_tensor_spec), (

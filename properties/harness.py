@@ -164,8 +164,9 @@ class Subject:
         derandomized ci profile draws for it. While a view of the last case is checked, that
         view, drawing nothing."""
         if self.replay is not None:
-            self.tally.current = {"config": repr(self.replay.cfg), **self._where(self.replay)}
-            return self.replay
+            view = self.replay
+            self.tally.current = {"config": repr(view.cfg), "batch": view.batch, "seed": view.seed}
+            return view
         if deterministic is None:
             deterministic = self.prop in ELEMENTWISE
         cfg = data.draw(self.entry.configs(), label="config")
@@ -176,10 +177,6 @@ class Subject:
         self.tally.current = {"config": repr(cfg), "batch": batch, "seed": seed}
         self.last = Case(cfg, batch, seed, elementwise=deterministic)
         return self.last
-
-    @staticmethod
-    def _where(case: Case) -> dict:
-        return {"batch": case.batch, "seed": case.seed}
 
     def views(self) -> list[Case]:
         """The views of the case last drawn that this property checks too (``Kind.views``),

@@ -19,10 +19,15 @@ decorator runs the test as a hypothesis property and sorts its examples:
 In a derandomized profile (ci) the examples cover every enumerated variant of the
 config: the options of each ``properties.strategies.variants`` axis the configs draw
 appear at least once per cell (:func:`schedule`).
+
+A kind may give further views of a drawn case (``Kind.views``: a nest of distributions
+seen through each of its leaves); the example then reruns the property on each view, with
+the same batch and seed, drawing nothing more.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -130,6 +135,10 @@ class Subject:
     candidate: Impl
     reference: Impl
     tally: Tally = field(default_factory=Tally)
+    #: the case :meth:`draw` last drew, and the one it returns instead of drawing while the
+    #: harness reruns a property on a view of that case (``Kind.views``)
+    last: Case | None = None
+    replay: Case | None = None
 
     @property
     def kind(self) -> Kind:
@@ -152,7 +161,12 @@ class Subject:
         noise made explicit as zero (``Kind.deterministic``), and built at random only
         where the candidate's builds agree (``twins``). Decided here rather than in each
         property module: a change to a test function's source changes the examples the
-        derandomized ci profile draws for it."""
+        derandomized ci profile draws for it. While a view of the last case is checked, that
+        view, drawing nothing."""
+        if self.replay is not None:
+            view = self.replay
+            self.tally.current = {"config": repr(view.cfg), "batch": view.batch, "seed": view.seed}
+            return view
         if deterministic is None:
             deterministic = self.prop in ELEMENTWISE
         cfg = data.draw(self.entry.configs(), label="config")
@@ -161,7 +175,16 @@ class Subject:
         batch = data.draw(st.integers(min_batch, max_batch), label="batch")
         seed = data.draw(st.integers(0, 2**31 - 1), label="seed")
         self.tally.current = {"config": repr(cfg), "batch": batch, "seed": seed}
-        return Case(cfg, batch, seed, elementwise=deterministic)
+        self.last = Case(cfg, batch, seed, elementwise=deterministic)
+        return self.last
+
+    def views(self) -> list[Case]:
+        """The views of the case last drawn that this property checks too (``Kind.views``),
+        forgetting that case."""
+        case, self.last = self.last, None
+        if case is None:
+            return []
+        return [dataclasses.replace(case, cfg=cfg) for cfg in self.kind.views(case.cfg, self.prop)]
 
     def case_of(self, cfg: dict, batch: int, seed: int) -> Case:
         """A fixed case (an entry's example config), recorded like a drawn one."""
@@ -287,9 +310,16 @@ def spec_property(fn: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(fn)
     def run(subject: Subject, *args: Any, **kwargs: Any) -> None:
         subject.tally.data["examples"] += 1
+        subject.last = subject.replay = None
         cover = new_example()
         try:
             fn(subject, *args, **kwargs)
+            for view in subject.views():
+                subject.replay = view
+                try:
+                    fn(subject, *args, **kwargs)
+                finally:
+                    subject.replay = None
         except Unsupported as why:
             subject.tally.unsupported(str(why))
             if cover is not None and cover.plan is not None:

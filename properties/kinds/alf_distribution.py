@@ -6,10 +6,16 @@ plain-data spec, the initial state, bad inputs, the parallel form) with the dist
 facts of :class:`~properties.kinds.distribution.Distributional`: comparisons look at the
 distribution's summary, ``shape`` checks its batch / event shapes and sample dtype against
 the entry's law, and the call's randomness is its sampling.
+
+A call may return a nest of distributions (an actor over a nest of action specs, one
+projection per leaf): the entry declares its :class:`Leaves`, and then comparisons and
+``shape`` look at every leaf through that leaf's own law, and the per-leaf properties
+(``PER_LEAF``) check a drawn case through each leaf in turn (:meth:`AlfDistribution.views`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -19,7 +25,48 @@ from properties.kinds.alf_network import AlfNetwork, bench_episode_starts
 from properties.kinds.base import device_of, state_spec_of
 from properties.kinds.distribution import DIST_IDS, Distributional, Law
 from properties.specs import specs_data
-from reference.specs import Nest, assert_same_structure, flatten, map_structure
+from reference.specs import (
+    Nest,
+    assert_same_structure,
+    flatten,
+    is_nested,
+    map_structure,
+    pack_sequence_as,
+)
+
+#: The properties that look at one distribution at a time: a nest is checked leaf by leaf.
+PER_LEAF = frozenset(
+    {"dist_bounds", "dist_logprob", "dist_sampling", "reparam_grad", "determinism"}
+)
+
+
+@dataclass(frozen=True)
+class Leaves:
+    """How a config's call returns a nest of distributions. ``of(cfg)``: the configs the
+    leaves' law reads, in the nest's canonical (flattened) order, or None where the call
+    returns one distribution; ``focus(cfg)``: the index of the leaf the distribution
+    properties look at; ``focused(cfg, i)``: ``cfg`` with leaf ``i`` in focus."""
+
+    of: Callable[[dict], list[dict] | None]
+    focus: Callable[[dict], int]
+    focused: Callable[[dict, int], dict]
+
+    def leaf(self, cfg: dict) -> dict:
+        """The config of the leaf in focus (``cfg`` itself for a single distribution)."""
+        configs = self.of(cfg)
+        return cfg if configs is None else configs[self.focus(cfg)]
+
+
+def through_leaves(law: Law, leaves: Leaves) -> Law:
+    """``law`` (a leaf's) reading a whole config as its leaf in focus."""
+    return Law(
+        lambda cfg: law.support(leaves.leaf(cfg)),
+        lambda cfg: law.shape(leaves.leaf(cfg)),
+        lambda dist, cfg: law.model(dist, leaves.leaf(cfg)),
+        lambda dist, cfg: law.limits(dist, leaves.leaf(cfg)),
+        law.sample_size,
+        law.api,
+    )
 
 
 @dataclass(frozen=True)
@@ -36,13 +83,52 @@ class AlfDistribution(Distributional, AlfNetwork):
     }
 
     law: Law = field(kw_only=True)
+    #: where a config's call returns a nest of distributions (``law`` then reads a whole
+    #: config as its leaf in focus: :func:`through_leaves`)
+    leaves: Leaves | None = field(default=None, kw_only=True)
+
+    def leaf_pairs(self, out: Any, cfg: dict) -> list[tuple[Any, dict]] | None:
+        """``(distribution, its leaf's config)`` for every leaf of the nest ``out`` in
+        canonical order, or None where the config's call returns one distribution."""
+        configs = None if self.leaves is None else self.leaves.of(cfg)
+        if configs is None:
+            return None
+        dists = flatten(out) if is_nested(out) else []
+        assert len(dists) == len(configs), (
+            f"expected a nest of {len(configs)} distributions (one per action leaf), got "
+            f"{type(out).__name__} with {len(dists)} leaves"
+        )
+        return list(zip(dists, configs))
+
+    def views(self, cfg: dict, prop: str) -> list[dict]:
+        """For a per-leaf property (``PER_LEAF``) of a nest: the config with each other leaf
+        in focus."""
+        configs = None if self.leaves is None else self.leaves.of(cfg)
+        if self.leaves is None or configs is None or prop not in PER_LEAF:
+            return []
+        focus = self.leaves.focus(cfg)
+        return [self.leaves.focused(cfg, i) for i in range(len(configs)) if i != focus]
 
     def distribution(self, net: Any, inputs: Nest, cfg: dict) -> Any:
-        return self.call(net, inputs, self.initial_state(net, inputs, cfg))[0]
+        """The distribution one call returns (of a nest: its leaf in focus)."""
+        out = self.call(net, inputs, self.initial_state(net, inputs, cfg))[0]
+        pairs = self.leaf_pairs(out, cfg)
+        if pairs is None or self.leaves is None:
+            return out
+        return pairs[self.leaves.focus(cfg)][0]
+
+    def summarize(self, net: Any, outputs: Any, cfg: dict) -> Nest:
+        """The distribution's summary, or a nest's: each leaf's through its own law."""
+        pairs = self.leaf_pairs(outputs, cfg)
+        if pairs is None:
+            return super().summarize(net, outputs, cfg)
+        summaries = [Distributional.summarize(self, net, d, c) for d, c in pairs]
+        return pack_sequence_as(outputs, summaries)
 
     def check_shape(self, ref: Any, cand: Any, cfg: dict, inputs: Nest, batch: int) -> None:
         """The reference's input and state specs, ``is_distribution_output``, and the
-        distribution's shapes and sample dtype as the law declares them."""
+        distribution's shapes and sample dtype as the law declares them (of a nest: the
+        reference's nest structure, and every leaf's shapes as its own law declares)."""
         assert cand.is_distribution_output, "is_distribution_output is False"
         in_spec = specs_data(cand.input_tensor_spec)
         assert in_spec == specs_data(ref.input_tensor_spec), (
@@ -52,7 +138,14 @@ class AlfDistribution(Distributional, AlfNetwork):
         assert_same_structure(specs_data(ref.state_spec), got_state_spec, "state_spec")
         dist, state = self.call(cand, inputs, self.initial_state(cand, inputs, cfg))
         outer = self.results_outer(cfg, batch)
-        self.check_distribution_shape(dist, cfg, outer)
+        pairs = self.leaf_pairs(dist, cfg)
+        if pairs is None:
+            self.check_distribution_shape(dist, cfg, outer)
+        else:
+            expected = self.call(ref, inputs, self.initial_state(ref, inputs, cfg))[0]
+            assert_same_structure(expected, dist, "the nest of distributions")
+            for leaf, leaf_cfg in pairs:
+                self.check_distribution_shape(leaf, leaf_cfg, outer)
         for s, v in zip(flatten(specs_data(state_spec_of(cand))), flatten(state)):
             assert tuple(v.shape) == (*outer, *s.shape), (
                 f"state shape {list(v.shape)}, expected {[*outer, *s.shape]}"

@@ -193,6 +193,13 @@ class Kind:
         default."""
         return cfg
 
+    def views(self, cfg: dict, prop: str) -> list[dict]:
+        """Further configs through which property ``prop`` checks the same drawn case (the
+        harness reruns the property on each, with the case's batch and seed): a call that
+        returns a nest of distributions is seen through each of its other leaves. None by
+        default."""
+        return []
+
     def built_at_random(self, cfg: dict) -> bool:
         """Whether building ``cfg`` draws at random something the network computes with
         (a flow's random masks) that its state may not hold: two builds with the same

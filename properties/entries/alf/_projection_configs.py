@@ -34,6 +34,18 @@ def _discrete(draw: Any) -> BoundedTensorSpec:
 
 
 @st.composite
+def action_specs_like(draw: Any, like: TensorSpec) -> TensorSpec:
+    """Another action spec that a projection drawn with action spec ``like`` takes: an
+    integer one for an integer ``like``, a bounded one for a bounded ``like`` (its
+    squashing, scaling or support needs the bounds), else an unbounded one."""
+    if not like.dtype.is_floating_point:
+        return _discrete(draw)
+    if isinstance(like, BoundedTensorSpec):
+        return _bounded(draw)
+    return TensorSpec((draw(st.integers(1, 4)),))
+
+
+@st.composite
 def normal_configs(draw: Any) -> dict:
     squash, scale = draw(st.booleans()), draw(st.booleans())
     return {

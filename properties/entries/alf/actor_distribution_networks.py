@@ -7,6 +7,16 @@ projection's own plain-data config (``projection_cfg``, drawn by the projection 
 strategies; its ``action_spec`` is the actor's). The distribution laws are those of the
 projection entries (``properties/models/alf/projection.py``) applied to that sub-config:
 the actor's distribution is the projection's of the encoding.
+
+The actors (not the parallel one: upstream's takes a single action spec) also draw a nest
+of action specs (``action_nest``: a tuple, or a dict whose keys are inserted against their
+canonical sorted order) of 2-3 ``leaves``, at least one discrete and one continuous, each
+leaf a ``{projection, projection_cfg}`` like a single actor's config. As in ALF, one ctor
+serves each kind of leaf: the discrete ctor's config and the continuous ctor's are drawn
+once and the leaves differ only in their action specs (drawn compatible with the ctor).
+The output is a nest of distributions shaped like the action spec, each leaf under its own
+projection's law (``properties.kinds.alf_distribution.Leaves``); ``focus`` is the leaf
+the one-distribution checks (bad values, extreme inputs) look at.
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ from properties import strategies as S
 from properties.candidate import Impl
 from properties.entries.alf._build import alf_kwargs
 from properties.entries.alf._projection_configs import (
+    action_specs_like,
     beta_configs,
     categorical_configs,
     cauchy_configs,
@@ -34,12 +45,12 @@ from properties.entries.alf.actor_networks import inputs
 from properties.entries.alf.projection import projection_kwargs
 from properties.entries.alf.recurrent import SEQUENCE_KEYS, sequence
 from properties.entry import BadConfig, Entry
-from properties.kinds.alf_distribution import AlfDistribution
+from properties.kinds.alf_distribution import AlfDistribution, Leaves, through_leaves
 from properties.kinds.alf_network import Parallel
 from properties.kinds.distribution import Law
 from properties.models.alf import projection as laws
 from properties.specs import alf_specs
-from reference.specs import BoundedTensorSpec, TensorSpec
+from reference.specs import BoundedTensorSpec, Nest, TensorSpec
 
 #: projection name -> (inventory class, config strategy, law, has a parallel form)
 PROJECTIONS: dict[str, tuple[str, Any, Law, bool]] = {
@@ -55,6 +66,11 @@ PARALLEL_PROJECTIONS = tuple(k for k, v in PROJECTIONS.items() if v[3])
 DISCRETE = frozenset({"categorical", "onehot"})
 
 
+#: The forms of an action-spec nest, and the keys of a dict nest (inserted in reverse).
+NESTS = ("tuple", "dict")
+KEYS = ("arm", "grip", "steer")
+
+
 def _sub(cfg: dict) -> dict:
     return cfg["projection_cfg"]
 
@@ -63,22 +79,35 @@ def _law(cfg: dict) -> Law:
     return PROJECTIONS[cfg["projection"]][2]
 
 
-#: The projection's law on the projection's sub-config.
-ACTOR_LAW = Law(
-    lambda cfg: _law(cfg).support(_sub(cfg)),
-    lambda cfg: _law(cfg).shape(_sub(cfg)),
-    lambda dist, cfg: _law(cfg).model(dist, _sub(cfg)),
-    lambda dist, cfg: _law(cfg).limits(dist, _sub(cfg)),
+def _which(leaf: dict) -> str:
+    return "discrete" if leaf["projection"] in DISCRETE else "continuous"
+
+
+def leaves(cfg: dict) -> list[dict] | None:
+    """A nest config's leaves in canonical (flattened) order; None for a single spec."""
+    return cfg.get("leaves")
+
+
+#: A nest of action specs: a distribution per leaf, the leaf ``focus`` in focus.
+LEAVES = Leaves(leaves, lambda cfg: int(cfg.get("focus", 0)), lambda cfg, i: {**cfg, "focus": i})
+
+#: The projection's law on the projection's sub-config (a leaf's, for a nest).
+ACTOR_LAW = through_leaves(
+    Law(
+        lambda cfg: _law(cfg).support(_sub(cfg)),
+        lambda cfg: _law(cfg).shape(_sub(cfg)),
+        lambda dist, cfg: _law(cfg).model(dist, _sub(cfg)),
+        lambda dist, cfg: _law(cfg).limits(dist, _sub(cfg)),
+    ),
+    LEAVES,
 )
 
 
 @st.composite
-def projections(draw: Any, names: tuple[str, ...]) -> dict:
-    # the actor's own variant is which ctor it takes (discrete or continuous leaf); the
-    # projection's variants are the projection entries' to cover
-    kinds = sorted({"discrete" if n in DISCRETE else "continuous" for n in names})
-    kind = draw(S.variants("action", kinds))
-    name = draw(st.sampled_from([n for n in names if (n in DISCRETE) == (kind == "discrete")]))
+def ctor_config(draw: Any, names: list[str]) -> dict:
+    """One projection ctor: its name and config (its variants are the projection entries'
+    to cover)."""
+    name = draw(st.sampled_from(names))
     sub = draw(S.free_variants(PROJECTIONS[name][1]()))
     return {
         "projection": name,
@@ -87,10 +116,47 @@ def projections(draw: Any, names: tuple[str, ...]) -> dict:
 
 
 @st.composite
-def actor_configs(draw: Any, names: tuple[str, ...] = tuple(PROJECTIONS)) -> dict:
+def action_nest(draw: Any, form: str, names: tuple[str, ...]) -> dict:
+    """A nest (module doc): the two ctors drawn once, 2-3 leaves mixing them, shuffled."""
+    ctors = {
+        which: draw(ctor_config([n for n in names if (n in DISCRETE) == (which == "discrete")]))
+        for which in ("discrete", "continuous")
+    }
+    kinds = ["discrete", "continuous", *draw(st.sampled_from([[], ["discrete"], ["continuous"]]))]
+    out, used = [], set()
+    for which in draw(st.permutations(kinds)):
+        ctor = ctors[which]
+        spec = _sub(ctor)["action_spec"]
+        if which in used:
+            spec = draw(action_specs_like(spec))
+        used.add(which)
+        out.append({**ctor, "projection_cfg": {**_sub(ctor), "action_spec": spec}})
+    focused = draw(S.variants("focused leaf", ["discrete", "continuous"]))
+    return {
+        "action_nest": form,
+        "leaves": out,
+        "focus": next(i for i, leaf in enumerate(out) if _which(leaf) == focused),
+    }
+
+
+@st.composite
+def projections(draw: Any, names: tuple[str, ...], nests: bool = True) -> dict:
+    # the actor's own variant is which ctor it takes (discrete or continuous leaf), or a
+    # nest of both; the projection's variants are the projection entries' to cover
+    kinds = sorted({"discrete" if n in DISCRETE else "continuous" for n in names})
+    kind = draw(S.variants("action", [*kinds, *(NESTS if nests else ())]))
+    if kind in NESTS:
+        return draw(action_nest(kind, names))
+    return draw(ctor_config([n for n in names if (n in DISCRETE) == (kind == "discrete")]))
+
+
+@st.composite
+def actor_configs(
+    draw: Any, names: tuple[str, ...] = tuple(PROJECTIONS), nests: bool = True
+) -> dict:
     return {
         **draw(inputs()),
-        **draw(projections(names)),
+        **draw(projections(names, nests)),
         "fc_layer_params": draw(S.fc_layer_params(max_layers=2)),
         "activation": draw(st.sampled_from(["relu_", "tanh"])),
         "kernel_initializer": draw(S.initializers()),
@@ -98,8 +164,11 @@ def actor_configs(draw: Any, names: tuple[str, ...] = tuple(PROJECTIONS)) -> dic
     }
 
 
-def parallel_configs() -> Any:
-    return actor_configs(PARALLEL_PROJECTIONS)
+@st.composite
+def parallel_configs(draw: Any) -> dict:
+    # built by the constructor or by the actor's make_parallel (the same network upstream)
+    form = draw(S.variants("parallel form", ["constructor", "make_parallel"]))
+    return {**draw(actor_configs(PARALLEL_PROJECTIONS, nests=False)), "form": form}
 
 
 @st.composite
@@ -116,19 +185,34 @@ def rnn_configs(draw: Any) -> dict:
     }
 
 
-def _kwargs(impl: Impl, cfg: dict) -> dict:
-    """The actor's keyword arguments: the projection ctor as the discrete or continuous
-    one (by the action spec), the action spec from the projection's sub-config."""
-    name = cfg["projection"]
-    sub = {**_sub(cfg), "input_size": 1}
-    proj_kw = projection_kwargs(impl, sub)
-    action_spec = proj_kw.pop("action_spec")
+def action_spec(cfg: dict) -> Nest:
+    """The actor's action spec: the projection's, or the nest of the leaves' (a dict's keys
+    inserted in reverse of their sorted, canonical order)."""
+    configs = leaves(cfg)
+    if configs is None:
+        return _sub(cfg)["action_spec"]
+    specs = [_sub(leaf)["action_spec"] for leaf in configs]
+    if cfg["action_nest"] == "tuple":
+        return tuple(specs)
+    return dict(reversed(list(zip(KEYS, specs))))
+
+
+def _ctor(impl: Impl, leaf: dict) -> Any:
+    """The projection ctor of a leaf's config, its action spec left to the actor."""
+    proj_kw = projection_kwargs(impl, {**_sub(leaf), "input_size": 1})
+    proj_kw.pop("action_spec")
     proj_kw.pop("input_size")
-    ctor = functools.partial(impl.get(f"alf.{PROJECTIONS[name][0]}"), **proj_kw)
-    kw = alf_kwargs(impl, cfg, drop=("n", "projection", "projection_cfg", *SEQUENCE_KEYS))
-    kw["action_spec"] = action_spec
-    which = "discrete" if name in DISCRETE else "continuous"
-    kw[f"{which}_projection_net_ctor"] = ctor
+    return functools.partial(impl.get(f"alf.{PROJECTIONS[leaf['projection']][0]}"), **proj_kw)
+
+
+def _kwargs(impl: Impl, cfg: dict) -> dict:
+    """The actor's keyword arguments: each leaf's projection ctor as the discrete or
+    continuous one (the leaves of a kind share it), the action spec (nest) of the leaves."""
+    drop = ("n", "form", "projection", "projection_cfg", "action_nest", "leaves", "focus")
+    kw = alf_kwargs(impl, cfg, drop=(*drop, *SEQUENCE_KEYS))
+    kw["action_spec"] = alf_specs(impl, action_spec(cfg))
+    for leaf in leaves(cfg) or [cfg]:
+        kw.setdefault(f"{_which(leaf)}_projection_net_ctor", _ctor(impl, leaf))
     return kw
 
 
@@ -137,6 +221,8 @@ def build_actor(impl: Impl, cfg: dict) -> Any:
 
 
 def build_parallel(impl: Impl, cfg: dict) -> Any:
+    if cfg.get("form") == "make_parallel":
+        return parallel_actor(impl, cfg)
     return impl.alf.ParallelActorDistributionNetwork(build_actor(impl, cfg), cfg["n"])
 
 
@@ -184,8 +270,9 @@ PARALLEL_BAD = (
 )
 
 PARALLEL_REASON = (
-    "ActorDistributionNetworkBase.make_parallel is ParallelActorDistributionNetwork: checked "
-    "on alf.ActorDistributionNetwork and alf.ParallelActorDistributionNetwork"
+    "ActorDistributionNetworkBase.make_parallel is ParallelActorDistributionNetwork, which "
+    "takes a single action spec (this entry also draws nests): checked on "
+    "alf.ParallelActorDistributionNetwork, built by its constructor and by make_parallel"
 )
 
 
@@ -197,7 +284,7 @@ def entries() -> list[Entry]:
     return [
         Entry(
             "alf.ActorDistributionNetworkBase",
-            AlfDistribution(law=ACTOR_LAW),
+            AlfDistribution(law=ACTOR_LAW, leaves=LEAVES),
             actor_configs,
             build_base,
             left_out={"parallel": PARALLEL_REASON},
@@ -205,15 +292,16 @@ def entries() -> list[Entry]:
         ),
         Entry(
             "alf.ActorDistributionNetwork",
-            AlfDistribution(law=ACTOR_LAW, parallel=_parallel_of(parallel_actor)),
-            parallel_configs,
+            AlfDistribution(law=ACTOR_LAW, leaves=LEAVES),
+            actor_configs,
             build_actor,
+            left_out={"parallel": PARALLEL_REASON},
             bad_configs=BAD,
             bench=cases.sac_bench(),
         ),
         Entry(
             "alf.ActorDistributionRNNNetwork",
-            AlfDistribution(law=ACTOR_LAW, stateful=True, sequence=sequence),
+            AlfDistribution(law=ACTOR_LAW, leaves=LEAVES, stateful=True, sequence=sequence),
             rnn_configs,
             build_rnn,
             left_out={"parallel": PARALLEL_REASON},

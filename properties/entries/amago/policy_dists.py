@@ -76,7 +76,9 @@ def head_builder(name: str) -> Callable[[Impl, dict], Any]:
 def _normal_head_class(impl: Impl) -> type:
     """A minimal subclass of the implementation's ``PolicyOutput`` using only the spec's
     API: a Gaussian with std = softplus(raw) + 0.1; exercises the base class (input
-    checks, call routing)."""
+    checks, call routing). Its mean and std are clamped to ``+-1e10`` (a no-op at ordinary
+    inputs), so that its own samples score finitely at the extreme inputs ``extreme_inputs``
+    draws: a plain Normal's ``(x - mu)^2`` overflows to ``inf / inf`` at ``1e300``."""
     cache = _normal_head_class.__dict__.setdefault("cache", {})
     base = impl.amago.PolicyOutput
     if base not in cache:
@@ -96,7 +98,8 @@ def _normal_head_class(impl: Impl) -> type:
 
             def forward(self, vec: torch.Tensor, log_dict: dict | None = None) -> td.Normal:
                 mu, raw = vec.chunk(2, -1)
-                return td.Normal(mu, F.softplus(raw) + 0.1)
+                big = 1e10
+                return td.Normal(mu.clamp(-big, big), F.softplus(raw).clamp(max=big) + 0.1)
 
         cache[base] = NormalHead
     return cache[base]

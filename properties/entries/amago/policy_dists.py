@@ -218,6 +218,20 @@ DEVIATIONS = {
 }
 
 
+#: The ranges the spec states for the heads' numbers (Entry.config_ranges).
+CONFIG_RANGES = {
+    "TanhGaussian": {"std_low": "positive", "std_high": "positive"},
+    "Beta": {
+        "alpha_low": "positive",
+        "alpha_high": "positive",
+        "beta_low": "positive",
+        "beta_high": "positive",
+    },
+    "GMM": {"gmm_modes": "positive", "std_low": "positive", "std_high": "positive"},
+    "Discrete": {"clip_prob_low": "unit", "clip_prob_high": "unit"},
+}
+
+
 def head_entries() -> list[Entry]:
     return [
         Entry(
@@ -232,6 +246,7 @@ def head_entries() -> list[Entry]:
             BUILDS.get(name) or head_builder(name),
             left_out=LEFT_OUT.get(name, {}),
             bad_configs=HEAD_BAD.get(name, ()),
+            config_ranges=CONFIG_RANGES.get(name, {}),
             bench=cases.bench(name),
             deviations=DEVIATIONS.get(name, {}),
         )

@@ -39,6 +39,7 @@ from reference.distributions import (
     CAUCHY_CLIP,
     HALF_LOG_2PI,
     LOG_2,
+    TAIL_START,
     AffineTransformedDistribution,
     Beta,
     ClampedAffineTransform,
@@ -50,10 +51,14 @@ from reference.distributions import (
     OneHotCategoricalStraightThrough,
     SquashedDistribution,
     StableTanh,
+    log1mexp,
+    log_ndtr_scaled,
     log_normal_mass,
     proper_scale,
     scored,
     standard_interval,
+    tail_log_mass_ratio,
+    tail_offset,
 )
 
 __all__ = [
@@ -409,35 +414,44 @@ class AffineBeta(td.Distribution):
 
 
 class TruncatedNormal(ref.TruncatedNormal):
-    """``reference.distributions.TruncatedNormal`` with its standardised interval and
-    ``log Z`` computed once per distribution (not per call), a scale that may stay
-    ``[d]``-shaped and broadcast, and the inverse-CDF sample drawn in the distribution's
-    own dtype (the mirrored, log-space form keeps float32 exact enough: ``log Phi`` is
-    accurate down to ``Phi ~ 1e-38``)."""
+    """``reference.distributions.TruncatedNormal`` with its standardised interval and both
+    forms of ``log Z`` (inside, and relative to the near bound in the tail) computed once
+    per distribution (not per call), a scale that may stay ``[d]``-shaped and broadcast,
+    and the inverse-CDF sample drawn in the distribution's own dtype (the mirrored,
+    log-space form keeps float32 exact enough: ``log Phi`` is accurate down to
+    ``Phi ~ 1e-38``; beyond ``TAIL_START`` the reference's :func:`tail_offset`)."""
 
     _std: tuple[torch.Tensor, ...] | None = None  # the cache, filled on first use
 
     def _standard_with_mass(self) -> tuple[torch.Tensor, ...]:
         if self._std is None:
             a, b, flip = standard_interval(self.loc, self.scale, self.lower_bound, self.upper_bound)
-            log_a, log_b = torch.special.log_ndtr(a), torch.special.log_ndtr(b)
+            tail = b < TAIL_START
+            log_a = torch.special.log_ndtr(torch.where(tail, -1.0, a))
+            log_b = torch.special.log_ndtr(torch.where(tail, 0.0, b))
             t = log_a - log_b
             log1m = torch.where(t > -LOG_2, torch.log(-torch.expm1(t)), torch.log1p(-torch.exp(t)))
-            self._std = (a, b, flip, log_a, log_b, log_b + log1m)
+            b_t, w = torch.where(tail, b, TAIL_START), self._width()
+            tail_log_z = log_ndtr_scaled(b_t) + log1mexp(tail_log_mass_ratio(b_t, w))
+            near = self._near_bound(flip)
+            self._std = (a, b, flip, log_a, log_b, log_b + log1m, tail, b_t, w, tail_log_z, near)
         return self._std
 
     def _log_prob(self, value: torch.Tensor) -> torch.Tensor:
-        *_, log_z = self._standard_with_mass()
-        z = (value - self.loc) / self.scale
-        log_q = -0.5 * z * z - HALF_LOG_2PI - self.scale.log() - log_z
-        return self._reduce(log_q)
+        _, _, flip, _, _, log_z, tail, b_t, _, tail_log_z, near = self._standard_with_mass()
+        z = torch.where(tail, 0.0, (value - self.loc) / self.scale)
+        d = torch.where(flip, near - value, value - near) / self.scale
+        log_q = torch.where(tail, -0.5 * d * (d + 2 * b_t) - tail_log_z, -0.5 * z * z - log_z)
+        return self._reduce(log_q - HALF_LOG_2PI - self.scale.log())
 
     def rsample(self, sample_shape: _size = ()) -> torch.Tensor:
-        a, b, flip, log_a, log_b, _ = self._standard_with_mass()
+        a, b, flip, log_a, log_b, _, tail, b_t, w, _, near = self._standard_with_mass()
         shape = self._extended_shape(torch.Size(sample_shape))
         u = torch.rand(shape, dtype=self.loc.dtype, device=self.loc.device)
         log_phi = torch.logaddexp(log_a + torch.log1p(-u), log_b + torch.log(u))
         z = torch.special.ndtri(log_phi.exp())
         z = torch.minimum(torch.maximum(z, a), b)
         x = torch.addcmul(self.loc, self.scale, torch.where(flip, -z, z))
+        delta = self.scale * tail_offset(b_t, w, u)
+        x = torch.where(tail, torch.where(flip, near + delta, near - delta), x)
         return torch.minimum(torch.maximum(x, self.lower_bound), self.upper_bound)

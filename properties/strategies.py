@@ -151,8 +151,13 @@ def seeds() -> st.SearchStrategy[int]:
 # --------------------------------------------------------------------------------------
 
 #: Magnitudes of extreme inputs: past every activation's saturation (1e4), past exp's range
-#: in float64 (1e10), and near float32's largest value once a layer's weights sum them (1e30).
-EXTREME_MAGNITUDES = (1e4, 1e10, 1e30)
+#: in float64 (1e10), near float32's largest value once a layer's weights sum them (1e30),
+#: and near float64's (1e300: a layer's sum may overflow to inf, a square always does).
+EXTREME_MAGNITUDES = (1e4, 1e10, 1e30, 1e300)
+#: An extreme input stays this factor below its dtype's largest value (float32: ``3.4e30``
+#: where ``1e300`` is drawn), so that the input itself is finite and a layer's sum of a
+#: few such terms need not overflow.
+EXTREME_HEADROOM = 1e8
 #: Sign patterns of extreme inputs: the sign of the drawn input, all +, all -, alternating.
 EXTREME_PATTERNS = ("sign", "positive", "negative", "alternating")
 
@@ -166,7 +171,9 @@ def extreme_patterns() -> st.SearchStrategy[str]:
 
 
 def extreme_tensor(t: torch.Tensor, magnitude: float, pattern: str) -> torch.Tensor:
-    """``t`` (floating) with every element replaced by ``+-magnitude`` in ``pattern``."""
+    """``t`` (floating) with every element replaced by ``+-magnitude`` in ``pattern``, the
+    magnitude capped at ``EXTREME_HEADROOM`` below the dtype's largest value."""
+    magnitude = min(magnitude, float(torch.finfo(t.dtype).max) / EXTREME_HEADROOM)
     if pattern == "sign":
         signs = torch.where(t < 0, -1.0, 1.0).to(t)
     elif pattern == "alternating":

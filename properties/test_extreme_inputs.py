@@ -1,11 +1,13 @@
 """extreme_inputs (hardening): extreme inputs (the ``extreme`` strategy: every input
-element ``+-1e4``, ``+-1e10`` or ``+-1e30`` in a drawn sign pattern, so the head's own layer
-sees pre-activations of that size) give a proper distribution (contract item 7): samples,
-modes and means finite and in the support, the log-density of a fresh sample (up to
-``LOG_PROB_EXTREME``) neither NaN nor +inf (-inf is the honest underflow of a density at a
-sample that rounded onto a bound and lost its pre-image, as a mixture's samples do), the
-entropy (where defined) not NaN, the declared limits held. Reference and candidate alike.
-The spec documents do not ask for this; twinnet adds it."""
+element ``+-1e4``, ``+-1e10``, ``+-1e30`` or ``+-1e300`` in a drawn sign pattern, capped
+below the dtype's range (float32: ``3.4e30``), so the head's own layer sees pre-activations
+of that size) give a proper distribution (contract item 7): samples, modes and means finite
+and in the support, the log-density of a fresh sample neither NaN nor +inf, and not -inf
+either where the law says a sample keeps its exact pre-image (``Law.sample_preimage``: -inf
+is then the honest underflow of a density at a sample that rounded onto a bound and lost
+its pre-image, as a mixture's samples do), the entropy (where defined) not NaN, the
+declared limits held. Reference and candidate alike. The spec documents do not ask for
+this; twinnet adds it."""
 
 from __future__ import annotations
 
@@ -18,11 +20,6 @@ from properties.kinds.base import seeded
 from properties.kinds.distribution import distributional
 from properties.strategies import extreme_magnitudes, extreme_patterns, extreme_tensor
 from reference.specs import map_structure
-
-#: The largest input magnitude at which the log-density of fresh samples is checked: beyond
-#: it a proper distribution may still round its log-density to nonsense (lgamma of 1e17
-#: concentrations cancels in float32), which the contract does not ask to be meaningful.
-LOG_PROB_EXTREME = 1e4
 
 
 @spec_property
@@ -55,10 +52,13 @@ def _check_extreme(
     assert_in_support(values, support, what)
     # a fresh sample, scored at once: a squashed sample that rounds onto a bound keeps its
     # exact pre-image only in the transform's cache (the latest sample's)
-    if magnitude <= LOG_PROB_EXTREME:
-        lp = kind.log_prob(dist, kind.samples(dist, SAMPLES))
-        assert not bool(torch.isnan(lp).any() | (lp == torch.inf).any()), (
-            f"{what}: log_prob of samples NaN or +inf: {lp}"
+    lp = kind.log_prob(dist, kind.samples(dist, SAMPLES))
+    assert not bool(torch.isnan(lp).any() | (lp == torch.inf).any()), (
+        f"{what}: log_prob of samples NaN or +inf: {lp.flatten()[:6]}"
+    )
+    if kind.law.sample_preimage:
+        assert not bool((lp == -torch.inf).any()), (
+            f"{what}: log_prob of the head's own samples -inf: {lp.flatten()[:6]}"
         )
     entropy = defined(dist.entropy)
     if entropy is not None:

@@ -24,6 +24,11 @@ same numbers in closed, fused form.
   ``Z = Phi(b) - Phi(a)``. ``log Z`` and inverse-CDF sampling are evaluated on the side of
   the interval nearer the normal's centre (an interval entirely above ``loc`` is mirrored),
   with ``log_ndtr``, so bounds many scales into a tail keep a finite, accurate density.
+  Beyond ``TAIL_START`` scales (a ``loc`` of ``1e30`` at extreme inputs) ``log Phi``
+  itself underflows and ``a``, ``b`` round to one float: density and samples are then
+  written relative to the near bound (``log Phi(t) + t^2 / 2`` through ``erfcx``, the
+  width from the bounds, samples placed below the bound by Newton on the log-CDF), so a
+  sample's own density stays finite (upstream asserts finiteness and fails there).
   (Upstream clips the uniform noise to ``[0.001, 0.999]`` of the *untruncated* CDF, which
   distorts the distribution when the interval sits in a tail; we sample exactly.) Its
   scale is at most ``TRUNCATED_MAX_WIDTHS`` (64) widths of the interval: there a normal
@@ -550,6 +555,51 @@ def log_normal_mass(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return log_b + log1mexp(torch.special.log_ndtr(a) - log_b)
 
 
+#: Where the mirrored interval's near bound ``b`` lies below ``TAIL_START`` (in scales from
+#: ``loc``), the truncated normal's density and samples are computed relative to ``b``
+#: (module doc: ``log Phi`` alone underflows there, to ``-inf`` in float32 from ``b ~ -1e19``).
+TAIL_START = -4.0
+#: Newton steps of the tail sampler: from ``delta = 0`` on the convex ``f`` below, with
+#: ``|b| >= 4``, three reach float64 precision; eight leave a margin.
+TAIL_NEWTON_STEPS = 8
+SQRT_HALF = math.sqrt(0.5)
+SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def log_ndtr_scaled(t: torch.Tensor) -> torch.Tensor:
+    """``h(t) = log Phi(t) + t^2 / 2 = log(erfcx(-t / sqrt 2) / 2)`` for ``t <= 0``: finite
+    (about ``-log|t| - log sqrt(2 pi)``) where ``log Phi(t)`` itself underflows."""
+    return torch.log(torch.special.erfcx(-t * SQRT_HALF) / 2)
+
+
+def tail_log_mass_ratio(b: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """``log Phi(a) - log Phi(b) = w (2 b - w) / 2 + h(a) - h(b)`` for ``a = b - w``,
+    ``w > 0``, ``b <= 0``: the difference of squares factored, and the standardised width
+    ``w`` taken from the bounds themselves (``a`` and ``b`` of ``1e30`` round to one float),
+    so that it stays finite and accurate at any ``b``."""
+    return 0.5 * w * (2 * b - w) + log_ndtr_scaled(b - w) - log_ndtr_scaled(b)
+
+
+def tail_offset(b: torch.Tensor, w: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """The inverse CDF in the tail, as the distance ``delta >= 0`` below the near bound
+    ``b <= 0`` of the interval ``[a, b] = [b - w, b]``: ``z = b - delta`` solves
+    ``Phi(z) = Phi(a) + u (Phi(b) - Phi(a))``, i.e.
+    ``f(delta) = delta (delta - 2 b) / 2 - (h(b - delta) - h(b)) + log r = 0`` with
+    ``log r = log(u + (1 - u) Phi(a) / Phi(b))``, by Newton from ``delta = 0`` (``f`` is
+    increasing and convex: the iterates pass the root once, then fall onto it), with
+    ``f'(delta) = delta - b + h'(b - delta)``, ``h'(t) = sqrt(2 / pi) / erfcx(-t / sqrt 2) + t``;
+    clamped to ``w`` (the far bound ``a``)."""
+    log_r = torch.logaddexp(tail_log_mass_ratio(b, w) + torch.log1p(-u), torch.log(u))
+    h_b = log_ndtr_scaled(b)
+    delta = torch.zeros_like(log_r)
+    for _ in range(TAIL_NEWTON_STEPS):
+        t = b - delta
+        f = 0.5 * delta * (delta - 2 * b) - (log_ndtr_scaled(t) - h_b) + log_r
+        slope = delta - b + SQRT_2_OVER_PI / torch.special.erfcx(-t * SQRT_HALF) + t
+        delta = (delta - f / slope).clamp(min=0)
+    return torch.minimum(delta, w)
+
+
 #: The largest scale of a truncated normal, in widths of its interval (module doc).
 TRUNCATED_MAX_WIDTHS = 64
 
@@ -592,15 +642,40 @@ class TruncatedNormal(td.Distribution):
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
         return scored(self, value, self._log_prob)
 
+    def _width(self) -> torch.Tensor:
+        """The interval's width in scales, ``b - a``, from the bounds (not from ``a``, ``b``)."""
+        return (self.upper_bound - self.lower_bound) / self.scale
+
+    def _near_bound(self, flip: torch.Tensor) -> torch.Tensor:
+        """The bound of the mirrored frame's ``b``: the upper one, the lower where mirrored."""
+        return torch.where(flip, self.lower_bound, self.upper_bound)
+
     def _log_prob(self, value: torch.Tensor) -> torch.Tensor:
-        a, b, _ = self._standard()
-        z = (value - self.loc) / self.scale
-        log_q = -0.5 * z * z - HALF_LOG_2PI - self.scale.log() - log_normal_mass(a, b)
+        """``log q = -z^2 / 2 - log sqrt(2 pi) - log scale - log Z``; in the tail (``b <
+        TAIL_START``) the same with ``z^2 / 2 + log Phi(b)`` regrouped around the near bound:
+        ``-d (d + 2 b) / 2 - h(b) - log(1 - Phi(a) / Phi(b))``, ``d = z - b`` measured from
+        the bound itself (``(value - bound) / scale``, mirrored), so ``loc`` of ``1e30``
+        cancels in neither ``d`` nor ``z^2 - b^2``. Each branch reads inputs that are safe
+        where it is not selected (finite values and gradients)."""
+        a, b, flip = self._standard()
+        tail = b < TAIL_START
+        a_in, b_in = torch.where(tail, -1.0, a), torch.where(tail, 0.0, b)
+        z = torch.where(tail, 0.0, (value - self.loc) / self.scale)
+        inside = -0.5 * z * z - log_normal_mass(a_in, b_in)
+        b_t, w = torch.where(tail, b, TAIL_START), self._width()
+        near = self._near_bound(flip)
+        d = torch.where(flip, near - value, value - near) / self.scale
+        outside = (
+            -0.5 * d * (d + 2 * b_t) - log_ndtr_scaled(b_t) - log1mexp(tail_log_mass_ratio(b_t, w))
+        )
+        log_q = torch.where(tail, outside, inside) - HALF_LOG_2PI - self.scale.log()
         return self._reduce(log_q)
 
     def rsample(self, sample_shape: _size = ()) -> torch.Tensor:
         """Inverse CDF, in float64: ``z = Phi^-1(Phi(a) + u (Phi(b) - Phi(a)))``, written in
-        log space as ``log Phi(z) = logaddexp(log Phi(a) + log(1 - u), log Phi(b) + log u)``."""
+        log space as ``log Phi(z) = logaddexp(log Phi(a) + log(1 - u), log Phi(b) + log u)``;
+        in the tail (``b < TAIL_START``, where ``Phi(z)`` underflows) by
+        :func:`tail_offset`, below the near bound."""
         shape = self._extended_shape(torch.Size(sample_shape))
         a, b, flip = self._standard()
         a, b = a.double(), b.double()
@@ -612,6 +687,12 @@ class TruncatedNormal(td.Distribution):
         z = torch.minimum(torch.maximum(z, a), b)
         z = torch.where(flip, -z, z).to(self.loc.dtype)
         x = self.loc + self.scale * z
+        # in the tail, ``x`` is placed from its near bound (``loc + scale z`` would cancel)
+        tail = b < TAIL_START
+        b_t = torch.where(tail, b, TAIL_START)
+        delta = self.scale * tail_offset(b_t, self._width().double(), u).to(self.loc.dtype)
+        near = self._near_bound(flip)
+        x = torch.where(tail, torch.where(flip, near + delta, near - delta), x)
         return torch.minimum(torch.maximum(x, self.lower_bound), self.upper_bound)
 
     @property

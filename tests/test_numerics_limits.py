@@ -11,6 +11,7 @@ import torch
 import torch.distributions as td
 
 import optimized.alf
+import optimized.distributions
 import reference.alf
 from reference.distributions import TRUNCATED_MAX_WIDTHS, proper_loc
 from reference.specs import BoundedTensorSpec, TensorSpec
@@ -89,3 +90,46 @@ def test_latent_actor_scores_a_fresh_sample_on_a_bound(pkg) -> None:
     sample = dist.sample()
     assert bool((sample == 1.0).any())
     assert bool(torch.isfinite(dist.log_prob(sample)).all())
+
+
+@pytest.mark.parametrize("pkg", PACKAGES, ids=lambda p: p.__name__)
+@pytest.mark.parametrize(
+    ("dtype", "loc"),
+    [
+        (torch.float32, 3e30),
+        (torch.float32, -3e30),
+        (torch.float64, 1e300),
+        (torch.float64, -1e300),
+    ],
+)
+def test_truncated_tail_samples_sit_on_the_near_bound(pkg, dtype: torch.dtype, loc: float) -> None:
+    """A centre ``1e30`` scales beyond the box: every sample on the bound nearer the centre
+    (not the far one, where ``Phi`` underflowed to 0), scored finitely: the density there is
+    about ``|b| / scale`` (an exponential tail of rate ``|b|``), ``log(loc / 4)`` here."""
+    lo, hi = torch.tensor([1.0], dtype=dtype), torch.tensor([3.0], dtype=dtype)
+    scale = torch.tensor([2.0], dtype=dtype)
+    dist = pkg.distributions.TruncatedNormal(torch.tensor([loc], dtype=dtype), scale, lo, hi)
+    samples = dist.rsample((16,))
+    assert bool((samples == (hi if loc > 0 else lo)).all()), samples.flatten()
+    expected = torch.tensor(abs(loc) / 4.0, dtype=torch.float64).log().item()
+    assert dist.log_prob(samples).double().sub(expected).abs().max().item() < 1e-3
+
+
+@pytest.mark.parametrize("pkg", PACKAGES, ids=lambda p: p.__name__)
+@pytest.mark.parametrize("loc", [30.0, -9.0])
+def test_truncated_tail_sampler_matches_scipy(pkg, loc: float) -> None:
+    """Beyond ``TAIL_START`` scales the sampler solves the log-CDF by Newton: its samples
+    follow scipy's truncated normal (KS) and score scipy's log-density."""
+    stats = pytest.importorskip("scipy.stats")
+    torch.manual_seed(0)
+    dist = pkg.distributions.TruncatedNormal(
+        torch.tensor([loc], dtype=torch.float64),
+        torch.tensor([2.0], dtype=torch.float64),
+        torch.tensor([1.0], dtype=torch.float64),
+        torch.tensor([3.0], dtype=torch.float64),
+    )
+    model = stats.truncnorm((1.0 - loc) / 2.0, (3.0 - loc) / 2.0, loc=loc, scale=2.0)
+    samples = dist.rsample((2000,)).flatten().numpy()
+    assert stats.kstest(samples, model.cdf).pvalue > 1e-3
+    got = dist.log_prob(torch.from_numpy(samples[:20]).unsqueeze(-1)).numpy()
+    assert abs(got - model.logpdf(samples[:20])).max() < 1e-9

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import torch
 
-from optimized.alf.routing import InputCheck, path_getter
+from optimized.alf.routing import InputCheck, StateCheck, path_getter
 from optimized.alf.unroll import fold_time, unroll_member
 from optimized.twin import Twin, converting
 from reference.alf import containers as ref
@@ -47,13 +47,6 @@ __all__ = ["AMPWrapper", "Branch", "Echo", "Parallel", "ReplicateInput", "Residu
 def _checked(net: Network, inputs: Nest, state: Nest, first_step: torch.Tensor) -> None:
     check_sequence(net, inputs, state, first_step)
     net.check_inputs(inputs, outer_rank=2)
-
-
-def _check_state(net: Network, inputs: Nest, state: Nest) -> None:
-    """The reference's state check (``Network.check_state``) for checked one-outer-dim
-    inputs: the state's structure, dtype and batch against the input's."""
-    x = inputs if isinstance(inputs, torch.Tensor) else flatten(inputs)[0]
-    net.check_state(state, x.shape[:1], inputs)
 
 
 class _Packer:
@@ -93,6 +86,7 @@ class _Sequential(Twin, ref._Sequential):
 
     def fuse(self) -> None:
         self._check = InputCheck(self)
+        self._state_check = StateCheck(self)
         self._stateful = bool(flatten(self._state_spec))
         self._plan = tuple(
             (module, path_getter(source), out, isinstance(module, Network))
@@ -114,7 +108,7 @@ class _Sequential(Twin, ref._Sequential):
                 if out:
                     named[out] = x
             return (x if self._select is None else self._select(named)), state
-        _check_state(self, inputs, state)
+        self._state_check(state, inputs)
         new_state = []
         for i, (module, get, out, is_network) in enumerate(self._plan):
             if get is not None:
@@ -155,6 +149,7 @@ class _Branch(Twin, ref._Branch):
 
     def fuse(self) -> None:
         self._check = InputCheck(self)
+        self._state_check = StateCheck(self)
         self._stateful = bool(flatten(self._state_spec))
         self._flat = flatten(self.members)
         self._pack = _Packer(self.members)
@@ -164,7 +159,7 @@ class _Branch(Twin, ref._Branch):
         self._check(inputs)
         if not self._stateful:
             return self._pack([net(inputs)[0] for net in self._flat]), state
-        _check_state(self, inputs, state)
+        self._state_check(state, inputs)
         results = [net(inputs, s) for net, s in zip(self._flat, self._pack.split(state))]
         return self._pack([y for y, _ in results]), self._pack([s for _, s in results])
 
@@ -190,6 +185,7 @@ class Parallel(Twin, ref.Parallel):
 
     def fuse(self) -> None:
         self._check = InputCheck(self)
+        self._state_check = StateCheck(self)
         self._stateful = bool(flatten(self._state_spec))
         self._flat = flatten(self.members)
         self._pack = _Packer(self.members)
@@ -200,7 +196,7 @@ class Parallel(Twin, ref.Parallel):
         xs = self._pack.split(inputs)
         if not self._stateful:
             return self._pack([net(x)[0] for net, x in zip(self._flat, xs)]), state
-        _check_state(self, inputs, state)
+        self._state_check(state, inputs)
         states = self._pack.split(state)
         results = [net(x, s) for net, x, s in zip(self._flat, xs, states)]
         return self._pack([y for y, _ in results]), self._pack([s for _, s in results])
@@ -226,11 +222,12 @@ class Echo(Twin, ref.Echo):
 
     def fuse(self) -> None:
         self._check = InputCheck(self)
+        self._state_check = StateCheck(self)
 
     def forward(self, input: Nest, state: Nest) -> tuple[Nest, Nest]:
         """The reference's step with the input checked by the compiled check."""
         self._check(input)
-        _check_state(self, input, state)
+        self._state_check(state, input)
         block_state, echo = state
         block_input = (input, echo) if self._tuple_input else {"input": input, "echo": echo}
         out, block_state = self._block(block_input, block_state)
@@ -247,13 +244,14 @@ class Residue(Twin, ref.Residue):
 
     def fuse(self) -> None:
         self._check = InputCheck(self)
+        self._state_check = StateCheck(self)
         self._stateful = bool(flatten(self._state_spec))
 
     def forward(self, x: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
         """The reference's residual step with the input checked by the compiled check."""
         self._check(x)
         if self._stateful:
-            _check_state(self, x, state)
+            self._state_check(state, x)
         y, state = self._block(x, state)
         if isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor) and x.shape == y.shape:
             return self._activation(x + y), state

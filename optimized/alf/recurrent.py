@@ -35,6 +35,7 @@ from torch import nn
 
 from optimized.alf.containers import _Sequential
 from optimized.alf.gru_unroll import gru_unroll
+from optimized.alf.routing import InputCheck, StateCheck
 from optimized.twin import Twin
 from reference.alf import recurrent as ref
 from reference.alf.network import NaiveParallelNetwork, Network, replicate_input
@@ -308,9 +309,13 @@ def _reset_nb(state: Any, first: torch.Tensor) -> Any:
 class GRUCell(Twin, ref.GRUCell):
     """Torch's fused GRU cell kernel per step; the whole sequence as one fused unroll."""
 
+    def fuse(self) -> None:
+        self._check, self._state_check = InputCheck(self), StateCheck(self)
+
     def forward(self, input: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, Any]:
-        outer = self.check_inputs(input)
-        self.check_state(state, outer, input)
+        """The fused cell kernel after the compiled input and state checks."""
+        self._check(input)
+        self._state_check(state, input)
         h = self._cell(input, state)
         return h, h
 
@@ -335,9 +340,13 @@ class GRUCell(Twin, ref.GRUCell):
 class LSTMCell(Twin, ref.LSTMCell):
     """Torch's fused LSTM cell kernel per step; the whole sequence as one ``torch.lstm``."""
 
+    def fuse(self) -> None:
+        self._check, self._state_check = InputCheck(self), StateCheck(self)
+
     def forward(self, input: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
-        outer = self.check_inputs(input)
-        self.check_state(state, outer, input)
+        """The fused cell kernel after the compiled input and state checks."""
+        self._check(input)
+        self._state_check(state, input)
         h, c = self._cell(input, tuple(state))
         return h, (h, c)
 

@@ -4,6 +4,10 @@
   few attribute reads, where the reference walks the nest and iterates every parameter for
   the float dtype. Only a pass is decided here: any other input, or any mismatch, goes to
   the reference's ``check_inputs``, which raises its exact error.
+* :class:`StateCheck`: ``check_state`` for a state of continuous leaves in tuples and lists
+  (any depth: a container's list of member states) against a template of the spec's leaf
+  shapes built once, where the reference reads every spec's properties and the input's
+  leaves per call; a mismatch goes to the reference's ``check_state`` and its error.
 * :func:`path_getter`: a member's input path (``'a'``, ``('input', 'a')``) as direct dict
   reads, where the reference maps over the path and splits every name on ``'.'``.
 """
@@ -17,7 +21,11 @@ from torch import nn
 
 from reference.alf import containers as ref
 from reference.alf.network import Network
-from reference.specs import Nest, is_nested
+from reference.specs import Nest, TensorSpec, flatten, is_nested
+
+#: A state template: a continuous leaf's inner shape (a ``torch.Size``), or a tuple of
+#: templates for a tuple or list of member states.
+Template = torch.Size | tuple
 
 
 def _first_float_parameter(net: nn.Module) -> tuple[nn.Module, str] | None:
@@ -112,3 +120,53 @@ def path_getter(path: Nest) -> Callable[[dict[str, Nest]], Nest] | None:
         return ref.lookup(named, path)
 
     return several
+
+
+def _template(spec: Nest) -> Template | None:
+    """The spec's leaf shapes in its tuple/list structure (module doc); None where another
+    leaf (a discrete spec) or container (a dict, a namedtuple) asks for the full check."""
+    if isinstance(spec, TensorSpec):
+        return torch.Size(spec.shape) if spec.is_continuous else None
+    if type(spec) in (tuple, list):
+        members = tuple(_template(s) for s in spec)
+        return None if any(m is None for m in members) else members
+    return None
+
+
+def _fits(template: Template, state: Nest, batch: int, dtype: torch.dtype) -> bool:
+    if type(template) is torch.Size:
+        return (
+            type(state) is torch.Tensor
+            and state.dtype == dtype
+            and state.dim() == len(template) + 1
+            and state.shape[0] == batch
+            and state.shape[1:] == template
+        )
+    if type(state) not in (tuple, list) or len(state) != len(template):
+        return False
+    return all(_fits(t, x, batch, dtype) for t, x in zip(template, state))
+
+
+class StateCheck:
+    """``net.check_state(state, outer, inputs)`` for one outer dim (module doc): the state's
+    floating leaves must have the dtype of the input's first floating leaf, as in the
+    reference; anything else goes to the reference's check."""
+
+    def __init__(self, net: Network):
+        self._net = net
+        self._template = _template(net.state_spec)
+        self._empty = not net.state_spec
+
+    def __call__(self, state: Nest, inputs: Nest) -> None:
+        if self._empty:
+            return
+        x = inputs if isinstance(inputs, torch.Tensor) else None
+        if (
+            x is None
+            or self._template is None
+            or not x.is_floating_point()
+            or not _fits(self._template, state, x.shape[0], x.dtype)
+        ):
+            first = x if x is not None else next(iter(flatten(inputs)), None)
+            outer = first.shape[:1] if isinstance(first, torch.Tensor) else ()
+            self._net.check_state(state, outer, inputs)

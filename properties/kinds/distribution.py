@@ -103,7 +103,12 @@ class Law:
     * ``limits(dist, cfg)``: parameters with declared ranges (std, scale, concentrations),
       read from a distribution through torch's public attributes;
     * ``sample_size``: draws per distribution in the KS / chi-square test;
-    * ``api``: the documented members (:class:`Api`).
+    * ``api``: the documented members (:class:`Api`);
+    * ``sample_preimage``: a fresh sample is scored from its exact pre-image (a bijector's
+      cache, or no bijector at all), so its log-density is finite at every finite input;
+      False for a mixture, whose component transforms keep no cache: a sample that rounds
+      onto a bound of the support loses its pre-image, and its density may honestly
+      underflow to ``-inf``.
     """
 
     support: Callable[[dict], Support]
@@ -112,6 +117,7 @@ class Law:
     limits: Callable[[Any, dict], Sequence[Limit]] = no_limits
     sample_size: int = 400
     api: Api = TORCH_API
+    sample_preimage: bool = True
 
 
 def _strip(t: torch.Tensor, suffix: tuple[int, ...], what: str) -> torch.Tensor:

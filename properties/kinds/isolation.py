@@ -11,6 +11,14 @@ sequence with episode starts through its ``unroll`` twice: once on clean data, o
 Every output outside row ``b``'s steps ``t0 .. s-1``, and the whole final state, must be
 what the clean run gives. An unroll that resets by arithmetic (``h * (1 - first)``,
 ``0 * nan = nan``) fails; one that resets by selection (``torch.where``) passes.
+
+A second trial differentiates: the gradients of the sum of every output and final state
+with respect to the parameters and the floating inputs (those of ``Kind.unroll_grads``),
+with only the state poisoned (the
+rows that reset at step 0), must be the clean run's. A selection in the forward whose
+backward still multiplies a zero gradient by the poisoned state (``0 * nan``) fails. (An
+input poisoned before a later reset is left out there: the steps before that reset take
+part in the backward with zero gradients of NaN activations, in any implementation.)
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from typing import Any
 
 import torch
 
-from properties.kinds.base import Poisoned
+from properties.kinds.base import Poisoned, parameters_of
 from reference.specs import flatten, map_structure, pack_sequence_as, sample_nest
 
 MAX_STEPS = 6
@@ -86,6 +94,26 @@ def sequence_trials(
         f"T={steps} B={batch}, episode starts {first.int().T.tolist()}: the state of rows "
         f"{torch.nonzero(rows).flatten().tolist()} set to {poison} before their reset at step 0"
     )
+    state_only = what
     if floats:
         what += f"; row {b}'s input at step {t0} set to {poison}, its reset at step {s}"
-    return [Poisoned(what, run)]
+
+    def gradients(poisoned: bool) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
+        """The gradients of the module doc's second trial."""
+        with_inputs = "inputs" in kind.unroll_grads
+        inputs = pack_sequence_as(
+            xs, [v.clone().requires_grad_(with_inputs and v.is_floating_point()) for v in leaves]
+        )
+        wrt = [v for v in flatten(inputs) if v.requires_grad]
+        if "parameters" in kind.unroll_grads:
+            wrt += [p for _, p in parameters_of(net) if p.requires_grad]
+        with torch.enable_grad():
+            ys, final = kind.unroll(net, inputs, bad_state if poisoned else state, first, cfg, seed)
+            total = [v.sum() for v in flatten((ys, final)) if v.is_floating_point()]
+            loss = torch.stack(total).sum() if total else None
+            if loss is None or not loss.requires_grad or not wrt:
+                return []
+            grads = torch.autograd.grad(loss, wrt, allow_unused=True)
+        return [(torch.zeros_like(w) if g is None else g, None) for w, g in zip(wrt, grads)]
+
+    return [Poisoned(what, run), Poisoned(f"gradients: {state_only}", gradients)]

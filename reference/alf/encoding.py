@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 
 import torch
 
+from reference import checks
 from reference.alf.layers import FC, Conv2D, Identity, Initializer, Reshape, check_activation
 from reference.alf.network import Network, wrap_as_network
 from reference.alf.sequential import NestedModules, ReplicateInputForParallel, _Sequential
@@ -77,6 +78,8 @@ class ImageEncodingNetwork(_Sequential):
         flatten_output: bool = False,
         name: str = "ImageEncodingNetwork",
     ):
+        checks.flag(same_padding, f"{name} same_padding")
+        checks.flag(flatten_output, f"{name} flatten_output")
         h, w = (input_size, input_size) if isinstance(input_size, int) else tuple(input_size)
         spec = TensorSpec((input_channels, h, w))
         layers: list = []
@@ -133,6 +136,8 @@ class EncodingNetwork(_Sequential):
         name: str = "EncodingNetwork",
     ):
         check_activation(activation, f"{name} activation")  # even where no layer uses it
+        checks.flag(use_fc_bn, f"{name} use_fc_bn")
+        checks.flag(last_use_fc_bn, f"{name} last_use_fc_bn")
         elements: list = []
         spec = input_tensor_spec
         if input_preprocessors is not None:

@@ -44,6 +44,7 @@ import torch.distributions as td
 from torch import nn
 from torch.distributions import constraints
 
+from reference import checks
 from reference.alf.encoding import EncodingNetwork
 from reference.alf.initializers import identity
 from reference.alf.nest_utils import NestConcat
@@ -138,7 +139,7 @@ class NormalizingFlowNetwork(Network):
         super().__init__(spec, (), name)
         self._x_spec = input_tensor_spec
         self._z_spec = conditional_input_tensor_spec
-        self._use_transform_cache = bool(use_transform_cache)
+        self._use_transform_cache = checks.flag(use_transform_cache, f"{name} use_transform_cache")
         self._cached_transform: tuple[td.Transform, Nest] | None = None
         self.register_load_state_dict_post_hook(_drop_cached_transform)
 

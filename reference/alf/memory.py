@@ -29,6 +29,7 @@ from typing import Any
 
 import torch
 
+from reference import checks
 from reference.alf.layers import FC
 from reference.alf.unroll import (
     check_first_step,
@@ -222,6 +223,8 @@ class FIFOMemory(Memory):
     _second_state = "current_size"
 
     def __init__(self, dim: int, size: int, name: str = "FIFOMemory"):
+        _positive_int(dim, f"{name} dim")
+        _positive_int(size, f"{name} size")
         spec = (TensorSpec((size, dim)), TensorSpec((), torch.int64))
         super().__init__(dim, size, spec, name)
         self._memory: torch.Tensor | None = None
@@ -365,8 +368,12 @@ class MemoryWithUsage(Memory):
         usage_decay: float | None = None,
         name: str = "MemoryWithUsage",
     ):
+        _positive_int(dim, f"{name} dim")
+        _positive_int(size, f"{name} size")
         spec = (TensorSpec((size, dim)), TensorSpec((size,)))
         super().__init__(dim, size, spec, name)
+        checks.flag(snapshot_only, f"{name} snapshot_only")
+        checks.flag(normalize, f"{name} normalize")
         if scale is None:
             scale = 5.0 if normalize else 1.0 / math.sqrt(dim)
         if (

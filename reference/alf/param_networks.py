@@ -51,6 +51,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from reference import checks
 from reference.alf.initializers import variance_scaling_init
 from reference.alf.network import Network
 from reference.specs import TensorSpec
@@ -383,6 +384,13 @@ class ParamConvNet(Network):
         flatten_output: bool = False,
         name: str = "ParamConvNet",
     ):
+        for flag, value in (
+            ("same_padding", same_padding),
+            ("use_bias", use_bias),
+            ("use_ln", use_ln),
+            ("flatten_output", flatten_output),
+        ):
+            checks.flag(value, f"{name} {flag}")
         size = pair(input_size, "ParamConvNet input_size")
         super().__init__(TensorSpec((input_channels, *size)), name=name)
         _check_layers(conv_layer_params, "ParamConvNet conv_layer_params")
@@ -485,6 +493,15 @@ class ParamNetwork(Network):
             raise TypeError(
                 f"{name}: expected a TensorSpec input_tensor_spec, got {input_tensor_spec!r}"
             )
+        for flag, value in (
+            ("use_conv_bias", use_conv_bias),
+            ("use_conv_ln", use_conv_ln),
+            ("use_fc_bias", use_fc_bias),
+            ("use_fc_ln", use_fc_ln),
+            ("last_use_bias", last_use_bias),
+            ("last_use_ln", last_use_ln),
+        ):
+            checks.flag(value, f"{name} {flag}")
         super().__init__(input_tensor_spec, name=name)
         if (use_conv_ln or use_fc_ln or last_use_ln) and n_groups is None:
             raise ValueError(f"{name}: expected n_groups with a layer norm, got None")

@@ -52,6 +52,7 @@ import torch.distributions as td
 import torch.nn.functional as F
 from torch import nn
 
+from reference import checks
 from reference import distributions as dists
 from reference.alf.initializers import identity
 from reference.alf.layers import FC, ParallelFC
@@ -75,6 +76,11 @@ ONEHOT_MODES = ("st", "gumbel", "st-gumbel", "plain")
 # --------------------------------------------------------------------------------------
 # argument checks
 # --------------------------------------------------------------------------------------
+
+
+def optional(check: Callable[[object, str], float], value: object, what: str) -> float | None:
+    """``None``, or ``value`` checked by ``check`` (one of ``reference.checks``)."""
+    return None if value is None else check(value, what)
 
 
 def check_positive_int(value: object, what: str, allow_none: bool = False) -> None:
@@ -262,6 +268,11 @@ class NormalProjectionNetwork(ProjectionNetwork):
         dist_squashing_transform: td.Transform = DEFAULT_SQUASHING,
         name: str = "NormalProjectionNetwork",
     ):
+        checks.finite(projection_output_init_gain, f"{name} projection_output_init_gain")
+        checks.finite(std_bias_initializer_value, f"{name} std_bias_initializer_value")
+        checks.flag(squash_mean, f"{name} squash_mean")
+        checks.flag(state_dependent_std, f"{name} state_dependent_std")
+        checks.flag(scale_distribution, f"{name} scale_distribution")
         super().__init__(input_size, name, parallelism)
         bounded = bool(squash_mean or scale_distribution)
         reason = " (squash_mean / scale_distribution need bounds)"
@@ -350,6 +361,9 @@ class StableNormalProjectionNetwork(NormalProjectionNetwork):
         dist_squashing_transform: td.Transform = DEFAULT_SQUASHING,
         name: str = "StableNormalProjectionNetwork",
     ):
+        checks.positive(init_std, f"{name} init_std")
+        checks.nonnegative(min_std, f"{name} min_std")
+        optional(checks.positive, max_std, f"{name} max_std")
         if min_std < 0 or not init_std > min_std:
             raise ValueError(
                 f"{name}: expected 0 <= min_std < init_std, got min_std={min_std}, "
@@ -418,6 +432,9 @@ class CauchyProjectionNetwork(NormalProjectionNetwork):
         dist_squashing_transform: td.Transform = DEFAULT_SQUASHING,
         name: str = "CauchyProjectionNetwork",
     ):
+        checks.flag(squash_median, f"{name} squash_median")
+        checks.finite(scale_bias_initializer_value, f"{name} scale_bias_initializer_value")
+        checks.flag(state_dependent_scale, f"{name} state_dependent_scale")
         super().__init__(
             input_size,
             action_spec,
@@ -480,10 +497,10 @@ class BetaProjectionNetwork(ProjectionNetwork):
     ):
         super().__init__(input_size, name, parallelism)
         spec = check_continuous_spec(action_spec, name, True, " (Beta maps onto the bounds)")
-        if min_concentration < 0:
-            raise ValueError(f"{name}: expected min_concentration >= 0, got {min_concentration}")
-        if grad_clip is not None and not grad_clip > 0:
-            raise ValueError(f"{name}: expected grad_clip > 0 or None, got {grad_clip}")
+        checks.nonnegative(min_concentration, f"{name} min_concentration")
+        checks.finite(projection_output_init_gain, f"{name} projection_output_init_gain")
+        checks.finite(bias_init_value, f"{name} bias_init_value")
+        optional(checks.positive, grad_clip, f"{name} grad_clip")
         self._action_spec = spec
         lo, hi = bounds_tensors(spec)  # type: ignore[arg-type]
         self.register_buffer("_action_low", lo, persistent=False)
@@ -549,6 +566,11 @@ class TruncatedProjectionNetwork(ProjectionNetwork):
     ):
         super().__init__(input_size, name)
         spec = check_continuous_spec(action_spec, name, True, " (the truncation bounds)")
+        checks.finite(projection_output_init_gain, f"{name} projection_output_init_gain")
+        checks.finite(scale_bias_initializer_value, f"{name} scale_bias_initializer_value")
+        checks.flag(state_dependent_scale, f"{name} state_dependent_scale")
+        optional(checks.nonnegative, min_scale, f"{name} min_scale")
+        optional(checks.positive, max_scale, f"{name} max_scale")
         if min_scale is not None and max_scale is not None and min_scale > max_scale:
             raise ValueError(
                 f"{name}: expected min_scale <= max_scale, got {min_scale} > {max_scale}"
@@ -631,6 +653,7 @@ class CategoricalProjectionNetwork(ProjectionNetwork):
         bias_opt_args: dict | None = None,
         name: str = "CategoricalProjectionNetwork",
     ):
+        checks.finite(logits_init_output_factor, f"{name} logits_init_output_factor")
         super().__init__(input_size, name)
         k = num_categories(action_spec, name)
         self._action_spec = action_spec
@@ -691,6 +714,7 @@ class ParallelCategoricalProjectionNetwork(CategoricalProjectionNetwork):
         name: str = "ParallelCategoricalProjectionNetwork",
     ):
         check_positive_int(n, f"{name} n")
+        checks.finite(logits_init_output_factor, f"{name} logits_init_output_factor")
         if not (isinstance(fc_ctor, type) and issubclass(fc_ctor, FC)):
             raise ValueError(f"{name}: expected fc_ctor to be alf.layers.FC, got {fc_ctor!r}")
         ProjectionNetwork.__init__(self, input_size, name, n)
@@ -737,8 +761,8 @@ class OnehotCategoricalProjectionNetwork(ProjectionNetwork):
         k = num_categories(action_spec, name)
         if mode not in ONEHOT_MODES:
             raise ValueError(f"{name}: expected mode in {ONEHOT_MODES}, got {mode!r}")
-        if not gumbel_temperature > 0:
-            raise ValueError(f"{name}: expected gumbel_temperature > 0, got {gumbel_temperature}")
+        checks.finite(logits_init_output_factor, f"{name} logits_init_output_factor")
+        checks.positive(gumbel_temperature, f"{name} gumbel_temperature")
         self._action_spec = action_spec
         self._output_shape = (*action_spec.shape, k)
         self._mode, self._tau = mode, gumbel_temperature

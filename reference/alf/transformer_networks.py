@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
+from reference import checks
 from reference.alf.initializers import variance_scaling_init
 from reference.alf.layers import FC, Initializer, check_activation
 from reference.alf.memory import FIFOMemory
@@ -63,6 +64,7 @@ class SocialAttentionNetwork(PreprocessorNetwork):
     ):
         super().__init__(input_tensor_spec, input_preprocessors, preprocessing_combiner, name)
         check_activation(activation, f"{name} activation")
+        checks.flag(use_fc_bn, f"{name} use_fc_bn")
         spec = self._processed_input_tensor_spec
         if not isinstance(spec, TensorSpec) or spec.ndim != 2:
             raise ValueError(
@@ -184,6 +186,8 @@ class TransformerNetwork(StepUnroll, PreprocessorNetwork):
         ):
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise ValueError(f"{name} {what}: expected an int >= {low}, got {value!r}")
+        checks.flag(use_core_embedding, f"{name} use_core_embedding")
+        checks.flag(return_core_only, f"{name} return_core_only")
         if num_memory_layers > 0 and not 1 <= core_size <= memory_size:
             raise ValueError(
                 f"{name}: num_memory_layers > 0 needs memory_size >= core_size (each step "

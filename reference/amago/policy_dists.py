@@ -38,6 +38,7 @@ import torch.nn.functional as F
 from torch import distributions as pyd
 from torch.types import _size
 
+from reference import checks
 from reference.amago.utils import add_activation_log, check_positive_int, check_vec
 from reference.distributions import (
     Bernoulli,
@@ -249,8 +250,11 @@ def check_activation(name: str, activation: StdActivation, low: float, high: flo
 
 
 def check_bounds(name: str, low: float, high: float | None) -> None:
-    if not low > 0:
-        raise ValueError(f"{name}_low: expected a value > 0, got {low}")
+    """``0 < low < high < inf`` (``high`` None: no upper bound); NaN, inf and non-numbers
+    raise, naming ``<name>_low`` or ``<name>_high``."""
+    checks.positive(low, f"{name}_low")
+    if high is not None:
+        checks.positive(high, f"{name}_high")
     if high is not None and not high > low:
         raise ValueError(f"{name}_high: expected None or a value > {name}_low = {low}, got {high}")
 

@@ -15,6 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from reference import checks
 from reference.amago import cnn, ff
 from reference.amago.utils import (
     InputNorm,
@@ -124,6 +125,8 @@ class FFTstepEncoder(TstepEncoder):
         super().__init__(obs_space=obs_space, rl2_space=rl2_space)
         for name, value in (("n_layers", n_layers), ("d_hidden", d_hidden), ("d_output", d_output)):
             check_positive_int(name, value)
+        checks.flag(hide_rl2s, "hide_rl2s")
+        checks.flag(normalize_inputs, "normalize_inputs")
         all_keys = obs_shapes(obs_space)
         self._obs_keys = sorted(all_keys if specify_obs_keys is None else specify_obs_keys)
         if not self._obs_keys:
@@ -208,10 +211,13 @@ class CNNTstepEncoder(TstepEncoder):
             ("d_output", d_output),
         ):
             check_positive_int(name, value)
-        if not 0.0 <= aug_pct_of_batch <= 1.0:
-            raise ValueError(
-                f"aug_pct_of_batch: expected a value in [0, 1], got {aug_pct_of_batch}"
-            )
+        checks.unit(aug_pct_of_batch, "aug_pct_of_batch")
+        for name, flag in (
+            ("channels_first", channels_first),
+            ("hide_rl2s", hide_rl2s),
+            ("drqv2_aug", drqv2_aug),
+        ):
+            checks.flag(flag, name)
         self.obs_key = obs_key
         (img_shape,) = obs_shapes(obs_space, [obs_key]).values()
         if len(img_shape) != 3:

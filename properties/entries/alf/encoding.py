@@ -168,6 +168,10 @@ def build_image(impl: Impl, cfg: dict) -> Any:
     return impl.alf.ImageEncodingNetwork(**alf_kwargs(impl, cfg))
 
 
+#: The encoding networks' flags (Entry.config_ranges).
+_ENCODING_RANGES = {"use_fc_bn": "flag", "last_use_fc_bn": "flag"}
+
+
 def entries() -> list[Entry]:
     return [
         Entry(
@@ -176,6 +180,7 @@ def entries() -> list[Entry]:
             encoding_configs,
             build_encoding,
             bad_configs=_ENCODING_BAD,
+            config_ranges=_ENCODING_RANGES,
             examples=(FAN_IN_EXAMPLE,),
             bench=cases.encoding_bench(parallel=False),
         ),
@@ -189,6 +194,7 @@ def entries() -> list[Entry]:
             lambda: encoding_configs(allow_preprocessors=False),
             build_parallel_encoding,
             bad_configs=_PARALLEL_ENCODING_BAD,
+            config_ranges=_ENCODING_RANGES,
             examples=(FAN_IN_EXAMPLE,),
             bench=cases.encoding_bench(parallel=True),
         ),
@@ -200,6 +206,7 @@ def entries() -> list[Entry]:
             ),
             image_configs,
             build_image,
+            config_ranges={"same_padding": "flag", "flatten_output": "flag"},
             examples=(
                 {
                     "input_channels": 2,

@@ -285,6 +285,7 @@ def entries() -> list[Entry]:
             build_affine_flow,
             left_out={"parallel": NO_PARALLEL},
             bad_configs=_BASE_BAD,
+            config_ranges={"use_transform_cache": "flag"},
             examples=(AFFINE_FAN_IN,),
         ),
         Entry(
@@ -294,6 +295,7 @@ def entries() -> list[Entry]:
             build_realnvp,
             left_out={"parallel": NO_PARALLEL},
             bad_configs=_REALNVP_BAD,
+            config_ranges={"use_transform_cache": "flag", "num_layers": "positive"},
             examples=(REALNVP_FAN_IN,),
             bench=cases.realnvp_bench(),
         ),

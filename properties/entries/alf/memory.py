@@ -150,6 +150,7 @@ def entries() -> list[Entry]:
             fifo_configs,
             build_fifo,
             bad_configs=_BAD,
+            config_ranges={"dim": "positive", "size": "positive"},
             bench=cases.fifo_bench(),
             laws={"fifo_order": models.FIFO_ORDER},
         ),
@@ -159,6 +160,13 @@ def entries() -> list[Entry]:
             usage_configs,
             build_usage,
             bad_configs=_BAD,
+            config_ranges={
+                "dim": "positive",
+                "size": "positive",
+                "normalize": "flag",
+                "scale": "finite",
+                "usage_decay": "unit",
+            },
             bench=cases.usage_bench(),
             deviations=dict.fromkeys(("parity", "recurrent_steps", "least_used"), _DECAY),
             laws={

@@ -223,6 +223,18 @@ _CONV_NET_BAD = (
 )
 
 
+#: The parameter networks' flags (Entry.config_ranges).
+_NETWORK_FLAGS = (
+    "use_conv_bias",
+    "use_conv_ln",
+    "use_fc_bias",
+    "use_fc_ln",
+    "last_use_bias",
+    "last_use_ln",
+)
+_CONV_NET_FLAGS = ("same_padding", "use_bias", "use_ln", "flatten_output")
+
+
 def entries() -> list[Entry]:
     left_out = {"parallel": NO_PARALLEL, "init": NO_INIT}
     return [
@@ -233,6 +245,17 @@ def entries() -> list[Entry]:
             build_param_network,
             left_out=left_out,
             bad_configs=_NETWORK_BAD,
+            config_ranges=dict.fromkeys(
+                (
+                    "use_conv_bias",
+                    "use_conv_ln",
+                    "use_fc_bias",
+                    "use_fc_ln",
+                    "last_use_bias",
+                    "last_use_ln",
+                ),
+                "flag",
+            ),
             laws=LAWS,
             bench=cases.param_network_bench(),
         ),
@@ -248,6 +271,9 @@ def entries() -> list[Entry]:
             build_param_conv_net,
             left_out=left_out,
             bad_configs=_CONV_NET_BAD,
+            config_ranges=dict.fromkeys(
+                ("same_padding", "use_bias", "use_ln", "flatten_output"), "flag"
+            ),
             laws=LAWS,
             bench=cases.param_conv_net_bench(),
         ),

@@ -273,6 +273,7 @@ def entries() -> list[Entry]:
             build_network,
             left_out={"parallel": "the spec gives it no parallel form of its own"},
             bad_configs=NETWORK_BAD,
+            config_ranges={"is_sharing_encoder": "flag"},
             bench=cases.network_bench(),
         ),
         Entry(

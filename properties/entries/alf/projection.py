@@ -202,6 +202,63 @@ def _bad_configs(cls: str) -> tuple[BadConfig, ...]:
     return (*common, *(_bad(cls, *row) for row in _OWN_BAD.get(cls, ())))
 
 
+#: The ranges the spec states for the projection networks' numbers and flags (a key absent
+#: from a class's configs is not drawn there), and which keys each class's configs pass to
+#: its constructor as they are.
+_RANGES = {
+    "projection_output_init_gain": "finite",
+    "std_bias_initializer_value": "finite",
+    "scale_bias_initializer_value": "finite",
+    "bias_init_value": "finite",
+    "logits_init_output_factor": "finite",
+    "init_std": "positive",
+    "min_std": "nonnegative",
+    "max_std": "positive",
+    "min_concentration": "nonnegative",
+    "grad_clip": "positive",
+    "min_scale": "nonnegative",
+    "max_scale": "positive",
+    "gumbel_temperature": "positive",
+    "squash_mean": "flag",
+    "squash_median": "flag",
+    "state_dependent_std": "flag",
+    "state_dependent_scale": "flag",
+    "scale_distribution": "flag",
+}
+_CONTINUOUS = ("projection_output_init_gain", "squash_mean", "state_dependent_std")
+_RANGED_KEYS = {
+    "NormalProjectionNetwork": (*_CONTINUOUS, "std_bias_initializer_value", "scale_distribution"),
+    "StableNormalProjectionNetwork": (
+        *_CONTINUOUS,
+        "scale_distribution",
+        "init_std",
+        "min_std",
+        "max_std",
+    ),
+    "CauchyProjectionNetwork": (
+        "squash_median",
+        "scale_bias_initializer_value",
+        "state_dependent_scale",
+        "scale_distribution",
+    ),
+    "BetaProjectionNetwork": (
+        "min_concentration",
+        "projection_output_init_gain",
+        "bias_init_value",
+        "grad_clip",
+    ),
+    "TruncatedProjectionNetwork": (
+        "projection_output_init_gain",
+        "scale_bias_initializer_value",
+        "state_dependent_scale",
+        "min_scale",
+        "max_scale",
+    ),
+    "CategoricalProjectionNetwork": ("logits_init_output_factor",),
+    "ParallelCategoricalProjectionNetwork": ("logits_init_output_factor",),
+    "OnehotCategoricalProjectionNetwork": ("logits_init_output_factor", "gumbel_temperature"),
+}
+
 NO_RSAMPLE = "its distribution has no rsample (categorical samples are not reparameterised)"
 
 
@@ -214,6 +271,7 @@ def _entry(
     left_out: dict | None = None,
     outer: Any = None,
 ) -> Entry:
+    ranges = {k: v for k, v in _RANGES.items() if k in _RANGED_KEYS.get(cls, ())}
     reasons = {} if parallel is not None else {"parallel": "the spec gives it no parallel form"}
     extra = {} if outer is None else {"outer": outer}
     return Entry(
@@ -223,6 +281,7 @@ def _entry(
         build or builder(cls),
         left_out={**reasons, **(left_out or {})},
         bad_configs=_bad_configs(cls),
+        config_ranges=ranges,
         examples=FAN_IN_EXAMPLES.get(cls.replace("Parallel", ""), ()),
         bench=cases.bench(cls, projection_kwargs),
     )

@@ -134,6 +134,7 @@ def entries() -> list[Entry]:
             build_gru,
             left_out={"parallel": _CELL_PARALLEL},
             bad_configs=(_zero_hidden("GRUCell"),),
+            config_ranges={"input_size": "positive", "hidden_size": "positive"},
             bench=cases.cell_bench(3),
         ),
         Entry(
@@ -143,6 +144,7 @@ def entries() -> list[Entry]:
             build_lstm,
             left_out={"parallel": _CELL_PARALLEL},
             bad_configs=(_zero_hidden("LSTMCell"),),
+            config_ranges={"input_size": "positive", "hidden_size": "positive"},
             bench=cases.cell_bench(4),
         ),
         Entry(

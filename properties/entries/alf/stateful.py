@@ -179,6 +179,7 @@ def entries() -> list[Entry]:
             build_delay,
             left_out={"parallel": _NO_PARALLEL.format("Delay")},
             bad_configs=_BAD,
+            config_ranges={"delay": "nonnegative"},
         ),
         Entry(
             "alf.TemporalPool",
@@ -187,6 +188,7 @@ def entries() -> list[Entry]:
             build_pool,
             left_out={"parallel": _NO_PARALLEL.format("TemporalPool")},
             bad_configs=_BAD,
+            config_ranges={"stack_size": "positive", "pooling_size": "positive"},
             bench=cases.pool_bench(),
         ),
         Entry(
@@ -202,6 +204,8 @@ def entries() -> list[Entry]:
             left_out={"parallel": _NO_PARALLEL.format("NoisyFC")},
             bad_configs=_BAD,
             config_ranges={
+                "input_size": "positive",
+                "output_size": "positive",
                 "std_init": "finite",
                 "new_noise_prob": "unit",
                 "use_bn": "flag",

@@ -76,7 +76,9 @@ def head_builder(name: str) -> Callable[[Impl, dict], Any]:
 def _normal_head_class(impl: Impl) -> type:
     """A minimal subclass of the implementation's ``PolicyOutput`` using only the spec's
     API: a Gaussian with std = softplus(raw) + 0.1; exercises the base class (input
-    checks, call routing)."""
+    checks, call routing). Its mean and std are clamped to ``+-1e10`` (a no-op at ordinary
+    inputs), so that its own samples score finitely at the extreme inputs ``extreme_inputs``
+    draws: a plain Normal's ``(x - mu)^2`` overflows to ``inf / inf`` at ``1e300``."""
     cache = _normal_head_class.__dict__.setdefault("cache", {})
     base = impl.amago.PolicyOutput
     if base not in cache:
@@ -96,7 +98,8 @@ def _normal_head_class(impl: Impl) -> type:
 
             def forward(self, vec: torch.Tensor, log_dict: dict | None = None) -> td.Normal:
                 mu, raw = vec.chunk(2, -1)
-                return td.Normal(mu, F.softplus(raw) + 0.1)
+                big = 1e10
+                return td.Normal(mu.clamp(-big, big), F.softplus(raw).clamp(max=big) + 0.1)
 
         cache[base] = NormalHead
     return cache[base]
@@ -215,6 +218,20 @@ DEVIATIONS = {
 }
 
 
+#: The ranges the spec states for the heads' numbers (Entry.config_ranges).
+CONFIG_RANGES = {
+    "TanhGaussian": {"std_low": "positive", "std_high": "positive"},
+    "Beta": {
+        "alpha_low": "positive",
+        "alpha_high": "positive",
+        "beta_low": "positive",
+        "beta_high": "positive",
+    },
+    "GMM": {"gmm_modes": "positive", "std_low": "positive", "std_high": "positive"},
+    "Discrete": {"clip_prob_low": "unit", "clip_prob_high": "unit"},
+}
+
+
 def head_entries() -> list[Entry]:
     return [
         Entry(
@@ -229,6 +246,7 @@ def head_entries() -> list[Entry]:
             BUILDS.get(name) or head_builder(name),
             left_out=LEFT_OUT.get(name, {}),
             bad_configs=HEAD_BAD.get(name, ()),
+            config_ranges=CONFIG_RANGES.get(name, {}),
             bench=cases.bench(name),
             deviations=DEVIATIONS.get(name, {}),
         )

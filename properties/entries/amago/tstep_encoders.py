@@ -255,6 +255,26 @@ _FF_NORM = (
 )
 
 
+#: The ranges the spec states for the encoders' numbers and flags (Entry.config_ranges).
+_SIZES = {"d_output": "positive"}
+_FF_RANGES = {
+    **_SIZES,
+    "n_layers": "positive",
+    "d_hidden": "positive",
+    "hide_rl2s": "flag",
+    "normalize_inputs": "flag",
+}
+_CNN_RANGES = {
+    **_SIZES,
+    "img_features": "positive",
+    "rl2_features": "positive",
+    "aug_pct_of_batch": "unit",
+    "channels_first": "flag",
+    "hide_rl2s": "flag",
+    "drqv2_aug": "flag",
+}
+
+
 def entries() -> list[Entry]:
     return [
         Entry(
@@ -271,6 +291,7 @@ def entries() -> list[Entry]:
             build_ff,
             left_out={"augmentation": NO_AUGMENTATION},
             bad_configs=_FF_BAD,
+            config_ranges=_FF_RANGES,
             bench=cases.bench("FFTstepEncoder"),
             deviations=dict.fromkeys(("parity", "grad_parity", "state_dict", "shape"), _FF_NORM),
         ),
@@ -285,6 +306,7 @@ def entries() -> list[Entry]:
             build_cnn,
             left_out={"input_norm": NO_NORMALISER},
             bad_configs=_CNN_BAD,
+            config_ranges=_CNN_RANGES,
             bench=cases.bench("CNNTstepEncoder"),
         ),
     ]

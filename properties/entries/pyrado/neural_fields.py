@@ -77,4 +77,14 @@ _BAD = (
 
 
 def entries() -> list[Entry]:
-    return [Entry("pyrado.NFPolicy", PyradoPolicy(), nf_configs, build_nf, bad_configs=_BAD)]
+    return [
+        Entry(
+            "pyrado.NFPolicy",
+            PyradoPolicy(),
+            nf_configs,
+            build_nf,
+            bad_configs=_BAD,
+            # kappa 0 disables the cubic decay (the spec); a negative one is no decay
+            config_ranges={"kappa_init": "nonnegative", "hidden_size": "positive"},
+        )
+    ]

@@ -206,4 +206,4 @@ CATEGORICAL = Law(
     lambda dist, cfg: categorical_model(dist, onehot=False),
 )
 ONEHOT = Law(onehot_support, onehot_shape, lambda dist, cfg: categorical_model(dist, onehot=True))
-MIXTURE = Law(scaled_support, continuous_shape, mixture_model)
+MIXTURE = Law(scaled_support, continuous_shape, mixture_model, sample_preimage=False)

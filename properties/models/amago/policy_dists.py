@@ -195,6 +195,7 @@ LAWS: dict[str, Law] = {
         gmm_model,
         gmm_limits,
         api=Api(log_prob_suffix=(1,)),
+        sample_preimage=False,
     ),
     "Discrete": Law(
         _categories,

@@ -133,7 +133,9 @@ class TransformerNetwork(Twin, ref.TransformerNetwork):
         blocks = self._blocks()[self._num_prememory_layers :]
         zero = x.new_zeros(1, 1, x.shape[-1])
         blank = [block.key_values(zero) for block in blocks]  # a reset slot's projection
-        state = list(state)
+        # rows that start an episode at step 0 are reset before anything reads them: a slot
+        # projected before its reset would send 0 * NaN into the gradients
+        state = reset_rows(list(state), first_step[0])
         kv = self._project_memories(state)
         # the first memory block's projections of every step's rows: one GEMM each
         k_x, v_x = blocks[0].key_values(x.flatten(0, 1))

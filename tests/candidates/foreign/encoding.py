@@ -78,6 +78,9 @@ class EncodingNetwork(Network):
                 f"{name}: expected last_layer_size and last_activation together, got "
                 f"last_layer_size={last_layer_size!r}, last_activation={last_activation!r}"
             )
+        for flag, value in (("use_fc_bn", use_fc_bn), ("last_use_fc_bn", last_use_fc_bn)):
+            if not isinstance(value, bool):
+                raise TypeError(f"{name} {flag}: expected a bool, got {value!r}")
         if (use_fc_bn and sizes) or (last_use_fc_bn and last_layer_size is not None):
             raise NotImplementedError("batch normalization (use_fc_bn) is not supported")
         layers, size = [], spec.shape[0]

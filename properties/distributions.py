@@ -162,6 +162,23 @@ def category_probs(dist: Any) -> torch.Tensor | None:
     return None
 
 
+def mode_of(dist: Any) -> torch.Tensor:
+    """``dist.mode``; for a transformed distribution that leaves it undefined, the image of
+    its base distribution's mode under its transforms (ALF's convention, ``dist_utils.get_mode``,
+    and the reference's: the spec promises no ``mode`` property on the squashed and scaled
+    distributions its networks return, so a comparison asks for this image instead).
+    Raises ``NotImplementedError`` where neither is defined."""
+    try:
+        return dist.mode
+    except NotImplementedError:
+        if not isinstance(dist, td.TransformedDistribution):
+            raise
+    y = mode_of(dist.base_dist)
+    for transform in dist.transforms:
+        y = transform(y)
+    return y
+
+
 def defined(get: Callable[[], torch.Tensor]) -> torch.Tensor | None:
     """``get()``, or None where the distribution leaves it undefined (NotImplementedError,
     or all NaN: torch's way of saying so for a Cauchy's or a categorical's mean)."""

@@ -70,10 +70,14 @@ def vector_specs(lo: int = 1, hi: int = 12) -> st.SearchStrategy[TensorSpec]:
     return sizes(lo, hi).map(lambda d: TensorSpec((d,)))
 
 
-def discrete_specs(shape: tuple[int, ...] = ()) -> st.SearchStrategy[BoundedTensorSpec]:
+def discrete_specs(
+    shape: tuple[int, ...] = (), zero_based: bool = False
+) -> st.SearchStrategy[BoundedTensorSpec]:
+    """Bounded integer specs with ``minimum`` in [-3, 3] (0 when ``zero_based``)."""
+
     @st.composite
     def build(draw: Any) -> BoundedTensorSpec:
-        lo = draw(st.integers(-3, 3))
+        lo = 0 if zero_based else draw(st.integers(-3, 3))
         return BoundedTensorSpec(shape, torch.int64, lo, lo + draw(st.integers(0, 5)))
 
     return build()
@@ -121,12 +125,17 @@ def image_and_convs(
 @st.composite
 def nested_inputs(draw: Any) -> tuple[dict | tuple, dict | tuple]:
     """A nested input spec (dict or tuple, 2-3 leaves, some discrete) and a matching nest of
-    preprocessor names: ``None``, ``'embed:<dim>'`` or ``'fc:<size>'``."""
+    preprocessor names: ``None``, ``'embed:<dim>'`` or ``'fc:<size>'``.
+
+    Discrete leaves start at 0: a network composing preprocessors is judged on composing
+    them; how a lookup handles a nonzero ``minimum`` is ``EmbeddingPreprocessor``'s own
+    question, asked by its own entry (where upstream ALF's raw-value index is one xfail,
+    not one per network that embeds a leaf)."""
     n = draw(st.integers(2, 3))
     specs, pres = [], []
     for _ in range(n):
         if draw(st.booleans()):
-            specs.append(draw(discrete_specs()))
+            specs.append(draw(discrete_specs(zero_based=True)))
             pres.append(f"embed:{draw(sizes(1, 6))}")
         else:
             spec = draw(vector_specs(1, 6))

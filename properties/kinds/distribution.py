@@ -35,6 +35,7 @@ from properties.distributions import (
     category_probs,
     defined,
     float_dtype,
+    mode_of,
     probe_points,
 )
 from properties.kinds.base import device_of, seeded
@@ -228,14 +229,15 @@ class Distributional:
 
     # -- what comparisons look at ----------------------------------------------------------
     def summarize(self, net: Any, outputs: Any, cfg: dict) -> Nest:
-        """``mode`` / ``mean`` (where the API has them and they are defined), ``entropy``
+        """``mode`` (``mode_of``: a transformed distribution's may be its base mode's image)
+        / ``mean`` (where the API has them and they are defined), ``entropy``
         (where defined), ``log_prob`` at the probe points ``[*batch, P]`` and, for
         categorical laws, ``probs``."""
         dist = outputs
         out: dict[str, torch.Tensor] = {}
         getters: list[tuple[str, Callable[[], torch.Tensor]]] = [("entropy", dist.entropy)]
         if self.law.api.torch:
-            getters += [("mode", lambda: dist.mode), ("mean", lambda: dist.mean)]
+            getters += [("mode", lambda: mode_of(dist)), ("mean", lambda: dist.mean)]
         for key, get in getters:
             value = defined(get)
             if value is not None:

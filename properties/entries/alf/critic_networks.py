@@ -61,12 +61,13 @@ def bounded_actions(draw: Any) -> BoundedTensorSpec:
 
 @st.composite
 def actions(draw: Any) -> dict:
-    """A bounded continuous action, or (continuous, embedded discrete) with a combiner."""
+    """A bounded continuous action, or (continuous, embedded discrete from 0, as in
+    ``S.nested_inputs``) with a combiner."""
     continuous = draw(bounded_actions())
     if draw(st.integers(0, 3)) > 0:
         return {"spec": continuous}
     return {
-        "spec": (continuous, draw(S.discrete_specs())),
+        "spec": (continuous, draw(S.discrete_specs(zero_based=True))),
         "action_input_processors": (None, f"embed:{draw(S.sizes(1, 4))}"),
         "action_preprocessing_combiner": "concat",
     }

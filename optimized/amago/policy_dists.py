@@ -154,6 +154,12 @@ class TanhNormal(pyd.Distribution):
         return torch.tanh(self.loc)
 
     @property
+    def mode(self) -> torch.Tensor:
+        """The base normal's mode through tanh: the reference's transformed distribution
+        leaves ``mode`` to this image (``properties.distributions.mode_of``)."""
+        return torch.tanh(self.loc)
+
+    @property
     def base_dist(self) -> pyd.Normal:
         return pyd.Normal(self.loc, self.scale, validate_args=False)
 
@@ -209,6 +215,11 @@ class ShiftedBeta(pyd.Distribution):
     @property
     def mean(self) -> torch.Tensor:
         return 2.0 * self.concentration1 / (self.concentration1 + self.concentration0) - 1.0
+
+    @property
+    def mode(self) -> torch.Tensor:
+        """The base Beta's mode mapped to [-1, 1], as for the reference's transformed Beta."""
+        return self.base_dist.mode * 2.0 - 1.0
 
     def rsample(self, sample_shape: _size = torch.Size()) -> torch.Tensor:  # noqa: B008
         return self.base_dist.rsample(sample_shape) * 2.0 - 1.0

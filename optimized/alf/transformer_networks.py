@@ -140,9 +140,10 @@ class TransformerNetwork(Twin, ref.TransformerNetwork):
         # the first memory block's projections of every step's rows: one GEMM each
         k_x, v_x = blocks[0].key_values(x.flatten(0, 1))
         q_x = blocks[0].queries(self._queries(x.flatten(0, 1), len(blocks) == 1))
-        first_proj = [p.unflatten(0, (steps, batch)) for p in (k_x, v_x, q_x)]
+        # unbind, not x[t]: one backward node for all steps, not a full-size gradient per step
+        first_proj = zip(*(p.unflatten(0, (steps, batch)).unbind(0) for p in (k_x, v_x, q_x)))
         outputs = []
-        for t in range(steps):
+        for t, (x_t, step_proj) in enumerate(zip(x.unbind(0), first_proj)):
             first = first_step[t]
             state = reset_rows(state, first)
             keep = first.reshape(-1, 1, 1)
@@ -150,8 +151,7 @@ class TransformerNetwork(Twin, ref.TransformerNetwork):
                 (torch.where(keep, k0, k), torch.where(keep, v0, v))
                 for (k0, v0), (k, v) in zip(blank, kv)
             ]
-            step_proj = (first_proj[0][t], first_proj[1][t], first_proj[2][t])
-            x_t, state, kv = self._step(x[t], state, kv, step_proj)
+            x_t, state, kv = self._step(x_t, state, kv, step_proj)
             outputs.append(self.output(x_t))
         return stack_steps(outputs), state
 

@@ -94,24 +94,14 @@ class TransformerBlock(Twin, ref.TransformerBlock):
             allowed = (~mask | empty).unsqueeze(1)
         qk_bias = self._qk_bias.unsqueeze(1)
         table, qp_bias = self._positional_encoding, self._qp_bias
-        if not self._relative:
-            pos = None if table is None else table[:n]
-            q_w = None if qp_bias is None else q + qp_bias.unsqueeze(1)
-            attention = attention_kernel if q.is_cuda else attention_gemms
-            read_pos = self._add_positional_encoding
-            out = attention(q + qk_bias, q_w, k, v, pos, self._attention_scale, allowed, read_pos)
-        else:
-            assert qp_bias is not None  # a relative encoding has its table and bias
-            pos = self.relative_positions(n, m)
-            logits = (q + qk_bias) @ k.transpose(-1, -2)
-            logits = logits + torch.einsum("bhmd,mnd->bhmn", q + qp_bias.unsqueeze(1), pos)
-            logits = logits * self._attention_scale
-            if allowed is not None:
-                logits = logits.masked_fill(~allowed, float("-inf"))
-            weights = torch.softmax(logits, dim=-1)
-            out = weights @ v
-            if self._add_positional_encoding:
-                out = torch.cat([out, torch.einsum("bhmn,mnd->bhmd", weights, pos)], dim=-1)
+        q_w = None if qp_bias is None else q + qp_bias.unsqueeze(1)
+        read_pos = self._add_positional_encoding
+        pos: torch.Tensor | None = None
+        if table is not None:  # relative: a P per query row, which only the GEMM form takes
+            pos = self.relative_positions(n, m) if self._relative else table[:n]
+        fused = q.is_cuda and not self._relative
+        attention = attention_kernel if fused else attention_gemms
+        out = attention(q + qk_bias, q_w, k, v, pos, self._attention_scale, allowed, read_pos)
         if mask is not None:
             out = torch.where(empty.unsqueeze(1), 0.0, out)
         attended = self._dropout(out.transpose(1, 2).reshape(b * m, heads * self._d_a))
@@ -158,15 +148,18 @@ def attention_gemms(
 ) -> torch.Tensor:
     """The same as :func:`attention_kernel` by batched GEMMs over all heads: on the CPU,
     where the fused kernel pays for buffers and the folded form copies ``P`` per batch row
-    and head, ``P`` enters as one ``[B H M, d_k] x [d_k, N]`` GEMM instead."""
+    and head, ``P`` enters as one ``[B H M, d_k] x [d_k, N]`` GEMM instead. ``P`` may also
+    be relative, ``[M, N, d_k]`` (a table per query row), which the kernel cannot take."""
+    relative = pos is not None and pos.dim() == 3
     logits = q_u @ k.transpose(-1, -2)
     if pos is not None and q_w is not None:
-        logits = logits + q_w @ pos.T
+        logits = logits + (torch.einsum("bhmd,mnd->bhmn", q_w, pos) if relative else q_w @ pos.T)
     logits = logits * scale
     if allowed is not None:
         logits = logits.masked_fill(~allowed, float("-inf"))
     weights = torch.softmax(logits, dim=-1)
     out = weights @ v
     if read_pos and pos is not None:
-        out = torch.cat([out, weights @ pos], dim=-1)
+        read = torch.einsum("bhmn,mnd->bhmd", weights, pos) if relative else weights @ pos
+        out = torch.cat([out, read], dim=-1)
     return out

@@ -99,7 +99,7 @@ class Roofs:
         one_call = Budget(rounds=1, sample_time=0.0, warmup=budget.warmup, clock=budget.clock)
         for roof in self.roofs:
             assert roof.step is not None
-            roof.number = calibrate(roof.step, one_call)
+            roof.number, _ = calibrate(roof.step, one_call)
 
     def round(self, count: int = 1) -> None:
         for _ in range(count):

@@ -47,6 +47,12 @@ def rows(case: BenchCase) -> int:
     return case.batch * int(case.cfg.get("n", 1))
 
 
+def in_quick_runs(case: BenchCase) -> bool:
+    """Whether quick runs time ``case``: small enough (at most :data:`QUICK_MAX_ROWS`
+    rows) and not left out by its entry."""
+    return case.quick and rows(case) <= QUICK_MAX_ROWS
+
+
 def regime(case: BenchCase) -> str:
     """What a case stands for: ``acting`` (one row: an agent choosing an action),
     ``ensemble`` (several replicas) or ``training`` (a batch)."""
@@ -60,7 +66,7 @@ def one_per_regime(cases: list[BenchCase]) -> list[BenchCase]:
     the largest quick case (``twinnet report``'s sample of an entry)."""
     chosen: dict[str, BenchCase] = {}
     for case in cases:
-        if rows(case) > QUICK_MAX_ROWS:
+        if not in_quick_runs(case):
             continue
         held = chosen.get(regime(case))
         if held is None or (not held.targets and (case.targets or rows(case) > rows(held))):
@@ -113,7 +119,7 @@ class Selection:
             entry = catalog[name]
             cases = one_per_regime(list(entry.bench.cases)) if self.sample else entry.bench.cases
             for case in cases:
-                if self.quick and rows(case) > QUICK_MAX_ROWS:
+                if self.quick and not in_quick_runs(case):
                     continue
                 for mode in (m for m in MODES if m in case.modes):
                     for impl in self.implementations(entry):

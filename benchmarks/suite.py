@@ -119,10 +119,17 @@ def benchmark_json(
 
 
 def time_case(
-    case: Case, impls: list[str], selection: Selection, device: torch.device, budget: Budget
+    case: Case,
+    impls: list[str],
+    selection: Selection,
+    device: torch.device,
+    budget: Budget,
+    extras: bool = True,
 ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     """The benchmark items of one case (its implementations timed interleaved) and the
-    implementations skipped with their reasons."""
+    implementations skipped with their reasons; ``extras=False``: without the FLOPs and
+    the memory (a second timing of cases whose figures the first run has: counting them
+    again costs more than the timing)."""
     works: dict[str, Workload] = {}
     skipped = []
     for impl in impls:
@@ -135,7 +142,7 @@ def time_case(
     steps: dict[str, Step] = {impl: w.step for impl, w in works.items()}
     timings = interleave(steps, budget)
     # once each, after the timed rounds, so that the counter never runs while timing
-    memory = {impl: peak_bytes(step, device) for impl, step in steps.items()}
+    memory = {impl: peak_bytes(step, device) if extras else None for impl, step in steps.items()}
     bytes_ = works["reference"].min_bytes if "reference" in works else None
     extra = {
         "entry": case.entry.name,
@@ -143,7 +150,7 @@ def time_case(
         "mode": case.mode,
         "batch": case.case.batch,
         "n": case.case.cfg.get("n"),
-        "flops": case_flops(case, works, device),
+        "flops": case_flops(case, works, device) if extras else None,
     }
     items = [
         benchmark_json(
@@ -186,9 +193,10 @@ def run(
     on_progress: ProgressCallback | None = None,
     budget: Budget | None = None,
     catalog: Mapping[str, Entry] | None = None,
+    extras: bool = True,
 ) -> dict[str, Any]:
     """Time every case of ``selection`` (of ``catalog``, default the catalog) on
-    ``device``; the run as pytest-benchmark JSON."""
+    ``device``; the run as pytest-benchmark JSON (``extras``: :func:`time_case`)."""
     budget = budget or Budget.for_run(selection.quick)
     if budget.clock == "cpu" and device.type != "cpu":
         raise ValueError(f"the cpu clock times CPU runs only, got device {device.type}")
@@ -201,7 +209,7 @@ def run(
     benchmarks: list[dict[str, Any]] = []
     skipped: list[dict[str, str]] = []
     for done, (case, impls) in enumerate(cases, start=1):
-        items, why = time_case(case, impls, selection, device, budget)
+        items, why = time_case(case, impls, selection, device, budget, extras)
         benchmarks += items
         skipped += why
         if done % ROOF_EVERY == 0:

@@ -40,13 +40,19 @@ CLOCKS: dict[str, Callable[[], float]] = {"wall": synchronizing_clock, "cpu": ti
 class Budget:
     """How long to time one case: ``rounds`` round-robin rounds of one sample of each
     implementation, a sample lasting about ``sample_time`` seconds (at most
-    ``max_number`` calls), after ``warmup`` untimed calls."""
+    ``max_number`` calls), after ``warmup`` untimed calls (the last of them timed, to
+    calibrate). ``case_time``: where one round of all the implementations takes so long
+    that ``rounds`` of them would exceed this many seconds, fewer rounds, never fewer than
+    ``min_rounds`` (a case whose reference call takes a second needs no ten rounds to be
+    stable, and a quick run spent most of its time on a few such cases)."""
 
     rounds: int
     sample_time: float
     warmup: int = 2
     max_number: int = 10_000
     clock: str = "wall"
+    case_time: float | None = None
+    min_rounds: int = 5
 
     @property
     def timer(self) -> Callable[[], float]:
@@ -57,20 +63,26 @@ class Budget:
     @classmethod
     def for_run(cls, quick: bool, clock: str = "wall") -> Budget:
         if quick:
-            return cls(rounds=10, sample_time=0.004, clock=clock)
+            return cls(rounds=10, sample_time=0.004, clock=clock, case_time=2.0)
         return cls(rounds=25, sample_time=0.02, warmup=3, clock=clock)
 
+    def rounds_for(self, round_seconds: float) -> int:
+        """The rounds to time when one round takes ``round_seconds``."""
+        if self.case_time is None or round_seconds * self.rounds <= self.case_time:
+            return self.rounds
+        return max(min(self.min_rounds, self.rounds), int(self.case_time / round_seconds))
 
-def calibrate(step: Step, budget: Budget) -> int:
-    """Calls per sample: warm ``step`` up, time one call, and batch enough calls to fill
-    ``budget.sample_time``."""
-    for _ in range(budget.warmup):
+
+def calibrate(step: Step, budget: Budget) -> tuple[int, float]:
+    """Calls per sample, and the seconds of one call: warm ``step`` up, timing the last
+    warm-up call, and batch enough calls to fill ``budget.sample_time``."""
+    for _ in range(budget.warmup - 1):
         step()
     clock = budget.timer
     start = clock()
     step()
     once = max(clock() - start, 1e-7)
-    return int(min(max(1, math.ceil(budget.sample_time / once)), budget.max_number))
+    return int(min(max(1, math.ceil(budget.sample_time / once)), budget.max_number)), once
 
 
 def sample(step: Step, number: int, clock: Callable[[], float] = synchronizing_clock) -> float:
@@ -88,12 +100,15 @@ class Timing:
 
 
 def interleave(steps: Mapping[str, Step], budget: Budget) -> dict[str, Timing]:
-    """``budget.rounds`` samples of each step, timed round-robin (round ``r`` starts at the
-    ``r``-th step), as seconds per call."""
+    """``budget.rounds`` samples of each step (fewer for a slow case:
+    :meth:`Budget.rounds_for`), timed round-robin (round ``r`` starts at the ``r``-th
+    step), as seconds per call."""
     labels = list(steps)
-    calls = {label: calibrate(steps[label], budget) for label in labels}
+    calibrated = {label: calibrate(steps[label], budget) for label in labels}
+    calls = {label: number for label, (number, _) in calibrated.items()}
+    rounds = budget.rounds_for(sum(number * once for number, once in calibrated.values()))
     samples: dict[str, list[float]] = {label: [] for label in labels}
-    for r in range(budget.rounds):
+    for r in range(rounds):
         for k in range(len(labels)):
             label = labels[(r + k) % len(labels)]
             samples[label].append(sample(steps[label], calls[label], budget.timer))

@@ -73,6 +73,9 @@ class BenchCase:
     flops: Mapping[str, int] | None = None
     #: The performance targets of this case (``python -m benchmarks.targets`` measures them).
     targets: tuple[Target, ...] = ()
+    #: False: left out of quick runs (a reference call of seconds; a smaller case of the
+    #: entry stands for it there).
+    quick: bool = True
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,20 @@ def test_rounds_are_interleaved_and_rotate() -> None:
     assert timed == ["a", "b", "c", "b", "c", "a", "c", "a", "b"]
 
 
+@pytest.mark.parametrize(("seconds", "rounds"), [(0.05, 10), (0.3, 6), (2.0, 5)])
+def test_a_slow_case_gets_fewer_rounds_never_under_the_minimum(
+    monkeypatch: pytest.MonkeyPatch, seconds: float, rounds: int
+) -> None:
+    """Two implementations of ``seconds`` a call each: ten rounds while they fit in the
+    budget's two seconds, as many as fit when they do not, and never under five."""
+    clock = VirtualClock(tick=1e-9)
+    monkeypatch.setattr(timing, "CLOCKS", dict.fromkeys(timing.CLOCKS, clock))
+    budget = Budget(rounds=10, sample_time=0.004, warmup=1, case_time=2.0, min_rounds=5)
+    timings = interleave({"a": clock.step(seconds / 2), "b": clock.step(seconds / 2)}, budget)
+    assert {len(t.samples) for t in timings.values()} == {rounds}
+    assert Budget(rounds=10, sample_time=0.004).rounds_for(100.0) == 10  # no cap: all rounds
+
+
 def as_run(timings: dict) -> Run:
     """Timings labelled ``entry|impl`` as a run of their own."""
     benches = []

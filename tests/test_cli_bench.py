@@ -26,6 +26,8 @@ def test_quick_selection_drops_the_largest_cases_and_compile() -> None:
     quick = list(Selection(quick=True).cases())
     assert any(rows(case) > QUICK_MAX_ROWS for _, case, _, _ in full)
     assert all(rows(case) <= QUICK_MAX_ROWS for _, case, _, _ in quick)
+    left_out = {(e.name, c.label) for e, c, _, _ in full if not c.quick}
+    assert left_out and not left_out & {(e.name, c.label) for e, c, _, _ in quick}
     assert {impl for *_, impl in quick} == {"reference", "optimized", "vmap", *peer_names()}
     assert "compile" in {impl for *_, impl in Selection(quick=True, compile=True).cases()}
 

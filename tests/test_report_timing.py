@@ -74,7 +74,8 @@ def test_unstable_rows_are_timed_again_and_replaced(monkeypatch: pytest.MonkeyPa
     )
     asked: list[str] = []
 
-    def timed_again(selection: Selection, *args, catalog: dict, **kwargs) -> dict:
+    def timed_again(selection: Selection, *args, catalog: dict, extras: bool) -> dict:
+        assert not extras  # the FLOPs and the memory are not counted again
         asked.append(selection.entries)
         assert [c.label for c in catalog["syn.N"].bench.cases] == ["B=1"]
         return steady
@@ -95,6 +96,8 @@ def test_unstable_rows_are_timed_again_and_replaced(monkeypatch: pytest.MonkeyPa
     again = {r.m.key: r for r in rows(parse_run(merged))}
     assert not again[("syn.N", "B=1", "fwd", "optimized")].is_unstable
     assert len(merged["benchmarks"]) == len(data["benchmarks"])
+    first = {b["name"]: b["extra_info"] for b in data["benchmarks"]}
+    assert all(b["extra_info"] == first[b["name"]] for b in merged["benchmarks"])
 
 
 def test_the_report_sample_takes_one_case_per_regime_preferring_targets() -> None:

@@ -9,8 +9,9 @@ cases, and a second look at the rows that came out unstable.
   process's CPU clock (the README's advice for shared machines) and says so.
 * **A sample.** Each entry is timed on one case per regime (``one_per_regime``: acting at
   B=1, a training batch, an ensemble), the case its speed target names where it has one.
-* **Unstable rows are timed again**, with more and longer rounds, before the verdict; the
-  verdict rests on the rows that are stable then and says how many are not.
+* **Unstable rows are timed again**, with more and longer rounds, before the verdict (their
+  FLOPs and memory are kept from the first timing); the verdict rests on the rows that
+  are stable then and says how many are not.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from twinnet.results import parse_run, rows
 
 #: Load average per CPU above which the report adapts its timing settings.
 BUSY = 0.5
-#: The budget of the second look at unstable rows.
-REMEASURE = Budget(rounds=20, sample_time=0.01)
+#: The budget of the second look at unstable rows: twice the quick run's rounds, fewer (never
+#: under ten) where a case's rounds would take more than six seconds.
+REMEASURE = Budget(rounds=20, sample_time=0.01, case_time=6.0, min_rounds=10)
 
 
 @dataclass(frozen=True)
@@ -93,9 +95,22 @@ def remeasure_unstable(
     }
     sub = dataclasses.replace(selection, entries=",".join(again), sample=False)
     budget = dataclasses.replace(REMEASURE, clock=clock)
-    fresh_run = suite.run(sub, device, on_progress, budget, catalog=again)
+    fresh_run = suite.run(sub, device, on_progress, budget, catalog=again, extras=False)
     fresh = {
         b["name"]: b for b in fresh_run["benchmarks"] if b["extra_info"]["entry"] != "roofline"
     }
-    merged = [fresh.get(b["name"], b) for b in data["benchmarks"]]
+    merged = [
+        _retimed(b, fresh[b["name"]]) if b["name"] in fresh else b for b in data["benchmarks"]
+    ]
     return {**data, "benchmarks": merged}, len(unstable)
+
+
+def _retimed(first: dict[str, Any], again: dict[str, Any]) -> dict[str, Any]:
+    """``first``'s item with ``again``'s samples; its FLOPs and memory, which do not change
+    with the timing, kept from the first run."""
+    number = again["extra_info"]["number"]
+    return {
+        **first,
+        "stats": again["stats"],
+        "extra_info": {**first["extra_info"], "number": number},
+    }

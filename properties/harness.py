@@ -378,6 +378,7 @@ def spec_property(fn: Callable[..., None]) -> Callable[..., None]:
             why = "; ".join(tally.data["why"])
             tally.skipped(UNSUPPORTED, f"the candidate declined every example ({why})")
 
+    property_test.check = fn  # type: ignore[attr-defined]  # the bare check, for reuse
     return property_test
 
 

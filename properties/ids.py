@@ -15,6 +15,8 @@ GLOBAL_IDS: dict[str, str] = {
     "api": "every public method and property the spec documents for the class is present",
     "parity": "candidate == reference with shared weights, float32 and float64",
     "grad_parity": "input and parameter gradients match",
+    "float64_exact": "parity and grad_parity in float64 at the float64 contract (1e-9), not "
+    "float32's: no float32 constant or intermediate inside a float64 run",
     "reparam_grad": "reparameterized samples and their parameter gradients match under the "
     "same noise",
     "batch_invariance": "row i of the output depends only on row i of the input",
@@ -42,7 +44,9 @@ GLOBAL_IDS: dict[str, str] = {
 #: Properties that compare candidate and reference element by element under the same
 #: noise: a stochastic entry is drawn with its noise made explicit (``Kind.deterministic``)
 #: and its noise is checked by law elsewhere (``determinism``, ``process_noise``...).
-ELEMENTWISE = frozenset({"parity", "grad_parity", "state_dict", "device", "recurrent_steps"})
+ELEMENTWISE = frozenset(
+    {"parity", "grad_parity", "float64_exact", "state_dict", "device", "recurrent_steps"}
+)
 
 #: The two levels of an id. Conformance: the candidate computes the spec's function (what
 #: an upstream library or a user's reimplementation is judged on). Hardening: what twinnet
@@ -51,7 +55,14 @@ ELEMENTWISE = frozenset({"parity", "grad_parity", "state_dict", "device", "recur
 CONFORMANCE, HARDENING = "conformance", "hardening"
 LEVELS = (CONFORMANCE, HARDENING)
 HARDENING_IDS = frozenset(
-    {"empty_batch", "extreme_inputs", "bad_input", "nan_isolation", "half_precision"}
+    {
+        "empty_batch",
+        "extreme_inputs",
+        "bad_input",
+        "nan_isolation",
+        "half_precision",
+        "float64_exact",
+    }
 )
 
 
@@ -62,7 +73,9 @@ def level_of(prop: str) -> str:
 
 #: Properties that compare the candidate with the reference object by object: when the
 #: candidate's object *is* the reference's, such a cell compares a thing with itself.
-COMPARES_WITH_REFERENCE = frozenset({"parity", "grad_parity", "reparam_grad", "state_dict", "init"})
+COMPARES_WITH_REFERENCE = frozenset(
+    {"parity", "grad_parity", "float64_exact", "reparam_grad", "state_dict", "init"}
+)
 
 
 def property_of(test_name: str, known: Iterable[str]) -> str | None:

@@ -21,7 +21,7 @@ import copy
 import numpy as np
 import torch
 
-from properties.compare import CONDITION_FACTOR, TOLERANCES, assert_expected, expect
+from properties.compare import CONDITION_FACTOR, assert_expected, expect, tolerance
 from properties.distributions import rounding_scale, to_numpy
 from properties.harness import Subject, spec_property
 from properties.kinds.base import seeded
@@ -55,7 +55,7 @@ def comparable(
     scale it is known at, ``rounding_scale``, moves the model value by at most
     ``(atol + rtol |value|) / CONDITION_FACTOR``). Next to a squashing bound a sample's
     density is as uncertain as its pre-image."""
-    rtol, atol = TOLERANCES[dtype]
+    rtol, atol = tolerance(dtype)
     support = distributional(subject.kind).law.support(cfg)
     out = {k: torch.isfinite(v) for k, v in model.items() if k != "probes"}
     for sign in (1, -1):

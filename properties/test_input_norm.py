@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from properties.compare import TOLERANCES, assert_expected, expect
+from properties.compare import assert_expected, expect, tolerance
 from properties.harness import Subject, spec_property
 from properties.kinds.base import set_training, state_of
 from reference.specs import Nest, flatten, map_structure
@@ -45,7 +45,7 @@ def test_input_norm(subject: Subject, data) -> None:
     kind, norm = subject.kind, subject.kind.normaliser
     case = subject.case_of(norm.on(drawn.cfg), drawn.batch, drawn.seed)
     batches = data.draw(st.lists(st.integers(1, 5), min_size=1, max_size=4), label="batches")
-    rtol, atol = TOLERANCES[F64]
+    rtol, atol = tolerance(F64)
 
     def observed(net, x):
         with torch.no_grad():

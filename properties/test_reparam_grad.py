@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import torch
 
-from properties.compare import CONDITION_FACTOR, TOLERANCES, assert_expected, expect
+from properties.compare import CONDITION_FACTOR, assert_expected, expect, tolerance
 from properties.distributions import rebuild, rounding_scale
 from properties.harness import Subject, spec_property
 from properties.kinds.base import device_of, parameters_of, seeded
@@ -60,7 +60,7 @@ def recovered(kind, dist, y: torch.Tensor, cfg: dict) -> torch.Tensor:
     moving ``y`` by one ulp of the scale it is known at (``rounding_scale``) moves the
     recovered noise by at most ``rtol / CONDITION_FACTOR`` relative (a sample next to a
     squashing bound barely determines its pre-image); whole events."""
-    rtol, _ = TOLERANCES[y.dtype]
+    rtol, _ = tolerance(y.dtype)
     delta = torch.finfo(y.dtype).eps * rounding_scale(kind.law.support(cfg), y)
     at = rebuild(dist, y)
     ok = at.ok

@@ -186,6 +186,7 @@ class AlfNetwork(Kind):
             "signature",
             "api",
             "parity",
+            "float64_exact",
             "grad_parity",
             "batch_invariance",
             "parallel",

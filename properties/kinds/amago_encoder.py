@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from properties.compare import TOLERANCES
+from properties.compare import tolerance
 from properties.kinds.base import BadInput, Kind, device_of, seeded, set_training
 from reference.specs import BoundedTensorSpec, Nest, TensorSpec, map_structure, sample_nest
 
@@ -116,7 +116,7 @@ def no_pixels(cfg: dict) -> Collection[str]:
 def near(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """Whether ``a`` and ``b`` agree in every element of their last dim within the parity
     contract's tolerance of their dtype (broadcasting over the leading dims)."""
-    rtol, atol = TOLERANCES[a.dtype]
+    rtol, atol = tolerance(a.dtype)
     return ((a - b).abs() <= atol + rtol * b.abs()).all(-1)
 
 
@@ -136,6 +136,7 @@ class AmagoEncoder(Kind):
             "signature",
             "api",
             "parity",
+            "float64_exact",
             "grad_parity",
             "batch_invariance",
             "device",

@@ -52,6 +52,7 @@ class AmagoHead(Distributional, Kind):
             "signature",
             "api",
             "parity",
+            "float64_exact",
             "grad_parity",
             "batch_invariance",
             "device",

@@ -40,6 +40,7 @@ class Function(Kind):
             "empty_batch",
             "signature",
             "parity",
+            "float64_exact",
             "grad_parity",
             "batch_invariance",
             "device",

@@ -44,6 +44,7 @@ class Loss(Kind):
         "parity": "the loss property compares values and gradients with the reference",
         "api": "used through its call and documented methods, which loss and signature check",
         "grad_parity": "the loss property compares values and gradients with the reference",
+        "float64_exact": "the loss property compares values and gradients with the reference",
         "reparam_grad": "returns a loss, not a distribution",
         "batch_invariance": "its batch runs along dim 1 of [T, B], and a training step mixes "
         "its mini-batch; the loss property's independent model is per sequence",

@@ -41,6 +41,7 @@ _SUPPORTED = frozenset(
         "api",
         "parity",
         "grad_parity",
+        "float64_exact",
         "batch_invariance",
         "device",
         "state_dict",
@@ -333,7 +334,17 @@ class PyradoStateful(Kind):
 
     title: ClassVar[str] = "Pyrado stateful wrapper"
     supports: ClassVar[frozenset[str]] = frozenset(
-        {"shape", "empty_batch", "signature", "api", "parity", "grad_parity", "state_dict", "init"}
+        {
+            "shape",
+            "empty_batch",
+            "signature",
+            "api",
+            "parity",
+            "grad_parity",
+            "float64_exact",
+            "state_dict",
+            "init",
+        }
     )
     not_applicable: ClassVar[dict[str, str]] = {
         **_NOT_APPLICABLE,

@@ -36,6 +36,7 @@ class Record(Kind):
         "empty_batch": "a record has fields, not outputs",
         "parity": _NO_COMPUTATION,
         "grad_parity": _NO_COMPUTATION,
+        "float64_exact": _NO_COMPUTATION,
         "reparam_grad": _NO_COMPUTATION,
         "batch_invariance": _NO_COMPUTATION,
         "parallel": _NO_COMPUTATION,

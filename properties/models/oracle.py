@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from properties.compare import TOLERANCES
+from properties.compare import tolerance
 from properties.entry import EntryLaw
 from properties.harness import Subject
 
@@ -44,7 +44,7 @@ def check_oracle(
     with torch.no_grad():
         got = net(x).numpy()
     want = formula(case.cfg, x.numpy())
-    rtol, atol = TOLERANCES[torch.float64]
+    rtol, atol = tolerance(torch.float64)
     np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, err_msg=subject.name)
     for check in worked:
         check(subject.candidate)

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 
 from properties.candidate import Impl
-from properties.compare import TOLERANCES
+from properties.compare import tolerance
 from properties.entry import EntryLaw
 from properties.harness import Subject
 
@@ -38,7 +38,7 @@ def check_prob_mode(
         batch = (case.batch, case.cfg["n"]) if parallel else (case.batch,)
         assert tuple(got.batch_shape) == batch, f"batch shape {tuple(got.batch_shape)}"
         assert tuple(got.event_shape) == (d,), f"event shape {tuple(got.event_shape)}"
-        rtol, atol = TOLERANCES[dtype]
+        rtol, atol = tolerance(dtype)
         sample = want.sample((3,))
         for name, g, w in (
             ("mean", got.mean, want.mean),

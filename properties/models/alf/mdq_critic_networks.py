@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from properties.compare import TOLERANCES
+from properties.compare import tolerance
 from properties.entry import EntryLaw
 from properties.harness import Subject
 from properties.kinds.base import seeded
@@ -113,7 +113,7 @@ def _state(net: Any) -> dict:
 def check_oracle(alpha: float, subject: Subject, data: Any) -> None:
     """oracle (module doc), for the reference and the candidate, in float64."""
     case = subject.draw(data)
-    rtol, atol = TOLERANCES[torch.float64]
+    rtol, atol = tolerance(torch.float64)
     for impl in (subject.reference, subject.candidate):
         net = subject.build(impl, case.cfg, torch.float64, seed=case.seed, perturbed=True)
         obs, act = subject.inputs(case, torch.float64)
@@ -132,7 +132,7 @@ def check_action_sampling(alpha: float, subject: Subject, data: Any) -> None:
     case = subject.draw(data, min_batch=8)
     ref, cand = subject.twins(case, torch.float64)
     obs, _ = subject.inputs(case, torch.float64)
-    rtol, atol = TOLERANCES[torch.float64]
+    rtol, atol = tolerance(torch.float64)
     want = ref.get_action(obs, alpha, True)
     got = cand.get_action(obs, alpha, True)
     for name, g, w in zip(("greedy actions", "greedy log_pi"), got, want):

@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from properties import strategies as S
-from properties.compare import TOLERANCES
+from properties.compare import tolerance
 from properties.entry import EntryLaw
 from properties.harness import Subject
 
@@ -215,7 +215,7 @@ def check_group_model(subject: Subject, data: Any) -> None:
     case = subject.draw(data)
     cfg = case.cfg
     fam = PLANS[cfg["family"]]
-    rtol, atol = TOLERANCES[F64]
+    rtol, atol = tolerance(F64)
     for impl in (subject.reference, subject.candidate):
         net = subject.build(impl, cfg, F64, seed=case.seed)
         theta = theta_of(cfg).requires_grad_(True)
@@ -239,7 +239,7 @@ def check_group_model(subject: Subject, data: Any) -> None:
 def check_group_locality(subject: Subject, data: Any) -> None:
     case = subject.draw(data)
     cfg = case.cfg if case.cfg["groups"] > 1 else regrouped(case.cfg, 3)
-    rtol, atol = TOLERANCES[F64]
+    rtol, atol = tolerance(F64)
     for impl in (subject.reference, subject.candidate):
         net = subject.build(impl, cfg, F64, seed=case.seed)
         theta = theta_of(cfg)
@@ -270,7 +270,7 @@ def check_param_layout(subject: Subject, data: Any) -> None:
     fam = PLANS[cfg["family"]]
     length = sum(lay.length for lay in fam.plan(cfg))
     ln = any(lay.ln for lay in fam.plan(cfg))  # the group count is then fixed
-    rtol, atol = TOLERANCES[F64]
+    rtol, atol = tolerance(F64)
     for impl in (subject.reference, subject.candidate):
         fresh = subject.build(impl, cfg, F64, seed=case.seed)
         assert fresh.param_length == length, (

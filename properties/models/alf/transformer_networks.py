@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from properties.compare import TOLERANCES
+from properties.compare import tolerance
 from properties.entry import EntryLaw
 from properties.harness import Subject
 from reference.specs import flatten, pack_sequence_as
@@ -76,7 +76,7 @@ def check_ego_attention(subject: Subject, data: Any) -> None:
     ego's value, ``e_1 Wv`` (attention rows sum to one)."""
     case = subject.draw(data)
     cfg = {**case.cfg, "use_fc_bn": False}
-    rtol, atol = TOLERANCES[torch.float64]
+    rtol, atol = tolerance(torch.float64)
     for impl in (subject.reference, subject.candidate):
         net = subject.build(impl, cfg, torch.float64, seed=case.seed, perturbed=True)
         weights = {k: v.detach().numpy() for k, v in net.state_dict().items()}

@@ -9,8 +9,10 @@ in K fresh interpreters, one after the other (each runs the whole selection, so 
 processes see the machine at different moments); the merged run keeps every round, and
 each benchmark item records how many rounds came from each process
 (``extra_info["process_rounds"]``), so ``compare`` can test a change against the spread
-between processes (:func:`twinnet.compare.compare`), and the largest of the processes'
-memory counts (``extra_info["peak_bytes"]``; deterministic, so they agree).
+between processes (:func:`twinnet.compare.compare`). The FLOPs and the memory are counted
+by the first process only (``extras``): both are deterministic for a code path, and
+counting them under FlopCounterMode and the profiler cost more than the timing itself on
+the cases whose reference runs thousands of small operators.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class BenchJob:
     #: a catalog made by a function instead (``twinnet selfcheck``'s): its module, its name
     #: and its arguments, so that the job stays plain data
     catalog_function: tuple[str, str, tuple] | None = None
+    #: whether this process counts FLOPs and memory (``benchmarks.suite.time_case``)
+    extras: bool = True
 
 
 def time_in_process(job: BenchJob, progress: Any = None) -> dict[str, Any]:
@@ -58,7 +62,8 @@ def time_in_process(job: BenchJob, progress: Any = None) -> dict[str, Any]:
     else:
         module, name, args = job.catalog_function
         cat = getattr(importlib.import_module(module), name)(*args)
-    return suite.run(job.selection, torch.device(job.device), callback, job.budget, catalog=cat)
+    device = torch.device(job.device)
+    return suite.run(job.selection, device, callback, job.budget, catalog=cat, extras=job.extras)
 
 
 def run_processes(job: BenchJob, processes: int, on_progress: Progress) -> dict[str, Any]:
@@ -72,7 +77,7 @@ def run_processes(job: BenchJob, processes: int, on_progress: Progress) -> dict[
     for index in range(processes):
         updates = context.Manager().Queue()
         with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-            future = pool.submit(time_in_process, job, updates)
+            future = pool.submit(time_in_process, replace(job, extras=index == 0), updates)
             while not future.done() or not updates.empty():
                 try:
                     done, total = updates.get(timeout=0.2)
@@ -100,8 +105,6 @@ def merge_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
         samples = tuple(s for part in parts for s in part["stats"]["data"])
         extra = {k: v for k, v in parts[0]["extra_info"].items() if k != "impl"}
         extra["process_rounds"] = [len(part["stats"]["data"]) for part in parts]
-        peaks = [p for part in parts if (p := part["extra_info"].get("peak_bytes")) is not None]
-        extra["peak_bytes"] = max(peaks) if peaks else None  # one count per process, alike
         merged.append(
             benchmark_json(parts[0]["group"], parts[0]["extra_info"]["impl"], samples, extra)
         )

@@ -158,7 +158,8 @@ class Entry:
     def properties(self) -> frozenset[str]:
         """The property ids that apply to this entry."""
         supported = self.kind.supports | set(self.laws)
-        return supported - set(self.kind.instance_reasons()) - set(self.left_out)
+        out = supported - set(self.kind.instance_reasons()) - set(self.left_out)
+        return out if "parity" in out else out - {"float64_exact"}  # parity, held tighter
 
     @property
     def own_ids(self) -> dict[str, str]:
@@ -177,6 +178,8 @@ class Entry:
                 or self.kind.instance_reasons().get(prop)
                 or self.kind.reason(prop)
             )
+            if why is None and prop == "float64_exact" and "parity" not in self.properties:
+                why = "parity does not apply (it runs parity and grad_parity in float64)"
             if why is not None:
                 out[prop] = why
         return out

@@ -606,7 +606,9 @@ TRUNCATED_MAX_WIDTHS = 64
 
 class TruncatedNormal(td.Distribution):
     """``N(loc, scale^2)`` truncated to ``[lower_bound, upper_bound]`` (the last ``event``
-    dims, shaped like the bounds, form the event)."""
+    dims, shaped like the bounds, form the event). Like upstream ALF's
+    ``TruncatedDistribution`` it defines ``mode`` but no ``mean`` or ``entropy`` (torch's
+    ``NotImplementedError``): the spec promises neither."""
 
     arg_constraints: ClassVar[dict] = {"loc": constraints.real, "scale": constraints.positive}
     has_rsample = True
@@ -699,26 +701,6 @@ class TruncatedNormal(td.Distribution):
     def mode(self) -> torch.Tensor:
         lo, hi = self.lower_bound, self.upper_bound
         return torch.minimum(torch.maximum(self.loc, lo), hi).expand(self._extended_shape())
-
-    @property
-    def mean(self) -> torch.Tensor:
-        """``loc + scale (phi(a) - phi(b)) / Z`` (in the mirrored frame, sign restored),
-        clamped into ``[lower, upper]``: with ``loc`` on a bound the two terms nearly cancel,
-        and rounding alone could leave the interval."""
-        a, b, flip = self._standard()
-        log_z = log_normal_mass(a, b)
-        pdf = lambda t: torch.exp(-0.5 * t * t - HALF_LOG_2PI - log_z)  # noqa: E731
-        shift = pdf(a) - pdf(b)
-        mean = self.loc + self.scale * torch.where(flip, -shift, shift)
-        return torch.minimum(torch.maximum(mean, self.lower_bound), self.upper_bound)
-
-    def entropy(self) -> torch.Tensor:
-        """``log(sqrt(2 pi e) scale Z) + (a phi(a) - b phi(b)) / (2 Z)`` summed over the event."""
-        a, b, _ = self._standard()
-        log_z = log_normal_mass(a, b)
-        pdf = lambda t: torch.exp(-0.5 * t * t - HALF_LOG_2PI - log_z)  # noqa: E731
-        h = 0.5 + HALF_LOG_2PI + self.scale.log() + log_z + 0.5 * (a * pdf(a) - b * pdf(b))
-        return self._reduce(h)
 
 
 # --------------------------------------------------------------------------------------

@@ -95,6 +95,7 @@ def _elementwise(dist: Any) -> tuple[Any, Any, np.ndarray | None]:
         loc, scale = to_numpy(dist.loc), to_numpy(dist.scale)
         lo, hi = to_numpy(dist.lower_bound), to_numpy(dist.upper_bound)
         frozen = stats.truncnorm((lo - loc) / scale, (hi - loc) / scale, loc=loc, scale=scale)
+        return frozen.logpdf, frozen.cdf, None  # no entropy: neither the spec nor ALF has one
     else:
         raise TypeError(f"no scipy model for {type(dist).__name__}")
     return frozen.logpdf, frozen.cdf, frozen.entropy()

@@ -93,7 +93,10 @@ def distribution_mode(dist: td.Distribution) -> torch.Tensor:
         return distribution_mode(dist.base_dist)
     if isinstance(dist, td.Categorical):
         return dist.logits.argmax(-1)
-    return dist.mean
+    try:  # a Beta's, a truncated normal's or a Cauchy's own mode, as ALF's get_mode
+        return dist.mode
+    except NotImplementedError:
+        return dist.mean
 
 
 def epsilon_greedy_action(dist: td.Distribution, epsilon: float) -> torch.Tensor:

@@ -48,6 +48,28 @@ def unit(value: object, what: str) -> float:
     return v
 
 
+def size(value: object, what: str, least: int = 1) -> int:
+    """``value``, which must be an int ``>= least`` (a float such as ``4.0``, NaN or inf is
+    rejected: a size counts units)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{what}: expected an int >= {least}, got {type(value).__name__} {value!r}")
+    if value < least:
+        raise ValueError(f"{what}: expected an int >= {least}, got {value!r}")
+    return value
+
+
+def sizes(value: object, what: str) -> tuple[int, ...]:
+    """``value`` as a non-empty tuple of ints ``>= 1``: one int, or a sequence of them."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (size(value, what),)
+    if not isinstance(value, (tuple, list)) or not value:
+        raise TypeError(
+            f"{what}: expected an int >= 1 or a non-empty sequence of them, got "
+            f"{type(value).__name__} {value!r}"
+        )
+    return tuple(size(v, what) for v in value)
+
+
 def flag(value: object, what: str) -> bool:
     """``value``, which must be a bool (a string such as ``"False"`` is truthy: rejected)."""
     if not isinstance(value, bool):
@@ -55,4 +77,4 @@ def flag(value: object, what: str) -> bool:
     return value
 
 
-__all__ = ["finite", "flag", "nonnegative", "positive", "unit"]
+__all__ = ["finite", "flag", "nonnegative", "positive", "size", "sizes", "unit"]

@@ -3,11 +3,16 @@ the optimized twins through the reference's constructors (contract item 6).
 
 Each raises ``TypeError`` for a value of the wrong type and ``ValueError`` for a number
 outside its range (NaN and +-inf included), naming what was expected and what arrived.
+:func:`first_float_parameter` finds the parameter whose dtype a forward checks its inputs
+against.
 """
 
 from __future__ import annotations
 
 import math
+
+import torch
+from torch import nn
 
 
 def _number(value: object, what: str) -> float:
@@ -77,4 +82,29 @@ def flag(value: object, what: str) -> bool:
     return value
 
 
-__all__ = ["finite", "flag", "nonnegative", "positive", "size", "sizes", "unit"]
+def first_float_parameter(module: nn.Module) -> torch.Tensor | None:
+    """The first floating parameter of ``module`` in ``parameters()`` order (its own, then
+    each child's, depth first), or None. It walks the module tree only until that parameter
+    appears, where ``parameters()`` builds every prefixed name and a set of the modules seen:
+    the forward calls this for every input check."""
+    for p in module._parameters.values():
+        if p is not None and p.is_floating_point():
+            return p
+    for child in module._modules.values():
+        if child is not None:
+            found = first_float_parameter(child)
+            if found is not None:
+                return found
+    return None
+
+
+__all__ = [
+    "finite",
+    "first_float_parameter",
+    "flag",
+    "nonnegative",
+    "positive",
+    "size",
+    "sizes",
+    "unit",
+]

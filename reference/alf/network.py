@@ -172,10 +172,8 @@ class Network(RecordsArguments):
     # -- validation ----------------------------------------------------------------------
     def float_dtype(self) -> torch.dtype | None:
         """dtype of the first floating parameter (None for a parameterless network)."""
-        for p in self.parameters():
-            if p.dtype.is_floating_point:
-                return p.dtype
-        return None
+        p = checks.first_float_parameter(self)
+        return None if p is None else p.dtype
 
     def check_inputs(self, inputs: Nest, outer_rank: int | Sequence[int] = 1) -> tuple[int, ...]:
         """Validate ``inputs`` against ``input_tensor_spec``; raise ``TypeError``/``ValueError``."""

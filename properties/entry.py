@@ -158,7 +158,16 @@ class Entry:
     def properties(self) -> frozenset[str]:
         """The property ids that apply to this entry."""
         supported = self.kind.supports | set(self.laws)
-        return supported - set(self.kind.instance_reasons()) - set(self.left_out)
+        return supported - set(self._instance_reasons()) - set(self.left_out)
+
+    def _instance_reasons(self) -> dict[str, str]:
+        """The kind's reasons for this instance, but for ``bad_input`` where the entry declares
+        config ranges: those are ``bad_input``'s to draw even when the kind has no bad
+        inputs to give it (a function whose spec documents no input checks)."""
+        reasons = dict(self.kind.instance_reasons())
+        if self.config_ranges:
+            reasons.pop("bad_input", None)
+        return reasons
 
     @property
     def own_ids(self) -> dict[str, str]:
@@ -174,7 +183,7 @@ class Entry:
                 continue
             why = (
                 self.left_out.get(prop)
-                or self.kind.instance_reasons().get(prop)
+                or self._instance_reasons().get(prop)
                 or self.kind.reason(prop)
             )
             if why is not None:

@@ -338,6 +338,7 @@ class AffineBeta(td.Distribution):
         scale: torch.Tensor,
         high: torch.Tensor,
     ):
+        ref.check_full_precision(concentration1, "Beta concentration1")
         self.concentration1 = proper_scale(concentration1)
         self.concentration0 = proper_scale(concentration0)
         self.loc, self.scale, self.high = low, scale, high

@@ -158,8 +158,21 @@ class Entry:
     def properties(self) -> frozenset[str]:
         """The property ids that apply to this entry."""
         supported = self.kind.supports | set(self.laws)
+<<<<<<< HEAD
         out = supported - set(self.kind.instance_reasons()) - set(self.left_out)
         return out if "parity" in out else out - {"float64_exact"}  # parity, held tighter
+=======
+        return supported - set(self._instance_reasons()) - set(self.left_out)
+
+    def _instance_reasons(self) -> dict[str, str]:
+        """The kind's reasons for this instance, but for ``bad_input`` where the entry declares
+        config ranges: those are ``bad_input``'s to draw even when the kind has no bad
+        inputs to give it (a function whose spec documents no input checks)."""
+        reasons = dict(self.kind.instance_reasons())
+        if self.config_ranges:
+            reasons.pop("bad_input", None)
+        return reasons
+>>>>>>> h24c
 
     @property
     def own_ids(self) -> dict[str, str]:
@@ -175,7 +188,7 @@ class Entry:
                 continue
             why = (
                 self.left_out.get(prop)
-                or self.kind.instance_reasons().get(prop)
+                or self._instance_reasons().get(prop)
                 or self.kind.reason(prop)
             )
             if why is None and prop == "float64_exact" and "parity" not in self.properties:

@@ -3,11 +3,16 @@ the optimized twins through the reference's constructors (contract item 6).
 
 Each raises ``TypeError`` for a value of the wrong type and ``ValueError`` for a number
 outside its range (NaN and +-inf included), naming what was expected and what arrived.
+:func:`first_float_parameter` finds the parameter whose dtype a forward checks its inputs
+against.
 """
 
 from __future__ import annotations
 
 import math
+
+import torch
+from torch import nn
 
 
 def _number(value: object, what: str) -> float:
@@ -48,6 +53,28 @@ def unit(value: object, what: str) -> float:
     return v
 
 
+def size(value: object, what: str, least: int = 1) -> int:
+    """``value``, which must be an int ``>= least`` (a float such as ``4.0``, NaN or inf is
+    rejected: a size counts units)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{what}: expected an int >= {least}, got {type(value).__name__} {value!r}")
+    if value < least:
+        raise ValueError(f"{what}: expected an int >= {least}, got {value!r}")
+    return value
+
+
+def sizes(value: object, what: str) -> tuple[int, ...]:
+    """``value`` as a non-empty tuple of ints ``>= 1``: one int, or a sequence of them."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (size(value, what),)
+    if not isinstance(value, (tuple, list)) or not value:
+        raise TypeError(
+            f"{what}: expected an int >= 1 or a non-empty sequence of them, got "
+            f"{type(value).__name__} {value!r}"
+        )
+    return tuple(size(v, what) for v in value)
+
+
 def flag(value: object, what: str) -> bool:
     """``value``, which must be a bool (a string such as ``"False"`` is truthy: rejected)."""
     if not isinstance(value, bool):
@@ -55,4 +82,29 @@ def flag(value: object, what: str) -> bool:
     return value
 
 
-__all__ = ["finite", "flag", "nonnegative", "positive", "unit"]
+def first_float_parameter(module: nn.Module) -> torch.Tensor | None:
+    """The first floating parameter of ``module`` in ``parameters()`` order (its own, then
+    each child's, depth first), or None. It walks the module tree only until that parameter
+    appears, where ``parameters()`` builds every prefixed name and a set of the modules seen:
+    the forward calls this for every input check."""
+    for p in module._parameters.values():
+        if p is not None and p.is_floating_point():
+            return p
+    for child in module._modules.values():
+        if child is not None:
+            found = first_float_parameter(child)
+            if found is not None:
+                return found
+    return None
+
+
+__all__ = [
+    "finite",
+    "first_float_parameter",
+    "flag",
+    "nonnegative",
+    "positive",
+    "size",
+    "sizes",
+    "unit",
+]

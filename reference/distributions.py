@@ -387,6 +387,23 @@ class DiagMultivariateCauchy(_Diagonal):
         raise NotImplementedError("a Cauchy distribution has no variance")
 
 
+#: Dtypes torch has no kernels for in a Beta's sampler (``dirichlet``) or in ``log_ndtr``
+#: (a truncated normal's mass) on CPU.
+HALF_DTYPES = (torch.float16, torch.bfloat16)
+
+
+def check_full_precision(param: torch.Tensor, what: str) -> None:
+    """A Beta's or a truncated normal's parameters must be float32 or float64: in float16 or
+    bfloat16 torch raises a bare ``NotImplementedError`` from deep inside (``"dirichlet" not
+    implemented for 'Half'``), and only for some methods; this rejects the dtype at
+    construction, with what to use instead."""
+    if param.dtype in HALF_DTYPES:
+        raise TypeError(
+            f"{what}: expected float32 or float64 parameters (torch implements the "
+            f"distribution's kernels only for those; cast with .float()), got {param.dtype}"
+        )
+
+
 class Beta(td.Beta):
     """Beta(``concentration1`` = alpha, ``concentration0`` = beta) keeping the very tensors
     it was given (so a gradient hook on them sees their gradient), with samples clamped to
@@ -394,6 +411,7 @@ class Beta(td.Beta):
     concentration is below 1, by which is larger)."""
 
     def __init__(self, concentration1: torch.Tensor, concentration0: torch.Tensor):
+        check_full_precision(concentration1, "Beta concentration1")
         self._alpha, self._beta = concentration1, concentration0
         super().__init__(concentration1, concentration0, validate_args=False)
         self._eps = torch.finfo(concentration1.dtype).eps
@@ -620,6 +638,7 @@ class TruncatedNormal(td.Distribution):
         lower_bound: torch.Tensor,
         upper_bound: torch.Tensor,
     ):
+        check_full_precision(loc, "TruncatedNormal loc")
         event_shape = torch.broadcast_shapes(lower_bound.shape, upper_bound.shape)
         shape = torch.broadcast_shapes(loc.shape, scale.shape, event_shape)
         batch_shape = shape[: len(shape) - len(event_shape)]

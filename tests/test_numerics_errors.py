@@ -99,3 +99,20 @@ def test_amago_spaces_checked_at_construction(pkg) -> None:
         _clear(info)
     encoder = _subclass(pkg)(OBS, RL2)
     assert encoder({"a": torch.zeros(2, 1, 3)}, torch.zeros(2, 1, 2)).shape == (2, 1, 4)
+
+
+@pytest.mark.parametrize("pkg", PACKAGES, ids=["reference", "optimized"])
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16], ids=str)
+@pytest.mark.parametrize("cls", ["BetaProjectionNetwork", "TruncatedProjectionNetwork"])
+def test_half_precision_beta_and_truncated_rejected(pkg, dtype: torch.dtype, cls: str) -> None:
+    """Issue 24: a Beta or truncated-normal head in float16 / bfloat16 raised a bare
+    ``NotImplementedError`` from torch (``"dirichlet"`` / ``"log_ndtr_cpu"`` not implemented
+    for 'Half'), each package at other methods; both now reject the dtype when the
+    distribution is built, naming the dtypes that work."""
+    spec = BoundedTensorSpec((2,), torch.float32, -1.0, 1.0)
+    net = getattr(pkg.alf, cls)(3, spec).to(dtype)
+    with pytest.raises(TypeError) as error:
+        dist, _ = net(torch.randn(4, 3).to(dtype))
+        dist.rsample()
+    _clear(error)
+    assert str(dtype) in str(error.value)

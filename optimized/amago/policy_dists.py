@@ -34,7 +34,11 @@ from torch.types import _size
 
 from optimized.twin import Twin
 from reference.amago import policy_dists as ref
-from reference.amago.policy_dists import StdActivation, check_positive_bounds
+from reference.amago.policy_dists import (
+    StdActivation,
+    check_activation_args,
+    check_positive_bounds,
+)
 from reference.amago.utils import add_activation_log
 from reference.distributions import proper_scale, scored
 
@@ -46,7 +50,7 @@ def tanh_bounded_positive(x: torch.Tensor, low: float, high: float) -> torch.Ten
     """exp(log low + (log high - log low) (tanh(x) + 1) / 2), the reference's operations
     in its order (bitwise equal: a GMM's tiny stds amplify any rounding difference), on
     one buffer."""
-    check_positive_bounds(low, high, need_high=True)
+    check_activation_args(x, low, high, need_high=True)
     log_low, log_high = math.log(low), math.log(high)
     y = torch.tanh(x).add(1).mul_(0.5 * (log_high - log_low)).add_(log_low).exp_()
     return y.clamp(*ref.dtype_bounds(low, high, y.dtype))  # exp_ backward needs y itself
@@ -99,7 +103,7 @@ def softplus_bounded_positive(
 ) -> torch.Tensor:
     """min(softplus(x) + low, high) in the reference's dtype bounds, shift and clamp in
     place."""
-    check_positive_bounds(low, high, need_high=False)
+    check_activation_args(x, low, high, need_high=False)
     return F.softplus(x).add_(low).clamp_(*ref.dtype_bounds(low, high, x.dtype))
 
 

@@ -30,8 +30,10 @@ class Function(Kind):
     batch dim; ``out_spec(cfg)``: the output's (default: the input's); ``input_scale``: of
     the inputs; ``output_range(cfg)``: ``(low, high)`` the outputs must stay in (``high``
     None: unbounded above), where the spec gives one; ``checks_inputs``: whether the spec
-    documents input checks (``bad_input``); ``parameters``: a layer with parameters
-    (``state_dict``, ``init``); ``recorded``: the documented attributes a call sets."""
+    documents input checks (``bad_input``); ``elementwise``: the function maps each element,
+    so any shape is a valid input and its bad inputs are only those of type and dtype;
+    ``parameters``: a layer with parameters (``state_dict``, ``init``); ``recorded``: the
+    documented attributes a call sets."""
 
     title: ClassVar[str] = "function"
     supports: ClassVar[frozenset[str]] = frozenset(
@@ -79,6 +81,7 @@ class Function(Kind):
     input_scale: float = 1.0
     output_range: Callable[[dict], tuple[float, float | None]] | None = None
     checks_inputs: bool = False
+    elementwise: bool = False
     parameters: bool = False
     recorded: tuple[str, ...] = ()
 
@@ -126,7 +129,16 @@ class Function(Kind):
     def bad_inputs(self, net: Any, cfg: dict, x: Nest) -> list[BadInput]:
         """Wrong feature size (either way), an integer or (for a layer with floating
         parameters, which fix it) other floating dtype, a tensor inside a list, a 0-d
-        tensor."""
+        tensor; for an elementwise function, only the tensor inside a list and the integer
+        dtype (every shape is its input); none where the spec documents no input checks (the
+        entry's config ranges are then all ``bad_input`` draws)."""
+        if not self.checks_inputs:
+            return []
+        if self.elementwise:
+            return [
+                ("tensor inside a list", [x], TypeError),
+                ("as int32", x.to(torch.int32), TypeError),
+            ]
         bad: list[BadInput] = [
             ("last dim +1", torch.cat([x, x[..., :1]], -1), ValueError),
             ("as int32", x.to(torch.int32), TypeError),

@@ -31,6 +31,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from reference import checks
 from reference.alf.encoding import EncodingNetwork
 from reference.alf.network import Network, checked_encoder
 from reference.alf.projection import CategoricalProjectionNetwork, NormalProjectionNetwork
@@ -201,6 +202,7 @@ class ActorDistributionRNNNetwork(ActorDistributionNetworkBase):
         continuous_projection_net_ctor: Callable[..., Network] = NormalProjectionNetwork,
         name: str = "ActorRNNDistributionNetwork",
     ):
+        checks.sizes(lstm_hidden_size, f"{name} lstm_hidden_size")
         super().__init__(
             input_tensor_spec,
             action_spec,
@@ -235,8 +237,7 @@ class ParallelActorDistributionNetwork(Replicated, Network):
                 f"{name}: expected an ActorDistributionNetworkBase, got "
                 f"{type(actor_network).__name__}"
             )
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"{name}: n must be a positive int, got {n!r}")
+        checks.size(n, f"{name} n")
         projection = actor_network.projection_net
         if is_nested(projection):
             raise ValueError(

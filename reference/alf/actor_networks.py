@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from reference import checks
 from reference.alf.encoding import EncodingNetwork
 from reference.alf.initializers import variance_scaling_init
 from reference.alf.layers import FC
@@ -171,6 +172,7 @@ class ActorRNNNetwork(StepUnroll, ActorNetworkBase):
         kernel_initializer: Callable | None = None,
         name: str = "ActorRNNNetwork",
     ):
+        checks.sizes(lstm_hidden_size, f"{name} lstm_hidden_size")
         super().__init__(
             input_tensor_spec,
             action_spec,

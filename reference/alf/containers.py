@@ -42,6 +42,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from reference import checks
 from reference.alf.layers import check_activation
 from reference.alf.naive_parallel import parallel_member
 from reference.alf.network import (
@@ -171,8 +172,7 @@ class _Sequential(StepUnroll, Network):
     def parallel_members(self, n: int) -> tuple[list, dict, Nest]:
         """The members' parallel forms: ``(positional, named, input spec)`` for a Sequential
         of n replicas."""
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"{self.name}: make_parallel n must be a positive int, got {n!r}")
+        checks.size(n, f"{self.name}.make_parallel n")
         positional, named = [], {}
         for module, source, out in zip(self._networks, self._inputs, self._outputs):
             member = (source, parallel_member(module, n))

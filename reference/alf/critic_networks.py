@@ -32,6 +32,7 @@ from collections.abc import Callable, Sequence
 
 import torch
 
+from reference import checks
 from reference.alf.encoding import EncodingNetwork
 from reference.alf.initializers import identity, variance_scaling_init
 from reference.alf.layers import Initializer
@@ -126,6 +127,7 @@ class CriticNetwork(EncodingNetwork):
         use_naive_parallel_network: bool = False,
         name: str = "CriticNetwork",
     ):
+        checks.flag(use_naive_parallel_network, f"{name} use_naive_parallel_network")
         output_tensor_spec = check_output_spec(output_tensor_spec, name)
         if kernel_initializer is None:
             kernel_initializer = DEFAULT_KERNEL_INITIALIZER
@@ -202,6 +204,7 @@ class CriticRNNNetwork(LSTMEncodingNetwork):
         kernel_initializer: Initializer | None = None,
         name: str = "CriticRNNNetwork",
     ):
+        checks.sizes(lstm_hidden_size, f"{name} lstm_hidden_size")
         output_tensor_spec = check_output_spec(output_tensor_spec, name)
         if kernel_initializer is None:
             kernel_initializer = DEFAULT_KERNEL_INITIALIZER

@@ -45,6 +45,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
+from reference import checks
 from reference.alf.deconv import ConvTranspose2D, Upsample, check_upsampling
 from reference.alf.encoding import EncodingNetwork, ImageEncodingNetwork, conv_params, fc_params
 from reference.alf.initializers import identity
@@ -103,6 +104,7 @@ class ImageDecodingNetwork(_Sequential):
         output_activation: Callable = torch.tanh,
         name: str = "ImageDecodingNetwork",
     ):
+        checks.flag(same_padding, f"{name} same_padding")
         c, h, w = _start_shape(start_decoding_channels, start_decoding_size, name)
         params = conv_params(transconv_layer_params, f"{name} transconv_layer_params")
         layers = _fc_head(
@@ -143,6 +145,7 @@ class ImageDecodingNetworkV2(_Sequential):
         output_activation: Callable = torch.tanh,
         name: str = "ImageDecodingNetworkV2",
     ):
+        checks.flag(same_padding, f"{name} same_padding")
         c, h, w = _start_shape(start_decoding_channels, start_decoding_size, name)
         what = f"{name} upsample_conv_layer_params"
         if not isinstance(upsample_conv_layer_params, (tuple, list)) or not (

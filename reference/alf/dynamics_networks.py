@@ -24,6 +24,7 @@ from typing import Any
 
 import torch
 
+from reference import checks
 from reference.alf.encoding import EncodingNetwork
 from reference.alf.initializers import identity, variance_scaling_init
 from reference.alf.layers import Initializer
@@ -83,7 +84,7 @@ class DynamicsNetwork(Network):
             kernel_initializer = half_gain_init
         out_size = output_tensor_spec.shape[0]
         joint_spec = TensorSpec((observation_spec.shape[0] + action_spec.shape[0],))
-        self._prob = prob
+        self._prob = checks.flag(prob, f"{name} prob")
         if prob:
             self._joint_encoder = EncodingNetwork(
                 joint_spec,
@@ -141,8 +142,7 @@ class ParallelDynamicsNetwork(Replicated, Network):
                 f"{name}: expected a DynamicsNetwork to replicate, got "
                 f"{type(dynamics_network).__name__}"
             )
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"{name}: n must be a positive int, got {n!r}")
+        checks.size(n, f"{name} n")
         super().__init__(dynamics_network.input_tensor_spec, (), name)
         self._n = n
         self._joint_encoder = dynamics_network._joint_encoder.make_parallel(n, True)

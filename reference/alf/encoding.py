@@ -255,8 +255,7 @@ def ParallelEncodingNetwork(
     output ``[B, n, ...]``. ``input_preprocessors`` must be None."""
     if input_preprocessors is not None:
         raise ValueError(f"{name}: input_preprocessors must be None, got {input_preprocessors!r}")
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"{name}: n must be a positive int, got {n!r}")
+    checks.size(n, f"{name} n")
     single = EncodingNetwork(
         input_tensor_spec,
         output_tensor_spec,

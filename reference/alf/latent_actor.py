@@ -21,6 +21,7 @@ from collections.abc import Callable
 import torch
 import torch.distributions as td
 
+from reference import checks
 from reference import distributions as dists
 from reference.alf.flows import NormalizingFlowNetwork, RealNVPNetwork
 from reference.alf.network import Network
@@ -106,6 +107,8 @@ class LatentActorDistributionNetwork(Network):
         dist_squashing_transform: td.Transform = DEFAULT_SQUASHING,
         name: str = "LatentActorDistributionNetwork",
     ):
+        checks.flag(conditional_flow, f"{name} conditional_flow")
+        checks.flag(scale_distribution, f"{name} scale_distribution")
         check_continuous_spec(
             action_spec, f"{name} action_spec", scale_distribution, " with scale_distribution"
         )

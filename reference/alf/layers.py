@@ -27,6 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from reference import checks
 from reference.alf.initializers import identity, variance_scaling_init
 
 Initializer = Callable[[torch.Tensor], object]
@@ -35,16 +36,16 @@ Initializer = Callable[[torch.Tensor], object]
 def _pair(v: int | Sequence[int], what: str) -> tuple[int, int]:
     if isinstance(v, int):
         return (v, v)
+    if not isinstance(v, (tuple, list)):
+        raise TypeError(f"{what}: expected an int or a pair of ints, got {type(v).__name__} {v!r}")
     v = tuple(v)
     if len(v) != 2 or not all(isinstance(a, int) for a in v):
-        raise ValueError(f"{what} must be an int or a pair of ints, got {v!r}")
+        raise ValueError(f"{what}: expected an int or a pair of ints, got {v!r}")
     return v  # type: ignore[return-value]
 
 
 def _check_size(value: object, what: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"{what} must be a positive int, got {value!r}")
-    return value
+    return checks.size(value, what)
 
 
 def check_activation(activation: object, what: str) -> Callable:

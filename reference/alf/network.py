@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from reference import checks
 from reference.alf.checkpoints import fill_shared_paths
 from reference.alf.naive_parallel import parallel_member
 from reference.alf.replicas import Replicated
@@ -171,10 +172,8 @@ class Network(RecordsArguments):
     # -- validation ----------------------------------------------------------------------
     def float_dtype(self) -> torch.dtype | None:
         """dtype of the first floating parameter (None for a parameterless network)."""
-        for p in self.parameters():
-            if p.dtype.is_floating_point:
-                return p.dtype
-        return None
+        p = checks.first_float_parameter(self)
+        return None if p is None else p.dtype
 
     def check_inputs(self, inputs: Nest, outer_rank: int | Sequence[int] = 1) -> tuple[int, ...]:
         """Validate ``inputs`` against ``input_tensor_spec``; raise ``TypeError``/``ValueError``."""
@@ -251,8 +250,7 @@ class NaiveParallelNetwork(Replicated, Network):
     def __init__(self, network: Network, n: int, name: str | None = None):
         if not isinstance(network, Network):
             raise TypeError(f"NaiveParallelNetwork needs a Network, got {type(network).__name__}")
-        if not isinstance(n, int) or n < 1:
-            raise ValueError(f"NaiveParallelNetwork n must be a positive int, got {n!r}")
+        checks.size(n, "NaiveParallelNetwork n")
         super().__init__(
             network.input_tensor_spec,
             make_parallel_spec(network.state_spec, n),
@@ -346,8 +344,7 @@ class NetworkWrapper(Network):
         ``make_parallel(n)`` (FC, Conv2D...) or else a ``NaiveParallelLayer`` of n
         re-initialised copies (state_dict ``_module._networks.<i>.``), as upstream. A module
         with parameters but no ``reset_parameters`` cannot be copied so: ``TypeError``."""
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"{self.name}: make_parallel n must be a positive int, got {n!r}")
+        checks.size(n, f"{self.name}.make_parallel n")
         return _ParallelWrapper(self, n)
 
 

@@ -270,9 +270,9 @@ class NormalProjectionNetwork(ProjectionNetwork):
     ):
         checks.finite(projection_output_init_gain, f"{name} projection_output_init_gain")
         checks.finite(std_bias_initializer_value, f"{name} std_bias_initializer_value")
+        checks.flag(scale_distribution, f"{name} scale_distribution")
         checks.flag(squash_mean, f"{name} squash_mean")
         checks.flag(state_dependent_std, f"{name} state_dependent_std")
-        checks.flag(scale_distribution, f"{name} scale_distribution")
         super().__init__(input_size, name, parallelism)
         bounded = bool(squash_mean or scale_distribution)
         reason = " (squash_mean / scale_distribution need bounds)"

@@ -23,6 +23,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from reference import checks
 from reference.alf.encoding import EncodingNetwork
 from reference.alf.layers import FC, Initializer
 from reference.alf.network import (
@@ -82,6 +83,7 @@ class QNetworkBase(StepUnroll, Network):
         name: str = "QNetworkBase",
         **encoder_kwargs: Any,
     ):
+        checks.flag(use_naive_parallel_network, f"{name} use_naive_parallel_network")
         num_actions = num_discrete_actions(action_spec, name)
         encoder = encoding_network_ctor(input_tensor_spec=input_tensor_spec, **encoder_kwargs)
         out = encoder.output_spec
@@ -113,8 +115,7 @@ class QNetworkBase(StepUnroll, Network):
     def make_parallel(self, n: int) -> Network:
         """n independently initialised replicas: ``ParallelQNetwork``, or the naive loop
         when ``use_naive_parallel_network``."""
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"{self.name}: make_parallel n must be a positive int, got {n!r}")
+        checks.size(n, f"{self.name}.make_parallel n")
         if self._use_naive_parallel_network:
             return NaiveParallelNetwork(self, n)
         return ParallelQNetwork(self, n, "parallel_" + self.name)
@@ -182,6 +183,7 @@ class QRNNNetwork(QNetworkBase):
         use_naive_parallel_network: bool = False,
         name: str = "QRNNNetwork",
     ):
+        checks.sizes(lstm_hidden_size, f"{name} lstm_hidden_size")
         super().__init__(
             input_tensor_spec,
             action_spec,
@@ -212,8 +214,7 @@ class ParallelQNetwork(Replicated, StepUnroll, Network):
             raise TypeError(
                 f"{name}: expected a QNetworkBase to replicate, got {type(q_network).__name__}"
             )
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"{name}: n must be a positive int, got {n!r}")
+        checks.size(n, f"{name} n")
         encoder = q_network._encoding_net.make_parallel(n, True)
         super().__init__(q_network.input_tensor_spec, encoder.state_spec, name)
         self._n = n

@@ -16,6 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from reference import checks
 from reference.alf.containers import ReplicateInput, Sequential, _Sequential
 from reference.alf.encoding import EncodingNetwork
 from reference.alf.layers import Initializer, Reshape, check_activation
@@ -138,9 +139,7 @@ def lstm_encoding_elements(
                 f"{input_tensor_spec}"
             )
         size = input_tensor_spec.shape[0]
-    sizes = (hidden_size,) if isinstance(hidden_size, int) else tuple(hidden_size)
-    if not sizes or not all(isinstance(h, int) and h > 0 for h in sizes):
-        raise ValueError(f"{name} hidden_size: expected positive ints, got {hidden_size!r}")
+    sizes = checks.sizes(hidden_size, f"{name} hidden_size")
     cells = []
     for h in sizes:
         cells.append(LSTMCell(size, h))
@@ -210,6 +209,8 @@ class LSTMEncodingNetwork(_Sequential):
         last_kernel_initializer: Initializer | None = None,
         name: str = "LSTMEncodingNetwork",
     ):
+        if last_layer_size is not None:
+            checks.size(last_layer_size, f"{name} last_layer_size")
         elements = lstm_encoding_elements(
             input_tensor_spec,
             output_tensor_spec,

@@ -21,6 +21,7 @@ from typing import Any
 
 from torch import nn
 
+from reference import checks
 from reference.alf.network import Network, make_parallel_spec, replicate_input
 from reference.alf.replicas import Replicated
 from reference.specs import Nest, map_structure, map_structure_up_to
@@ -63,8 +64,7 @@ class _Sequential(Network):
 
     def parallel_stack(self, n: int) -> ParallelSequential:
         """The ``ParallelSequential`` stack of n replicas, input ``[B, n, ...]``."""
-        if not isinstance(n, int) or n < 1:
-            raise ValueError(f"make_parallel n must be a positive int, got {n!r}")
+        checks.size(n, "make_parallel n")
         return ParallelSequential(self, n)
 
     def _parallel_elements(self, n: int) -> list[Any]:

@@ -30,6 +30,7 @@ from typing import Any
 
 import torch
 
+from reference import checks
 from reference.alf.encoding import EncodingNetwork
 from reference.alf.initializers import identity
 from reference.alf.layers import Initializer
@@ -154,6 +155,7 @@ class ValueRNNNetwork(ValueNetworkBase):
         kernel_initializer: Initializer | None = None,
         name: str = "ValueRNNNetwork",
     ):
+        checks.sizes(lstm_hidden_size, f"{name} lstm_hidden_size")
         super().__init__(
             input_tensor_spec=input_tensor_spec,
             output_tensor_spec=output_tensor_spec,
@@ -180,8 +182,7 @@ class ParallelValueNetwork(Network):
                 f"{name}: value_network must be a ValueNetworkBase, got "
                 f"{type(value_network).__name__}"
             )
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"{name}: n must be a positive int, got {n!r}")
+        checks.size(n, f"{name} n")
         super().__init__(value_network.input_tensor_spec, (), name)
         encoder: Any = value_network._encoding_net  # an encoding network: make_parallel(n, True)
         self._encoding_net = encoder.make_parallel(n, allow_non_parallel_input=True)

@@ -70,6 +70,16 @@ def check_positive_bounds(low: object, high: object, need_high: bool) -> None:
         raise ValueError(f"high: expected a finite float > low = {low}, got {high!r}")
 
 
+def check_activation_args(x: object, low: object, high: object, need_high: bool) -> None:
+    """A bounded positive activation's arguments: ``x`` a floating-point tensor (any shape:
+    the function maps each element; an integer tensor has no value between the bounds),
+    then the range (:func:`check_positive_bounds`)."""
+    if not isinstance(x, torch.Tensor) or not x.dtype.is_floating_point:
+        got = f"a {x.dtype} tensor" if isinstance(x, torch.Tensor) else type(x).__name__
+        raise TypeError(f"x: expected a floating-point torch.Tensor, got {got}")
+    check_positive_bounds(low, high, need_high)
+
+
 @functools.lru_cache(maxsize=64)
 def dtype_bounds(low: float, high: float | None, dtype: torch.dtype) -> tuple[float, float | None]:
     """``low`` rounded up and ``high`` rounded down to values ``dtype`` holds: the bounds an
@@ -95,7 +105,7 @@ def tanh_bounded_positive(x: torch.Tensor, low: float, high: float) -> torch.Ten
     (upstream fails later on ``log(0)``, or returns values outside ``[low, high]`` for
     ``high < low``).
     """
-    check_positive_bounds(low, high, need_high=True)
+    check_activation_args(x, low, high, need_high=True)
     log_low, log_high = math.log(low), math.log(high)
     y = torch.exp(log_low + 0.5 * (log_high - log_low) * (torch.tanh(x) + 1))
     return y.clamp(*dtype_bounds(low, high, y.dtype))
@@ -108,7 +118,7 @@ def softplus_bounded_positive(
     (``0 < low < high`` required: upstream returns values below ``low`` for ``high < low``),
     clamped to the values of ``x``'s dtype inside the range (:func:`dtype_bounds`: a float16
     ``softplus(-20) + 1.0001`` rounds to 1.0, below ``low``)."""
-    check_positive_bounds(low, high, need_high=False)
+    check_activation_args(x, low, high, need_high=False)
     y = F.softplus(x) + low
     return y.clamp(*dtype_bounds(low, high, y.dtype))
 

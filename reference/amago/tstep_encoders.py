@@ -30,10 +30,8 @@ from reference.amago.utils import (
 
 
 def parameter_dtype(module: nn.Module) -> torch.dtype | None:
-    for p in module.parameters():
-        if p.dtype.is_floating_point:
-            return p.dtype
-    return None
+    p = checks.first_float_parameter(module)
+    return None if p is None else p.dtype
 
 
 class TstepEncoder(nn.Module, ABC):

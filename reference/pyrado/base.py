@@ -29,6 +29,7 @@ import torch
 from torch import nn
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
+from reference import checks
 from reference.pyrado.spaces import check_env_spec
 from reference.pyrado.step_sequence import StepSequence
 
@@ -219,9 +220,8 @@ class RecurrentPolicy(nn.Module, ABC):
     @property
     def device(self) -> str:
         """Where the parameters (and buffers) are; ``cpu`` for a policy without any."""
-        for t in [*self.parameters(), *self.buffers()]:
-            return str(t.device)
-        return "cpu"
+        first = next(itertools.chain(self.parameters(), self.buffers()), None)
+        return "cpu" if first is None else str(first.device)
 
     @property
     def param_values(self) -> torch.Tensor:
@@ -242,11 +242,13 @@ class RecurrentPolicy(nn.Module, ABC):
         return True
 
     def _float_like(self) -> torch.Tensor:
-        """The floating tensor whose dtype and device the state takes."""
-        for t in [*self.parameters(), *self.buffers()]:
-            if t.is_floating_point():
-                return t
-        return torch.empty(0)
+        """The floating tensor whose dtype and device the state takes: the first floating
+        parameter (or buffer), found lazily: every forward checks its input against it, so
+        it must not list all parameters per call."""
+        first = checks.first_float_parameter(self)
+        if first is None:
+            first = next((t for t in self.buffers() if t.is_floating_point()), None)
+        return torch.empty(0) if first is None else first
 
     # -- the recurrent API -----------------------------------------------------------------
     @property

@@ -160,6 +160,7 @@ def actor_configs(
         "fc_layer_params": draw(S.fc_layer_params(max_layers=2)),
         "activation": draw(st.sampled_from(["relu_", "tanh"])),
         "kernel_initializer": draw(S.initializers()),
+        "use_fc_bn": False,  # drawn nothing: here for bad_input's out-of-range flags
         "n": draw(st.integers(1, 3)),
     }
 
@@ -289,6 +290,7 @@ def entries() -> list[Entry]:
             build_base,
             left_out={"parallel": PARALLEL_REASON},
             bad_configs=BAD,
+            config_ranges={"use_fc_bn": "flag"},
         ),
         Entry(
             "alf.ActorDistributionNetwork",
@@ -298,6 +300,7 @@ def entries() -> list[Entry]:
             left_out={"parallel": PARALLEL_REASON},
             bad_configs=BAD,
             bench=cases.sac_bench(),
+            config_ranges={"use_fc_bn": "flag"},
         ),
         Entry(
             "alf.ActorDistributionRNNNetwork",
@@ -307,6 +310,7 @@ def entries() -> list[Entry]:
             left_out={"parallel": PARALLEL_REASON},
             bad_configs=BAD,
             bench=cases.actor_distribution_rnn_bench(),
+            config_ranges={"lstm_hidden_size": "positive"},
         ),
         Entry(
             "alf.ParallelActorDistributionNetwork",
@@ -314,5 +318,6 @@ def entries() -> list[Entry]:
             parallel_configs,
             build_parallel,
             bad_configs=PARALLEL_BAD,
+            config_ranges={"use_fc_bn": "flag"},
         ),
     ]

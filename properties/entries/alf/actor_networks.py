@@ -157,5 +157,6 @@ def entries() -> list[Entry]:
             left_out={"parallel": RNN_PARALLEL},
             bad_configs=BAD,
             bench=cases.actor_rnn_bench(),
+            config_ranges={"lstm_hidden_size": "positive"},
         ),
     ]

@@ -198,6 +198,7 @@ def entries() -> list[Entry]:
             bad_configs=_bad("CriticNetwork"),
             examples=(CRITIC_EXAMPLE, {**CRITIC_EXAMPLE, "use_naive_parallel_network": True}),
             bench=cases.critic_bench(),
+            config_ranges={"use_fc_bn": "flag", "use_naive_parallel_network": "flag"},
         ),
         Entry(
             "alf.CriticRNNNetwork",
@@ -210,5 +211,6 @@ def entries() -> list[Entry]:
             build_critic_rnn,
             bad_configs=_bad("CriticRNNNetwork"),
             bench=cases.critic_rnn_bench(),
+            config_ranges={"lstm_hidden_size": "positive"},
         ),
     ]

@@ -268,8 +268,24 @@ _BROADCAST_BAD = (
 )
 
 
+#: The decoders' sizes and flags (Entry.config_ranges).
+_IMAGE_RANGES = {
+    "input_size": "positive",
+    "start_decoding_channels": "positive",
+    "start_decoding_size": "positive",
+    "same_padding": "flag",
+}
+
+
 def _entry(
-    name: str, configs: Any, build: Any, shape: Any, bad: tuple, bench: Any, **kw: Any
+    name: str,
+    configs: Any,
+    build: Any,
+    shape: Any,
+    bad: tuple,
+    bench: Any,
+    ranges: dict[str, str],
+    **kw: Any,
 ) -> Entry:
     return Entry(
         name,
@@ -277,6 +293,7 @@ def _entry(
         configs,
         build,
         bad_configs=bad,
+        config_ranges=ranges,
         bench=bench,
         laws={"decoded_shape": models.decoded_shape(shape, **kw)},
     )
@@ -291,6 +308,7 @@ def entries() -> list[Entry]:
             models.image_decoding_shape,
             _DECODING_BAD,
             cases.image_decoding_bench(),
+            _IMAGE_RANGES,
         ),
         _entry(
             "alf.ImageDecodingNetworkV2",
@@ -299,6 +317,7 @@ def entries() -> list[Entry]:
             models.upsample_conv_shape,
             _UPSAMPLE_BAD,
             cases.upsample_decoding_bench(),
+            _IMAGE_RANGES,
         ),
         _entry(
             "alf.AutoShapeImageDeconvNetwork",
@@ -307,6 +326,7 @@ def entries() -> list[Entry]:
             models.auto_shape,
             _AUTO_SHAPE_BAD,
             cases.auto_shape_bench(),
+            {"input_size": "positive", "start_decoding_channels": "positive"},
             variation=models.auto_shape_variation,
         ),
         _entry(
@@ -316,5 +336,6 @@ def entries() -> list[Entry]:
             models.broadcast_shape,
             _BROADCAST_BAD,
             cases.broadcast_bench(),
+            {"input_size": "positive", "output_height": "positive", "output_width": "positive"},
         ),
     ]

@@ -35,6 +35,7 @@ def dynamics_configs(draw: Any) -> dict:
         "joint_fc_layer_params": draw(st.one_of(st.none(), S.fc_layer_params(max_layers=2))),
         "activation": draw(st.sampled_from(["relu_", "tanh", "elu"])),
         "kernel_initializer": draw(S.initializers()),
+        "prob": False,  # drawn nothing: here for bad_input's out-of-range flags
         "n": draw(st.integers(1, 3)),
     }
 
@@ -101,6 +102,7 @@ def entries() -> list[Entry]:
             bad_configs=_BAD,
             examples=(FAN_IN_EXAMPLE,),
             laws={"prob_mode": prob_mode(build_dynamics, parallel=False)},
+            config_ranges={"prob": "flag"},
         ),
         Entry(
             "alf.ParallelDynamicsNetwork",
@@ -115,5 +117,6 @@ def entries() -> list[Entry]:
             examples=(FAN_IN_EXAMPLE,),
             laws={"prob_mode": prob_mode(build_parallel_dynamics, parallel=True)},
             bench=cases.parallel_dynamics_bench(),
+            config_ranges={"prob": "flag", "n": "positive"},
         ),
     ]

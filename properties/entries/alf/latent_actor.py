@@ -224,5 +224,6 @@ def entries() -> list[Entry]:
             left_out={"parallel": NO_PARALLEL},
             bad_configs=LATENT_BAD,
             bench=cases.latent_bench(),
+            config_ranges={"conditional_flow": "flag", "scale_distribution": "flag"},
         ),
     ]

@@ -87,5 +87,6 @@ def entries() -> list[Entry]:
             bad_configs=_BAD,
             laws=model.laws(ALPHA),
             bench=cases.mdq_bench(),
+            config_ranges={"num_critic_replicas": "positive"},
         ),
     ]

@@ -219,6 +219,8 @@ _RANGES = {
     "min_scale": "nonnegative",
     "max_scale": "positive",
     "gumbel_temperature": "positive",
+    "input_size": "positive",
+    "num_components": "positive",
     "squash_mean": "flag",
     "squash_median": "flag",
     "state_dependent_std": "flag",
@@ -257,6 +259,12 @@ _RANGED_KEYS = {
     "CategoricalProjectionNetwork": ("logits_init_output_factor",),
     "ParallelCategoricalProjectionNetwork": ("logits_init_output_factor",),
     "OnehotCategoricalProjectionNetwork": ("logits_init_output_factor", "gumbel_temperature"),
+    "MixtureProjectionNetwork": (
+        "input_size",
+        "num_components",
+        "state_dependent_std",
+        "scale_distribution",
+    ),
 }
 
 NO_RSAMPLE = "its distribution has no rsample (categorical samples are not reparameterised)"

@@ -143,6 +143,7 @@ def entries() -> list[Entry]:
             q_configs,
             build_q_base,
             bad_configs=_BAD[:1],
+            config_ranges={"use_naive_parallel_network": "flag"},
         ),
         Entry(
             "alf.QNetwork",
@@ -150,6 +151,7 @@ def entries() -> list[Entry]:
             q_configs,
             build_q,
             bad_configs=_BAD,
+            config_ranges={"use_naive_parallel_network": "flag"},
         ),
         Entry(
             "alf.QRNNNetwork",
@@ -162,6 +164,7 @@ def entries() -> list[Entry]:
             build_qrnn,
             bad_configs=_BAD[:1],
             bench=cases.qrnn_bench(),
+            config_ranges={"lstm_hidden_size": "positive", "use_naive_parallel_network": "flag"},
         ),
         Entry(
             "alf.ParallelQNetwork",
@@ -174,5 +177,6 @@ def entries() -> list[Entry]:
             build_parallel_q,
             bad_configs=_PARALLEL_BAD,
             bench=cases.parallel_q_bench(),
+            config_ranges={"use_naive_parallel_network": "flag", "n": "positive"},
         ),
     ]

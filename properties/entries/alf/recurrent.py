@@ -158,5 +158,6 @@ def entries() -> list[Entry]:
             build_lstm_encoding,
             bad_configs=_BAD_LSTM_ENCODING,
             bench=cases.lstm_encoding_bench(build_lstm_encoding),
+            config_ranges={"hidden_size": "positive", "last_layer_size": "positive"},
         ),
     ]

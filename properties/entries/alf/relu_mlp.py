@@ -143,6 +143,7 @@ def entries() -> list[Entry]:
             bad_configs=_RELU_MLP_BAD,
             examples=(RELU_MLP_FAN_IN,),
             bench=cases.relu_mlp_bench(build_relu_mlp),
+            config_ranges={"output_size": "positive"},
         ),
         Entry(
             "alf.SimpleFC",

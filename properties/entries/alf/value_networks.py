@@ -164,6 +164,7 @@ def entries() -> list[Entry]:
                 ),
             ),
             examples=({**VALUE_EXAMPLE, "output_tensor_spec": TensorSpec(())},),
+            config_ranges={"use_fc_bn": "flag"},
         ),
         Entry(
             "alf.ValueNetwork",
@@ -173,6 +174,7 @@ def entries() -> list[Entry]:
             bad_configs=_BAD,
             examples=(VALUE_EXAMPLE,),
             bench=cases.value_bench(parallel=False),
+            config_ranges={"use_fc_bn": "flag"},
         ),
         Entry(
             "alf.ValueRNNNetwork",
@@ -182,6 +184,7 @@ def entries() -> list[Entry]:
             value_rnn_configs,
             build_value_rnn,
             bench=cases.value_rnn_bench(),
+            config_ranges={"lstm_hidden_size": "positive"},
         ),
         Entry(
             "alf.ParallelValueNetwork",
@@ -195,5 +198,6 @@ def entries() -> list[Entry]:
             bad_configs=_PARALLEL_BAD,
             examples=(VALUE_EXAMPLE,),
             bench=cases.value_bench(parallel=True),
+            config_ranges={"use_fc_bn": "flag", "n": "positive"},
         ),
     ]

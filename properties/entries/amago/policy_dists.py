@@ -279,9 +279,12 @@ def _function_entry(name: str, needs_high: bool) -> Entry:
             spec=lambda cfg: TensorSpec((cfg["d"],)),
             input_scale=3.0,
             output_range=lambda cfg: (cfg["low"], cfg["high"]),
+            checks_inputs=True,
+            elementwise=True,
         ),
         lambda: bounded_function_configs(needs_high),
         build,
+        config_ranges={"low": "positive", "high": "positive"},
     )
 
 

@@ -162,6 +162,8 @@ def entries() -> list[Entry]:
             adn_configs,
             build_adn,
             bad_configs=_BAD_ADN,
+            # ``learnable`` reaches the constructor as each ``*_learnable`` flag
+            config_ranges={"learnable": "flag"},
             bench=cases.adn_bench(build_adn),
         )
     ]

@@ -80,18 +80,45 @@ _BAD = (
 )
 
 
+#: The config keys' ranges: ``hidden_size`` and ``layers`` reach the constructor as
+#: ``hidden_size`` and ``num_recurrent_layers`` (the errors name both config keys).
+RNN_RANGES = {"hidden_size": "positive", "layers": "positive"}
+
+
 def entries() -> list[Entry]:
     kind = PyradoPolicy()
     return [
-        Entry("pyrado.RNNPolicyBase", kind, rnn_configs, build_base, bad_configs=_BAD),
-        Entry("pyrado.RNNPolicy", kind, rnn_configs, build_rnn, bad_configs=_BAD),
-        Entry("pyrado.GRUPolicy", kind, rnn_configs, build_gru, bad_configs=_BAD),
+        Entry(
+            "pyrado.RNNPolicyBase",
+            kind,
+            rnn_configs,
+            build_base,
+            bad_configs=_BAD,
+            config_ranges=RNN_RANGES,
+        ),
+        Entry(
+            "pyrado.RNNPolicy",
+            kind,
+            rnn_configs,
+            build_rnn,
+            bad_configs=_BAD,
+            config_ranges=RNN_RANGES,
+        ),
+        Entry(
+            "pyrado.GRUPolicy",
+            kind,
+            rnn_configs,
+            build_gru,
+            bad_configs=_BAD,
+            config_ranges=RNN_RANGES,
+        ),
         Entry(
             "pyrado.LSTMPolicy",
             kind,
             rnn_configs,
             build_lstm,
             bad_configs=_BAD,
+            config_ranges=RNN_RANGES,
             bench=cases.lstm_bench(build_lstm),
         ),
     ]

@@ -73,12 +73,50 @@ def head_sizes(cfg: dict) -> list[int]:
     return [cfg.get("head_1_size") or cfg["act_dim"], cfg.get("head_2_size") or cfg["act_dim"]]
 
 
+#: The config keys' ranges: ``hidden_size`` and ``layers`` reach the constructor as
+#: ``shared_hidden_size`` and ``shared_num_recurrent_layers``; a head size may be None.
+_RANGES = {
+    "hidden_size": "positive",
+    "layers": "positive",
+    "head_1_size": "positive",
+    "head_2_size": "positive",
+}
+
+
 def entries() -> list[Entry]:
     kind = PyradoPolicy(heads=2, act_sizes=head_sizes)
     configs = partial(rnn_configs, two_headed=True)
     return [
-        Entry("pyrado.TwoHeadedRNNPolicyBase", kind, configs, build_base, bad_configs=_BAD),
-        Entry("pyrado.TwoHeadedRNNPolicy", kind, configs, build_rnn, bad_configs=_BAD),
-        Entry("pyrado.TwoHeadedGRUPolicy", kind, configs, build_gru, bad_configs=_BAD),
-        Entry("pyrado.TwoHeadedLSTMPolicy", kind, configs, build_lstm, bad_configs=_BAD),
+        Entry(
+            "pyrado.TwoHeadedRNNPolicyBase",
+            kind,
+            configs,
+            build_base,
+            bad_configs=_BAD,
+            config_ranges=_RANGES,
+        ),
+        Entry(
+            "pyrado.TwoHeadedRNNPolicy",
+            kind,
+            configs,
+            build_rnn,
+            bad_configs=_BAD,
+            config_ranges=_RANGES,
+        ),
+        Entry(
+            "pyrado.TwoHeadedGRUPolicy",
+            kind,
+            configs,
+            build_gru,
+            bad_configs=_BAD,
+            config_ranges=_RANGES,
+        ),
+        Entry(
+            "pyrado.TwoHeadedLSTMPolicy",
+            kind,
+            configs,
+            build_lstm,
+            bad_configs=_BAD,
+            config_ranges=_RANGES,
+        ),
     ]

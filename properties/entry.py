@@ -158,11 +158,8 @@ class Entry:
     def properties(self) -> frozenset[str]:
         """The property ids that apply to this entry."""
         supported = self.kind.supports | set(self.laws)
-<<<<<<< HEAD
-        out = supported - set(self.kind.instance_reasons()) - set(self.left_out)
+        out = supported - set(self._instance_reasons()) - set(self.left_out)
         return out if "parity" in out else out - {"float64_exact"}  # parity, held tighter
-=======
-        return supported - set(self._instance_reasons()) - set(self.left_out)
 
     def _instance_reasons(self) -> dict[str, str]:
         """The kind's reasons for this instance, but for ``bad_input`` where the entry declares
@@ -172,7 +169,6 @@ class Entry:
         if self.config_ranges:
             reasons.pop("bad_input", None)
         return reasons
->>>>>>> h24c
 
     @property
     def own_ids(self) -> dict[str, str]:

@@ -39,19 +39,25 @@ class ParamFC(Twin, ref.ParamFC):
             w = self.weight[0]
             y = torch.addmm(self.bias[0], inputs, w.T) if self.bias is not None else inputs @ w.T
             return self._activation(y)
-        # [B, G, in] -> [G, B, in]; a shared [B, in] broadcast to all groups without a copy
-        x = inputs.transpose(0, 1) if grouped else inputs.unsqueeze(0).expand(groups, *inputs.shape)
+        # [B, G, in] -> [G, B, in] (one copy, which the GEMM's backward reuses: bmm would copy
+        # a transposed view again there); a shared [B, in] broadcast to all groups as a view
+        if grouped:
+            x = inputs.transpose(0, 1).contiguous()
+        else:
+            x = inputs.unsqueeze(0).expand(groups, *inputs.shape)
         wt = self.weight.transpose(1, 2)
         if self.bias is not None:
             y = torch.baddbmm(self.bias.unsqueeze(1), x, wt)
         else:
             y = torch.bmm(x, wt)
-        y = y.transpose(0, 1)  # [B, G, out]
         if self._use_ln:
-            y = F.layer_norm(y, (out,), eps=LN_EPS) * self.ln_weight + self.ln_bias
-        if groups == 1:
-            y = y.squeeze(1)
-        return self._activation(y)
+            gamma, beta = self.ln_weight.unsqueeze(1), self.ln_bias.unsqueeze(1)
+            y = F.layer_norm(y, (out,), eps=LN_EPS) * gamma + beta
+        # the activation (often in place) on the [G, B, out] result itself, before the
+        # [B, G, out] view: in place on a view, autograd would rebuild the whole base in
+        # the backward (CopySlices: a zero fill and a copy of the layer's output)
+        y = self._activation(y)
+        return y[0] if groups == 1 else y.transpose(0, 1)
 
 
 class ParamConv2D(Twin, ref.ParamConv2D):

@@ -67,8 +67,7 @@ class ParallelFC(Twin, ref.ParallelFC):
         else:
             y = torch.bmm(x_nbd, self._weight.transpose(1, 2))
         y = y.transpose(0, 1)
-        y = self._bn(y.flatten(1)).view(y.shape)
-        return self._activation(y)
+        return self._activation(self._bn(y.flatten(1))).view(y.shape)
 
 
 class Conv2D(Twin, ref.Conv2D):
@@ -99,4 +98,6 @@ class ParallelConv2D(Twin, ref.ParallelConv2D):
         )
         if self._bn is not None:
             y = self._bn(y)
-        return self._activation(y.view(b, n, self._out_channels, *y.shape[2:]))
+        # the (often in-place) activation before the [B, n, C, H, W] view: in place on a
+        # view, autograd would rebuild the whole output in the backward (CopySlices)
+        return self._activation(y).view(b, n, self._out_channels, *y.shape[2:])

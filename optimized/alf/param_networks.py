@@ -12,7 +12,9 @@ weights and flat-parameter layout; only the layers' ``forward`` differs.
   without that limit.)
 
 The networks themselves (``ParamNetwork``, ``ParamConvNet``) are the reference's loops over
-layers, with these layers swapped in by the conversion.
+layers, with these layers swapped in by the conversion; they hand the layers their slices of
+``theta`` with one ``split`` (one ``cat`` in the backward instead of a zero-filled
+``theta``-sized gradient per layer).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import torch.nn.functional as F
 
 from optimized.twin import Twin
 from reference.alf import param_networks as ref
-from reference.alf.param_networks import LN_EPS, check_grouped
+from reference.alf.param_networks import LN_EPS, check_grouped, check_theta
 
 __all__ = ["ParamConv2D", "ParamConvNet", "ParamFC", "ParamNetwork"]
 
@@ -93,10 +95,32 @@ class ParamConv2D(Twin, ref.ParamConv2D):
         return y
 
 
+def hand_split(theta: torch.Tensor, parts: list, reinitialize: bool) -> None:
+    """Hand each of ``parts`` (modules with ``param_length`` and ``set_parameters``) its
+    consecutive slice of ``theta [G, D]``, the slices taken by one ``split``: its backward
+    is one ``cat`` of the parts' gradients, where a slice per part has each part's gradient
+    scattered into a zero-filled ``theta``-sized tensor, then summed."""
+    slices = theta.split([part.param_length for part in parts], dim=1)
+    for part, piece in zip(parts, slices):
+        part.set_parameters(piece, reinitialize)
+
+
 class ParamConvNet(Twin, ref.ParamConvNet):
-    """``reference.alf.param_networks.ParamConvNet`` over grouped-convolution layers."""
+    """``reference.alf.param_networks.ParamConvNet`` over grouped-convolution layers, the
+    layers' slices of ``theta`` taken by one ``split`` (:func:`hand_split`)."""
+
+    def set_parameters(self, theta: torch.Tensor, reinitialize: bool = False) -> None:
+        theta = check_theta(theta, self.param_length, None, f"{self.name} theta")
+        hand_split(theta, self.layers, reinitialize)
+        self._output_spec = None
 
 
 class ParamNetwork(Twin, ref.ParamNetwork):
     """``reference.alf.param_networks.ParamNetwork`` over batched-GEMM and grouped-
-    convolution layers."""
+    convolution layers, the parts' slices of ``theta`` (the conv net's, then each FC
+    layer's) taken by one ``split`` (:func:`hand_split`)."""
+
+    def set_parameters(self, theta: torch.Tensor, reinitialize: bool = False) -> None:
+        theta = check_theta(theta, self.param_length, None, f"{self.name} theta")
+        conv = [] if self._conv_net is None else [self._conv_net]
+        hand_split(theta, [*conv, *self.fc_layers], reinitialize)

@@ -75,6 +75,14 @@ class Conv2D(Twin, ref.Conv2D):
     ``ParallelConv2D`` (its step is already one ``conv2d``)."""
 
 
+def grouped_channels_last(x: torch.Tensor) -> torch.Tensor:
+    """``[B, n, C, H, W] -> [B, n*C, H, W]`` in channels-last memory with one copy at most
+    (none for a view of a channels-last image): a reshape to ``[B, n*C, H, W]`` then a
+    layout change copies a non-contiguous input twice."""
+    b, n, c, h, w = x.shape
+    return x.permute(0, 3, 4, 1, 2).reshape(b, h, w, n * c).permute(0, 3, 1, 2)
+
+
 class ParallelConv2D(Twin, ref.ParallelConv2D):
     """All n replicas as one grouped convolution over ``[B, n*C, H, W]``.
 
@@ -85,9 +93,7 @@ class ParallelConv2D(Twin, ref.ParallelConv2D):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.parallel_input(x)
         b, n = x.shape[0], self._n
-        x = x.reshape(b, n * self._in_channels, *x.shape[3:])
-        if n > 1:
-            x = x.contiguous(memory_format=torch.channels_last)
+        x = grouped_channels_last(x) if n > 1 else x.reshape(b, self._in_channels, *x.shape[3:])
         y = F.conv2d(
             x,
             self._conv2d.weight,

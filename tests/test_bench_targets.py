@@ -61,3 +61,31 @@ def test_credited_fc_lstm_flops_are_the_reference_loops_gemms(name: str) -> None
     reference = workload(entry, case, "reference", "fwd+bwd", torch.device("cpu"))
     optimized = workload(entry, case, "optimized", "fwd+bwd", torch.device("cpu"))
     assert credited_flops(case, "fwd+bwd", optimized) == count_flops(reference.step)
+
+
+@pytest.mark.parametrize("mode", ["fwd", "fwd+bwd"])
+def test_declared_param_conv_flops_are_the_reference_loops(mode: str) -> None:
+    """Issue 23's ParamConvNet: the FLOPs declared from the case's shapes are those counted in
+    the reference's loop of per-group convolutions (FlopCounterMode overcounts the weight
+    gradient of the optimized grouped convolution by the group count)."""
+    entry = CATALOG["alf.ParamConvNet"]
+    (case,) = entry.bench.cases
+    assert case.flops is not None
+    reference = workload(entry, case, "reference", mode, torch.device("cpu"))
+    assert case.flops[mode] == count_flops(reference.step)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["alf.ImageDecodingNetwork", "alf.ImageDecodingNetworkV2", "alf.AutoShapeImageDeconvNetwork"],
+)
+@pytest.mark.parametrize("mode", ["fwd", "fwd+bwd"])
+def test_declared_parallel_decoder_flops_are_the_reference_loops(name: str, mode: str) -> None:
+    """Issue 23's parallel decoders (n=8): the FLOPs declared from the layer shapes are those
+    counted in the reference's loop over the replicas (FlopCounterMode overcounts the weight
+    gradients of the optimized grouped convolutions by n)."""
+    entry = CATALOG[name]
+    case = next(c for c in entry.bench.cases if c.label == "B=16,n=8")
+    assert case.flops is not None
+    reference = workload(entry, case, "reference", mode, torch.device("cpu"))
+    assert case.flops[mode] == count_flops(reference.step)

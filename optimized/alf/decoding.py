@@ -113,7 +113,10 @@ class SpatialBroadcastDecodingNetwork(Twin, ref.SpatialBroadcastDecodingNetwork)
         grid = coordinate_grid(h, w, z.dtype, z.device).unsqueeze(0)
         coords = F.conv2d(grid, weight[:, d:], bias, stride, padding)
         coords = coords.view(o, ho * wo).t().reshape(1, ho * wo * o)
-        y = torch.addmm(coords, z, m).view(z.shape[0], ho, wo, o).permute(0, 3, 1, 2)
-        if conv._bn is not None:
-            y = conv._bn(y)
-        return conv._activation(y)
+        y = torch.addmm(coords, z, m)
+        if conv._bn is None:
+            # the (often in-place) activation on the GEMM's result, before the NCHW view:
+            # in place on a view, autograd would rebuild the whole base in the backward
+            # (CopySlices: a zero fill and a copy of the image)
+            return conv._activation(y).view(z.shape[0], ho, wo, o).permute(0, 3, 1, 2)
+        return conv._activation(conv._bn(y.view(z.shape[0], ho, wo, o).permute(0, 3, 1, 2)))

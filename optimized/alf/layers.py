@@ -67,13 +67,20 @@ class ParallelFC(Twin, ref.ParallelFC):
         else:
             y = torch.bmm(x_nbd, self._weight.transpose(1, 2))
         y = y.transpose(0, 1)
-        y = self._bn(y.flatten(1)).view(y.shape)
-        return self._activation(y)
+        return self._activation(self._bn(y.flatten(1))).view(y.shape)
 
 
 class Conv2D(Twin, ref.Conv2D):
     """``reference.alf.layers.Conv2D`` whose ``make_parallel`` is converted to the grouped
     ``ParallelConv2D`` (its step is already one ``conv2d``)."""
+
+
+def grouped_channels_last(x: torch.Tensor) -> torch.Tensor:
+    """``[B, n, C, H, W] -> [B, n*C, H, W]`` in channels-last memory with one copy at most
+    (none for a view of a channels-last image): a reshape to ``[B, n*C, H, W]`` then a
+    layout change copies a non-contiguous input twice."""
+    b, n, c, h, w = x.shape
+    return x.permute(0, 3, 4, 1, 2).reshape(b, h, w, n * c).permute(0, 3, 1, 2)
 
 
 class ParallelConv2D(Twin, ref.ParallelConv2D):
@@ -86,9 +93,7 @@ class ParallelConv2D(Twin, ref.ParallelConv2D):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.parallel_input(x)
         b, n = x.shape[0], self._n
-        x = x.reshape(b, n * self._in_channels, *x.shape[3:])
-        if n > 1:
-            x = x.contiguous(memory_format=torch.channels_last)
+        x = grouped_channels_last(x) if n > 1 else x.reshape(b, self._in_channels, *x.shape[3:])
         y = F.conv2d(
             x,
             self._conv2d.weight,
@@ -99,4 +104,6 @@ class ParallelConv2D(Twin, ref.ParallelConv2D):
         )
         if self._bn is not None:
             y = self._bn(y)
-        return self._activation(y.view(b, n, self._out_channels, *y.shape[2:]))
+        # the (often in-place) activation before the [B, n, C, H, W] view: in place on a
+        # view, autograd would rebuild the whole output in the backward (CopySlices)
+        return self._activation(y).view(b, n, self._out_channels, *y.shape[2:])

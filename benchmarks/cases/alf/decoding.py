@@ -1,6 +1,12 @@
 """Benchmark cases of the ALF image decoders, with issue 23's targets: every decoder never
 below 0.95x the reference; ``SpatialBroadcastDecodingNetwork`` >= 1.5x (no materialised
-tiling); the parallel decoders at n=8 >= 3x the reference's loop over replicas."""
+tiling); the parallel decoders at n=8 >= 3x the reference's loop over replicas.
+
+The n=8 cases declare their FLOPs (:func:`decoder_flops`, from the layer shapes below):
+FlopCounterMode's formula for a convolution's weight gradient ignores ``groups``, so it
+credits the optimized form's grouped (transposed) convolutions n times the weight-gradient
+work of the reference's n convolutions (2.3 GFLOP instead of 0.7 for
+``ImageDecodingNetwork``), which put the rows' ceilings below the measured speedups."""
 
 from __future__ import annotations
 
@@ -14,11 +20,29 @@ PARALLEL = (Target("fwd", 3.0), Target("fwd+bwd", 3.0))
 BROADCAST = (Target("fwd", 1.5), Target("fwd+bwd", 1.5))
 
 
-def _cases(base: dict, parallel: bool) -> Bench:
-    """B = 64 single (never slower), and with a parallel form n = 8 at B = 16 (3x)."""
+#: One layer of a decoder: ``(op, c_in, c_out, k, pixels)``, ``op`` ``fc`` (``k`` 1,
+#: ``pixels`` 1), ``conv`` (``pixels`` of its output) or ``deconv`` (transposed: ``pixels``
+#: of its input, each input pixel meeting every tap once).
+Layer = tuple[str, int, int, int, int]
+
+
+def decoder_flops(layers: tuple[Layer, ...], batch: int) -> dict[str, int]:
+    """FLOPs of a decoder's layers on ``batch`` samples (2 per multiply-add; biases,
+    upsampling and activations not counted): the forward, and forward + backward, where
+    every layer computes its weight gradient and every layer but the first (an FC on the
+    latent, which needs no gradient) its input gradient, each one forward's work."""
+    per = [2 * batch * c_in * c_out * k * k * pixels for _, c_in, c_out, k, pixels in layers]
+    fwd = sum(per)
+    return {"fwd": fwd, "fwd+bwd": 3 * fwd - per[0]}
+
+
+def _cases(base: dict, parallel: bool, layers: tuple[Layer, ...]) -> Bench:
+    """B = 64 single (never slower), and with a parallel form n = 8 at B = 16 (3x), whose
+    FLOPs are declared (module doc): 8 replicas' ``layers`` on 16 samples each."""
     cases = [BenchCase("B=64", base, 64, targets=NOT_SLOWER)]
     if parallel:
-        cases.append(BenchCase("B=16,n=8", {**base, "n": 8}, 16, targets=PARALLEL))
+        flops = decoder_flops(layers, 8 * 16)
+        cases.append(BenchCase("B=16,n=8", {**base, "n": 8}, 16, flops=flops, targets=PARALLEL))
     return Bench(tuple(cases))
 
 
@@ -34,6 +58,12 @@ def image_decoding_bench() -> Bench:
             "output_activation": "tanh",
         },
         parallel=True,
+        layers=(
+            ("fc", 32, 32 * 4 * 4, 1, 1),
+            ("deconv", 32, 32, 4, 4 * 4),
+            ("deconv", 32, 16, 4, 8 * 8),
+            ("deconv", 16, 3, 3, 16 * 16),
+        ),
     )
 
 
@@ -50,6 +80,12 @@ def upsample_decoding_bench() -> Bench:
             "output_activation": "tanh",
         },
         parallel=True,
+        layers=(
+            ("fc", 32, 32 * 4 * 4, 1, 1),
+            ("conv", 32, 32, 3, 8 * 8),
+            ("conv", 32, 16, 3, 16 * 16),
+            ("conv", 16, 3, 3, 16 * 16),
+        ),
     )
 
 
@@ -65,6 +101,12 @@ def auto_shape_bench() -> Bench:
             "output_activation": "tanh",
         },
         parallel=True,
+        layers=(  # the start shape 32x7x7 that reaches 28x28 (k3, s2, p1, output padding 1)
+            ("fc", 32, 32 * 7 * 7, 1, 1),
+            ("deconv", 32, 32, 3, 7 * 7),
+            ("deconv", 32, 16, 3, 14 * 14),
+            ("deconv", 16, 3, 3, 28 * 28),
+        ),
     )
 
 

@@ -12,7 +12,8 @@ ends with its row's last episode (the only one whose final state is read; *hold*
 after it keep that state to the end of the call), and the episodes in between are packed
 longest first into the lane that is shortest so far (each after its zero step). The call
 is then about ``T + mean(resets)`` steps long (~110 in the case above): the same
-arithmetic per step, fewer steps.
+arithmetic per step, fewer steps. Where that packing would come out longer than a lane per
+row (it is a heuristic), every episode stays in its row's lane.
 """
 
 from __future__ import annotations
@@ -58,15 +59,21 @@ def pack(later: torch.Tensor) -> Lanes:
     middle = np.ones(len(length), bool)
     middle[offset] = False
     middle[last] = False
-    zero: list[int] = []
+    middles = sorted(np.flatnonzero(middle).tolist(), key=lambda e: -length[e])
     open_lanes = [(int(body[b] + reserve[b]), b) for b in np.flatnonzero(has_last).tolist()]
     heapq.heapify(open_lanes)
-    for e in sorted(np.flatnonzero(middle).tolist(), key=lambda e: -length[e]):
-        _, b = heapq.heappop(open_lanes)  # the longest episode first, to the shortest lane
-        zero.append(int(body[b]) * batch + b)
-        lane[e], place[e] = b, body[b] + 1
+    for e in middles:  # the longest episode first, to the shortest lane
+        total, b = heapq.heappop(open_lanes)
+        lane[e] = b
+        heapq.heappush(open_lanes, (total + 1 + int(length[e]), b))
+    if max((total for total, _ in open_lanes), default=0) > steps + int(count.max()) - 1:
+        lane = np.repeat(np.arange(batch), count)  # no shorter than a lane per row: keep that
+    zero: list[int] = []
+    for e in middles:
+        b = int(lane[e])
+        zero.append(int(body[b]) * batch + b)  # the zero step before the episode
+        place[e] = body[b] + 1
         body[b] += 1 + length[e]
-        heapq.heappush(open_lanes, (int(body[b] + reserve[b]), b))
     for b in np.flatnonzero(has_last).tolist():  # the last episode after the lane's others
         zero.append(int(body[b]) * batch + b)
         place[last[b]] = body[b] + 1

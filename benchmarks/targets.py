@@ -21,7 +21,8 @@ exceeds it, where the floor is the larger of ``FLOPs / GEMM rate`` and the worki
 4. Issue 13, recurrent unrolls (T=100, input 64, hidden 256): GRUCell and LSTMCell at B=1
    and B=256, fwd and fwd+bwd: optimized vs the reference's step loop, target 2x;
    LSTMEncodingNetwork B=32 fwd+bwd: target 2.5x the reference, within 1.2x of a bare
-   ``nn.LSTM`` (asked x1/1.2 against that peer), and with resets at 10% of steps, 2x.
+   ``nn.LSTM`` (asked x1/1.2 against that peer), and with resets at 10% of steps, 2x the
+   reference and within 1.25x of the bare ``nn.LSTM`` without resets (issue 22).
 5. Issue 22, critic and value networks: the critic ensemble ``CriticNetwork(obs 17, action
    6, joint fc (256, 256)).make_parallel(10)`` fwd+bwd, 4x the reference's loop over
    replicas at B=1 and 3x at B=256, and ahead of ``torch.func`` vmap over the stacked replica

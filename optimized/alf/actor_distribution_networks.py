@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from optimized.alf.routing import InputCheck
 from optimized.twin import Twin
 from reference.alf import actor_distribution_networks as ref
 from reference.specs import Nest, map_structure
@@ -26,11 +27,28 @@ __all__ = [
 ]
 
 
-class ActorDistributionNetworkBase(Twin, ref.ActorDistributionNetworkBase):
+class _CheckedForward:
+    """The reference's step with the observation checked by the compiled check (a few
+    attribute reads, not the reference's nest walk and parameter scan for the dtype)."""
+
+    _encoding_net: Any
+    projection_net: Any
+
+    def fuse(self) -> None:
+        self._check = InputCheck(self)  # type: ignore[arg-type]
+
+    def forward(self, observation: Nest, state: Nest = ()) -> tuple[Nest, Nest]:
+        """``pi_k = projection_k(encoder(o))`` for every action leaf k."""
+        self._check(observation)
+        encoding, state = self._encoding_net(observation, state)
+        return map_structure(lambda proj: proj(encoding)[0], self.projection_net), state
+
+
+class ActorDistributionNetworkBase(_CheckedForward, Twin, ref.ActorDistributionNetworkBase):
     """The reference's routing over the converted encoder and projections."""
 
 
-class ActorDistributionNetwork(Twin, ref.ActorDistributionNetwork):
+class ActorDistributionNetwork(_CheckedForward, Twin, ref.ActorDistributionNetwork):
     """The reference's routing over the fused ``EncodingNetwork`` and projections."""
 
 

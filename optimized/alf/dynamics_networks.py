@@ -27,12 +27,10 @@ class ParallelDynamicsNetwork(Twin, ref.ParallelDynamicsNetwork):
     """A shared input concatenated once, not per replica (module doc)."""
 
     def forward(self, inputs: Nest, state: Nest = ()) -> tuple[Any, Nest]:
-        what = f"{self.name} input"
-        outer = check_nest(self._input_tensor_spec, inputs, (1, 2), self.float_dtype(), what)
-        if len(outer) == 2:
-            inputs = replicate_input(
-                self._input_tensor_spec, inputs, self._n, what, self.float_dtype()
-            )
+        what, dtype = f"{self.name} input", self.float_dtype()
+        outer = check_nest(self._input_tensor_spec, inputs, (1, 2), dtype, what)
+        if len(outer) == 2 and outer[1] != self._n:  # the reference's error
+            replicate_input(self._input_tensor_spec, inputs, self._n, what, dtype)
         observation, action = inputs
         out, _ = self._joint_encoder(torch.cat([observation, flatten(action)[0]], dim=-1))
         if self._projection_net is not None:

@@ -35,6 +35,7 @@ from torch import nn
 
 from optimized.alf.containers import _Sequential
 from optimized.alf.gru_unroll import gru_unroll
+from optimized.alf.lanes import pack
 from optimized.alf.routing import InputCheck, StateCheck
 from optimized.twin import Twin
 from reference.alf import recurrent as ref
@@ -85,11 +86,13 @@ def fused_unroll(
     ``[B, H]``), rows reset where ``first_step`` marks them: ``(ys [T, B, H], final)``.
 
     Always one fused call. Rows reset at step 0 start from zeros. A reset of row b at a
-    later step t becomes one extra *zero* step inserted before t in that row's timeline
-    (``_flagged_weights``: its new state is exactly 0), so row b's steps shift by the
-    number of its earlier resets; rows with fewer resets are padded at the end with *hold*
-    steps that keep their state. Outputs are read back at every row's shifted steps; the
-    final ``h`` is the last output, the final LSTM ``c`` the held state after the call.
+    later step t becomes one extra *zero* step inserted before t (``_flagged_weights``:
+    its new state is exactly 0); the episodes between resets are packed into the B lanes
+    of the call (``optimized.alf.lanes``: lane b starts with row b's first episode and ends
+    with its last, the episodes between go where the lanes stay shortest), and each lane
+    is padded at the end with *hold* steps that keep its state. Outputs are read back at
+    every step's place; the final ``h`` is the last output, the final LSTM ``c`` the held
+    state after the call.
 
     A zero step resets by arithmetic (``c' = 0 * c``), so a NaN/inf state before it would
     survive as NaN. A NaN in a row's state stays there to the end (no later step or zero
@@ -106,22 +109,17 @@ def fused_unroll(
         out = rnn(xs, tuple(h0) if lstm else h0[0], params, True, 1, 0.0, training, False, False)
         return out[0], [h[0] for h in out[1:]]
     steps, batch = first_step.shape
-    shift = torch.cumsum(later.long(), 0)  # [T, B]: resets of the row up to step t
-    slot = torch.arange(steps, device=xs.device).unsqueeze(1) + shift  # shifted step
-    rows = torch.arange(batch, device=xs.device).expand(steps, batch)
-    resets = shift[-1]  # [B]
-    length = steps + int(resets.max())
-    flagged = xs.new_zeros(length, batch, xs.shape[2] + 2)
-    flagged = flagged.index_put((slot, rows), torch.cat([xs, xs.new_zeros(steps, batch, 2)], 2))
-    flags = torch.zeros(length, batch, 2, dtype=xs.dtype, device=xs.device)
-    flags[(slot - 1)[later], rows[later], 0] = 1.0
-    flags[:, :, 1] = (torch.arange(length, device=xs.device).unsqueeze(1) >= steps + resets).to(
-        xs.dtype
-    )
-    flagged = flagged + torch.cat([flagged.new_zeros(length, batch, xs.shape[2]), flags], 2)
+    lanes = pack(later)
+    length, features = lanes.length, xs.shape[2]
+    flags = xs.new_zeros(length * batch, 2)
+    flags[lanes.zero, 0] = 1.0
+    flags[:, 1] = lanes.hold.reshape(-1).to(xs.dtype)
+    steps_in = torch.nn.functional.pad(xs.reshape(steps * batch, features), (0, 2))
+    flagged = torch.cat([xs.new_zeros(length * batch, features), flags], 1)
+    flagged = flagged.index_copy(0, lanes.where, steps_in).view(length, batch, features + 2)
     params = _flagged_weights(cell, lstm)
     out = rnn(flagged, tuple(h0) if lstm else h0[0], params, True, 1, 0.0, training, False, False)
-    ys = out[0][slot, rows]
+    ys = out[0].reshape(length * batch, -1).index_select(0, lanes.where).view(steps, batch, -1)
     final = [ys[-1], out[2][0]] if lstm else [ys[-1]]
     if not all(math.isfinite(float(v.detach().sum())) for v in final):  # NaN/inf survive a sum
         return segment_unroll(rnn, cell, xs, hidden, first_step, training)

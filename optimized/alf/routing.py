@@ -8,6 +8,8 @@
   (any depth: a container's list of member states) against a template of the spec's leaf
   shapes built once, where the reference reads every spec's properties and the input's
   leaves per call; a mismatch goes to the reference's ``check_state`` and its error.
+* :class:`ReplicaCheck`: ``replicate_input`` (a parallel network's ``[B, n, ...]`` or shared
+  ``[B, ...]`` input) for a continuous leaf or a flat tuple/list of them, the same few reads.
 * :func:`path_getter`: a member's input path (``'a'``, ``('input', 'a')``) as direct dict
   reads, where the reference maps over the path and splits every name on ``'.'``.
 """
@@ -94,6 +96,55 @@ class InputCheck:
             elif x.shape[0] != batch:
                 return False
         return True
+
+
+class ReplicaCheck:
+    """``replicate_input(spec, inputs, n, ...)`` (module doc): the inputs as ``[B, n, ...]``
+    (a shared ``[B, ...]`` input expanded, no copy), or None where the caller must run the
+    reference's ``replicate_input`` (any other input, any mismatch: its exact error)."""
+
+    def __init__(self, net: nn.Module, spec: Nest, n: int):
+        self._kind = type(spec) if type(spec) in (tuple, list) else None
+        leaves = list(spec) if self._kind is not None else [spec]
+        fast = all(isinstance(s, TensorSpec) and s.is_continuous for s in leaves)
+        self._shapes = tuple(torch.Size(s.shape) for s in leaves) if fast else None
+        self._n = n
+        self._owner = _first_float_parameter(net)
+
+    def __call__(self, inputs: Nest) -> Nest | None:
+        if self._shapes is None:
+            return None
+        if self._kind is None:
+            leaves = [inputs]
+        elif type(inputs) is self._kind and len(inputs) == len(self._shapes):
+            leaves = list(inputs)
+        else:
+            return None
+        dtype = None
+        if self._owner is not None:
+            p = getattr(self._owner[0], self._owner[1], None)
+            if p is None:
+                return None
+            dtype = p.dtype
+        outer = None
+        for x, shape in zip(leaves, self._shapes):
+            if not isinstance(x, torch.Tensor):
+                return None
+            rank = x.dim() - len(shape)
+            if rank not in (1, 2) or x.shape[rank:] != shape:
+                return None
+            if (x.dtype != dtype) if dtype is not None else not x.dtype.is_floating_point:
+                return None
+            if outer is None:
+                outer = x.shape[:rank]
+            elif x.shape[:rank] != outer:
+                return None
+        if outer is None or len(outer) == 2:
+            return inputs if outer is not None and outer[1] == self._n else None
+        shared = [
+            x.unsqueeze(1).expand(x.shape[0], self._n, *s) for x, s in zip(leaves, self._shapes)
+        ]
+        return shared[0] if self._kind is None else self._kind(shared)
 
 
 def path_getter(path: Nest) -> Callable[[dict[str, Nest]], Nest] | None:

@@ -107,6 +107,10 @@ class PyradoPolicy(Kind):
 
     heads: int = 1
     act_sizes: Callable[[dict], Sequence[int]] | None = None
+    #: The methods whose input checks are the candidate's: an entry built on a user's
+    #: subclass of a spec base class that leaves ``forward`` (and ``evaluate``) to the
+    #: subclass draws bad input for the base's methods only (and its constructor ranges).
+    checked: frozenset[str] = frozenset({"forward", "evaluate"})
 
     def input_spec(self, cfg: dict) -> Nest:
         return obs_spec(cfg)
@@ -262,7 +266,7 @@ class PyradoPolicy(Kind):
             )
 
     def bad_inputs(self, net: Any, cfg: dict, x: Nest) -> list[BadInput]:
-        return pyrado_bad_obs(x)
+        return pyrado_bad_obs(x) if "forward" in self.checked else []
 
     def poisoned(
         self, net: Any, cfg: dict, batch: int, generator: torch.Generator, dtype: torch.dtype
@@ -275,12 +279,17 @@ class PyradoPolicy(Kind):
         """Bad hidden states of a call with ``x`` (:func:`state_corruptions`, and an
         unbatched ``[size]`` one for a batch), and ``evaluate`` of the rollouts of ``x``
         repeated over two steps with recorded hidden states or observations one wider
-        (contract item 8: both packages reach ``read_rollout``'s checks)."""
-        bad = [*state_corruptions(state), ("unbatched state for a batch", state[0], ValueError)]
-        out: list[BadCall] = [
-            (f"hidden: {why}", functools.partial(self.call, net, x, s), error)
-            for why, s, error in bad
-        ]
+        (contract item 8: both packages reach ``read_rollout``'s checks); each where
+        ``checked`` names the method."""
+        out: list[BadCall] = []
+        if "forward" in self.checked:
+            bad = [*state_corruptions(state), ("unbatched state for a batch", state[0], ValueError)]
+            out += [
+                (f"hidden: {why}", functools.partial(self.call, net, x, s), error)
+                for why, s, error in bad
+            ]
+        if "evaluate" not in self.checked:
+            return out
         xs = torch.stack([x, x])
         first = torch.zeros(2, x.shape[0], dtype=torch.bool)
         rollout, _ = self.rollouts(net, xs, state, first)
@@ -348,8 +357,9 @@ class PyradoStateful(Kind):
     )
     not_applicable: ClassVar[dict[str, str]] = {
         **_NOT_APPLICABLE,
-        "bad_input": "a traced graph does not validate its inputs (upstream's neither); the "
-        "wrapped policy's entry checks them",
+        "bad_input": "a traced graph does not validate its inputs (upstream's neither), the "
+        "wrapped policy's entry checks them; its hidden buffer is the episode's state, so a "
+        "NaN observation may enter it until reset()",
         "batch_invariance": "its input rows are consecutive time steps of one episode",
         "device": "traced for the device it was built on (TorchScript traces fix devices)",
         "recurrent_steps": "keeps its state internally; reset() is the only episode start",

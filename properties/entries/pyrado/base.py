@@ -39,8 +39,8 @@ def leaky_class(impl: Impl) -> type:
     if base not in _SUBCLASSES:
 
         class LeakyPolicy(base):  # type: ignore[misc, valid-type]
-            def __init__(self, spec: Any):
-                super().__init__(spec, False)
+            def __init__(self, spec: Any, use_cuda: bool):
+                super().__init__(spec, use_cuda)
                 self.layer = nn.Linear(spec.obs_space.flat_dim, spec.act_space.flat_dim)
 
             @property
@@ -71,11 +71,11 @@ def leaky_class(impl: Impl) -> type:
 
 @st.composite
 def plain_configs(draw: Any) -> dict:
-    return dims(draw)
+    return {**dims(draw), "use_cuda": False}
 
 
 def build_leaky(impl: Impl, cfg: dict) -> Any:
-    return leaky_class(impl)(env_spec(impl, cfg))
+    return leaky_class(impl)(env_spec(impl, cfg), cfg["use_cuda"])
 
 
 @st.composite
@@ -128,12 +128,10 @@ def entries() -> list[Entry]:
     return [
         Entry(
             "pyrado.RecurrentPolicy",
-            PyradoPolicy(),
+            PyradoPolicy(checked=frozenset()),
             plain_configs,
             build_leaky,
-            left_out={
-                "bad_input": "the base class has no forward; input checks belong to subclasses",
-            },
+            config_ranges={"use_cuda": "flag"},
         ),
         Entry(
             "pyrado.StatefulRecurrentNetwork", PyradoStateful(), stateful_configs, build_stateful

@@ -1,7 +1,8 @@
 """Catalog entry of ``pyrado.policies.recurrent.potential_based``: ``PotentialBasedPolicy``
 through a user's minimal subclass (linear potential dynamics, ``tanh`` activations), which
-uses only the spec's public API; the base class's ``evaluate``, ``init_hidden``, ``tau`` and
-``kappa`` are what it checks."""
+uses only the spec's public API; the base class's constructor checks, ``evaluate``,
+``init_hidden``, ``tau`` and ``kappa`` are what it checks (``forward`` and its input checks
+are the subclass's)."""
 
 from __future__ import annotations
 
@@ -23,9 +24,17 @@ def simple_class(impl: Impl) -> type:
     if base not in _SUBCLASSES:
 
         class SimplePotentials(base):  # type: ignore[misc, valid-type]
-            def __init__(self, spec: Any, learnable: bool):
+            def __init__(self, spec: Any, learnable: bool, tau_init: float, kappa_init: float):
                 super().__init__(
-                    spec, None, torch.tanh, 5.0, learnable, 0.1, learnable, learnable, False
+                    spec,
+                    None,
+                    torch.tanh,
+                    tau_init,
+                    learnable,
+                    kappa_init,
+                    learnable,
+                    learnable,
+                    False,
                 )
                 self.init_param()
 
@@ -47,23 +56,27 @@ def simple_class(impl: Impl) -> type:
 @st.composite
 def configs(draw: Any) -> dict:
     cfg = dims(draw)
-    cfg["learnable"] = draw(st.booleans())
+    cfg.update(learnable=draw(st.booleans()), tau_init=5.0, kappa_init=0.1)
     return cfg
 
 
 def build(impl: Impl, cfg: dict) -> Any:
-    return simple_class(impl)(env_spec(impl, cfg), cfg["learnable"])
+    return simple_class(impl)(
+        env_spec(impl, cfg), cfg["learnable"], cfg["tau_init"], cfg["kappa_init"]
+    )
 
 
 def entries() -> list[Entry]:
     return [
         Entry(
             "pyrado.PotentialBasedPolicy",
-            PyradoPolicy(),
+            PyradoPolicy(checked=frozenset({"evaluate"})),
             configs,
             build,
-            left_out={
-                "bad_input": "the base class has no forward; input checks belong to subclasses"
+            config_ranges={
+                "tau_init": "positive",
+                "kappa_init": "nonnegative",
+                "learnable": "flag",
             },
         )
     ]

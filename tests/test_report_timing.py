@@ -8,6 +8,7 @@ import dataclasses
 import os
 
 import pytest
+from rich.console import Console
 
 from benchmarks.selection import Selection, one_per_regime, regime
 from properties.catalog import CATALOG
@@ -15,7 +16,7 @@ from properties.entry import Bench
 from tests.bench_runs import medians, run_json
 from twinnet import report_timing
 from twinnet.matrix import Matrix
-from twinnet.recommend import recommend
+from twinnet.recommend import Recommendation, recommend, recommend_table
 from twinnet.report_timing import plan_timing, remeasure_unstable
 from twinnet.results import parse_run, rows
 from twinnet.verdict import stability_line, verdict, verdict_lines
@@ -125,3 +126,19 @@ def test_the_recommendation_names_the_fastest_or_no_clear_winner() -> None:
     assert recs["syn.A"].regime == "acting B=1"
     assert not recs["syn.B"].clear and recs["syn.B"].choice.startswith("no clear winner")
     assert recs["syn.B"].as_json()["choice"] is None
+
+
+def test_the_recommendation_table_cuts_nothing_at_80_columns() -> None:
+    """A table per entry, titled with its name, so a long entry name and a wide interval
+    are shown whole (folded, never cut with an ellipsis) on an 80-column terminal."""
+    long = "alf.ParallelActorDistributionNetwork"
+    rec = Recommendation(
+        long, "B=256,n=10", "fwd+bwd", "ensemble n=10", "cpu", "optimized", 1e-3,
+        "vmap", (3.88, 0.222, 16.58), {"optimized": 10 << 20, "vmap": 11 << 20},
+    )  # fmt: skip
+    console = Console(width=80, record=True, color_system=None)
+    console.print(recommend_table([rec, dataclasses.replace(rec, mode="fwd")]))
+    text = console.export_text()
+    assert "…" not in text and max(len(line) for line in text.splitlines()) <= 80
+    assert text.count(long) == 1  # one title for the entry's cases
+    assert "[0.222,16.6]" in text and "B=256,n=10" in text

@@ -17,7 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rich.console import Group
 from rich.table import Table
+from rich.text import Text
 
 from twinnet import stats
 from twinnet.results import Measurement, Run
@@ -125,27 +127,35 @@ def recommend(run: Run) -> list[Recommendation]:
     return out
 
 
-def recommend_table(recs: Sequence[Recommendation]) -> Table:
-    table = Table(title="which implementation to choose", title_justify="left")
-    for column in ("entry", "regime", "mode", "choose", "margin", "memory"):
-        table.add_column(column)
+CAPTION = (
+    "choose: the fastest implementation of the case; margin: the runner-up's time over it, "
+    "paired 95% bootstrap interval; no clear winner where the interval reaches 1; memory: "
+    "what one call needs above what was allocated before it, the fastest one's vs the "
+    "runner-up's"
+)
+
+
+def recommend_table(recs: Sequence[Recommendation]) -> Group:
+    """The recommendations as a table per entry, titled with the entry's name: an 80-column
+    terminal folds cells but cuts no name or interval short."""
+    by_entry: dict[str, list[Recommendation]] = {}
     for r in recs:
-        margin = (
-            "" if r.margin is None else f"x{r.margin[0]:.2f} [{r.margin[1]:.2f},{r.margin[2]:.2f}]"
-        )
-        table.add_row(
-            r.entry,
-            f"{r.regime} ({r.label})",
-            r.mode,
-            r.choice,
-            margin,
-            r.memory_text,
-            style=None if r.clear else "yellow",
-        )
-    table.caption = (
-        "choose: the fastest implementation of the case; margin: the runner-up's time over "
-        "it, paired 95% bootstrap interval; no clear winner where the interval reaches 1; "
-        "memory: what one call needs above what was allocated before it, the fastest one's "
-        "vs the runner-up's"
-    )
-    return table
+        by_entry.setdefault(r.entry, []).append(r)
+    tables = []
+    for entry, rows in by_entry.items():
+        table = Table(title=Text(entry, style="bold"), title_justify="left")
+        for column in ("case", "mode", "choose", "margin", "memory"):
+            table.add_column(column, overflow="fold")
+        for r in rows:
+            margin = "" if r.margin is None else "x{:.2f} [{:.3g},{:.3g}]".format(*r.margin)
+            table.add_row(
+                f"{r.regime.split()[0]} {r.label}",
+                r.mode,
+                r.choice,
+                margin,
+                r.memory_text,
+                style=None if r.clear else "yellow",
+            )
+        tables.append(table)
+    title = Text("which implementation to choose", style="italic")
+    return Group(title, *tables, Text(CAPTION, style="dim"))

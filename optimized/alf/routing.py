@@ -30,13 +30,32 @@ from reference.specs import Nest, TensorSpec, flatten, is_nested
 Template = torch.Size | tuple
 
 
-def _first_float_parameter(net: nn.Module) -> tuple[nn.Module, str] | None:
-    """Where ``float_dtype()`` looks: the owner and name of the first floating parameter."""
-    for module in net.modules():
-        for name, p in module.named_parameters(recurse=False):
-            if p.dtype.is_floating_point:
-                return module, name
-    return None
+class LiveDtype:
+    """The dtype ``float_dtype()`` gives, read live from the first floating parameter (so
+    ``.to()`` and ``.double()`` are seen) without the reference's scan of every parameter."""
+
+    def __init__(self, net: nn.Module):
+        self._owner = next(
+            (
+                (module, name)
+                for module in net.modules()
+                for name, p in module.named_parameters(recurse=False)
+                if p.dtype.is_floating_point
+            ),
+            None,
+        )
+
+    def read(self) -> tuple[bool, torch.dtype | None]:
+        """``(found, dtype)``: dtype None for a network without floating parameters, found
+        False where that parameter has gone since (the caller runs the full check)."""
+        if self._owner is None:
+            return True, None
+        p = getattr(self._owner[0], self._owner[1], None)
+        return (False, None) if p is None else (True, p.dtype)
+
+
+def _dtype_fits(x: torch.Tensor, dtype: torch.dtype | None) -> bool:
+    return x.dtype == dtype if dtype is not None else x.dtype.is_floating_point
 
 
 class InputCheck:
@@ -56,7 +75,7 @@ class InputCheck:
             leaves = [spec[k] for k in self._keys]
         fast = all(not is_nested(s) and s.is_continuous for s in leaves)
         self._shapes = tuple(torch.Size(s.shape) for s in leaves) if fast else None
-        self._owner = _first_float_parameter(net)
+        self._dtype = LiveDtype(net)
 
     def __call__(self, inputs: Nest) -> None:
         if not self._passes(inputs):
@@ -77,19 +96,16 @@ class InputCheck:
         leaves = self._leaves(inputs)
         if leaves is None or len(leaves) != len(self._shapes):
             return False
-        dtype = None
-        if self._owner is not None:
-            p = getattr(self._owner[0], self._owner[1], None)
-            if p is None:
-                return False
-            dtype = p.dtype
+        found, dtype = self._dtype.read()
+        if not found:
+            return False
         batch = None
         for x, shape in zip(leaves, self._shapes):
             if not isinstance(x, torch.Tensor) or x.dim() != len(shape) + 1:
                 return False
             if x.shape[1:] != shape:
                 return False
-            if (x.dtype != dtype) if dtype is not None else not x.dtype.is_floating_point:
+            if not _dtype_fits(x, dtype):
                 return False
             if batch is None:
                 batch = x.shape[0]
@@ -109,7 +125,7 @@ class ReplicaCheck:
         fast = all(isinstance(s, TensorSpec) and s.is_continuous for s in leaves)
         self._shapes = tuple(torch.Size(s.shape) for s in leaves) if fast else None
         self._n = n
-        self._owner = _first_float_parameter(net)
+        self._dtype = LiveDtype(net)
 
     def __call__(self, inputs: Nest) -> Nest | None:
         if self._shapes is None:
@@ -120,12 +136,9 @@ class ReplicaCheck:
             leaves = list(inputs)
         else:
             return None
-        dtype = None
-        if self._owner is not None:
-            p = getattr(self._owner[0], self._owner[1], None)
-            if p is None:
-                return None
-            dtype = p.dtype
+        found, dtype = self._dtype.read()
+        if not found:
+            return None
         outer = None
         for x, shape in zip(leaves, self._shapes):
             if not isinstance(x, torch.Tensor):
@@ -133,7 +146,7 @@ class ReplicaCheck:
             rank = x.dim() - len(shape)
             if rank not in (1, 2) or x.shape[rank:] != shape:
                 return None
-            if (x.dtype != dtype) if dtype is not None else not x.dtype.is_floating_point:
+            if not _dtype_fits(x, dtype):
                 return None
             if outer is None:
                 outer = x.shape[:rank]

@@ -59,8 +59,8 @@ def test_verbose_list_names_the_files_behind_each_entry(
             assert source is not None
             assert (ROOT / files[impl]).resolve() == Path(source).resolve(), (name, impl)
         assert files["entry"].startswith("properties/entries/"), files
-        if CATALOG[name].bench.cases:
-            assert files["benchmarks"], (name, files)
+        if CATALOG[name].bench.cases:  # the case module, not the entry module
+            assert files["benchmarks"].startswith("benchmarks/cases/"), (name, files)
     shared = _files(out, "alf.SimpleActionEncoder")
     assert shared["reference"] == shared["optimized"]
 

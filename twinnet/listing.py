@@ -63,6 +63,15 @@ def _shown(path: str | None) -> str | None:
         return str(resolved)
 
 
+def _case_modules(module: Any) -> list[Any]:
+    """The ``benchmarks.cases`` modules an entry module assembles its ``Bench`` from."""
+    return [
+        v
+        for v in vars(module).values()
+        if inspect.ismodule(v) and v.__name__.startswith("benchmarks.cases.")
+    ]
+
+
 def files(entry: Entry, impls: Sequence[str]) -> dict[str, Any]:
     """The source files behind ``entry``, found from the objects it points at (so they
     stay right when files move): the reference's and each implementation's object, the
@@ -72,12 +81,12 @@ def files(entry: Entry, impls: Sequence[str]) -> dict[str, Any]:
         module = _module_of(impl, entry)
         obj = Impl(module).find(entry.name) if importable(module) is None else None
         out[impl] = _shown(source_file(obj))
-    declaring = declared_in(entry.name)
-    entry_file = source_file(sys.modules.get(declaring)) if declaring else None
+    declaring = sys.modules.get(declared_in(entry.name) or "")
+    entry_file = source_file(declaring) if declaring else None
     out["entry"] = _shown(entry_file or source_file(entry.build))
     bench = [source_file(peer) for peer in entry.bench.peers.values()]
-    if entry.bench.cases:
-        bench.insert(0, entry_file or source_file(entry.configs))
+    if entry.bench.cases and declaring is not None:
+        bench[:0] = [source_file(m) for m in _case_modules(declaring)]
     out["benchmarks"] = list(dict.fromkeys(_shown(f) for f in bench if f))
     return out
 

@@ -1,6 +1,7 @@
-"""The three performance targets of issue 10, measured interleaved, with their rooflines.
+"""The performance targets declared on the catalog's benchmark cases, measured interleaved,
+with their rooflines.
 
-    python -m benchmarks.targets [--clock wall|cpu] [--threads N] [--rounds R]
+    python -m benchmarks.targets [--clock wall|cpu] [--threads N] [--rounds R] [--only GLOBS]
 
 For each target: the speedup of ``optimized`` over its baseline (median of interleaved
 rounds, 95% bootstrap interval), and what bounds the optimized call on this machine:
@@ -13,25 +14,11 @@ draw. The speedup a target asks for is reachable only if ``baseline time / floor
 exceeds it, where the floor is the larger of ``FLOPs / GEMM rate`` and the working-set copy
 (and the RNG draw).
 
-1. ParallelEncodingNetwork n=16, fc (256, 256), input 32, B=1: optimized vs the reference
-   (a loop over replicas); target 4x.
-2. ReluMLP.compute_jac 64-256-256-64, B=256: optimized vs ``vmap(jacrev)``; target 1.5x.
-3. AMAGO TanhGaussian forward + rsample + log_prob, B*L=4096 (64x64), d=6: optimized vs the
-   reference; target 2x.
-4. Issue 13, recurrent unrolls (T=100, input 64, hidden 256): GRUCell and LSTMCell at B=1
-   and B=256, fwd and fwd+bwd: optimized vs the reference's step loop, target 2x;
-   LSTMEncodingNetwork B=32 fwd+bwd: target 2.5x the reference, within 1.2x of a bare
-   ``nn.LSTM`` (asked x1/1.2 against that peer), and with resets at 10% of steps, 2x the
-   reference and within 1.25x of the bare ``nn.LSTM`` without resets (issue 22).
-5. Issue 22, critic and value networks: the critic ensemble ``CriticNetwork(obs 17, action
-   6, joint fc (256, 256)).make_parallel(10)`` fwd+bwd, 4x the reference's loop over
-   replicas at B=1 and 3x at B=256, and ahead of ``torch.func`` vmap over the stacked replica
-   states (baseline ``vmap``) at both; ``CriticRNNNetwork`` / ``ValueRNNNetwork`` ``unroll``
-   over T=100, B=32, LSTM 256 with resets at 10% of steps, 1.8x the reference's step loop.
-
 Each target is declared on the benchmark case it measures (``BenchCase.targets``, in
-``benchmarks/cases/``): the mode, the baseline, the speedup asked, and the random draw that
-bounds the call where there is one; this module reads them from the catalog.
+``benchmarks/cases/``): the mode, the baseline (the reference, or a peer such as ``vmap``
+or a bare ``nn.LSTM``), the speedup asked, and the random draw that bounds the call where
+there is one; this module reads them from the catalog, so a new target is one declaration
+there (``twinnet list -v`` shows each entry's case module).
 """
 
 from __future__ import annotations

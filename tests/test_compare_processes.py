@@ -10,6 +10,7 @@ import pytest
 
 from tests.bench_runs import medians, run_json
 from twinnet.compare import compare
+from twinnet.process_stats import ALPHA, family_adjusted
 from twinnet.processes import merge_runs
 from twinnet.results import parse_run
 
@@ -104,3 +105,37 @@ def test_a_run_in_processes_keeps_each_process_rounds() -> None:
     assert run.measurements and all(m.process_rounds == (3, 3) for m in run.measurements)
     assert all(m.peak_bytes and m.flops for m in run.measurements)  # the first process's
     assert seen[-1][0] == seen[-1][1]  # progress over both processes reached the end
+
+
+def test_the_between_process_level_holds_for_the_whole_comparison() -> None:
+    """Benjamini-Hochberg over every tested row: one row's p-value of 1e-4 is a discovery
+    among 4 rows but not among the ~350 of a whole-catalog compare, where a per-row level
+    of 0.001 would expect a false alarm every third compare of unchanged code."""
+    (alone,) = family_adjusted([1e-4], others=3)
+    (among_catalog,) = family_adjusted([1e-4], others=343)
+    assert alone == pytest.approx(4e-4) and alone < ALPHA
+    assert among_catalog == pytest.approx(0.0344) and among_catalog > ALPHA
+    # step-up: the k-th smallest of m is held to k * ALPHA / m, and order is kept
+    adjusted = family_adjusted([3e-5, 1e-5, 5e-4], others=97)
+    assert adjusted == pytest.approx([1.5e-3, 1e-3, 5e-4 * 100 / 3])
+    assert family_adjusted([]) == []
+
+
+def test_a_catalog_sized_compare_of_unchanged_code_flags_nothing_and_catches_a_plant() -> None:
+    """400 tested rows with process effects: unchanged code flags nothing, and a 25%
+    slowdown of one entry (processes as tight as a GEMM-bound case's) is still caught."""
+
+    def run(seed: int, slow: dict | None = None, process_spread: float = 0.04) -> dict:
+        return run_json(
+            medians(100, slow),
+            spread=0.02,
+            rounds=4,
+            seed=seed,
+            processes=3,
+            process_spread=process_spread,
+        )
+
+    for seed in range(2):
+        assert flagged(run(2 * seed), run(2 * seed + 1)) == set(), f"seed {seed}"
+    keys = flagged(run(4, process_spread=0.02), run(5, {7: 1.25}, process_spread=0.02))
+    assert keys and {k[0] for k in keys} == {"syn.E7"}

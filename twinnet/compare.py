@@ -35,7 +35,12 @@ from dataclasses import dataclass, replace
 from statistics import median
 
 from twinnet import process_stats, stats
-from twinnet.process_stats import ProcessMedians, prior_variance, shift_p_value
+from twinnet.process_stats import (
+    ProcessMedians,
+    family_adjusted,
+    prior_variance,
+    shift_p_value,
+)
 from twinnet.results import Measurement, Run, roof_fraction
 
 Key = tuple[str, str, str, str]
@@ -202,14 +207,23 @@ def compare(base_run: Run, new_run: Run, fail_above: float, absolute: bool = Fal
 
 
 def _between_processes(deltas: list[Delta], medians: dict[Key, ProcessMedians]) -> list[Delta]:
-    """A change must also exceed the spread between processes (``twinnet.process_stats``):
-    a slower or faster case whose moderated t-test of process medians is not significant
-    becomes *same*; its p-value is the larger of the two tests."""
+    """A change must also exceed the spread between processes (``twinnet.process_stats``),
+    at a level that holds for the comparison as a whole: the moderated t-tests' p-values of
+    all tested rows (1 for a row no within-run test flagged) are adjusted for their number
+    by Benjamini-Hochberg, and a slower or faster row whose adjusted p-value is not below
+    :data:`twinnet.process_stats.ALPHA` becomes *same*. Where nothing changed, that bounds
+    the chance of any flag in the whole compare by ``ALPHA`` (a per-row level would expect
+    one false alarm in every ``1 / (ALPHA * rows)`` compares of the catalog). The row's
+    p-value is the larger of its within-run test's and its adjusted between-process one."""
     prior = prior_variance(list(medians.values()))
+    changed = [d for d in deltas if d.status in ("slower", "faster")]
+    raw = [shift_p_value(medians[d.key], prior, slower=d.status == "slower") for d in changed]
+    untested = len(medians) - len(changed)  # their between-process p-values taken as 1
+    adjusted = dict(zip((d.key for d in changed), family_adjusted(raw, untested), strict=True))
     out = []
     for d in deltas:
-        if d.status in ("slower", "faster"):
-            between = shift_p_value(medians[d.key], prior, slower=d.status == "slower")
+        if d.key in adjusted:
+            between = adjusted[d.key]
             status = d.status if between < process_stats.ALPHA else "same"
             d = replace(d, p_value=max(d.p_value or 0.0, between), status=status)
         out.append(d)

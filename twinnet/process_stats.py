@@ -20,10 +20,11 @@ from statistics import median
 
 from scipy import stats
 
-#: One-sided level of the between-process test. Lower than the within-run tests' level: a
-#: compare of the whole catalog makes ~500 such tests, and the cases that pass the threshold
-#: by process luck are the noisy ones, where only this test stands between them and a flag.
-ALPHA = 0.001
+#: Level of the between-process test for a whole comparison (false discovery rate, by
+#: Benjamini-Hochberg over every tested row: :func:`family_adjusted`): a compare of the whole
+#: catalog makes ~350 such tests, and unchanged code must flag none of them, so the level is
+#: the chance of any false alarm in the compare, not of one row's.
+ALPHA = 0.01
 #: Degrees of freedom given to the catalog-wide variance (the prior of the moderated t).
 PRIOR_DF = 4.0
 #: Smallest variance of log process medians taken as real (a 0.1% spread).
@@ -88,3 +89,14 @@ def shift_p_value(case: ProcessMedians, prior: float, slower: bool) -> float:
     scale = math.sqrt(variance * (1 / len(case.base) + 1 / len(case.new)))
     t = case.shift / scale
     return float(stats.t.sf(t, df) if slower else stats.t.cdf(t, df))
+
+
+def family_adjusted(p_values: Sequence[float], others: int = 0) -> list[float]:
+    """``p_values`` adjusted by Benjamini-Hochberg (``scipy.stats.false_discovery_control``)
+    among ``len(p_values) + others`` tests, the ``others`` with p-value 1 (rows no within-run
+    test flagged). Where every row is unchanged, the smallest adjusted p-value is below
+    ``alpha`` with probability at most ``alpha``: the level of the whole comparison."""
+    if not p_values:
+        return []
+    padded = [*p_values, *([1.0] * others)]
+    return [float(p) for p in stats.false_discovery_control(padded, method="bh")[: len(p_values)]]

@@ -334,6 +334,19 @@ class PyradoPolicy(Kind):
         return torch.stack(outs)
 
 
+#: What the stateful wrapper lacks of a policy's properties, and why.
+_WRAPPER_LACKS: dict[str, str] = {
+    "bad_input": "a traced graph does not validate its inputs (upstream's neither), the "
+    "wrapped policy's entry checks them; its hidden buffer is the episode's state, so a "
+    "NaN observation may enter it until reset()",
+    "batch_invariance": "its input rows are consecutive time steps of one episode",
+    "device": "traced for the device it was built on (TorchScript traces fix devices)",
+    "recurrent_steps": "keeps its state internally; reset() is the only episode start",
+    "nan_isolation": "keeps its state internally and reset() re-creates it: the wrapped "
+    "policy's entry checks that a poisoned state does not survive a reset",
+}
+
+
 @dataclass(frozen=True)
 class PyradoStateful(Kind):
     """Pyrado's ``StatefulRecurrentNetwork``: ``act = tm(obs)`` for one unbatched step, the
@@ -342,30 +355,11 @@ class PyradoStateful(Kind):
     steps, so rows depend on earlier rows; the state is ``hidden`` after the last step."""
 
     title: ClassVar[str] = "Pyrado stateful wrapper"
-    supports: ClassVar[frozenset[str]] = frozenset(
-        {
-            "shape",
-            "empty_batch",
-            "signature",
-            "api",
-            "parity",
-            "grad_parity",
-            "float64_exact",
-            "state_dict",
-            "init",
-        }
+    # the policy kind's ids but its own (script, unbatched) and those the wrapper lacks
+    supports: ClassVar[frozenset[str]] = (
+        _SUPPORTED - frozenset(_OWN_IDS) - frozenset(_WRAPPER_LACKS)
     )
-    not_applicable: ClassVar[dict[str, str]] = {
-        **_NOT_APPLICABLE,
-        "bad_input": "a traced graph does not validate its inputs (upstream's neither), the "
-        "wrapped policy's entry checks them; its hidden buffer is the episode's state, so a "
-        "NaN observation may enter it until reset()",
-        "batch_invariance": "its input rows are consecutive time steps of one episode",
-        "device": "traced for the device it was built on (TorchScript traces fix devices)",
-        "recurrent_steps": "keeps its state internally; reset() is the only episode start",
-        "nan_isolation": "keeps its state internally and reset() re-creates it: the wrapped "
-        "policy's entry checks that a poisoned state does not survive a reset",
-    }
+    not_applicable: ClassVar[dict[str, str]] = {**_NOT_APPLICABLE, **_WRAPPER_LACKS}
 
     def input_spec(self, cfg: dict) -> Nest:
         return obs_spec(cfg)

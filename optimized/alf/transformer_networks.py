@@ -10,8 +10,10 @@
   written, and the projections move through the FIFO beside the slots, instead of every
   memory block projecting all ``memory_size`` slots at every step; (3) ``unroll`` runs the
   input embedding, the prememory blocks and the first memory block's projections, which do
-  not depend on the state, once over all ``T * B`` rows (large GEMMs instead of T small
-  ones); only the memory blocks' attention steps through time.
+  not depend on the state, over many steps' rows per call (large GEMMs instead of T small
+  ones), in chunks of steps whose widest activation stays under ``_CHUNK_BYTES`` (one call
+  over all ``T * B`` rows paid for fresh pages from the OS); only the memory blocks'
+  attention steps through time.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from optimized.alf.memory import FIFOMemory
 from optimized.alf.transformer_block import TransformerBlock
 from optimized.twin import Twin
 from reference.alf import transformer_networks as ref
+from reference.alf.layers import FC
 from reference.alf.unroll import check_sequence, no_steps, reset_rows, stack_steps
-from reference.specs import Nest, map_structure
+from reference.specs import Nest, TensorSpec, flatten, map_structure
 
 __all__ = ["SocialAttentionNetwork", "TransformerNetwork"]
 
@@ -71,6 +74,14 @@ class TransformerNetwork(Twin, ref.TransformerNetwork):
             last = i == len(blocks) - 1 and not self._memories
             z = block(z, self._queries(z, True)) if last else block(z)
         return z
+
+    def _step_bytes(self, batch: int, x: torch.Tensor) -> int:
+        """Bytes of the widest activation of one step's rows (the MLP's hidden layer)."""
+        spec = cast(TensorSpec, self._processed_input_tensor_spec)
+        rows = spec.shape[0] + (0 if self._core_embedding is None else self._core_size)
+        widths = [cast(FC, block._mlp[0]).output_size for block in self._blocks()]
+        width = max([self._d_model, *widths])
+        return batch * rows * width * x.element_size()
 
     def _project_memories(self, state: Nest) -> list[tuple[torch.Tensor, torch.Tensor]]:
         """Each memory block's ``(k, v)`` of the slots it reads, from ``state``."""
@@ -124,26 +135,37 @@ class TransformerNetwork(Twin, ref.TransformerNetwork):
         steps, batch = check_sequence(self, inputs, state, first_step)
         if steps == 0:
             return no_steps(self, inputs, state, batch), state
-        flat = map_structure(lambda v: v.reshape(steps * batch, *v.shape[2:]), inputs)
-        x = self._prememory(flat)
-        x = x.reshape(steps, batch, *x.shape[1:])
-        if not self._memories:
-            y = self.output(x.reshape(steps * batch, *x.shape[2:]))
-            return y.reshape(steps, batch, *y.shape[1:]), state
         blocks = self._blocks()[self._num_prememory_layers :]
-        zero = x.new_zeros(1, 1, x.shape[-1])
+        # the state-free part (embedding, prememory blocks, the first memory block's
+        # projections) over a few steps' rows at a time: large GEMMs, yet no tensor of all
+        # T * B rows (see _CHUNK_BYTES)
+        per_chunk = max(1, _CHUNK_BYTES // max(1, self._step_bytes(batch, flatten(inputs)[0])))
+        xs: list[torch.Tensor] = []
+        first_proj: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
+        for start in range(0, steps, per_chunk):
+            n = min(per_chunk, steps - start)
+            chunk = map_structure(
+                lambda v, s=start, n=n: v[s : s + n].reshape(n * batch, *v.shape[2:]), inputs
+            )
+            x = self._prememory(chunk)
+            xs.extend(x.unflatten(0, (n, batch)).unbind(0))
+            if blocks:
+                k_x, v_x = blocks[0].key_values(x)
+                q_x = blocks[0].queries(self._queries(x, len(blocks) == 1))
+                # unbind: one backward node per chunk, not a full-size gradient per step
+                first_proj.extend(
+                    zip(*(p.unflatten(0, (n, batch)).unbind(0) for p in (k_x, v_x, q_x)))
+                )
+        if not self._memories:
+            return stack_steps([self.output(x) for x in xs]), state
+        zero = xs[0].new_zeros(1, 1, xs[0].shape[-1])
         blank = [block.key_values(zero) for block in blocks]  # a reset slot's projection
         # rows that start an episode at step 0 are reset before anything reads them: a slot
         # projected before its reset would send 0 * NaN into the gradients
         state = reset_rows(list(state), first_step[0])
         kv = self._project_memories(state)
-        # the first memory block's projections of every step's rows: one GEMM each
-        k_x, v_x = blocks[0].key_values(x.flatten(0, 1))
-        q_x = blocks[0].queries(self._queries(x.flatten(0, 1), len(blocks) == 1))
-        # unbind, not x[t]: one backward node for all steps, not a full-size gradient per step
-        first_proj = zip(*(p.unflatten(0, (steps, batch)).unbind(0) for p in (k_x, v_x, q_x)))
         outputs = []
-        for t, (x_t, step_proj) in enumerate(zip(x.unbind(0), first_proj)):
+        for t, (x_t, step_proj) in enumerate(zip(xs, first_proj)):
             first = first_step[t]
             state = reset_rows(state, first)
             keep = first.reshape(-1, 1, 1)
@@ -154,6 +176,14 @@ class TransformerNetwork(Twin, ref.TransformerNetwork):
             x_t, state, kv = self._step(x_t, state, kv, step_proj)
             outputs.append(self.output(x_t))
         return stack_steps(outputs), state
+
+
+#: The widest activation of one call over a chunk of ``unroll``'s steps stays under this
+#: size. glibc serves allocations above 32 MB (its largest mmap threshold) with fresh pages
+#: from the OS on every call, each page a fault on first touch: one call over all T * B rows
+#: (T = 64, B = 64, 17 rows of d_ff 256: 71 MB) faulted ~150k pages per unroll against the
+#: reference's ~1.6k, ~1 us each on the 2-core VM we measure on.
+_CHUNK_BYTES = 16 << 20
 
 
 def _push(rows: torch.Tensor, slots: torch.Tensor) -> torch.Tensor:

@@ -14,6 +14,12 @@ draw. The speedup a target asks for is reachable only if ``baseline time / floor
 exceeds it, where the floor is the larger of ``FLOPs / GEMM rate`` and the working-set copy
 (and the RNG draw).
 
+The roof's GEMM is one large square product; a network's products are smaller and run
+below it. So each call's own products are also replayed alone, at their shapes, strides
+and scalars (:mod:`benchmarks.gemm_plan`), interleaved with the rest: ``baseline time /
+the optimized plan's GEMM time`` is the most any implementation issuing those products can
+reach, and the plan's share of the call says how much of it is GEMM.
+
 Each target is declared on the benchmark case it measures (``BenchCase.targets``, in
 ``benchmarks/cases/``): the mode, the baseline (the reference, or a peer such as ``vmap``
 or a bare ``nn.LSTM``), the speedup asked, and the random draw that bounds the call where
@@ -33,6 +39,7 @@ from typing import Any
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
+from benchmarks.gemm_plan import gemm_plan
 from benchmarks.roofline import Roofs
 from benchmarks.timing import Budget, Step, count_flops, interleave
 from benchmarks.workload import Workload, workload
@@ -126,6 +133,10 @@ def measure(clock: str, rounds: int, only: str = "*") -> list[dict[str, Any]]:
         if declared.rng_draw is not None:
             steps["rng floor"] = rng_step(declared.rng_draw)
         steps["bytes floor"] = working_set_copy(works["optimized"].min_bytes)
+        plans = {impl: gemm_plan(w) for impl, w in works.items()}
+        for impl, plan in plans.items():
+            if plan is not None:
+                steps[f"{impl} GEMMs"] = plan.step
         timings = interleave(steps, budget)
         roofs.round()
         opt, base = timings["optimized"].samples, timings[baseline].samples
@@ -157,6 +168,15 @@ def measure(clock: str, rounds: int, only: str = "*") -> list[dict[str, Any]]:
                 "rng_s": statistics.median(timings["rng floor"].samples)
                 if "rng floor" in timings
                 else None,
+                "plans": {
+                    impl: (
+                        plan.count,
+                        plan.flops,
+                        statistics.median(timings[f"{impl} GEMMs"].samples),
+                    )
+                    for impl, plan in plans.items()
+                    if plan is not None
+                },
             }
         )
     return out
@@ -194,7 +214,27 @@ def main() -> None:
             f"{r['bytes'] / r['optimized_s'] / 1e9:.1f} GB/s"
             + (f"; RNG draw alone {r['rng_s'] * 1e6:.0f} us" if r["rng_s"] else "")
             + f"\n  floor {r['floor_s'] * 1e6:.0f} us: ceiling x{r['ceiling']:.2f} of the baseline"
+            + _plans_line(r)
         )
+
+
+def _plans_line(r: dict[str, Any]) -> str:
+    """The products of each call replayed alone (:mod:`benchmarks.gemm_plan`), and the
+    speedup the optimized plan's GEMMs leave room for."""
+    plans = r["plans"]
+    if not plans:
+        return ""
+    parts = []
+    for impl, (count, flops, seconds) in plans.items():
+        call = r["optimized_s"] if impl == "optimized" else r["baseline_s"]
+        parts.append(
+            f"{impl} {count} products {seconds * 1e6:.0f} us ({seconds / call:.0%} of its "
+            f"call, {flops / seconds / 1e9:.1f} GFLOP/s)"
+        )
+    line = "\n  GEMMs alone, at the call's own shapes: " + "; ".join(parts)
+    if "optimized" in plans:
+        line += f": ceiling x{r['baseline_s'] / plans['optimized'][2]:.2f} with this plan"
+    return line
 
 
 if __name__ == "__main__":

@@ -9,9 +9,10 @@ from __future__ import annotations
 import pytest
 import torch
 
+from benchmarks.gemm_plan import _Recorder, gemm_plan
 from benchmarks.targets import TARGETS, credited_flops
 from benchmarks.timing import count_flops
-from benchmarks.workload import case_inputs, timed_in_parallel, workload
+from benchmarks.workload import Workload, case_inputs, timed_in_parallel, workload
 from properties.candidate import Impl
 from properties.catalog import CATALOG
 
@@ -89,3 +90,35 @@ def test_declared_parallel_decoder_flops_are_the_reference_loops(name: str, mode
     assert case.flops is not None
     reference = workload(entry, case, "reference", mode, torch.device("cpu"))
     assert case.flops[mode] == count_flops(reference.step)
+
+
+def test_gemm_plan_replays_the_calls_products_at_their_layouts() -> None:
+    """The plan records every BLAS product of a call (forward and backward), with its
+    operands' strides (a transposed or expanded operand stays so) and scalars, counts
+    2 m n k FLOPs per product, and replays into preallocated outputs."""
+    w = torch.randn(5, 3, requires_grad=True)
+    x = torch.randn(4, 3)
+    stack = torch.randn(1, 3, 2).expand(6, 3, 2)
+
+    def step() -> None:
+        y = torch.addmm(torch.zeros(5), x, w.t(), beta=0.5)  # [4,3] x [3,5]
+        z = torch.bmm(torch.randn(6, 4, 3), stack)  # [6,4,3] x [6,3,2]
+        (y.sum() + z.sum()).backward()  # the weight gradient: one more product, [5,4] x [4,3]
+
+    plan = gemm_plan(Workload(step, (w,), 0))
+    assert plan is not None and plan.count == 3
+    assert plan.flops == 2 * 4 * 3 * 5 + 2 * 6 * 4 * 3 * 2 + 2 * 5 * 4 * 3
+    recorder = _Recorder()
+    with recorder:
+        step()
+    names = [packet.__name__ for packet, *_ in recorder.calls]
+    assert sorted(names) == ["addmm", "bmm", "mm"]
+    addmm = next(c for c in recorder.calls if c[0].__name__ == "addmm")
+    assert addmm[1][2][1] == (1, 3) and addmm[2] == {"beta": 0.5}  # w.t(): column-major
+    bmm = next(c for c in recorder.calls if c[0].__name__ == "bmm")
+    assert bmm[1][1][1] == (0, 2, 1)  # the expanded operand's stride-0 batch dim
+    plan.step()  # replays without error, into its preallocated outputs
+
+
+def test_gemm_plan_of_a_call_without_products_is_none() -> None:
+    assert gemm_plan(Workload(lambda: torch.randn(3).exp(), (), 0)) is None

@@ -51,6 +51,7 @@ from reference.distributions import (
     OneHotCategoricalStraightThrough,
     SquashedDistribution,
     StableTanh,
+    check_value_shape,
     log1mexp,
     log_ndtr_scaled,
     log_normal_mass,
@@ -269,6 +270,10 @@ class _Squashed(_Diag):
         raise NotImplementedError
 
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        if self._cache is not None and value is self._cache[0]:
+            # a fresh rsample is clamped into [low, high] (or NaN): nothing for the support
+            # check to find, and no host sync for it on the SAC path
+            return self._log_prob(check_value_shape(self, value))
         return scored(self, value, self._log_prob)
 
     def _log_prob(self, value: torch.Tensor) -> torch.Tensor:

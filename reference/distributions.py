@@ -100,10 +100,12 @@ def proper_scale(scale: torch.Tensor) -> torch.Tensor:
 
 
 def proper_loc(loc: torch.Tensor) -> torch.Tensor:
-    """``loc`` clamped into ``+-max / 4`` of its dtype: a location that overflowed (a product
-    of two large factors) becomes the largest one whose samples ``loc + scale * eps`` stay
-    finite for every :func:`proper_scale`."""
-    bound = torch.finfo(loc.dtype).max / 4
+    """``loc`` clamped into ``+-sqrt(max)`` of its dtype (``1.8e19`` in float32): a location
+    that overflowed (a product of two large factors) stays one whose samples
+    ``loc + scale * eps`` are finite for every :func:`proper_scale` and whose squashed
+    log-density, a sum of about ``2 |x|`` over the event's dims, is too (at ``+-max / 4`` two
+    dims already summed to ``+inf``)."""
+    bound = torch.finfo(loc.dtype).max ** 0.5
     return loc.clamp(-bound, bound)
 
 
@@ -194,9 +196,11 @@ class StableTanh(td.Transform):
         return torch.tanh(x)
 
     def _inverse(self, y: torch.Tensor) -> torch.Tensor:
+        """``atanh`` of ``y`` clamped into ``+-(1 - eps)``: a value on a bound of the action
+        box can land a rounding outside ``[-1, 1]`` after the affine map's inverse (and
+        would give NaN); values truly outside the support never get here (``scored``)."""
         limit = 1.0 - torch.finfo(y.dtype).eps
-        inside = y.abs() <= 1.0
-        return torch.atanh(torch.where(inside, y.clamp(-limit, limit), y))
+        return torch.atanh(y.clamp(-limit, limit))
 
     def log_abs_det_jacobian(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return 2.0 * (LOG_2 - x - F.softplus(-2.0 * x))

@@ -69,6 +69,37 @@ def test_stable_normal_mean_stays_finite(pkg) -> None:
 
 
 @pytest.mark.parametrize("pkg", PACKAGES, ids=lambda p: p.__name__)
+def test_squashed_stable_normal_at_the_location_limit_scores_finitely(pkg) -> None:
+    """Four squashed dims whose ``a * sigma`` sits at proper_loc's bound: each dim's
+    ``-log|dtanh/dx|`` is about ``2 |x|``, and their sum stays finite (at ``max / 4`` it
+    was ``+inf``)."""
+    box = BoundedTensorSpec((4,), torch.float32, 0.0, 1.0)
+    net = pkg.alf.StableNormalProjectionNetwork(
+        1, box, squash_mean=False, state_dependent_std=True, scale_distribution=True
+    )
+    _fill(net, -1.0)
+    with torch.no_grad():
+        net._std_projection_layer.weight.fill_(-1.0)  # a std of 1 / exp(-1e30): the max
+    dist = net(torch.full((1, 1), 1e30))[0]
+    samples = dist.rsample((6,))
+    log_prob = dist.log_prob(samples)
+    assert not bool(torch.isnan(log_prob).any() | (log_prob == torch.inf).any()), log_prob
+
+
+@pytest.mark.parametrize("pkg", PACKAGES, ids=lambda p: p.__name__)
+def test_squashed_value_on_a_bound_scores_finitely(pkg) -> None:
+    """A value on the box's upper bound that is not a fresh sample (its pre-image unknown):
+    the affine map's inverse may round it past 1, where atanh is NaN; it scores as the
+    clamped ``1 - eps`` it stands for."""
+    box = BoundedTensorSpec((1,), torch.float32, 0.816184937953949, 1.632369875907898)
+    net = pkg.alf.NormalProjectionNetwork(1, box, scale_distribution=True)
+    dist = net(torch.zeros(1, 1))[0]
+    on_bound = torch.full((3, 1, 1), 1.632369875907898)
+    log_prob = dist.log_prob(on_bound)
+    assert bool(torch.isfinite(log_prob).all()), log_prob
+
+
+@pytest.mark.parametrize("pkg", PACKAGES, ids=lambda p: p.__name__)
 def test_latent_actor_scores_a_fresh_sample_on_a_bound(pkg) -> None:
     """torch's tanh saturates onto a bound; the cached pre-image scores it (not NaN)."""
     alf = pkg.alf

@@ -1,5 +1,5 @@
-"""The matrix products one call issues, replayed alone: the floor of an implementation's own
-GEMM plan.
+"""The matrix products and convolutions one call issues, replayed alone: the floor of an
+implementation's own GEMM plan.
 
 The run's GEMM roof (:mod:`benchmarks.roofline`) is one large square product. The products
 a network issues are smaller or thinner and run well below it on a CPU (ten 256^3 products
@@ -9,9 +9,11 @@ outputs, times what its GEMMs cost at their shapes. The call cannot beat that ti
 a different plan. The rest of its time is everything else: elementwise passes, copies,
 allocation and dispatch.
 
-Only the BLAS products the dispatcher shows are recorded (``mm``, ``addmm``, ``bmm``,
-``baddbmm``). Convolutions and the GEMMs inside fused kernels (the LSTM and GRU cells) are
-not, so for such calls the plan's time is a lower bound of their GEMM time.
+The BLAS products the dispatcher shows (``mm``, ``addmm``, ``bmm``, ``baddbmm``, replayed
+into preallocated outputs) and the convolutions with their backward (``convolution``,
+``convolution_backward``, which allocate their results as in the call) are recorded. The
+GEMMs inside fused kernels (the LSTM and GRU cells) are not, so for such calls the plan
+covers a small share of the call and its ceiling says little.
 """
 
 from __future__ import annotations
@@ -23,15 +25,20 @@ from typing import Any
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
+from benchmarks.timing import count_flops
 from benchmarks.workload import Workload
 
-#: the matrix products recorded (aten overload packets by name)
+#: the matrix products recorded (aten overload packets by name), replayed with ``out=``
 PRODUCTS = ("mm", "addmm", "bmm", "baddbmm")
+#: the convolutions recorded, replayed as called
+CONVOLUTIONS = ("convolution", "convolution_backward")
 
 
 @dataclass(frozen=True)
 class GemmPlan:
-    """``step`` replays the ``count`` recorded products (``flops`` in all) once each."""
+    """``step`` replays the ``count`` recorded calls once each (``flops``: as
+    ``FlopCounterMode`` counts the replay, which counts a grouped convolution's weight
+    gradient once per group too many: a plan's GFLOP/s is then overstated)."""
 
     step: Callable[[], object]
     count: int
@@ -39,40 +46,48 @@ class GemmPlan:
 
 
 class _Recorder(TorchDispatchMode):
-    """Records each product's operator, its arguments' layout, and its result's shape."""
+    """Records each product's and convolution's operator, its arguments' layout, and (for a
+    product) its result's shape."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.calls: list[tuple[Any, list[Any], dict[str, Any], torch.Size]] = []
+        self.calls: list[tuple[Any, list[Any], dict[str, Any], torch.Size | None]] = []
 
     def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
         kwargs = kwargs or {}
         result = func(*args, **kwargs)
-        if func.overloadpacket.__name__ in PRODUCTS and "out" not in kwargs:
+        name = func.overloadpacket.__name__
+        if (name in PRODUCTS and "out" not in kwargs) or name in CONVOLUTIONS:
             layout = [_layout(a) for a in args]
-            self.calls.append((func.overloadpacket, layout, dict(kwargs), result.shape))
+            shape = result.shape if name in PRODUCTS else None
+            self.calls.append((func.overloadpacket, layout, dict(kwargs), shape))
         return result
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A tensor argument's size, stride, dtype and device."""
+
+    shape: tuple[int, ...]
+    stride: tuple[int, ...]
+    dtype: torch.dtype
+    device: torch.device
+
+    def tensor(self) -> torch.Tensor:
+        """A random tensor of this layout (an expanded stride-0 operand stays one)."""
+        if 0 in self.shape:
+            return torch.empty_strided(
+                self.shape, self.stride, dtype=self.dtype, device=self.device
+            )
+        extent = 1 + sum((n - 1) * s for n, s in zip(self.shape, self.stride))
+        base = torch.randn(extent, dtype=self.dtype, device=self.device)
+        return base.as_strided(self.shape, self.stride)
 
 
 def _layout(arg: Any) -> Any:
     if isinstance(arg, torch.Tensor):
-        return (tuple(arg.shape), arg.stride(), arg.dtype, arg.device)
+        return Layout(tuple(arg.shape), arg.stride(), arg.dtype, arg.device)
     return arg
-
-
-def _tensor(shape: tuple[int, ...], stride: tuple[int, ...], dtype: Any, device: Any) -> Any:
-    """A random tensor of this size and stride (an expanded stride-0 operand stays one)."""
-    if 0 in shape:
-        return torch.empty_strided(shape, stride, dtype=dtype, device=device)
-    extent = 1 + sum((n - 1) * s for n, s in zip(shape, stride))
-    return torch.randn(extent, dtype=dtype, device=device).as_strided(shape, stride)
-
-
-def _flops(name: str, layout: list[Any]) -> int:
-    """2 m n k per product (times the batch for ``bmm`` / ``baddbmm``)."""
-    a, b = layout[-2][0], layout[-1][0]  # the two matrix operands come last
-    batch = a[0] if name in ("bmm", "baddbmm") else 1
-    return 2 * batch * a[-2] * a[-1] * b[-1]
 
 
 def gemm_plan(work: Workload) -> GemmPlan | None:
@@ -87,16 +102,15 @@ def gemm_plan(work: Workload) -> GemmPlan | None:
     if not recorder.calls:
         return None
     replays = []
-    flops = 0
     for packet, layout, kwargs, shape in recorder.calls:
-        args = [_tensor(*a) if isinstance(a, tuple) and len(a) == 4 else a for a in layout]
-        like = next(a for a in args if isinstance(a, torch.Tensor))
-        out = torch.empty(shape, dtype=like.dtype, device=like.device)
-        replays.append((packet, args, {**kwargs, "out": out}))
-        flops += _flops(packet.__name__, layout)
+        args = [a.tensor() if isinstance(a, Layout) else a for a in layout]
+        if shape is not None:  # a product: into a preallocated output
+            like = next(a for a in args if isinstance(a, torch.Tensor))
+            kwargs = {**kwargs, "out": torch.empty(shape, dtype=like.dtype, device=like.device)}
+        replays.append((packet, args, kwargs))
 
     def step() -> None:
         for packet, args, kwargs in replays:
             packet(*args, **kwargs)
 
-    return GemmPlan(step, len(replays), flops)
+    return GemmPlan(step, len(replays), count_flops(step))

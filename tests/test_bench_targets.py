@@ -93,31 +93,34 @@ def test_declared_parallel_decoder_flops_are_the_reference_loops(name: str, mode
 
 
 def test_gemm_plan_replays_the_calls_products_at_their_layouts() -> None:
-    """The plan records every BLAS product of a call (forward and backward), with its
-    operands' strides (a transposed or expanded operand stays so) and scalars, counts
-    2 m n k FLOPs per product, and replays into preallocated outputs."""
+    """The plan records every BLAS product and convolution of a call (forward and
+    backward), with its operands' strides (a transposed or expanded operand stays so) and
+    scalars, and replays them; its FLOPs are those of the products recorded."""
     w = torch.randn(5, 3, requires_grad=True)
     x = torch.randn(4, 3)
     stack = torch.randn(1, 3, 2).expand(6, 3, 2)
+    kernel = torch.randn(2, 3, 3, 3, requires_grad=True)
+    image = torch.randn(1, 3, 5, 5).contiguous(memory_format=torch.channels_last)
 
     def step() -> None:
         y = torch.addmm(torch.zeros(5), x, w.t(), beta=0.5)  # [4,3] x [3,5]
         z = torch.bmm(torch.randn(6, 4, 3), stack)  # [6,4,3] x [6,3,2]
-        (y.sum() + z.sum()).backward()  # the weight gradient: one more product, [5,4] x [4,3]
+        c = torch.nn.functional.conv2d(image, kernel, padding=1)
+        (y.sum() + z.sum() + c.sum()).backward()  # w's gradient: one more product [5,4]x[4,3]
 
-    plan = gemm_plan(Workload(step, (w,), 0))
-    assert plan is not None and plan.count == 3
-    assert plan.flops == 2 * 4 * 3 * 5 + 2 * 6 * 4 * 3 * 2 + 2 * 5 * 4 * 3
+    plan = gemm_plan(Workload(step, (w, kernel), 0))
+    assert plan is not None and plan.count == 5
+    convolutions = 2 * 2 * 3 * 9 * 25 * 2  # forward and the kernel's gradient
+    assert plan.flops == 2 * 4 * 3 * 5 + 2 * 6 * 4 * 3 * 2 + 2 * 5 * 4 * 3 + convolutions
     recorder = _Recorder()
     with recorder:
         step()
-    names = [packet.__name__ for packet, *_ in recorder.calls]
-    assert sorted(names) == ["addmm", "bmm", "mm"]
-    addmm = next(c for c in recorder.calls if c[0].__name__ == "addmm")
-    assert addmm[1][2][1] == (1, 3) and addmm[2] == {"beta": 0.5}  # w.t(): column-major
-    bmm = next(c for c in recorder.calls if c[0].__name__ == "bmm")
-    assert bmm[1][1][1] == (0, 2, 1)  # the expanded operand's stride-0 batch dim
-    plan.step()  # replays without error, into its preallocated outputs
+    calls = {packet.__name__: (layout, kwargs) for packet, layout, kwargs, _ in recorder.calls}
+    assert sorted(calls) == ["addmm", "bmm", "convolution", "convolution_backward", "mm"]
+    assert calls["addmm"][0][2].stride == (1, 3) and calls["addmm"][1] == {"beta": 0.5}
+    assert calls["bmm"][0][1].stride == (0, 2, 1)  # the expanded operand's stride-0 batch
+    assert calls["convolution"][0][0].stride == image.stride()  # channels-last kept
+    plan.step()  # replays without error
 
 
 def test_gemm_plan_of_a_call_without_products_is_none() -> None:

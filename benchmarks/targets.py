@@ -95,7 +95,7 @@ def flops_of(work: Workload) -> int | None:
         return None
 
 
-def rng_step(shape: tuple[int, int]) -> Step:
+def rng_step(shape: tuple[int, ...]) -> Step:
     return lambda: torch.randn(shape)
 
 

@@ -45,23 +45,38 @@ class GemmPlan:
     flops: int
 
 
-class _Recorder(TorchDispatchMode):
-    """Records each product's and convolution's operator, its arguments' layout, and (for a
-    product) its result's shape."""
+class Recorder(TorchDispatchMode):
+    """Counts every aten operator call (``ops``: each a kernel launch on a GPU, a dispatch on
+    the CPU) and records each product's and convolution's operator, its arguments' layout,
+    and (for a product) its result's shape."""
 
     def __init__(self) -> None:
         super().__init__()
+        self.ops = 0
         self.calls: list[tuple[Any, list[Any], dict[str, Any], torch.Size | None]] = []
 
     def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
         kwargs = kwargs or {}
         result = func(*args, **kwargs)
+        self.ops += 1
         name = func.overloadpacket.__name__
         if (name in PRODUCTS and "out" not in kwargs) or name in CONVOLUTIONS:
             layout = [_layout(a) for a in args]
             shape = result.shape if name in PRODUCTS else None
             self.calls.append((func.overloadpacket, layout, dict(kwargs), shape))
         return result
+
+
+def record(work: Workload) -> Recorder | None:
+    """One ``work.step()`` under a :class:`Recorder`; None where a functorch transform
+    refuses the recording mode."""
+    recorder = Recorder()
+    try:
+        with recorder:
+            work.step()
+    except RuntimeError:
+        return None
+    return recorder
 
 
 @dataclass(frozen=True)
@@ -90,16 +105,10 @@ def _layout(arg: Any) -> Any:
     return arg
 
 
-def gemm_plan(work: Workload) -> GemmPlan | None:
-    """The products of one ``work.step()``, ready to replay; None where none are visible
-    (or a functorch transform refuses the recording mode)."""
-    recorder = _Recorder()
-    try:
-        with recorder:
-            work.step()
-    except RuntimeError:
-        return None
-    if not recorder.calls:
+def gemm_plan(recorder: Recorder | None) -> GemmPlan | None:
+    """The recorded products and convolutions, ready to replay; None where none were seen
+    (or nothing was recorded)."""
+    if recorder is None or not recorder.calls:
         return None
     replays = []
     for packet, layout, kwargs, shape in recorder.calls:

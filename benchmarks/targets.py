@@ -33,14 +33,12 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import statistics
-from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
 import torch
-from torch.utils._python_dispatch import TorchDispatchMode
 
-from benchmarks.gemm_plan import gemm_plan
+from benchmarks.gemm_plan import Recorder, gemm_plan, record
 from benchmarks.roofline import Roofs
 from benchmarks.timing import Budget, Step, count_flops, interleave
 from benchmarks.workload import Workload, workload
@@ -67,25 +65,8 @@ TARGETS = tuple(
 )
 
 
-class OpCounter(TorchDispatchMode):
-    """Counts aten operator calls (kernel launches on a GPU)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.ops: Counter[str] = Counter()
-
-    def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
-        self.ops[str(func.overloadpacket.__name__)] += 1
-        return func(*args, **(kwargs or {}))
-
-
-def op_count(work: Workload) -> int | None:
-    try:
-        with OpCounter() as counter:
-            work.step()
-    except RuntimeError:  # functorch transforms refuse some dispatch modes
-        return None
-    return sum(counter.ops.values())
+def _ops(recorder: Recorder | None) -> int | None:
+    return None if recorder is None else recorder.ops
 
 
 def flops_of(work: Workload) -> int | None:
@@ -134,7 +115,8 @@ def measure(clock: str, rounds: int, only: str = "*") -> list[dict[str, Any]]:
         if declared.rng_draw is not None:
             steps["rng floor"] = rng_step(declared.rng_draw)
         steps["bytes floor"] = working_set_copy(works["optimized"].min_bytes)
-        plans = {impl: gemm_plan(w) for impl, w in works.items()}
+        records = {impl: record(w) for impl, w in works.items()}
+        plans = {impl: gemm_plan(r) for impl, r in records.items()}
         for impl, plan in plans.items():
             if plan is not None:
                 steps[f"{impl} GEMMs"] = plan.step
@@ -159,8 +141,8 @@ def measure(clock: str, rounds: int, only: str = "*") -> list[dict[str, Any]]:
                 "flops": flops,
                 "baseline_flops": flops_of(works[baseline]),
                 "bytes": works["optimized"].min_bytes,
-                "ops": op_count(works["optimized"]),
-                "baseline_ops": op_count(works[baseline]),
+                "ops": _ops(records["optimized"]),
+                "baseline_ops": _ops(records[baseline]),
                 "gemm_rate": gemm.rate,
                 "copy_rate": copy.rate,
                 "working_set_rate": works["optimized"].min_bytes / bytes_floor,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from benchmarks.gemm_plan import _Recorder, gemm_plan
+from benchmarks.gemm_plan import Recorder, gemm_plan, record
 from benchmarks.targets import TARGETS, credited_flops
 from benchmarks.timing import count_flops
 from benchmarks.workload import Workload, case_inputs, timed_in_parallel, workload
@@ -110,11 +110,11 @@ def test_gemm_plan_replays_the_calls_products_at_their_layouts() -> None:
         c = torch.nn.functional.conv2d(image, kernel, padding=1)
         (y.sum() + z.sum() + c.sum()).backward()  # w's gradient: one more product [5,4]x[4,3]
 
-    plan = gemm_plan(Workload(step, (w, kernel), 0))
+    plan = gemm_plan(record(Workload(step, (w, kernel), 0)))
     assert plan is not None and plan.count == 5
     convolutions = 2 * 2 * 3 * 9 * 25 * 2  # forward and the kernel's gradient
     assert plan.flops == 2 * 4 * 3 * 5 + 2 * 6 * 4 * 3 * 2 + 2 * 5 * 4 * 3 + convolutions
-    recorder = _Recorder()
+    recorder = Recorder()
     with recorder:
         step()
     calls = {packet.__name__: (layout, kwargs) for packet, layout, kwargs, _ in recorder.calls}
@@ -126,4 +126,6 @@ def test_gemm_plan_replays_the_calls_products_at_their_layouts() -> None:
 
 
 def test_gemm_plan_of_a_call_without_products_is_none() -> None:
-    assert gemm_plan(Workload(lambda: torch.randn(3).exp(), (), 0)) is None
+    recorder = record(Workload(lambda: torch.randn(3).exp(), (), 0))
+    assert recorder is not None and recorder.ops == 2  # randn, exp
+    assert gemm_plan(recorder) is None

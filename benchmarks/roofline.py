@@ -16,7 +16,7 @@ fraction of it.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
@@ -96,7 +96,7 @@ class Roofs:
     def __init__(self, device: torch.device, budget: Budget) -> None:
         self.roofs = [gemm_roof(device), copy_roof(device)]
         self.clock = budget.timer
-        one_call = Budget(rounds=1, sample_time=0.0, warmup=budget.warmup, clock=budget.clock)
+        one_call = replace(budget, rounds=1, sample_time=0.0, case_time=None)
         for roof in self.roofs:
             assert roof.step is not None
             roof.number, _ = calibrate(roof.step, one_call)

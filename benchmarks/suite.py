@@ -31,6 +31,7 @@ import pytest_benchmark
 import torch
 from pytest_benchmark.stats import Stats
 
+from benchmarks import allocator
 from benchmarks.machine import commit_info, machine_info
 from benchmarks.memory import METHODS, peak_bytes
 from benchmarks.roofline import Roofs
@@ -232,6 +233,7 @@ def run(
             "candidate": selection.candidate,
             "rounds": budget.rounds,
             "clock": budget.clock,
+            "allocator": allocator.state(),
             "memory": METHODS.get(device.type),
             "roofs": roofs.as_dict(),
             "skipped": skipped,

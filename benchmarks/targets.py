@@ -2,6 +2,7 @@
 with their rooflines.
 
     python -m benchmarks.targets [--clock wall|cpu] [--threads N] [--rounds R] [--only GLOBS]
+        [--allocator held|default]
 
 For each target: the speedup of ``optimized`` over its baseline (median of interleaved
 rounds, 95% bootstrap interval), and what bounds the optimized call on this machine:
@@ -38,6 +39,7 @@ from typing import Any
 
 import torch
 
+from benchmarks import allocator
 from benchmarks.gemm_plan import Recorder, gemm_plan, record
 from benchmarks.roofline import Roofs
 from benchmarks.timing import Budget, Step, count_flops, interleave
@@ -97,9 +99,11 @@ def credited_flops(case: BenchCase, mode: str, work: Workload) -> int:
     return count_flops(work.step)
 
 
-def measure(clock: str, rounds: int, only: str = "*") -> list[dict[str, Any]]:
+def measure(
+    clock: str, rounds: int, only: str = "*", policy: str = allocator.HELD
+) -> list[dict[str, Any]]:
     device = torch.device("cpu")
-    budget = Budget(rounds=rounds, sample_time=0.02, clock=clock)
+    budget = Budget(rounds=rounds, sample_time=0.02, clock=clock, allocator=policy)
     roofs = Roofs(device, budget)
     roofs.round(3)
     out = []
@@ -173,6 +177,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clock", default="wall", choices=("wall", "cpu"))
     parser.add_argument("--threads", type=int)
+    parser.add_argument("--allocator", default=allocator.HELD, choices=allocator.POLICIES)
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument(
         "--only", default="*", help="glob(s) of the entries whose targets run, comma-separated"
@@ -180,8 +185,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    print(f"clock {args.clock}, {torch.get_num_threads()} thread(s), {args.rounds} rounds")
-    for r in measure(args.clock, args.rounds, args.only):
+    print(
+        f"clock {args.clock}, {torch.get_num_threads()} thread(s), {args.rounds} rounds, "
+        f"allocator {allocator.hold_as(args.allocator)}"
+    )
+    for r in measure(args.clock, args.rounds, args.only, args.allocator):
         low, high = r["interval"]
         print(
             f"{r['target']}\n"

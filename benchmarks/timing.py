@@ -19,6 +19,10 @@ library's ``timeit.Timer`` (garbage collection off while timing); the clock is
 own ``timeit`` is not used for the samples: it runs ``number // 100`` (at least 2) extra
 warm-up calls before every measurement, which in a round-robin would triple the cost of a
 slow sample.
+
+Every timing calibrates first, and calibrating puts the process's C allocator under the
+budget's policy (:mod:`benchmarks.allocator`, held by default), so no sample is ever taken
+under another.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from dataclasses import dataclass
 from torch.utils.benchmark.utils.timer import timer as synchronizing_clock
 from torch.utils.flop_counter import FlopCounterMode
 
+from benchmarks.allocator import HELD, hold_as
+
 Step = Callable[[], object]
 CLOCKS: dict[str, Callable[[], float]] = {"wall": synchronizing_clock, "cpu": time.process_time}
 
@@ -44,7 +50,8 @@ class Budget:
     calibrate). ``case_time``: where one round of all the implementations takes so long
     that ``rounds`` of them would exceed this many seconds, fewer rounds, never fewer than
     ``min_rounds`` (a case whose reference call takes a second needs no ten rounds to be
-    stable, and a quick run spent most of its time on a few such cases)."""
+    stable, and a quick run spent most of its time on a few such cases). ``allocator``:
+    the C allocator's policy while timing (:data:`benchmarks.allocator.POLICIES`)."""
 
     rounds: int
     sample_time: float
@@ -53,6 +60,7 @@ class Budget:
     clock: str = "wall"
     case_time: float | None = None
     min_rounds: int = 5
+    allocator: str = HELD
 
     @property
     def timer(self) -> Callable[[], float]:
@@ -61,10 +69,10 @@ class Budget:
         return CLOCKS[self.clock]
 
     @classmethod
-    def for_run(cls, quick: bool, clock: str = "wall") -> Budget:
+    def for_run(cls, quick: bool, clock: str = "wall", policy: str = HELD) -> Budget:
         if quick:
-            return cls(rounds=10, sample_time=0.004, clock=clock, case_time=2.0)
-        return cls(rounds=25, sample_time=0.02, warmup=3, clock=clock)
+            return cls(10, 0.004, clock=clock, case_time=2.0, allocator=policy)
+        return cls(rounds=25, sample_time=0.02, warmup=3, clock=clock, allocator=policy)
 
     def rounds_for(self, round_seconds: float) -> int:
         """The rounds to time when one round takes ``round_seconds``."""
@@ -74,8 +82,10 @@ class Budget:
 
 
 def calibrate(step: Step, budget: Budget) -> tuple[int, float]:
-    """Calls per sample, and the seconds of one call: warm ``step`` up, timing the last
-    warm-up call, and batch enough calls to fill ``budget.sample_time``."""
+    """Calls per sample, and the seconds of one call: warm ``step`` up (under the budget's
+    allocator policy), timing the last warm-up call, and batch enough calls to fill
+    ``budget.sample_time``."""
+    hold_as(budget.allocator)
     for _ in range(budget.warmup - 1):
         step()
     clock = budget.timer

@@ -69,12 +69,16 @@ def test_two_machines_compare_in_roof_units() -> None:
     assert {d.status for d in comparison.deltas} == {"same"}
 
 
-def test_runs_of_different_entries_or_dtypes_are_refused() -> None:
+def test_runs_of_different_entries_dtypes_or_allocators_are_refused() -> None:
     base = parse_run(run_json(medians(3)))
     with pytest.raises(CompareError, match=r"only in new: syn\.E3"):
         compare(base, parse_run(run_json(medians(4))), 0.1)
     with pytest.raises(CompareError, match=r"different dtypes .*float32.*float64"):
         compare(base, parse_run(run_json(medians(3), dtype="float64")), 0.1)
+    held = run_json(medians(3))
+    held["twinnet"]["allocator"] = "held"  # base was saved before twinnet held the allocator
+    with pytest.raises(CompareError, match=r"different allocator policies .*default.*held"):
+        compare(base, parse_run(held), 0.1)
 
 
 def test_new_and_gone_rows() -> None:

@@ -19,6 +19,7 @@ from typing import NoReturn
 
 from rich.console import Console
 
+from benchmarks.allocator import HELD, POLICIES
 from properties.candidate import DEFAULT_CANDIDATE
 
 DEFAULT_IMPLS = "reference,optimized,vmap,compile,peers"
@@ -160,6 +161,14 @@ def parser() -> Parser:
         choices=("wall", "cpu"),
         help="wall time (default), or the process's CPU time: on a shared machine, time spent "
         "descheduled does not count (CPU runs)",
+    )
+    p.add_argument(
+        "--allocator",
+        default=HELD,
+        choices=POLICIES,
+        help="held (default): no mmap and no heap trim in the C allocator, so a call reuses "
+        "its pages instead of faulting fresh ones in at the heap's whim; default: glibc's "
+        "own policy, page faults of large allocations included",
     )
     p.add_argument(
         "--recommend",

@@ -269,7 +269,7 @@ def cmd_bench(args: argparse.Namespace, console: Console) -> int:
     processes = args.processes if args.processes is not None else (3 if args.save else 1)
     if processes < 1:
         raise UsageError(f"--processes: expected a positive number, got {processes}")
-    budget = Budget.for_run(args.quick, args.clock)
+    budget = Budget.for_run(args.quick, args.clock, args.allocator)
     label = f"bench (cases, {processes} processes)" if processes > 1 else "bench (cases)"
     with progress_bar(console, label) as callback:
         if processes == 1:

@@ -90,7 +90,8 @@ def same_machine(base: Run, new: Run) -> dict[str, tuple[object, object]]:
 
 
 def check_comparable(base: Run, new: Run) -> None:
-    """Raise :class:`CompareError` naming what differs: entry set, dtype, clock or device."""
+    """Raise :class:`CompareError` naming what differs: entry set, dtype, clock, allocator
+    policy or device."""
     problems = []
     only_base = sorted(set(base.entries) - set(new.entries))
     only_new = sorted(set(new.entries) - set(base.entries))
@@ -104,12 +105,17 @@ def check_comparable(base: Run, new: Run) -> None:
         problems.append(f"different dtypes (base {base.dtype}, new {new.dtype})")
     if base.clock != new.clock:
         problems.append(f"different clocks (base {base.clock}, new {new.clock})")
+    if base.allocator != new.allocator:
+        problems.append(
+            f"different allocator policies (base {base.allocator}, new {new.allocator}: "
+            "bench --allocator decides)"
+        )
     if base.device != new.device:
         problems.append(f"different devices (base {base.device}, new {new.device})")
     if problems:
         raise CompareError(
             "runs not comparable: " + ", ".join(problems) + "; bench both with the same "
-            "--entries and --device"
+            "--entries, --device, --clock and --allocator"
         )
 
 

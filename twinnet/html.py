@@ -261,6 +261,7 @@ def provenance_html(run: Run) -> str:
     facts += [("commit", run.commit.get("id")), ("dirty", run.commit.get("dirty"))]
     facts += [("branch", run.commit.get("branch")), ("date", run.when)]
     facts += [("device", run.device), ("dtype", run.dtype)]
+    facts += [("clock", run.clock), ("allocator", run.allocator)]
     return "<ul>" + "".join(f"<li>{k}: {escape(str(v))}</li>" for k, v in facts) + "</ul>"
 
 

@@ -133,6 +133,12 @@ class Run:
         return str(self.meta.get("clock", "wall"))
 
     @property
+    def allocator(self) -> str:
+        """The C allocator policy the run was timed under (runs saved before twinnet held it
+        were timed under glibc's defaults)."""
+        return str(self.meta.get("allocator", "default"))
+
+    @property
     def skipped(self) -> list[dict[str, str]]:
         return list(self.meta.get("skipped", []))
 

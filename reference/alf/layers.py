@@ -92,13 +92,22 @@ class _FiniteStatistics:
     running_var: torch.Tensor | None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The batch norm updates copies of the running statistics, which its backward
+        keeps (it checks that they are not changed after); the buffers then take the
+        copies' finite values. Updating the buffers themselves and repairing them after
+        would change what the backward kept, and it would refuse to run."""
         if not self.training or self.running_mean is None or self.running_var is None:
             return super().forward(x)  # type: ignore[misc]
-        before = (self.running_mean.clone(), self.running_var.clone())
-        y = super().forward(x)  # type: ignore[misc]
+        mean, var = self.running_mean, self.running_var
+        self.running_mean, self.running_var = mean.clone(), var.clone()
+        try:
+            y = super().forward(x)  # type: ignore[misc]
+            updated = (self.running_mean, self.running_var)
+        finally:
+            self.running_mean, self.running_var = mean, var
         with torch.no_grad():
-            for running, old in zip((self.running_mean, self.running_var), before):
-                running.copy_(torch.where(torch.isfinite(running), running, old))
+            for running, new in zip((mean, var), updated):
+                running.copy_(torch.where(torch.isfinite(new), new, running))
         return y
 
 

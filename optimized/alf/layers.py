@@ -6,7 +6,7 @@ state_dict; only ``forward`` differs.
   works in the replica-major layout ``[n, B, d]`` so a stack of them transposes only at
   its ends (see ``optimized.alf.sequential``).
 * ``ParallelConv2D``: one grouped convolution (``groups=n``, channels-last) instead of n
-  convolutions.
+  convolutions; for a few output positions, im2col plus one matmul over the replicas.
 """
 
 from __future__ import annotations
@@ -83,25 +83,63 @@ def grouped_channels_last(x: torch.Tensor) -> torch.Tensor:
     return x.permute(0, 3, 4, 1, 2).reshape(b, h, w, n * c).permute(0, 3, 1, 2)
 
 
-class ParallelConv2D(Twin, ref.ParallelConv2D):
-    """All n replicas as one grouped convolution over ``[B, n*C, H, W]``.
+#: Output positions per replica (B * H' * W') up to which ``ParallelConv2D`` runs on the
+#: CPU as im2col plus one matmul broadcast over the replicas: oneDNN's grouped convolution
+#: costs ~80 us a call before any work, and at B=1 the matmul form was 1.8-2x faster
+#: (n = 4 and 16, 16x16 and 7x7 maps, fwd and fwd+bwd), at B=16 2x slower.
+_UNFOLD_POSITIONS = 128
 
-    For n > 1 the images go channels-last: CPU grouped-convolution kernels are fast on
-    NHWC and fall back to a slow path on NCHW (measured ~2x at B=1024, n=4).
+
+class ParallelConv2D(Twin, ref.ParallelConv2D):
+    """All n replicas as one grouped convolution over ``[B, n*C, H, W]``, or for a few
+    output positions as im2col plus one batched matmul (:data:`_UNFOLD_POSITIONS`).
+
+    For n > 1 the grouped convolution's images go channels-last: CPU grouped-convolution
+    kernels are fast on NHWC and fall back to a slow path on NCHW (measured ~2x at
+    B=1024, n=4).
     """
+
+    def _unfolded(self, x: torch.Tensor, out_size: tuple[int, int]) -> torch.Tensor:
+        """``[B, n, C, H, W] -> [B, n*C', H', W']``: every replica's patches (``F.unfold``,
+        replica-major like the channels) times its ``[C', C*kh*kw]`` weight, one matmul."""
+        b, n, c, h, w = x.shape
+        weight, bias = self._conv2d.weight, self._conv2d.bias
+        cols = F.unfold(
+            x.reshape(b, n * c, h, w),
+            self._kernel_size,
+            padding=self._padding,
+            stride=self._strides,
+        )
+        patch = weight.shape[1] * weight.shape[2] * weight.shape[3]  # C * kh * kw
+        y = torch.matmul(
+            weight.reshape(n, self._out_channels, patch), cols.view(b, n, patch, cols.shape[-1])
+        )
+        if bias is not None:
+            y = y.add_(bias.view(n, self._out_channels, 1))
+        return y.view(b, n * self._out_channels, *out_size)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.parallel_input(x)
         b, n = x.shape[0], self._n
-        x = grouped_channels_last(x) if n > 1 else x.reshape(b, self._in_channels, *x.shape[3:])
-        y = F.conv2d(
-            x,
-            self._conv2d.weight,
-            self._conv2d.bias,
-            self._strides,
-            self._padding,
-            groups=n,
-        )
+        out_size = self.output_hw(x.shape[-2], x.shape[-1])
+        positions = b * out_size[0] * out_size[1]
+        if (
+            n > 1
+            and x.device.type == "cpu"
+            and min(out_size) > 0
+            and positions <= _UNFOLD_POSITIONS
+        ):
+            y = self._unfolded(x, out_size)
+        else:
+            x = grouped_channels_last(x) if n > 1 else x.reshape(b, self._in_channels, *x.shape[3:])
+            y = F.conv2d(
+                x,
+                self._conv2d.weight,
+                self._conv2d.bias,
+                self._strides,
+                self._padding,
+                groups=n,
+            )
         if self._bn is not None:
             y = self._bn(y)
         # the (often in-place) activation before the [B, n, C, H, W] view: in place on a

@@ -197,7 +197,8 @@ def param_conv_net_configs(draw: Any) -> dict:
     if min(h, w) >= 2 and draw(st.booleans()):
         last = convs[-1]
         convs = (*convs[:-1], (*last[:3], last[3] if len(last) > 3 else 0, 2))
-    ln = draw(st.booleans()) and min(_conv_sizes(spec, convs, same)) > 2  # as in param_network_configs
+    # no layer norm over a map of two outputs or fewer (param_network_configs says why)
+    ln = draw(st.booleans()) and min(_conv_sizes(spec, convs, same)) > 2
     hw = tuple(spec.shape[1:])
     return {
         "family": "conv",

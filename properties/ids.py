@@ -14,7 +14,8 @@ GLOBAL_IDS: dict[str, str] = {
     "signature": "constructor parameter names, order and defaults are the spec document's",
     "api": "every public method and property the spec documents for the class is present",
     "parity": "candidate == reference with shared weights, float32 and float64",
-    "grad_parity": "input and parameter gradients match",
+    "grad_parity": "input and parameter gradients match (also in training mode where batch "
+    "statistics apply)",
     "float64_exact": "parity and grad_parity in float64 at the float64 contract (1e-9), not "
     "float32's: no float32 constant or intermediate inside a float64 run",
     "reparam_grad": "reparameterized samples and their parameter gradients match under the "

@@ -1,12 +1,19 @@
 """grad_parity: the gradients of a random projection of everything a call returns (outputs
 and new state) with respect to the floating inputs and to every parameter equal the
-reference's, within the same condition-aware tolerance as the outputs."""
+reference's, within the same condition-aware tolerance as the outputs.
+
+Networks are called in eval mode, the spec's. One that keeps statistics a forward pass
+updates (batch norm: floating buffers) normalises by the batch's own statistics in
+training mode, where it is trained: for it the gradients of a training-mode call (on
+copies, with at least two rows, and no randomness drawn) must agree too."""
+
+import copy
 
 import torch
 
 from properties.compare import assert_expected, expect
 from properties.harness import Subject, spec_property
-from properties.kinds.base import parameters_of
+from properties.kinds.base import floating_buffers, parameters_of, set_training
 from reference.specs import flatten, map_structure
 
 
@@ -37,3 +44,18 @@ def test_grad_parity(subject: Subject, dtype: torch.dtype, device: str, data) ->
     x = subject.inputs(case, dtype, device)
     expected = expect(lambda net, x: gradients(subject, net, x, case), (ref, x), dtype)
     assert_expected(gradients(subject, cand, x, case), expected, f"{subject.name} gradients")
+    if (
+        floating_buffers(ref)
+        and case.batch > 1
+        and not subject.kind.stochastic(case.cfg, case.batch)
+    ):
+        expected = expect(
+            lambda net, x: gradients(subject, training(net), x, case), (ref, x), dtype
+        )
+        got = gradients(subject, training(cand), x, case)
+        assert_expected(got, expected, f"{subject.name} gradients in training mode")
+
+
+def training(net):
+    """A copy of ``net`` in training mode (the original keeps its mode and statistics)."""
+    return set_training(copy.deepcopy(net), True)

@@ -35,16 +35,19 @@ __all__ = ["SocialAttentionNetwork", "TransformerNetwork"]
 
 
 class SocialAttentionNetwork(Twin, ref.SocialAttentionNetwork):
-    """Fused FC embeddings, one GEMM for keys and values, one fused attention kernel."""
+    """Fused FC embeddings, a GEMM each for keys and values read as ``[B, heads, N, d]``
+    views, one fused attention kernel. (One GEMM for both, split by a permute, made the
+    backward stack and permute-copy their gradients: x1.56 of the reference against
+    x1.70 for two GEMMs, N=16, B=256, fwd+bwd.)"""
 
     def forward(self, inputs: Nest, state: Nest = ()) -> tuple[torch.Tensor, Nest]:  # type: ignore[override]
         x, _ = ref.PreprocessorNetwork.forward(self, inputs, state)
         e = self.embed(x)
         b, n, width = e.shape
         heads, d = self._num_of_heads, self._fea_dim_per_head
-        w_kv = torch.cat([self._key_proj.weight, self._value_proj.weight], dim=0)
-        kv = (e.reshape(b * n, width) @ w_kv.T).reshape(b, n, 2, heads, d)
-        keys, values = kv.permute(2, 0, 3, 1, 4).unbind(0)
+        flat = e.reshape(b * n, width)
+        keys = (flat @ self._key_proj.weight.T).view(b, n, heads, d).transpose(1, 2)
+        values = (flat @ self._value_proj.weight.T).view(b, n, heads, d).transpose(1, 2)
         query = (e[:, 0] @ self._query_proj.weight.T).reshape(b, heads, 1, d)
         out = F.scaled_dot_product_attention(query, keys, values)
         return out.reshape(b, width), state

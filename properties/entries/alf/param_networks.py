@@ -97,14 +97,16 @@ def param_network_configs(draw: Any) -> dict:
     # terms cancel, and every float32 algorithm is off there by ~1e-4 relative in the
     # median and up to 2e-2 (the written formula, F.layer_norm and F.group_norm alike,
     # 400 draws), each draw by its own amount: a comparison would flag whichever was
-    # unluckier than the reference. So a normed layer never has two outputs, and one fed a
-    # single feature keeps its bias.
+    # unluckier than the reference. Over one feature LN is exactly its bias, and its input
+    # gradient is exactly zero in the written formula but rounding in F.group_norm's. So a
+    # normed layer has at least three outputs, and one fed a single feature keeps its bias.
     if fc_ln:
-        fc = tuple(3 if width == 2 else width for width in fc)
-    if last_ln and last is not None and last[0] == 2:
+        fc = tuple(max(width, 3) for width in fc)
+    if last_ln and last is not None and last[0] < 3:
         last = (3, last[1])
-    keep_fc_bias = fc_ln and (sizes[-1] if sizes else spec.shape[-1]) == 1
-    keep_last_bias = last_ln and not fc_ln and bool(fc) and fc[-1] == 1
+    features = sizes[-1] if sizes else spec.shape[-1]  # what the first FC layer reads
+    keep_fc_bias = fc_ln and features == 1
+    keep_last_bias = last_ln and (fc[-1] if fc else features) == 1
     return {
         "family": "net",
         **_common(draw, groups, conv_ln or fc_ln or last_ln),

@@ -81,7 +81,9 @@ class DisjointPolicyValueNetwork(Twin, ref.DisjointPolicyValueNetwork):
         (w_pi, b_pi), (w_v, b_v) = kernel_and_bias(pi_fc), kernel_and_bias(v_fc)
         # both first layers read the observation: one [B, 2h] GEMM, then its two halves
         h = act(torch.addmm(torch.cat([b_pi, b_v]), observation, torch.cat([w_pi, w_v], 1)))
-        z_pi, z_v = h[:, : w_pi.shape[1]], h[:, w_pi.shape[1] :]
+        # split, not two slices: its backward is one cat of the halves' gradients, where each
+        # slice's would zero a whole [B, 2h] gradient and the two be added
+        z_pi, z_v = h.split([w_pi.shape[1], w_v.shape[1]], dim=1)
         for pi_fc, v_fc in rest:
             (w_pi, b_pi), (w_v, b_v) = kernel_and_bias(pi_fc), kernel_and_bias(v_fc)
             z_pi, z_v = act(torch.addmm(b_pi, z_pi, w_pi)), act(torch.addmm(b_v, z_v, w_v))

@@ -9,14 +9,16 @@ fault costs about 1 us; whether a case meets 40 faults per call or 7000 depends 
 state the cases before it left, not on its code (``alf.ImageEncodingNetwork B=1024,n=4``
 took 10.3 or 17.9 ms per call from one process to the next, its faults 1037 or 7054).
 
-*Held* (the default of every timing in twinnet): ``mallopt`` turns mmap off for new
-blocks and raises the trim threshold to 2 GiB, so freed memory stays in the heap and a call
-that runs again reuses its own pages (0 faults per call after warm-up on that case, 10.2-10.9
-ms). Both implementations of a case run in the same process under the same policy, so
-their ratio stays fair. What it hides: the faults a large allocation costs under glibc's
+*Held* (the default of every timing in twinnet): ``mallopt`` turns mmap off for new blocks
+and raises the trim threshold to 2 GiB, so freed memory stays in the heap and a call that
+runs again reuses its own pages (0 faults per call after warm-up on that case, 10.2-10.9
+ms). While the heap's layout settles, a call now and then still takes a large block from
+fresh pages (a 64 MB block: in 1-2 of the first 8 calls of some processes, none after).
+Both implementations of a case run in the same process under the same policy, so their
+ratio stays fair. What it hides: the faults a large allocation costs under glibc's
 defaults, which a user's process does pay. ``default`` leaves the allocator alone for a run
-that should show them. The state is process-wide and cannot be undone, so a run records
-the state it actually timed under (:func:`state`), and ``compare`` refuses to compare runs
+that should show them. The state is process-wide and cannot be undone, so a run records the
+state it actually timed under (:func:`state`), and ``compare`` refuses to compare runs
 timed under different ones.
 """
 

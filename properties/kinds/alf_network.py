@@ -33,7 +33,6 @@ ALF's noisy layers draw). A network that takes only its state (a process) says s
 from __future__ import annotations
 
 import contextlib
-import copy
 import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,9 +49,9 @@ from properties.kinds.base import (
     device_of,
     parameters_of,
     seeded,
-    set_training,
     state_corruptions,
     state_spec_of,
+    trained_copy,
 )
 from properties.kinds.isolation import sequence_trials
 from properties.specs import spec_data, specs_data
@@ -285,7 +284,7 @@ class AlfNetwork(Kind):
     def draw(self, net: Any, inputs: Nest, cfg: dict, seed: int) -> Nest:
         """The output and new state of one training-mode call with the randomness seeded by
         ``seed`` (on a copy: the original keeps its mode and statistics)."""
-        trained = set_training(copy.deepcopy(net), True)
+        trained = trained_copy(net)
         return self.observe(trained, inputs, cfg, seed)
 
     def input_spec(self, cfg: dict) -> Nest:

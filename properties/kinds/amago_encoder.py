@@ -21,7 +21,6 @@ models of both).
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -30,7 +29,7 @@ import numpy as np
 import torch
 
 from properties.compare import tolerance
-from properties.kinds.base import BadInput, Kind, device_of, seeded, set_training
+from properties.kinds.base import BadInput, Kind, device_of, seeded, set_training, trained_copy
 from reference.specs import BoundedTensorSpec, Nest, TensorSpec, map_structure, sample_nest
 
 #: A (batch row, timestep) position of an input.
@@ -254,7 +253,7 @@ class AmagoEncoder(Kind):
     def draw(self, net: Any, inputs: Nest, cfg: dict, seed: int) -> Nest:
         """The training-mode output with the augmentation seeded by ``seed`` (on a copy of
         ``net``: training-mode statistics of the original stay as they were)."""
-        trained = set_training(copy.deepcopy(net), True)
+        trained = trained_copy(net)
         with seeded(seed, device_of(inputs)), torch.no_grad():
             return self.call(trained, inputs, ())[0]
 

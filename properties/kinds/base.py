@@ -16,6 +16,7 @@ parameters, no state and no mode.
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -70,6 +71,11 @@ def moved(net: Any, device: Any = None, dtype: torch.dtype | None = None) -> Any
 def set_training(net: Any, mode: bool) -> Any:
     """``net.train(mode)``; a non-module has no mode."""
     return net.train(mode) if isinstance(net, nn.Module) else net
+
+
+def trained_copy(net: Any) -> Any:
+    """A copy of ``net`` in training mode: the original keeps its mode and statistics."""
+    return set_training(copy.deepcopy(net), True)
 
 
 def floating_buffers(net: Any) -> list[torch.Tensor]:

@@ -62,16 +62,21 @@ def _common(draw: Any, groups: int, any_ln: bool) -> dict:
 # --------------------------------------------------------------------------------------
 
 
-def _conv_sizes(spec: TensorSpec, convs: tuple, same: bool = False) -> list[int]:
-    """The number of outputs (C * H * W) of each of ``convs`` on ``spec``, before pooling
-    (where a layer norm applies: ``param_network_configs``)."""
+def _conv_maps(spec: TensorSpec, convs: tuple, same: bool = False) -> list[tuple[int, ...]]:
+    """``(C, H, W)`` of the map each of ``convs`` outputs on ``spec``, before pooling (where
+    a layer norm applies: ``param_network_configs``)."""
     _, h, w = spec.shape
-    sizes = []
+    maps = []
     for out, k, stride, *padding in convs:
         pad = (k - 1) // 2 if same else (padding[0] if padding else 0)
         h, w = S.conv_out(h, k, stride, pad), S.conv_out(w, k, stride, pad)
-        sizes.append(out * h * w)
-    return sizes
+        maps.append((out, h, w))
+    return maps
+
+
+def _conv_sizes(spec: TensorSpec, convs: tuple, same: bool = False) -> list[int]:
+    """The number of outputs (C * H * W) of each map of :func:`_conv_maps`."""
+    return [c * h * w for c, h, w in _conv_maps(spec, convs, same)]
 
 
 @st.composite
@@ -191,11 +196,8 @@ def param_conv_net_configs(draw: Any) -> dict:
     map allows), 1 or 2-3 groups, bias and layer norm on or off, flattened output or not."""
     groups = _groups(draw)
     spec, convs, same = draw(S.image_and_convs(max_layers=2))
-    c, h, w = spec.shape
-    for p in convs:
-        k, s = p[1], p[2]
-        pad = (k - 1) // 2 if same else (p[3] if len(p) > 3 else 0)
-        h, w = S.conv_out(h, k, s, pad), S.conv_out(w, k, s, pad)
+    c = spec.shape[0]
+    _, h, w = _conv_maps(spec, convs, same)[-1]
     if min(h, w) >= 2 and draw(st.booleans()):
         last = convs[-1]
         convs = (*convs[:-1], (*last[:3], last[3] if len(last) > 3 else 0, 2))

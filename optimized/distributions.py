@@ -181,44 +181,66 @@ class DiagMultivariateCauchy(_Diag):
         return (self._log_scale_sum() + d * math.log(4 * math.pi)).expand(self.batch_shape)
 
 
-class _SquashFn(torch.autograd.Function):
-    """``y = clamp(m + s t, low, high)``, ``t = tanh(x)``, with the closed-form backward
-    ``dy/dx = s (1 - t^2)``. The clamp only absorbs rounding (``m + s t`` can land one ulp
-    outside the box where ``|t|`` rounds to 1 and ``1 - t^2`` is 0 or an ulp), so its
-    gradient mask is dropped. ``m, s, low, high`` are constants of the action box."""
+def fresh_log_prob(
+    x: torch.Tensor, scale: torch.Tensor, c: torch.Tensor, k: torch.Tensor
+) -> torch.Tensor:
+    """``log p(y)`` of a fresh sample ``y = m + s tanh(x)``, ``x = loc + scale e``, from its
+    pre-image: ``c(e) - sum log scale + 2 sum(x + softplus(-2x)) - k``, where
+    ``2 sum(x + softplus(-2x)) - 2 d log 2 = -sum log|dtanh/dx|`` (no ``atanh`` needed)."""
+    log_det = (x + F.softplus(x * -2.0)).sum(-1).mul(2.0)
+    return (c - scale.log().sum(-1)) + log_det - k
+
+
+class _SquashedSampleFn(torch.autograd.Function):
+    """A reparameterised sample and its log-density as one autograd node (one Python node
+    instead of a dozen tensor nodes: the SAC step calls ``rsample`` then ``log_prob``):
+
+    ``x = loc + scale e``, ``t = tanh(x)``, ``y = clamp(m + s t, low, high)``,
+    ``log p(y) = c(e) - sum log scale + 2 sum(x + softplus(-2x)) - k``
+
+    with ``c(e)`` the base density's noise term and ``k = 2 d log 2 + sum log s``; the
+    closed-form backward is ``g_x = s (1 - t^2) g_y + 2 t g_lp``, ``g_loc = g_x``,
+    ``g_scale = e g_x - g_lp / scale``. The clamp only absorbs rounding (``m + s t`` can
+    land one ulp outside the box where ``|t|`` rounds to 1 and ``1 - t^2`` is 0 or an ulp),
+    so its gradient mask is dropped."""
 
     @staticmethod
     def forward(
         ctx: Any,
-        x: torch.Tensor,
-        m: torch.Tensor,
-        s: torch.Tensor,
-        low: torch.Tensor,
-        high: torch.Tensor,
-    ) -> torch.Tensor:  # type: ignore[override]
+        loc: torch.Tensor,
+        scale: torch.Tensor,
+        e: torch.Tensor,
+        c: torch.Tensor,
+        k: torch.Tensor,
+        box: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+    ) -> tuple[torch.Tensor, torch.Tensor]:  # type: ignore[override]
+        m, s, low, high = box
+        x = torch.addcmul(loc, scale, e)
         t = torch.tanh(x)
-        ctx.save_for_backward(t, s)
-        return torch.clamp(torch.addcmul(m, s, t), low, high)
+        y = torch.clamp(torch.addcmul(m, s, t), low, high)
+        ctx.save_for_backward(t, e, scale, s)
+        ctx.loc_shape = loc.shape
+        ctx.set_materialize_grads(False)
+        return y, fresh_log_prob(x, scale, c, k)
 
     @staticmethod
-    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:  # type: ignore[override]
-        t, s = ctx.saved_tensors
-        return torch.addcmul(grad, grad * t, t, value=-1.0) * s, None, None, None, None
-
-
-class _TanhLogDetFn(torch.autograd.Function):
-    """``sum_d 2 (x + softplus(-2x))`` (``= 2 d log 2 - sum_d log|dtanh/dx|``) with the
-    closed-form gradient ``2 tanh(x)``."""
-
-    @staticmethod
-    def forward(ctx: Any, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        ctx.save_for_backward(x)
-        return (x + F.softplus(x * -2.0)).sum(-1).mul(2.0)
-
-    @staticmethod
-    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        (x,) = ctx.saved_tensors
-        return torch.tanh(x).mul(grad.unsqueeze(-1) * 2.0)
+    def backward(ctx: Any, g_y: torch.Tensor | None, g_lp: torch.Tensor | None) -> tuple:  # type: ignore[override]
+        t, e, scale, s = ctx.saved_tensors
+        g_x = None if g_y is None else torch.addcmul(g_y, g_y * t, t, value=-1.0) * s
+        g_l = None if g_lp is None else g_lp.unsqueeze(-1)
+        if g_l is not None:
+            g_x = t * (2.0 * g_l) if g_x is None else g_x + t * (2.0 * g_l)
+        if g_x is None:
+            return None, None, None, None, None, None
+        g_scale = g_x * e if g_l is None else g_x * e - g_l / scale
+        return (
+            g_x.sum_to_size(ctx.loc_shape),
+            g_scale.sum_to_size(scale.shape),
+            None,
+            None,
+            None,
+            None,
+        )
 
 
 class _Squashed(_Diag):
@@ -239,8 +261,9 @@ class _Squashed(_Diag):
             mag = (high - low) / 2
             box = ((high + low) / 2, mag, mag.log().sum(-1))
         self.action_mean, self.action_magnitude, self._log_mag_sum = box
-        # last rsample: (y, x, base noise)
-        self._cache: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
+        # the last rsample and its log-density, or the pre-image and noise to score it
+        self._cache: tuple[torch.Tensor, torch.Tensor | tuple[torch.Tensor, torch.Tensor]] | None
+        self._cache = None
 
     def expand(self, batch_shape, _instance=None):  # type: ignore[no-untyped-def]
         shape = torch.Size(batch_shape) + self.event_shape
@@ -254,15 +277,28 @@ class _Squashed(_Diag):
         """Standard base noise ``e`` (``x = loc + scale e``)."""
         raise NotImplementedError
 
-    def _noise_log_prob_sum(self, e: torch.Tensor) -> torch.Tensor:
-        """``sum_d log p_X(x)`` written in the standard noise ``e = (x - loc) / scale``."""
+    def _noise_log_density(self, e: torch.Tensor) -> torch.Tensor:
+        """``sum_d log p_X(x) + sum_d log scale``, the part of the base log-density that
+        the standard noise ``e = (x - loc) / scale`` alone determines."""
         raise NotImplementedError
 
+    def _constant(self) -> torch.Tensor:
+        """``k = 2 d log 2 + sum log s`` of :func:`fresh_log_prob`."""
+        return self._log_mag_sum + 2 * self.loc.shape[-1] * LOG_2
+
     def rsample(self, sample_shape: _size = ()) -> torch.Tensor:
+        """With gradients, the sample and its log-density come from one autograd node
+        (:class:`_SquashedSampleFn`); ``log_prob`` of this sample returns the latter."""
         e = self._noise(self._shape(sample_shape))
+        box = (self.action_mean, self.action_magnitude, self.low, self.high)
+        if torch.is_grad_enabled() and (self.loc.requires_grad or self._scale.requires_grad):
+            c = self._noise_log_density(e)
+            y, log_p = _SquashedSampleFn.apply(self.loc, self._scale, e, c, self._constant(), box)
+            self._cache = (y, log_p)
+            return y
         x = torch.addcmul(self.loc, self._scale, e)
-        y = _SquashFn.apply(x, self.action_mean, self.action_magnitude, self.low, self.high)
-        self._cache = (y, x, e)
+        y = self._squash(x)
+        self._cache = (y, (x, e))
         return y
 
     def _base_log_density(self, x: torch.Tensor) -> torch.Tensor:
@@ -278,12 +314,12 @@ class _Squashed(_Diag):
 
     def _log_prob(self, value: torch.Tensor) -> torch.Tensor:
         if self._cache is not None and value is self._cache[0]:
-            # a fresh rsample: its noise e and pre-image x are known, no atanh needed;
-            # -log|dtanh/dx| summed is 2 sum(x + softplus(-2x)) - 2 d log 2
-            _, x, e = self._cache
-            d = self.loc.shape[-1]
-            log_det = _TanhLogDetFn.apply(x)
-            return self._noise_log_prob_sum(e) + log_det - (2 * d * LOG_2) - self._log_mag_sum
+            # a fresh rsample: scored with it, or from its pre-image x and noise e
+            scored_with = self._cache[1]
+            if isinstance(scored_with, torch.Tensor):
+                return scored_with
+            x, e = scored_with
+            return fresh_log_prob(x, self._scale, self._noise_log_density(e), self._constant())
         # any other value: x = atanh((y - m) / s), grouped as the reference's chain
         limit = 1.0 - torch.finfo(value.dtype).eps
         u = ((value - self.action_mean) / self.action_magnitude).clamp(-limit, limit)
@@ -306,9 +342,8 @@ class SquashedNormal(_Squashed):
     def _noise(self, shape: torch.Size) -> torch.Tensor:
         return torch.randn(shape, dtype=self.loc.dtype, device=self.loc.device)
 
-    def _noise_log_prob_sum(self, e: torch.Tensor) -> torch.Tensor:
-        d = self.loc.shape[-1]
-        return (e * e).sum(-1).mul(-0.5) - self._log_scale_sum() - d * HALF_LOG_2PI
+    def _noise_log_density(self, e: torch.Tensor) -> torch.Tensor:
+        return (e * e).sum(-1).mul(-0.5) - self.loc.shape[-1] * HALF_LOG_2PI
 
     def _base_log_density(self, x: torch.Tensor) -> torch.Tensor:
         return normal_log_density(x, self.loc, self._scale)
@@ -321,9 +356,8 @@ class SquashedCauchy(_Squashed):
         u = torch.rand(shape, dtype=self.loc.dtype, device=self.loc.device)
         return torch.tan(math.pi * (u - 0.5).clamp_(-CAUCHY_CLIP, CAUCHY_CLIP))
 
-    def _noise_log_prob_sum(self, e: torch.Tensor) -> torch.Tensor:
-        d = self.loc.shape[-1]
-        return -torch.log1p(e * e).sum(-1) - self._log_scale_sum() - d * LOG_PI
+    def _noise_log_density(self, e: torch.Tensor) -> torch.Tensor:
+        return -torch.log1p(e * e).sum(-1) - self.loc.shape[-1] * LOG_PI
 
     def _base_log_density(self, x: torch.Tensor) -> torch.Tensor:
         return cauchy_log_density(x, self.loc, self._scale)

@@ -69,7 +69,8 @@ def fused_heads(x: torch.Tensor, first: Any, second: Any) -> tuple[torch.Tensor,
         y = torch.baddbmm(bias.unsqueeze(1), x.transpose(0, 1), weight.transpose(1, 2))
         y = y.transpose(0, 1)
     y = first._activation(y)
-    return y[..., :d], y[..., d:]
+    head1, head2 = y.split(d, dim=-1)  # one backward node, not two zero-filled slices
+    return head1, head2
 
 
 def can_fuse(first: Any, second: Any) -> bool:

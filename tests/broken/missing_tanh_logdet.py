@@ -12,7 +12,7 @@ class _NoLogDetSquashedNormal(distributions.SquashedNormal):
         limit = 1.0 - torch.finfo(value.dtype).eps
         u = ((value - self.action_mean) / self.action_magnitude).clamp(-limit, limit)
         e = (torch.atanh(u) - self.loc) / self._scale
-        return self._noise_log_prob_sum(e) - self._log_mag_sum
+        return self._noise_log_density(e) - self._log_scale_sum() - self._log_mag_sum
 
 
 class NormalProjectionNetwork(projection.NormalProjectionNetwork):

@@ -27,7 +27,7 @@ class _ScaledSquashedNormal(distributions.SquashedNormal):
         e = self._noise(self._shape(sample_shape))
         x = torch.addcmul(self.loc, self._scale, e)
         y = _ScaledSquash.apply(x, self.action_mean, self.action_magnitude, self.low, self.high)
-        self._cache = (y, x, e)
+        self._cache = (y, (x, e))
         return y
 
 

@@ -35,7 +35,7 @@ from torch import nn
 
 from optimized.alf.containers import _Sequential
 from optimized.alf.gru_unroll import gru_unroll
-from optimized.alf.lanes import pack
+from optimized.alf.lanes import pack, read_steps
 from optimized.alf.routing import InputCheck, StateCheck
 from optimized.twin import Twin
 from reference.alf import recurrent as ref
@@ -114,12 +114,12 @@ def fused_unroll(
     flags = xs.new_zeros(length * batch, 2)
     flags[lanes.zero, 0] = 1.0
     flags[:, 1] = lanes.hold.reshape(-1).to(xs.dtype)
-    steps_in = torch.nn.functional.pad(xs.reshape(steps * batch, features), (0, 2))
-    flagged = torch.cat([xs.new_zeros(length * batch, features), flags], 1)
-    flagged = flagged.index_copy(0, lanes.where, steps_in).view(length, batch, features + 2)
+    placed = xs.new_zeros(length * batch, features)
+    placed = placed.index_copy(0, lanes.where, xs.reshape(steps * batch, features))
+    flagged = torch.cat([placed, flags], 1).view(length, batch, features + 2)
     params = _flagged_weights(cell, lstm)
     out = rnn(flagged, tuple(h0) if lstm else h0[0], params, True, 1, 0.0, training, False, False)
-    ys = out[0].reshape(length * batch, -1).index_select(0, lanes.where).view(steps, batch, -1)
+    ys = read_steps(out[0].reshape(length * batch, -1), lanes).view(steps, batch, -1)
     final = [ys[-1], out[2][0]] if lstm else [ys[-1]]
     if not all(math.isfinite(float(v.detach().sum())) for v in final):  # NaN/inf survive a sum
         return segment_unroll(rnn, cell, xs, hidden, first_step, training)

@@ -171,10 +171,6 @@ EXTREME_HEADROOM = 1e8
 EXTREME_PATTERNS = ("sign", "positive", "negative", "alternating")
 
 
-def extreme_magnitudes() -> st.SearchStrategy[float]:
-    return st.sampled_from(EXTREME_MAGNITUDES)
-
-
 def extreme_patterns() -> st.SearchStrategy[str]:
     return st.sampled_from(EXTREME_PATTERNS)
 

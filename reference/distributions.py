@@ -99,6 +99,22 @@ def proper_scale(scale: torch.Tensor) -> torch.Tensor:
     return scale.clamp(info.tiny**0.5, info.max**0.5 / 64)
 
 
+def proper_scale_of(
+    transform: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor
+) -> torch.Tensor:
+    """``proper_scale(transform(x))`` for an elementwise ``transform``, with gradient 0 where
+    the scale is clamped, as the limit's: where ``transform`` overflows (``exp`` of a large
+    ``x``, ``1 / softplus(x)`` of a very negative one) its derivative is infinite too, and
+    the clamp's zero gradient times it would be NaN. Those elements are differentiated at
+    ``x = 0`` instead, and their value is the clamped one (a NaN ``x`` stays NaN)."""
+    info = torch.finfo(x.dtype)
+    with torch.no_grad():
+        raw = transform(x)
+        clamped = (raw < info.tiny**0.5) | (raw > info.max**0.5 / 64)
+        limit = proper_scale(raw)
+    return torch.where(clamped, limit, transform(torch.where(clamped, 0.0, x)))
+
+
 def proper_loc(loc: torch.Tensor) -> torch.Tensor:
     """``loc`` clamped into ``+-sqrt(max)`` of its dtype (``1.8e19`` in float32): a location
     that overflowed (a product of two large factors) stays one whose samples
@@ -700,20 +716,24 @@ class TruncatedNormal(td.Distribution):
         """Inverse CDF, in float64: ``z = Phi^-1(Phi(a) + u (Phi(b) - Phi(a)))``, written in
         log space as ``log Phi(z) = logaddexp(log Phi(a) + log(1 - u), log Phi(b) + log u)``;
         in the tail (``b < TAIL_START``, where ``Phi(z)`` underflows) by
-        :func:`tail_offset`, below the near bound."""
+        :func:`tail_offset`, below the near bound. As in :meth:`_log_prob`, the inside form
+        reads a safe interval where the tail form is selected: there ``Phi(z)`` underflows,
+        ``z`` is ``-inf`` before its clamp, and its gradient would be NaN."""
         shape = self._extended_shape(torch.Size(sample_shape))
         a, b, flip = self._standard()
         a, b = a.double(), b.double()
+        tail = b < TAIL_START
+        a_in, b_in = torch.where(tail, -1.0, a), torch.where(tail, 0.0, b)
         u = torch.rand(shape, dtype=torch.float64, device=self.loc.device)
         log_phi = torch.logaddexp(
-            torch.special.log_ndtr(a) + torch.log1p(-u), torch.special.log_ndtr(b) + torch.log(u)
+            torch.special.log_ndtr(a_in) + torch.log1p(-u),
+            torch.special.log_ndtr(b_in) + torch.log(u),
         )
         z = torch.special.ndtri(log_phi.exp())
-        z = torch.minimum(torch.maximum(z, a), b)
+        z = torch.minimum(torch.maximum(z, a_in), b_in)
         z = torch.where(flip, -z, z).to(self.loc.dtype)
         x = self.loc + self.scale * z
         # in the tail, ``x`` is placed from its near bound (``loc + scale z`` would cancel)
-        tail = b < TAIL_START
         b_t = torch.where(tail, b, TAIL_START)
         delta = self.scale * tail_offset(b_t, self._width().double(), u).to(self.loc.dtype)
         near = self._near_bound(flip)

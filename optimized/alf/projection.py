@@ -34,11 +34,20 @@ from reference import distributions as ref_dists
 from reference.alf import layers as ref_layers
 from reference.alf import projection as ref
 from reference.alf.network import NetworkWrapper
-from reference.distributions import StableTanh, proper_loc, proper_scale
+from reference.distributions import StableTanh, proper_loc, proper_scale_of
 
 
 def _stable_tanh(transform: Any) -> bool:
     return type(transform) is StableTanh
+
+
+def scale_of(transform: Any, b: torch.Tensor) -> torch.Tensor:
+    """The reference's ``proper_scale_of(transform, b)``, whose second pass is skipped for
+    ``softplus``: its value is finite and its derivative at most 1, so the distribution's
+    own clamp already gives the limit a zero gradient, not a NaN one."""
+    if transform is torch.nn.functional.softplus:
+        return transform(b)
+    return proper_scale_of(transform, b)
 
 
 def project(layer: Any, x: torch.Tensor) -> torch.Tensor:
@@ -140,7 +149,7 @@ class NormalProjectionNetwork(Twin, _FusedNormalHeads, ref.NormalProjectionNetwo
 
     def forward(self, inputs: Any, state: Any = ()) -> tuple[td.Distribution, Any]:
         a, b = self._heads(self._inputs(inputs))
-        return self._normal_dist(self._mean_transform(a), self._std_transform(b)), state
+        return self._normal_dist(self._mean_transform(a), scale_of(self._std_transform, b)), state
 
 
 class StableNormalProjectionNetwork(NormalProjectionNetwork, ref.StableNormalProjectionNetwork):
@@ -148,10 +157,7 @@ class StableNormalProjectionNetwork(NormalProjectionNetwork, ref.StableNormalPro
     the reference's stable std parameterisation."""
 
     def _stds_of(self, b: torch.Tensor) -> torch.Tensor:
-        inv_std = self._std_transform(b)
-        if self._max_std is not None:
-            inv_std = inv_std + self._c1
-        std = proper_scale(torch.reciprocal(inv_std))
+        std = proper_scale_of(self._inverse, b)
         return std + self._min_std if self._min_std > 0 else std
 
     def _stds(self, x: torch.Tensor) -> torch.Tensor:
@@ -177,7 +183,7 @@ class CauchyProjectionNetwork(Twin, _FusedNormalHeads, ref.CauchyProjectionNetwo
 
     def forward(self, inputs: Any, state: Any = ()) -> tuple[td.Distribution, Any]:
         a, b = self._heads(self._inputs(inputs))
-        return self._cauchy_dist(self._mean_transform(a), self._std_transform(b)), state
+        return self._cauchy_dist(self._mean_transform(a), scale_of(self._std_transform, b)), state
 
 
 class BetaProjectionNetwork(Twin, ref.BetaProjectionNetwork):

@@ -66,6 +66,8 @@ def through_leaves(law: Law, leaves: Leaves) -> Law:
         lambda dist, cfg: law.limits(dist, leaves.leaf(cfg)),
         law.sample_size,
         law.api,
+        law.sample_preimage,
+        lambda cfg: law.finite_rsample_grad(leaves.leaf(cfg)),
     )
 
 

@@ -109,7 +109,11 @@ class Law:
       cache, or no bijector at all), so its log-density is finite at every finite input;
       False for a mixture, whose component transforms keep no cache: a sample that rounds
       onto a bound of the support loses its pre-image, and its density may honestly
-      underflow to ``-inf``.
+      underflow to ``-inf``;
+    * ``finite_rsample_grad(cfg)``: the reparameterised sample's gradient stays finite (not
+      NaN) at extreme inputs, which ``extreme_inputs`` checks; False where it is not, with
+      the reason beside the law (torch's implicit Beta gradient, ``torch._dirichlet_grad``,
+      is itself NaN once a concentration reaches ~1e8 against a small one).
     """
 
     support: Callable[[dict], Support]
@@ -119,6 +123,7 @@ class Law:
     sample_size: int = 400
     api: Api = TORCH_API
     sample_preimage: bool = True
+    finite_rsample_grad: Callable[[dict], bool] = lambda cfg: True
 
 
 def _strip(t: torch.Tensor, suffix: tuple[int, ...], what: str) -> torch.Tensor:

@@ -41,6 +41,7 @@ minimum, as in ALF.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from collections.abc import Callable
 from types import MappingProxyType
@@ -54,8 +55,8 @@ from torch import nn
 
 from reference import checks
 from reference import distributions as dists
-from reference.alf.initializers import identity
-from reference.alf.layers import FC, ParallelFC
+from reference.alf.initializers import identity, variance_scaling_init
+from reference.alf.layers import FC, ParallelFC, check_activation
 from reference.alf.network import Network, replicate_input, wrap_as_network
 from reference.alf.replicas import Replicated
 from reference.distributions import (
@@ -65,7 +66,7 @@ from reference.distributions import (
     MixtureSameFamily,
     StableTanh,
     proper_loc,
-    proper_scale,
+    proper_scale_of,
 )
 from reference.specs import BoundedTensorSpec, Nest, TensorSpec
 
@@ -333,7 +334,7 @@ class NormalProjectionNetwork(ProjectionNetwork):
     def forward(self, inputs: Nest, state: Nest = ()) -> tuple[td.Distribution, Nest]:
         x = self._inputs(inputs)
         means = self._mean_transform(self._means_projection_layer(x))
-        stds = self._std_transform(self._std_pre_activation(x))
+        stds = proper_scale_of(self._std_transform, self._std_pre_activation(x))
         return self._normal_dist(means, stds), state
 
     def _make_dist_spec(self) -> DistributionSpec:
@@ -401,11 +402,16 @@ class StableNormalProjectionNetwork(NormalProjectionNetwork):
         )
         self._min_std, self._max_std, self._c1 = min_std, max_std, c1
 
-    def _stds(self, x: torch.Tensor) -> torch.Tensor:
-        inv_std = self._std_transform(self._std_pre_activation(x))
+    def _inverse(self, b: torch.Tensor) -> torch.Tensor:
+        """``1 / (c1 + g(b))`` (``c1`` only with a ``max_std``): ``1 / 0`` where ``g``
+        underflows, clamped by :func:`proper_scale_of`."""
+        inv_std = self._std_transform(b)
         if self._max_std is not None:
             inv_std = inv_std + self._c1
-        std = proper_scale(1.0 / inv_std)  # 1 / 0 where the transform underflows
+        return 1.0 / inv_std
+
+    def _stds(self, x: torch.Tensor) -> torch.Tensor:
+        std = proper_scale_of(self._inverse, self._std_pre_activation(x))
         return std + self._min_std if self._min_std > 0 else std
 
     def forward(self, inputs: Nest, state: Nest = ()) -> tuple[td.Distribution, Nest]:
@@ -461,7 +467,7 @@ class CauchyProjectionNetwork(NormalProjectionNetwork):
     def forward(self, inputs: Nest, state: Nest = ()) -> tuple[td.Distribution, Nest]:
         x = self._inputs(inputs)
         median = self._mean_transform(self._means_projection_layer(x))
-        scale = self._std_transform(self._std_pre_activation(x))
+        scale = proper_scale_of(self._std_transform, self._std_pre_activation(x))
         return self._cauchy_dist(median, scale), state
 
     def make_parallel(self, n: int) -> Network:
@@ -507,12 +513,17 @@ class BetaProjectionNetwork(ProjectionNetwork):
         self.register_buffer("_action_high", hi, persistent=False)
         self.register_buffer("_action_range", hi - lo, persistent=False)
         self._d = spec.shape[0]
+        # the activation is applied here, not in the layer, so the concentration's limit is
+        # taken with a finite gradient (``proper_scale_of``); the kernel is initialised as
+        # the layer would initialise it for that activation
         self._concentration_projection_layer = self._fc(
             2 * self._d,
-            activation=activation,
             bias_init_value=bias_init_value,
-            kernel_init_gain=projection_output_init_gain,
+            kernel_initializer=functools.partial(
+                variance_scaling_init, gain=projection_output_init_gain, nonlinearity=activation
+            ),
         )
+        self._activation = check_activation(activation, f"{name} activation")
         self._grad_clip = grad_clip
         self._min_concentration = min_concentration
 
@@ -522,10 +533,13 @@ class BetaProjectionNetwork(ProjectionNetwork):
         norm = grad.norm(dim=-1, keepdim=True)
         return grad / (norm / self._grad_clip).clamp(min=1.0)
 
+    def _concentration(self, pre: torch.Tensor) -> torch.Tensor:
+        """``activation(pre) + min_concentration``."""
+        c = self._activation(pre)
+        return c + self._min_concentration if self._min_concentration != 0 else c
+
     def _concentrations(self, x: torch.Tensor) -> torch.Tensor:
-        c = self._concentration_projection_layer(x)
-        if self._min_concentration != 0:
-            c = c + self._min_concentration
+        c = proper_scale_of(self._concentration, self._concentration_projection_layer(x))
         if self._grad_clip is not None and x.requires_grad:
             c.register_hook(self._clip_hook)
         return c
@@ -612,7 +626,7 @@ class TruncatedProjectionNetwork(ProjectionNetwork):
         mid, half = (high + low) / 2, (high - low) / 2
         a, b = self._loc_and_scale_heads(x)
         loc = mid + half * self._loc_transform(a)
-        scale = self._scale_transform(b)
+        scale = proper_scale_of(self._scale_transform, b)
         if self._min_scale is not None or self._max_scale is not None:
             scale = scale.clamp(min=self._min_scale, max=self._max_scale)
         dist = self._dist_ctor(loc=loc, scale=scale, lower_bound=low, upper_bound=high)

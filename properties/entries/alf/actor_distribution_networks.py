@@ -98,6 +98,7 @@ ACTOR_LAW = through_leaves(
         lambda cfg: _law(cfg).shape(_sub(cfg)),
         lambda dist, cfg: _law(cfg).model(dist, _sub(cfg)),
         lambda dist, cfg: _law(cfg).limits(dist, _sub(cfg)),
+        finite_rsample_grad=lambda cfg: _law(cfg).finite_rsample_grad(_sub(cfg)),
     ),
     LEAVES,
 )

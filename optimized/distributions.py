@@ -459,26 +459,40 @@ class TruncatedNormal(ref.TruncatedNormal):
     per distribution (not per call), a scale that may stay ``[d]``-shaped and broadcast,
     and the inverse-CDF sample drawn in the distribution's own dtype (the mirrored,
     log-space form keeps float32 exact enough: ``log Phi`` is accurate down to
-    ``Phi ~ 1e-38``; beyond ``TAIL_START`` the reference's :func:`tail_offset`)."""
+    ``Phi ~ 1e-38``; beyond ``TAIL_START`` the reference's :func:`tail_offset`).
 
-    _std: tuple[torch.Tensor, ...] | None = None  # the cache, filled on first use
+    The tail forms (``tail_offset``'s Newton steps alone are ~170 tensor ops) are computed
+    only when some element's interval lies in the tail: one host read of ``b < TAIL_START``
+    decides, once per distribution. Where none does, every ``torch.where`` of the reference
+    would select the inside form, so values and gradients are the same."""
 
-    def _standard_with_mass(self) -> tuple[torch.Tensor, ...]:
+    _std: tuple[Any, ...] | None = None  # the cache, filled on first use
+
+    def _standard_with_mass(self) -> tuple[Any, ...]:
+        """``(a, b, flip, log Phi(a), log Phi(b), log Z, tail)`` and, where some element is
+        in the tail (else None each), ``(b_t, w, tail log Z, near bound)``."""
         if self._std is None:
             a, b, flip = standard_interval(self.loc, self.scale, self.lower_bound, self.upper_bound)
             tail = b < TAIL_START
+            if not bool(tail.any()):
+                log_a, log_b = torch.special.log_ndtr(a), torch.special.log_ndtr(b)
+                log_z = log_b + log1mexp(log_a - log_b)
+                self._std = (a, b, flip, log_a, log_b, log_z, None, None, None, None, None)
+                return self._std
             log_a = torch.special.log_ndtr(torch.where(tail, -1.0, a))
             log_b = torch.special.log_ndtr(torch.where(tail, 0.0, b))
-            t = log_a - log_b
-            log1m = torch.where(t > -LOG_2, torch.log(-torch.expm1(t)), torch.log1p(-torch.exp(t)))
             b_t, w = torch.where(tail, b, TAIL_START), self._width()
             tail_log_z = log_ndtr_scaled(b_t) + log1mexp(tail_log_mass_ratio(b_t, w))
             near = self._near_bound(flip)
-            self._std = (a, b, flip, log_a, log_b, log_b + log1m, tail, b_t, w, tail_log_z, near)
+            log_z = log_b + log1mexp(log_a - log_b)
+            self._std = (a, b, flip, log_a, log_b, log_z, tail, b_t, w, tail_log_z, near)
         return self._std
 
     def _log_prob(self, value: torch.Tensor) -> torch.Tensor:
         _, _, flip, _, _, log_z, tail, b_t, _, tail_log_z, near = self._standard_with_mass()
+        if tail is None:
+            z = (value - self.loc) / self.scale
+            return self._reduce(-0.5 * z * z - log_z - HALF_LOG_2PI - self.scale.log())
         z = torch.where(tail, 0.0, (value - self.loc) / self.scale)
         d = torch.where(flip, near - value, value - near) / self.scale
         log_q = torch.where(tail, -0.5 * d * (d + 2 * b_t) - tail_log_z, -0.5 * z * z - log_z)
@@ -492,6 +506,7 @@ class TruncatedNormal(ref.TruncatedNormal):
         z = torch.special.ndtri(log_phi.exp())
         z = torch.minimum(torch.maximum(z, a), b)
         x = torch.addcmul(self.loc, self.scale, torch.where(flip, -z, z))
-        delta = self.scale * tail_offset(b_t, w, u)
-        x = torch.where(tail, torch.where(flip, near + delta, near - delta), x)
+        if tail is not None:
+            delta = self.scale * tail_offset(b_t, w, u)
+            x = torch.where(tail, torch.where(flip, near + delta, near - delta), x)
         return torch.minimum(torch.maximum(x, self.lower_bound), self.upper_bound)

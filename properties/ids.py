@@ -36,7 +36,10 @@ GLOBAL_IDS: dict[str, str] = {
     "init": "fresh networks and every replica draw initial weights from the reference's law",
     "bad_input": "bad configs and inputs raise a clear ValueError / TypeError",
     "empty_batch": "B=0 and T=0 (an empty sequence) work and give the declared shapes",
-    "extreme_inputs": "finite extreme inputs give no NaN/inf; a head's own samples score finitely",
+    "extreme_inputs": (
+        "finite extreme inputs give no NaN/inf; a head's own samples score finitely, and "
+        "their parameter gradients are not NaN"
+    ),
     "nan_isolation": "NaN/inf in a state before a reset or in an earlier episode never reaches "
     "later outputs, other episodes or persistent state",
     "loss": "loss value and gradients == reference == a naive per-step formula",

@@ -48,7 +48,6 @@ from reference.distributions import (
     Independent,
     OneHotCategorical,
     OneHotCategoricalGumbelSoftmax,
-    OneHotCategoricalStraightThrough,
     SquashedDistribution,
     StableTanh,
     check_value_shape,
@@ -510,3 +509,29 @@ class TruncatedNormal(ref.TruncatedNormal):
             delta = self.scale * tail_offset(b_t, w, u)
             x = torch.where(tail, torch.where(flip, near + delta, near - delta), x)
         return torch.minimum(torch.maximum(x, self.lower_bound), self.upper_bound)
+
+
+class OneHotCategoricalStraightThrough(ref.OneHotCategoricalStraightThrough):
+    """The reference's straight-through one-hot categorical whose fresh sample is scored
+    without a support check: ``rsample`` remembers the indices it drew, and ``log_prob`` of
+    that very tensor gathers the normalised logits at them (a drawn one-hot vector is in the
+    support by construction; the value policy's check costs ~10 tensor ops and a host sync,
+    most of a B = 1 call). Any other value is scored as the reference scores it."""
+
+    _fresh: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def rsample(self, sample_shape: _size = ()) -> torch.Tensor:
+        probs = self._categorical.probs
+        indices = self._categorical.sample(torch.Size(sample_shape))
+        hard = F.one_hot(indices, probs.shape[-1]).to(probs)
+        y = hard + (probs - probs.detach())
+        self._fresh = (y, indices)
+        return y
+
+    def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        if self._fresh is None or value is not self._fresh[0]:
+            return super().log_prob(value)
+        indices = self._fresh[1]
+        log_pmf = self._categorical.logits  # normalised: logits - logsumexp
+        log_pmf = log_pmf.expand(*indices.shape, log_pmf.shape[-1])
+        return log_pmf.gather(-1, indices.unsqueeze(-1)).squeeze(-1)

@@ -239,7 +239,15 @@ class CategoricalProjectionNetwork(Twin, ref.CategoricalProjectionNetwork):
 
 
 class OnehotCategoricalProjectionNetwork(Twin, ref.OnehotCategoricalProjectionNetwork):
-    """The logits head as one transposed ``addmm`` (:func:`project`)."""
+    """The logits head as one transposed ``addmm`` (:func:`project`); the default
+    straight-through sampler scores its own samples without a support check."""
+
+    def _dist(self, logits: torch.Tensor) -> td.Distribution:
+        if self._mode != "st":
+            return super()._dist(logits)
+        dist = dists.OneHotCategoricalStraightThrough(logits=logits, validate_args=False)
+        extra = len(self._output_shape) - 1
+        return dists.Independent(dist, extra) if extra else dist
 
     def forward(self, inputs: Any, state: Any = ()) -> tuple[td.Distribution, Any]:
         x = self._inputs(inputs)

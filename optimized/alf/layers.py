@@ -78,9 +78,11 @@ class Conv2D(Twin, ref.Conv2D):
 def grouped_channels_last(x: torch.Tensor) -> torch.Tensor:
     """``[B, n, C, H, W] -> [B, n*C, H, W]`` in channels-last memory with one copy at most
     (none for a view of a channels-last image): a reshape to ``[B, n*C, H, W]`` then a
-    layout change copies a non-contiguous input twice."""
+    layout change copies a non-contiguous input twice. The copy is explicit: ``reshape``
+    of the permuted dims is a view whenever ``n`` and ``C`` merge, as they do in a plain
+    contiguous ``[B, n, C, H, W]``, and would hand the convolution NCHW memory again."""
     b, n, c, h, w = x.shape
-    return x.permute(0, 3, 4, 1, 2).reshape(b, h, w, n * c).permute(0, 3, 1, 2)
+    return x.permute(0, 3, 4, 1, 2).contiguous().view(b, h, w, n * c).permute(0, 3, 1, 2)
 
 
 #: Output positions per replica (B * H' * W') up to which ``ParallelConv2D`` runs on the

@@ -85,15 +85,14 @@ def _check_extreme(
 
 def _check_gradients(kind, net, inputs, cfg: dict, what: str) -> None:
     """The parameter gradients of ``sum(rsample) + sum(log_prob(rsample))`` not NaN."""
-    params = [p for _, p in parameters_of(net) if p.requires_grad]
+    trained = [(n, p) for n, p in parameters_of(net) if p.requires_grad]
     dist = kind.distribution(net, inputs, cfg)
-    if not params or not kind.has_rsample(dist):
+    if not trained or not kind.has_rsample(dist):
         return
     y = kind.rsamples(dist, 2)
     loss = y.sum() + kind.log_prob(dist, y).sum()
     if not loss.requires_grad:
         return
-    grads = torch.autograd.grad(loss, params, allow_unused=True)
-    names = [n for n, p in parameters_of(net) if p.requires_grad]
-    bad = [n for n, g in zip(names, grads) if g is not None and bool(torch.isnan(g).any())]
+    grads = torch.autograd.grad(loss, [p for _, p in trained], allow_unused=True)
+    bad = [n for (n, _), g in zip(trained, grads) if g is not None and bool(torch.isnan(g).any())]
     assert not bad, f"{what}: NaN gradient of a reparameterised sample and its log_prob: {bad}"

@@ -300,7 +300,7 @@ class Subject:
         return to_device(x, device)
 
     def observe(self, net: Any, x: Nest, case: Case) -> Nest:
-        return self.kind.observe(net, x, case.cfg, seed=case.seed)
+        return self.kind.observe(net, x, case.cfg, seed=case.seed, elementwise=case.elementwise)
 
 
 def spec_property(fn: Callable[..., None]) -> Callable[..., None]:

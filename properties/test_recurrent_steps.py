@@ -9,9 +9,13 @@ of ``state_spec``), as ALF does for ``StepType.FIRST``. Both B = 1 and the drawn
 The outputs of every step and the final state are compared within the condition-aware
 tolerance of ``properties.compare``, and so are the gradients of a random projection of
 them with respect to the inputs, the initial state and every parameter (a fused unroll
-usually has a backward of its own, which a value comparison would never exercise). Both
-runs are seeded with the case's seed, so a network that draws random numbers inside its
-steps draws the same ones in both.
+usually has a backward of its own, which a value comparison would never exercise).
+
+The config is the one whose steps draw no noise (``Kind.deterministic``), so no random
+stream is compared (contract item 5). A network that still draws at an episode start (a
+noisy layer redraws its zeroed noise state) has the steps of a row from its first start on
+left out of the comparison, values and gradients alike (``Kind.drawn_at_reset``); its entry
+checks them by law.
 """
 
 from __future__ import annotations
@@ -36,6 +40,25 @@ def _episode_starts(data: st.DataObject, steps: int, batch: int) -> torch.Tensor
         starts = data.draw(st.sets(st.integers(0, steps - 1), max_size=steps), label=f"starts {b}")
         first[sorted(starts), b] = True
     return first
+
+
+def _hidden(result: Any, drawn: torch.Tensor | None) -> Any:
+    """``(outputs [T, B, ...], final state [B, ...])`` with the results that depend on noise
+    drawn at an episode start (``drawn`` ``[T, B]``) set to zero, a cut in the gradients
+    too."""
+    if drawn is None:
+        return result
+    outputs, final = result
+
+    def cut(v: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        if not v.is_floating_point():
+            return v
+        return torch.where(mask.reshape(*mask.shape, *([1] * (v.dim() - mask.dim()))), 0.0, v)
+
+    return (
+        map_structure(lambda v: cut(v, drawn), outputs),
+        map_structure(lambda v: cut(v, drawn[-1]), final),
+    )
 
 
 def sequence_gradients(
@@ -89,6 +112,7 @@ def test_recurrent_steps(subject: Subject, dtype: torch.dtype, data) -> None:
         outer = kind.outer_dims(cfg, batch)
         xs = sample_nest(kind.input_spec(cfg), (steps, *outer), g, dtype)
         first = _episode_starts(data, steps, batch)
+        drawn = kind.drawn_at_reset(cfg, first)
         x0 = map_structure(lambda t: t[0], xs)
         zeros = kind.initial_state(ref, x0, cfg)
         state = map_structure(
@@ -98,26 +122,28 @@ def test_recurrent_steps(subject: Subject, dtype: torch.dtype, data) -> None:
             zeros,
         )
 
-        def step_loop(net, xs, state, first=first):
+        def step_loop(net, xs, state, first=first, drawn=drawn):
             with torch.no_grad():
-                return kind.step_loop(net, xs, state, first, cfg, case.seed)
+                return _hidden(kind.step_loop(net, xs, state, first, cfg, case.seed), drawn)
 
         expected = expect(step_loop, (ref, xs, state), dtype)
         what = f"{subject.name} B={batch} T={steps} starts {first.int().T.tolist()}"
+        if drawn is not None:
+            what += " (each row compared up to its first start)"
         assert_expected(step_loop(cand, xs, state), expected, f"{what}: step loop")
         with torch.no_grad():
-            unrolled = kind.unroll(cand, xs, state, first, cfg, case.seed)
+            unrolled = _hidden(kind.unroll(cand, xs, state, first, cfg, case.seed), drawn)
         assert_expected(unrolled, expected, f"{what}: unroll")
 
-        def loop_grads(net, xs, state, first=first):
+        def loop_grads(net, xs, state, first=first, drawn=drawn):
             def run(net, xs, state):
-                return kind.step_loop(net, xs, state, first, cfg, case.seed)
+                return _hidden(kind.step_loop(net, xs, state, first, cfg, case.seed), drawn)
 
             return sequence_gradients(run, net, xs, state, case.seed, kind.unroll_grads)
 
-        def unroll_grads(net, xs, state, first=first):
+        def unroll_grads(net, xs, state, first=first, drawn=drawn):
             def run(net, xs, state):
-                return kind.unroll(net, xs, state, first, cfg, case.seed)
+                return _hidden(kind.unroll(net, xs, state, first, cfg, case.seed), drawn)
 
             return sequence_gradients(run, net, xs, state, case.seed, kind.unroll_grads)
 

@@ -232,9 +232,10 @@ class AlfNetwork(Kind):
     #: (``call``, ``observe``, ``bad_input``), so comparisons see the whole update; a step
     #: advances the carried state (the sampled inputs of a sequence are ignored)
     state_only: bool = False
-    #: the config with the noise its forward pass draws scaled to zero (a process's noise
-    #: scale), for the element-wise comparisons (:meth:`Kind.deterministic`): None where
-    #: the noise is compared with the stream seeded alike (a noisy layer's noise state)
+    #: the config whose forward pass draws no noise (a process's noise scale, a noisy
+    #: layer's resampling probability set to zero), for the element-wise comparisons
+    #: (:meth:`Kind.deterministic`); None: the config itself. A ``noisy`` network still
+    #: redraws its noise at an episode start (:meth:`drawn_at_reset`)
     noise_free: Callable[[dict], dict] | None = None
     #: for a network that keeps no weights of its own but is handed them by its caller
     #: (ALF's parameter networks): ``handed(net, cfg, dtype, device, requires_grad)``
@@ -244,6 +245,27 @@ class AlfNetwork(Kind):
 
     def deterministic(self, cfg: dict) -> dict:
         return cfg if self.noise_free is None else self.noise_free(cfg)
+
+    def explicit_noise(self, initial: Nest, seed: int) -> Nest:
+        """A ``noisy`` network starts from standard normal noise drawn from ``seed``."""
+        if not self.noisy:
+            return initial
+        g = torch.Generator().manual_seed(seed)
+        return map_structure(
+            lambda z: (
+                torch.randn(z.shape, generator=g, dtype=z.dtype).to(z.device)
+                if z.is_floating_point()
+                else z
+            ),
+            initial,
+        )
+
+    def drawn_at_reset(self, cfg: dict, first: torch.Tensor) -> torch.Tensor | None:
+        """A ``noisy`` network's reset state is zero noise, which it replaces by fresh noise:
+        every step of a row from its first episode start on."""
+        if not self.noisy:
+            return None
+        return first.to(torch.int8).cummax(dim=0).values.bool()
 
     def hand_weights(
         self, net: Any, cfg: dict, dtype: torch.dtype, device: Any, requires_grad: bool = False
@@ -370,10 +392,16 @@ class AlfNetwork(Kind):
     def timed(self, net: Any, inputs: Nest, cfg: dict) -> Nest:
         """One call, or for a sequence case (``sequence``) the whole ``[T, B, ...]`` unroll
         of ``inputs`` repeated T times with the case's episode starts (the candidate's own
-        ``unroll``, else the step loop; no seeding inside the timed region)."""
+        ``unroll``, else the step loop; no seeding inside the timed region). A ``noisy``
+        network's call steps from carried noise, as an agent steps it within an episode (a
+        constant nonzero state, one fill; from the zero state every row would redraw its
+        noise, which happens once per episode)."""
         seq = self.sequence(cfg) if self.sequence is not None else None
         if seq is None:
-            return super().timed(net, inputs, cfg)
+            if not self.noisy:
+                return super().timed(net, inputs, cfg)
+            carried = map_structure(torch.ones_like, self.initial_state(net, inputs, cfg))
+            return self.call(net, inputs, carried)[0]
         steps, rate = seq
         xs = map_structure(lambda x: x.unsqueeze(0).expand(steps, *x.shape), inputs)
         first = bench_episode_starts(steps, flatten(inputs)[0].shape[0], rate)

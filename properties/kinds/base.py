@@ -199,6 +199,21 @@ class Kind:
         default."""
         return cfg
 
+    def explicit_noise(self, initial: Nest, seed: int) -> Nest:
+        """The state an element-wise comparison starts a call from, given the initial state:
+        for a network whose initial state is a noise it draws anew (a noisy layer's zero
+        noise), noise drawn here from ``seed`` instead, so that the call draws nothing in the
+        :meth:`deterministic` config. ``initial`` itself by default."""
+        return initial
+
+    def drawn_at_reset(self, cfg: dict, first: torch.Tensor) -> torch.Tensor | None:
+        """``[T, B]`` bool, True where a step's results of a sequence with episode starts
+        ``first`` depend on noise that the network draws at an episode start, even in the
+        :meth:`deterministic` config (a noisy layer's reset noise state is redrawn): the
+        element-wise comparisons of sequences leave those results to the entry's laws. None
+        by default: a reset draws nothing."""
+        return None
+
     def views(self, cfg: dict, prop: str) -> list[dict]:
         """Further configs through which property ``prop`` checks the same drawn case (the
         harness reruns the property on each, with the case's batch and seed): a call that
@@ -243,11 +258,17 @@ class Kind:
         """The comparable nest of tensors of a call's outputs (identity by default)."""
         return outputs
 
-    def observe(self, net: Any, inputs: Nest, cfg: dict, seed: int = 0) -> Nest:
+    def observe(
+        self, net: Any, inputs: Nest, cfg: dict, seed: int = 0, elementwise: bool = False
+    ) -> Nest:
         """What comparisons look at: the summarized outputs and the new state of one call
-        from the initial state, with the call's randomness seeded."""
+        from the initial state (for an ``elementwise`` comparison, from its
+        :meth:`explicit_noise`), with the call's randomness seeded."""
+        state = self.initial_state(net, inputs, cfg)
+        if elementwise:
+            state = self.explicit_noise(state, seed)
         with seeded(seed, device_of(inputs)):
-            outputs, state = self.call(net, inputs, self.initial_state(net, inputs, cfg))
+            outputs, state = self.call(net, inputs, state)
         observed = {"output": self.summarize(net, outputs, cfg)}
         if flatten(state):
             observed["state"] = state

@@ -138,7 +138,9 @@ class Flow(AlfNetwork):
 
         return rows
 
-    def observe(self, net: Any, inputs: Nest, cfg: dict, seed: int = 0) -> Nest:
+    def observe(
+        self, net: Any, inputs: Nest, cfg: dict, seed: int = 0, elementwise: bool = False
+    ) -> Nest:
         """``forward`` = f(x), ``inverse`` = f^{-1} of the input read as a ``y``, ``log_det``
         = the transform's log|det df/dx| at x."""
         x, z = self.split(cfg, inputs)

@@ -136,7 +136,9 @@ class PyradoPolicy(Kind):
     def call(self, net: Any, inputs: Nest, state: Nest) -> tuple[Any, Nest]:
         return self.split(net(inputs, state))
 
-    def observe(self, net: Any, inputs: Nest, cfg: dict, seed: int = 0) -> Nest:
+    def observe(
+        self, net: Any, inputs: Nest, cfg: dict, seed: int = 0, elementwise: bool = False
+    ) -> Nest:
         """Two consecutive steps on ``inputs`` from the initial state: both steps' outputs and
         the final state, so that comparisons (gradients included) see a carried state."""
         with seeded(seed, inputs.device):

@@ -198,6 +198,7 @@ def entries() -> list[Entry]:
                 stateful=True,
                 random=lambda cfg, batch: batch > 1 or not cfg["use_bn"],
                 noisy=True,
+                noise_free=lambda cfg: {**cfg, "new_noise_prob": 0.0},
             ),
             noisy_configs,
             build_noisy,
@@ -213,7 +214,10 @@ def entries() -> list[Entry]:
             },
             bench=cases.noisy_bench(),
             laws={
-                "noise_resampling": models.noise_resampling(lambda cfg: cfg["new_noise_prob"]),
+                "noise_resampling": models.noise_resampling(
+                    lambda cfg: cfg["new_noise_prob"], models.factorised_noise_cdf
+                ),
+                "reset_redraw": models.RESET_REDRAW,
                 "eval_noiseless": models.EVAL_NOISELESS,
             },
         ),

@@ -99,6 +99,17 @@ def test_xfails_turn_failures_into_xfail_and_report_xpass(
     assert "XPASS alf.EncodingNetwork::shape" in result.output
 
 
+def test_noise_from_another_stream_passes(verify_run: Callable[[str], Result]) -> None:
+    """A NoisyFC that draws the same noise in another order and dtype than the reference
+    passes every cell: the element-wise cells see no random stream (contract item 5), its
+    noise is judged by law (``noise_resampling``, ``reset_redraw``)."""
+    result = verify_run("other_stream")
+    assert result.code == 0, result.output
+    outcomes = result.matrix["entries"]["alf.NoisyFC"]
+    assert {"parity", "recurrent_steps", "noise_resampling", "reset_redraw"} <= set(outcomes)
+    assert set(outcomes.values()) <= {"pass", "skip"}, outcomes
+
+
 def test_extra_keyword_options_pass_signature_and_are_counted(
     verify_run: Callable[[str], Result],
 ) -> None:

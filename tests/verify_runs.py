@@ -140,6 +140,11 @@ CLI_JOBS = (
             "ci",
         ),
     ),
+    # noise drawn from another stream (order, dtype) than the reference's: compared by law
+    Job(
+        "other_stream",
+        ("--impl", "tests.candidates.other_stream", "--entries", "alf.NoisyFC", "--profile", "ci"),
+    ),
     # a client without state_spec: one api cell says so, the other cells run
     Job(
         "no_state_spec",

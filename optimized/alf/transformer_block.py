@@ -37,23 +37,24 @@ class TransformerBlock(Twin, ref.TransformerBlock):
         index = n - 1 + rows - torch.arange(n, device=table.device)
         return middle[index]
 
-    def key_values(self, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(k [B, N, heads * d_k], v [B, N, heads * d_v])``: the normalised memory rows
-        projected, one GEMM for both; row-wise, so rows projected once can be reused."""
-        kv = self._norm1(rows) @ torch.cat([self._k_proj, self._v_proj], dim=1)
-        k, v = kv.split([self._num_heads * self._d_k, self._num_heads * self._d_v], dim=-1)
-        return k, v
+    def key_values(self, rows: torch.Tensor) -> torch.Tensor:
+        """``[k | v]`` ``[B, N, heads * (d_k + d_v)]``: the normalised memory rows projected,
+        one GEMM for both, kept side by side (one tensor to concatenate, shift and reset
+        where memory rows move, instead of two); row-wise, so rows projected once can be
+        reused."""
+        return self._norm1(rows) @ torch.cat([self._k_proj, self._v_proj], dim=1)
 
     def queries(self, x: torch.Tensor) -> torch.Tensor:
         """``q`` ``[B, M, heads * d_k]`` of query rows ``x``."""
         return self._norm1(x) @ self._q_proj
 
     def attend(
-        self, x: torch.Tensor, k: torch.Tensor, v: torch.Tensor, q: torch.Tensor | None = None
+        self, x: torch.Tensor, kv: torch.Tensor, q: torch.Tensor | None = None
     ) -> torch.Tensor:
         """The block's output for query rows ``x`` ``[B, M, d_model]`` over memory rows
         already projected by :meth:`key_values` (and ``x`` by :meth:`queries`, where given;
         unchecked: the caller built them)."""
+        k, v = kv.split([self._num_heads * self._d_k, self._num_heads * self._d_v], dim=-1)
         return self._block(x, self.queries(x) if q is None else q, k, v, None)
 
     def forward(
@@ -69,7 +70,7 @@ class TransformerBlock(Twin, ref.TransformerBlock):
             q, k, v = qkv.split([heads * d_k, heads * d_k, heads * d_v], dim=-1)
         else:
             q = self._norm1(x) @ self._q_proj
-            k, v = self.key_values(memory)
+            k, v = self.key_values(memory).split([heads * d_k, heads * d_v], dim=-1)
         z = self._block(x, q, k, v, mask)
         return z.squeeze(1) if squeeze else z
 

@@ -86,8 +86,8 @@ class TransformerNetwork(Twin, ref.TransformerNetwork):
         width = max([self._d_model, *widths])
         return batch * rows * width * x.element_size()
 
-    def _project_memories(self, state: Nest) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        """Each memory block's ``(k, v)`` of the slots it reads, from ``state``."""
+    def _project_memories(self, state: Nest) -> list[torch.Tensor]:
+        """Each memory block's ``[k | v]`` of the slots it reads, from ``state``."""
         blocks = self._blocks()[self._num_prememory_layers :]
         slots = [memory for memory, _ in state]
         return [
@@ -99,28 +99,26 @@ class TransformerNetwork(Twin, ref.TransformerNetwork):
         self,
         x: torch.Tensor,
         state: list,
-        kv: list[tuple[torch.Tensor, torch.Tensor]],
-        first: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
-    ) -> tuple[torch.Tensor, list, list[tuple[torch.Tensor, torch.Tensor]]]:
-        """One step of the memory blocks over ``x`` with the slots' projections ``kv``;
-        returns the output rows, the new state and the new slots' projections. A write
-        puts the core in front of the slots (FIFO) and its projection in front of ``kv``.
-        ``first``: the first block's ``(k, v, q)`` of ``x``, where already projected."""
+        kv: list[torch.Tensor],
+        first: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> tuple[torch.Tensor, list, list[torch.Tensor]]:
+        """One step of the memory blocks over ``x`` with the slots' projections ``kv``
+        (``[k | v]`` per block); returns the output rows, the new state and the new slots'
+        projections. A write puts the core in front of the slots (FIFO) and its projection
+        in front of ``kv``. ``first``: the first block's ``([k | v], q)`` of ``x``, where
+        already projected."""
         k_core = self._core_size
         blocks = self._blocks()[self._num_prememory_layers :]
         written = []
         for j, block in enumerate(blocks):
-            k_x, v_x, q = first if j == 0 and first is not None else (*block.key_values(x), None)
-            k_m, v_m = kv[j]
-            written.append((x[:, :k_core], k_x[:, :k_core], v_x[:, :k_core]))
+            kv_x, q = first if j == 0 and first is not None else (block.key_values(x), None)
+            written.append((x[:, :k_core], kv_x[:, :k_core]))
             rows = self._queries(x, j == len(blocks) - 1)
-            x = block.attend(rows, torch.cat([k_m, k_x], dim=1), torch.cat([v_m, v_x], dim=1), q)
+            x = block.attend(rows, torch.cat([kv[j], kv_x], dim=1), q)
         if self._centralized_memory:
             core = x[:, :k_core]
-            written = [(core, *block.key_values(core)) for block in blocks]
-        new_kv = [
-            (_push(k_w, k_m), _push(v_w, v_m)) for (_, k_w, v_w), (k_m, v_m) in zip(written, kv)
-        ]
+            written = [(core, block.key_values(core)) for block in blocks]
+        new_kv = [_push(kv_w, kv_m) for (_, kv_w), kv_m in zip(written, kv)]
         new_state = [
             (_push(w[0], memory), size + k_core) for w, (memory, size) in zip(written, state)
         ]
@@ -144,7 +142,7 @@ class TransformerNetwork(Twin, ref.TransformerNetwork):
         # T * B rows (see _CHUNK_BYTES)
         per_chunk = max(1, _CHUNK_BYTES // max(1, self._step_bytes(batch, flatten(inputs)[0])))
         xs: list[torch.Tensor] = []
-        first_proj: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
+        first_proj: list[tuple[torch.Tensor, torch.Tensor]] = []
         for start in range(0, steps, per_chunk):
             n = min(per_chunk, steps - start)
             chunk = map_structure(
@@ -153,12 +151,10 @@ class TransformerNetwork(Twin, ref.TransformerNetwork):
             x = self._prememory(chunk)
             xs.extend(x.unflatten(0, (n, batch)).unbind(0))
             if blocks:
-                k_x, v_x = blocks[0].key_values(x)
+                kv_x = blocks[0].key_values(x)
                 q_x = blocks[0].queries(self._queries(x, len(blocks) == 1))
                 # unbind: one backward node per chunk, not a full-size gradient per step
-                first_proj.extend(
-                    zip(*(p.unflatten(0, (n, batch)).unbind(0) for p in (k_x, v_x, q_x)))
-                )
+                first_proj.extend(zip(*(p.unflatten(0, (n, batch)).unbind(0) for p in (kv_x, q_x))))
         if not self._memories:
             return stack_steps([self.output(x) for x in xs]), state
         zero = xs[0].new_zeros(1, 1, xs[0].shape[-1])
@@ -172,10 +168,7 @@ class TransformerNetwork(Twin, ref.TransformerNetwork):
             first = first_step[t]
             state = reset_rows(state, first)
             keep = first.reshape(-1, 1, 1)
-            kv = [
-                (torch.where(keep, k0, k), torch.where(keep, v0, v))
-                for (k0, v0), (k, v) in zip(blank, kv)
-            ]
+            kv = [torch.where(keep, kv0, kv_j) for kv0, kv_j in zip(blank, kv)]
             x_t, state, kv = self._step(x_t, state, kv, step_proj)
             outputs.append(self.output(x_t))
         return stack_steps(outputs), state

@@ -43,6 +43,8 @@ GLOBAL_IDS: dict[str, str] = {
     "nan_isolation": "NaN/inf in a state before a reset or in an earlier episode never reaches "
     "later outputs, other episodes or persistent state",
     "loss": "loss value and gradients == reference == a naive per-step formula",
+    "deepcopy": "copy.deepcopy works at any time, right after a call whose autograd graph is "
+    "alive included, and the copy computes what the original computes",
 }
 
 #: Properties that compare candidate and reference element by element under the same
@@ -64,6 +66,7 @@ HARDENING_IDS = frozenset(
         "extreme_inputs",
         "bad_input",
         "nan_isolation",
+        "deepcopy",
         "half_precision",
         "float64_exact",
     }

@@ -194,6 +194,7 @@ class AlfNetwork(Kind):
             "recurrent_steps",
             "init",
             "bad_input",
+            "deepcopy",
             "determinism",
             "nan_isolation",
         }

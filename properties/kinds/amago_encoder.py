@@ -142,6 +142,7 @@ class AmagoEncoder(Kind):
             "state_dict",
             "init",
             "bad_input",
+            "deepcopy",
             "determinism",
             "timestep_independence",
             "augmentation",

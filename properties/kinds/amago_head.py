@@ -57,6 +57,7 @@ class AmagoHead(Distributional, Kind):
             "batch_invariance",
             "device",
             "bad_input",
+            "deepcopy",
             "actions_differentiable",
             "log_dict",
             *DIST_IDS,

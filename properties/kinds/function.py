@@ -64,6 +64,7 @@ class Function(Kind):
         "api": "a function or a plain torch layer: its documented API is its signature",
         "recurrent_steps": "a function has no state",
         "nan_isolation": "a function has no state and no episodes",
+        "deepcopy": "a function or a plain torch layer keeps nothing of a call to copy",
         "reparam_grad": "returns a tensor, not a distribution",
         "flow_inverse": "not a normalizing flow",
         "flow_logdet": "not a normalizing flow",

@@ -38,7 +38,16 @@ class Loss(Kind):
 
     title: ClassVar[str] = "loss"
     supports: ClassVar[frozenset[str]] = frozenset(
-        {"signature", "shape", "empty_batch", "loss", "device", "bad_input", "nan_isolation"}
+        {
+            "signature",
+            "shape",
+            "empty_batch",
+            "loss",
+            "device",
+            "bad_input",
+            "nan_isolation",
+            "deepcopy",
+        }
     )
     not_applicable: ClassVar[dict[str, str]] = {
         "parity": "the loss property compares values and gradients with the reference",

@@ -48,6 +48,7 @@ _SUPPORTED = frozenset(
         "recurrent_steps",
         "init",
         "bad_input",
+        "deepcopy",
         "script",
         "unbatched",
         "nan_isolation",

@@ -42,6 +42,7 @@ class Record(Kind):
         "parallel": _NO_COMPUTATION,
         "device": _NO_COMPUTATION,
         "state_dict": "a record has no parameters",
+        "deepcopy": "a record holds plain data",
         "recurrent_steps": "a record has no state",
         "nan_isolation": "a record has no state",
         "flow_inverse": _NO_COMPUTATION,

@@ -183,6 +183,15 @@ class NormalizingFlowNetwork(Network):
         in ALF; call this to recompute."""
         self._cached_transform = None
 
+    def __getstate__(self) -> dict:
+        """What ``copy`` and ``pickle`` take: no cached transform, whose layers keep the last
+        call's ``(x, y)`` with its autograd graph (torch copies graph leaves only, and
+        ``copy.deepcopy`` must work at any time, contract item 7); a copy builds its own on
+        its first call."""
+        state = super().__getstate__()
+        state["_cached_transform"] = None
+        return state
+
     def _split(self, value: Nest) -> tuple[torch.Tensor, Nest]:
         self.check_inputs(value)
         return (value[0], value[1]) if self.use_conditional_inputs else (value, None)

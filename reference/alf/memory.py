@@ -91,6 +91,14 @@ class Memory(abc.ABC):
         """The specs of the memory's state (``states``), batch dim excluded."""
         return self._state_spec
 
+    def __getstate__(self) -> dict:
+        """What ``copy`` and ``pickle`` take: the memory's tensors without the autograd graph
+        of the writes that filled them (torch copies graph leaves only, and
+        ``copy.deepcopy`` must work at any time, contract item 7)."""
+        return {
+            k: v.detach() if isinstance(v, torch.Tensor) else v for k, v in self.__dict__.items()
+        }
+
     @abc.abstractmethod
     def read(self, keys: torch.Tensor) -> torch.Tensor:
         """Memory vectors for ``keys`` (``[B, dim]`` or ``[B, k, dim]``): the result has the

@@ -75,6 +75,15 @@ class SimpleFC(nn.Linear):
         """The pre-activation ``x W^T + b`` of the last forward call."""
         return self._hidden_neurons
 
+    def __getstate__(self) -> dict:
+        """What ``copy`` and ``pickle`` take: the recorded pre-activation without the
+        autograd graph of the call that recorded it (torch copies graph leaves only, and
+        ``copy.deepcopy`` must work at any time, contract item 7)."""
+        state = super().__getstate__()
+        if self._hidden_neurons is not None:
+            state["_hidden_neurons"] = self._hidden_neurons.detach()
+        return state
+
     def check_input(self, inputs: Any) -> None:
         """Raise ``TypeError``/``ValueError`` unless ``inputs`` is ``[..., input_size]`` with
         the layer's floating dtype."""

@@ -140,6 +140,7 @@ def entries() -> list[Entry]:
                     ("recurrent_steps", "step"),
                     ("nan_isolation", "step"),
                     ("bad_input", "call"),
+                    ("deepcopy", "call"),
                 )
             },
             laws={"memory_base": models.MEMORY_BASE},

@@ -249,7 +249,7 @@ def assert_expected(actual: Nest, expected: Expected, what: str) -> None:
             f"{where}: dtype {a.dtype}, expected {wanted} dtype"
         )
         a_cpu, t_cpu = a.detach().cpu(), t.detach().cpu()
-        same = _same_values(a_cpu, t_cpu)
+        same = same_values(a_cpu, t_cpu)
         if allow is not None:
             diff = (a_cpu.double() - t_cpu.double()).abs()
             within = torch.isfinite(t_cpu) & (diff <= allow.cpu())
@@ -257,8 +257,8 @@ def assert_expected(actual: Nest, expected: Expected, what: str) -> None:
         for alt in alts:
             if isinstance(alt, torch.Tensor) and alt.shape == t.shape:
                 alt_cpu = alt.detach().cpu()
-                moved = ~_same_values(alt_cpu, t_cpu)  # elements a perturbation changes
-                same = same | (moved & _same_values(a_cpu, alt_cpu))
+                moved = ~same_values(alt_cpu, t_cpu)  # elements a perturbation changes
+                same = same | (moved & same_values(a_cpu, alt_cpu))
         if bool(same.all()):
             continue
         bad = (~same).nonzero()
@@ -272,7 +272,7 @@ def assert_expected(actual: Nest, expected: Expected, what: str) -> None:
         raise AssertionError(message)
 
 
-def _same_values(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+def same_values(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """Element-wise equality that counts two NaNs as equal."""
     if a.is_floating_point() or b.is_floating_point():
         a64, b64 = a.double(), b.double()

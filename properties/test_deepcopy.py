@@ -13,6 +13,7 @@ from typing import Any
 
 import torch
 
+from properties.compare import same_values
 from properties.harness import Subject, spec_property
 from properties.kinds.base import set_training
 from reference.specs import flatten, map_structure
@@ -22,11 +23,7 @@ def _same(a: Any, b: Any) -> bool:
     """Equal tensors, NaN matching NaN; anything else is not compared."""
     if not (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)):
         return True
-    if a.shape != b.shape or a.dtype != b.dtype:
-        return False
-    if a.is_floating_point():
-        return bool(((a == b) | (a.isnan() & b.isnan())).all())
-    return torch.equal(a, b)
+    return a.shape == b.shape and a.dtype == b.dtype and bool(same_values(a, b).all())
 
 
 def _live(x: Any) -> Any:

@@ -100,8 +100,8 @@ def check_reset_redraw(subject: Subject, data: Any) -> None:
     the config whose steps draw no noise (``Kind.deterministic``: resampling probability 0),
     from a random noise state, an unroll in which a drawn set of rows starts an episode at a
     drawn step ``s``: the other rows end with the noise they started with, every reset row
-    ends with new nonzero noise, and every output from step ``s`` on equals the reference's training
-    step from that final noise (which a step with probability 0 keeps), within the
+    ends with new nonzero noise, and every output from step ``s`` on equals the reference's
+    training step from that final noise (which a step with probability 0 keeps), within the
     comparisons' tolerance. Checked for the reference's unroll and the candidate's."""
     case = subject.draw(data, min_batch=2, deterministic=True)
     kind, cfg, batch = subject.kind, case.cfg, case.batch
@@ -116,7 +116,7 @@ def check_reset_redraw(subject: Subject, data: Any) -> None:
     ref, cand = subject.twins(case, dtype)
     xs = sample_nest(kind.input_spec(cfg), (steps, *kind.outer_dims(cfg, batch)), g, dtype)
     zeros = kind.initial_state(ref, map_structure(lambda v: v[0], xs), cfg)
-    noise = map_structure(lambda z: torch.randn(z.shape, generator=g, dtype=z.dtype), zeros)
+    noise = kind.explicit_noise(zeros, case.seed)
 
     def steps_from(net: Any, xs: Any, state: Any) -> Any:
         """The training steps ``start..T-1`` of ``xs``, each from ``state``."""

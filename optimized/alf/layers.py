@@ -57,12 +57,13 @@ class ParallelFC(Twin, ref.ParallelFC):
         layer whose input needs no gradient computes ``W x^T`` instead (:data:`_NARROW`).
         """
         if self._weight.shape[1] < _NARROW and not x.requires_grad:
-            # y^T = W x^T, returned as its [n, B, out] view: the kernel's gradient
-            # (grad y^T x) comes out in W's own [out, in] layout
+            # y^T = W x^T: the kernel's gradient (grad y^T x) comes out in W's own
+            # [out, in] layout. The activation sees the [n, B, out] view, as it would
+            # the plain product (any activation, not only an elementwise one)
             y = torch.bmm(self._weight, x.transpose(1, 2))
             if self._bias is not None:
                 y = y.add_(self._bias.unsqueeze(2))
-            return self._activation(y).transpose(1, 2)
+            return self._activation(y.transpose(1, 2))
         y = torch.bmm(x, self._weight.transpose(1, 2))
         if self._bias is not None:
             y = y.add_(self._bias.unsqueeze(1))

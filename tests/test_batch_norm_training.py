@@ -15,6 +15,7 @@ from torch import nn
 
 import optimized.alf.layers as opt
 import reference.alf.layers as ref
+from tests.weighted_step import weighted_step
 
 LAYERS: dict[str, tuple[Callable, tuple[int, ...]]] = {
     "FC": (lambda m: m.FC(3, 4, use_bn=True), (6, 3)),
@@ -25,10 +26,7 @@ LAYERS: dict[str, tuple[Callable, tuple[int, ...]]] = {
 
 
 def step(net: nn.Module, x: torch.Tensor) -> list[torch.Tensor]:
-    x = x.clone().requires_grad_()
-    y = net(x)
-    weights = torch.randn(y.shape, generator=torch.Generator().manual_seed(1), dtype=y.dtype)
-    return list(torch.autograd.grad((y * weights).sum(), [x, *net.parameters()]))
+    return weighted_step(net, x, 1)[1]
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS))

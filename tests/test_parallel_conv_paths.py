@@ -12,6 +12,7 @@ import torch
 
 import optimized.alf.layers as opt
 import reference.alf.layers as ref
+from tests.weighted_step import weighted_step
 
 CONFIGS = [
     # (in, out, kernel, n, strides, padding, use_bias, use_bn, H, W, shared input, batch)
@@ -39,16 +40,10 @@ def test_both_paths_equal_the_loop_over_replicas(
     g = torch.Generator().manual_seed(1)
     shape = (batch, cin, h, w) if shared else (batch, n, cin, h, w)
     x = torch.randn(shape, generator=g, dtype=torch.float64)
-    outputs, grads = [], []
-    for net in (reference, candidate):
-        xi = x.clone().requires_grad_()
-        y = net(xi)
-        weights = torch.randn(y.shape, generator=torch.Generator().manual_seed(2), dtype=y.dtype)
-        outputs.append(y)
-        grads.append(torch.autograd.grad((y * weights).sum(), [xi, *net.parameters()]))
-    torch.testing.assert_close(outputs[1], outputs[0], rtol=1e-9, atol=1e-10)
-    for got, want in zip(grads[1], grads[0]):
-        torch.testing.assert_close(got, want, rtol=1e-9, atol=1e-10)
+    (want_y, want), (got_y, got) = (weighted_step(net, x, 2) for net in (reference, candidate))
+    torch.testing.assert_close(got_y, want_y, rtol=1e-9, atol=1e-10)
+    for got_g, want_g in zip(got, want):
+        torch.testing.assert_close(got_g, want_g, rtol=1e-9, atol=1e-10)
 
 
 @pytest.mark.parametrize("layout", ["contiguous", "shared", "channels_last_view"])

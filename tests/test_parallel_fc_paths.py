@@ -14,6 +14,7 @@ import torch
 
 import optimized.alf.layers as opt
 import reference.alf.layers as ref
+from tests.weighted_step import weighted_step
 
 SOFTMAX = functools.partial(torch.softmax, dim=-1)
 
@@ -40,14 +41,9 @@ def test_both_paths_equal_the_loop_over_replicas(
     g = torch.Generator().manual_seed(1)
     shape = (batch, cin) if shared else (batch, n, cin)
     x = torch.randn(shape, generator=g, dtype=torch.float64)
-    outputs, grads = [], []
-    for net in (reference, candidate):
-        xi = x.clone().requires_grad_(input_grad)
-        y = net(xi)
-        weights = torch.randn(y.shape, generator=torch.Generator().manual_seed(2), dtype=y.dtype)
-        wrt = [xi, *net.parameters()] if input_grad else list(net.parameters())
-        outputs.append(y)
-        grads.append(torch.autograd.grad((y * weights).sum(), wrt))
-    torch.testing.assert_close(outputs[1], outputs[0], rtol=1e-9, atol=1e-10)
-    for got, want in zip(grads[1], grads[0]):
-        torch.testing.assert_close(got, want, rtol=1e-9, atol=1e-10)
+    (want_y, want), (got_y, got) = (
+        weighted_step(net, x, 2, input_grad) for net in (reference, candidate)
+    )
+    torch.testing.assert_close(got_y, want_y, rtol=1e-9, atol=1e-10)
+    for got_g, want_g in zip(got, want):
+        torch.testing.assert_close(got_g, want_g, rtol=1e-9, atol=1e-10)

@@ -50,8 +50,52 @@ def initializers() -> st.SearchStrategy[str | None]:
     return st.one_of(st.none(), st.sampled_from(sorted(INITIALIZERS)))
 
 
+def mixing_activation(x: torch.Tensor) -> torch.Tensor:
+    """An activation that is not elementwise: a softmax over dim 1 (an FC layer's features,
+    a convolution's channels) plus one over the last dim (its features, or an image's
+    width). A network must apply it to the tensor its reference applies it to: a layout
+    that stacks replicas, groups or heads along either dim, or puts the batch there, gives
+    other numbers. A 1-d input (an initializer's gain probe) gets the last-dim softmax."""
+    if x.dim() < 2:
+        return torch.softmax(x, -1)
+    return torch.softmax(x, 1) + torch.softmax(x, -1)
+
+
+@dataclass
+class ActivationReplacement:
+    """The activation every name resolves to inside :func:`activations_replaced`, and the
+    names resolved so far (none: the built config takes no activation)."""
+
+    activation: Callable[[torch.Tensor], torch.Tensor]
+    resolved: list[str] = field(default_factory=list)
+
+
+_REPLACEMENT: ContextVar[ActivationReplacement | None] = ContextVar(
+    "twinnet_activation_replacement", default=None
+)
+
+
+@contextmanager
+def activations_replaced(
+    activation: Callable[[torch.Tensor], torch.Tensor],
+) -> Iterator[ActivationReplacement]:
+    """Build configs with every activation name resolved to ``activation``."""
+    replacement = ActivationReplacement(activation)
+    token = _REPLACEMENT.set(replacement)
+    try:
+        yield replacement
+    finally:
+        _REPLACEMENT.reset(token)
+
+
 def resolve_activation(name: str | None):
-    return None if name is None else ACTIVATIONS[name]
+    if name is None:
+        return None
+    replacement = _REPLACEMENT.get()
+    if replacement is None:
+        return ACTIVATIONS[name]
+    replacement.resolved.append(name)
+    return replacement.activation
 
 
 def resolve_initializer(name: str | None):

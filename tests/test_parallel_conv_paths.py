@@ -3,16 +3,25 @@ a few output positions (``_UNFOLD_POSITIONS``) im2col plus one matmul over the r
 The property suite's small images take the second almost always, so both are held equal
 to the reference's loop over replicas here: outputs and every gradient, in float64, over
 kernels, strides, paddings, biases, batch norm, shared or per-replica inputs and an
-empty batch."""
+empty batch, with an elementwise activation and with one that is not (softmaxes over dims
+1 and -1), which must see the reference's ``[B, n, C, H, W]``, not the grouped
+``[B, n*C, H, W]``. ``ParallelConvTranspose2D``'s grouped form is held the same way."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
+import optimized.alf.deconv as opt_deconv
 import optimized.alf.layers as opt
+import reference.alf.deconv as ref_deconv
 import reference.alf.layers as ref
+from properties.strategies import mixing_activation
 from tests.weighted_step import weighted_step
+
+ACTIVATIONS = pytest.mark.parametrize(
+    "activation", [torch.tanh, mixing_activation], ids=["tanh", "mixing"]
+)
 
 CONFIGS = [
     # (in, out, kernel, n, strides, padding, use_bias, use_bn, H, W, shared input, batch)
@@ -24,22 +33,43 @@ CONFIGS = [
 ]
 
 
+@ACTIVATIONS
 @pytest.mark.parametrize("path", ["unfold", "grouped"])
 @pytest.mark.parametrize("config", CONFIGS)
 def test_both_paths_equal_the_loop_over_replicas(
-    path: str, config: tuple, monkeypatch: pytest.MonkeyPatch
+    path: str, config: tuple, activation: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cin, cout, k, n, strides, padding, bias, bn, h, w, shared, batch = config
     monkeypatch.setattr(opt, "_UNFOLD_POSITIONS", 10**9 if path == "unfold" else 0)
     kwargs = dict(strides=strides, padding=padding, use_bias=bias, use_bn=bn)
+    assert_layers_equal(
+        ref.ParallelConv2D(cin, cout, k, n, activation=activation, **kwargs),
+        opt.ParallelConv2D(cin, cout, k, n, activation=activation, **kwargs),
+        (batch, cin, h, w) if shared else (batch, n, cin, h, w),
+    )
+
+
+@ACTIVATIONS
+@pytest.mark.parametrize("config", CONFIGS)
+def test_grouped_transposed_convolution_equals_the_loop_over_replicas(
+    config: tuple, activation: object
+) -> None:
+    cin, cout, k, n, strides, padding, bias, bn, h, w, shared, batch = config
+    kwargs = dict(strides=strides, padding=padding, use_bias=bias, use_bn=bn)
+    assert_layers_equal(
+        ref_deconv.ParallelConvTranspose2D(cin, cout, k, n, activation=activation, **kwargs),
+        opt_deconv.ParallelConvTranspose2D(cin, cout, k, n, activation=activation, **kwargs),
+        (batch, cin, h, w) if shared else (batch, n, cin, h, w),
+    )
+
+
+def assert_layers_equal(reference: torch.nn.Module, candidate: torch.nn.Module, shape) -> None:
+    """Outputs and every gradient of the two layers (same weights) in float64."""
     torch.manual_seed(0)
-    reference = ref.ParallelConv2D(cin, cout, k, n, activation=torch.tanh, **kwargs).double()
-    candidate = opt.ParallelConv2D(cin, cout, k, n, activation=torch.tanh, **kwargs).double()
+    reference, candidate = reference.double(), candidate.double()
     candidate.load_state_dict(reference.state_dict())
     reference.eval(), candidate.eval()  # batch norm on running statistics: no update in place
-    g = torch.Generator().manual_seed(1)
-    shape = (batch, cin, h, w) if shared else (batch, n, cin, h, w)
-    x = torch.randn(shape, generator=g, dtype=torch.float64)
+    x = torch.randn(shape, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
     (want_y, want), (got_y, got) = (weighted_step(net, x, 2) for net in (reference, candidate))
     torch.testing.assert_close(got_y, want_y, rtol=1e-9, atol=1e-10)
     for got_g, want_g in zip(got, want):

@@ -28,6 +28,7 @@ import torch.nn.functional as F
 
 import optimized.alf.deconv
 import optimized.alf.encoding  # noqa: F401  (registers the encoder twins)
+from optimized.alf.activations import is_elementwise
 from optimized.twin import Twin
 from reference.alf import decoding as ref
 from reference.alf.decoding import coordinate_grid
@@ -114,9 +115,10 @@ class SpatialBroadcastDecodingNetwork(Twin, ref.SpatialBroadcastDecodingNetwork)
         coords = F.conv2d(grid, weight[:, d:], bias, stride, padding)
         coords = coords.view(o, ho * wo).t().reshape(1, ho * wo * o)
         y = torch.addmm(coords, z, m)
-        if conv._bn is None:
+        if conv._bn is None and is_elementwise(conv._activation):
             # the (often in-place) activation on the GEMM's result, before the NCHW view:
             # in place on a view, autograd would rebuild the whole base in the backward
             # (CopySlices: a zero fill and a copy of the image)
             return conv._activation(y).view(z.shape[0], ho, wo, o).permute(0, 3, 1, 2)
-        return conv._activation(conv._bn(y.view(z.shape[0], ho, wo, o).permute(0, 3, 1, 2)))
+        y = y.view(z.shape[0], ho, wo, o).permute(0, 3, 1, 2)
+        return conv._activation(y if conv._bn is None else conv._bn(y))

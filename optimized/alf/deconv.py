@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from optimized.alf.layers import grouped_channels_last
+from optimized.alf.layers import activate_replicas, grouped_channels_last
 from optimized.twin import Twin
 from reference.alf import deconv as ref
 from reference.alf.deconv import Upsample
@@ -57,9 +57,7 @@ class ParallelConvTranspose2D(Twin, ref.ParallelConvTranspose2D):
             y = y.add_(bias.view(-1, 1, 1))
         if self._bn is not None:
             y = self._bn(y)
-        # the (often in-place) activation before the [B, n, C, H, W] view: in place on a
-        # view, autograd would rebuild the whole output in the backward (CopySlices)
-        return self._activation(y).view(b, n, self._out_channels, *y.shape[2:])
+        return activate_replicas(self._activation, y, n)
 
 
 class ParallelUpsample(Twin, ref.ParallelUpsample):

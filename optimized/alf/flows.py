@@ -19,6 +19,7 @@ import torch
 import torch.distributions as td
 from torch import nn
 
+from optimized.alf.activations import is_elementwise
 from optimized.alf.layers import ParallelFC
 from optimized.twin import Twin
 from reference.alf import flows as ref
@@ -56,13 +57,17 @@ _IN_PLACE: dict[Callable, Callable] = {
 def plain_fc_pair(net: nn.Module) -> list[ParallelFC] | None:
     """The layers of a scale/translation pair made of nothing but (a plain concat of
     ``(x * b, z)`` and) batch-norm-free parallel FCs; None for any other encoder (conv,
-    preprocessors, batch norm), which then runs as a module."""
+    preprocessors, batch norm, an activation that is not elementwise), which then runs as
+    a module."""
     elements = list(getattr(net, "_networks", ()))
     if elements and isinstance(elements[0], NestConcat):
         concat = elements.pop(0)
         if concat._nest_mask is not None or concat._dim != -1:
             return None
-    if elements and all(isinstance(e, ParallelFC) and e._bn is None for e in elements):
+    if elements and all(
+        isinstance(e, ParallelFC) and e._bn is None and is_elementwise(e._activation)
+        for e in elements
+    ):
         return elements
     return None
 

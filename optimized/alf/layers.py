@@ -11,9 +11,12 @@ state_dict; only ``forward`` differs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 
+from optimized.alf.activations import is_elementwise
 from optimized.twin import Twin
 from reference.alf import layers as ref
 from reference.alf.layers import Identity, Initializer, Reshape
@@ -63,11 +66,18 @@ class ParallelFC(Twin, ref.ParallelFC):
             y = torch.bmm(self._weight, x.transpose(1, 2))
             if self._bias is not None:
                 y = y.add_(self._bias.unsqueeze(2))
-            return self._activation(y.transpose(1, 2))
+            return self._activate_nbd(y.transpose(1, 2))
         y = torch.bmm(x, self._weight.transpose(1, 2))
         if self._bias is not None:
             y = y.add_(self._bias.unsqueeze(1))
-        return self._activation(y)
+        return self._activate_nbd(y)
+
+    def _activate_nbd(self, y: torch.Tensor) -> torch.Tensor:
+        """The activation of ``[n, B, out]``: applied as it is when elementwise, else to the
+        reference's ``[B, n, out]`` view (``optimized.alf.activations``)."""
+        if is_elementwise(self._activation):
+            return self._activation(y)
+        return self._activation(y.transpose(0, 1)).transpose(0, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         ref._check_features(x, self._input_size, (2, 3), "ParallelFC input")
@@ -87,6 +97,8 @@ class ParallelFC(Twin, ref.ParallelFC):
         else:
             y = torch.bmm(x_nbd, self._weight.transpose(1, 2))
         y = y.transpose(0, 1)
+        if not is_elementwise(self._activation):
+            return self._activation(self._bn(y.flatten(1)).view(y.shape))
         return self._activation(self._bn(y.flatten(1))).view(y.shape)
 
 
@@ -164,6 +176,15 @@ class ParallelConv2D(Twin, ref.ParallelConv2D):
             )
         if self._bn is not None:
             y = self._bn(y)
-        # the (often in-place) activation before the [B, n, C, H, W] view: in place on a
-        # view, autograd would rebuild the whole output in the backward (CopySlices)
-        return self._activation(y).view(b, n, self._out_channels, *y.shape[2:])
+        return activate_replicas(self._activation, y, n)
+
+
+def activate_replicas(activation: Callable, y: torch.Tensor, n: int) -> torch.Tensor:
+    """``[B, n*C, H, W] -> [B, n, C, H, W]`` with ``activation`` applied. An elementwise
+    one (often in place) goes before the view: in place on a view, autograd would rebuild
+    the whole output in the backward (CopySlices); any other one sees the reference's
+    ``[B, n, C, H, W]`` (``optimized.alf.activations``)."""
+    replicas = (y.shape[0], n, y.shape[1] // n, *y.shape[2:])
+    if is_elementwise(activation):
+        return activation(y).view(replicas)
+    return activation(y.view(replicas))

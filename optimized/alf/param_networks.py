@@ -25,6 +25,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from optimized.alf.activations import is_elementwise
 from optimized.twin import Twin
 from reference.alf import param_networks as ref
 from reference.alf.param_networks import LN_EPS, check_grouped, check_theta
@@ -83,8 +84,9 @@ class ParamFC(Twin, ref.ParamFC):
                 yt = torch.baddbmm(self.bias.unsqueeze(2), self.weight, xt)
             else:
                 yt = torch.bmm(self.weight, xt)
-            yt = self._activation(yt)
-            return yt.permute(2, 0, 1)
+            if not is_elementwise(self._activation):  # the reference's [B, G, out]
+                return self._activation(yt.permute(2, 0, 1))
+            return self._activation(yt).permute(2, 0, 1)
         # [B, G, in] -> [G, B, in] (one copy, which the GEMM's backward reuses: bmm would copy
         # a transposed view again there); a shared [B, in] broadcast to all groups as a view
         if grouped:
@@ -98,6 +100,8 @@ class ParamFC(Twin, ref.ParamFC):
             y = torch.bmm(x, wt)
         gamma, beta = self.ln_weight.unsqueeze(1), self.ln_bias.unsqueeze(1)
         y = F.layer_norm(y, (out,), eps=LN_EPS) * gamma + beta
+        if not is_elementwise(self._activation):  # the reference's [B, G, out]
+            return self._activation(y[0] if groups == 1 else y.transpose(0, 1))
         y = self._activation(y)  # on the result, before the view (as above)
         return y[0] if groups == 1 else y.transpose(0, 1)
 
@@ -132,7 +136,11 @@ class ParamConv2D(Twin, ref.ParamConv2D):
             y5 = F.layer_norm(y5, tuple(y5.shape[2:]), eps=LN_EPS)
             gamma = self.ln_weight.reshape(groups, -1, 1, 1)
             y = (y5 * gamma + self.ln_bias.reshape(groups, -1, 1, 1)).reshape(y.shape)
-        y = self._activation(y)
+        if is_elementwise(self._activation):
+            y = self._activation(y)
+        else:  # the reference's layout: each group's [B, C', H', W'] on its own
+            y5 = y.view(y.shape[0], groups, self._out_channels, *y.shape[2:])
+            y = torch.stack([self._activation(h) for h in y5.unbind(1)], 1).flatten(1, 2)
         if self._pooling_kernel is not None:
             y = F.max_pool2d(y, self._pooling_kernel)
         if groups > 1 and keep_group_dim:

@@ -29,6 +29,7 @@ import torch.distributions as td
 from torch import nn
 
 from optimized import distributions as dists
+from optimized.alf.activations import is_elementwise
 from optimized.twin import Twin, convert
 from reference import distributions as ref_dists
 from reference.alf import layers as ref_layers
@@ -89,6 +90,7 @@ def can_fuse(first: Any, second: Any) -> bool:
         and first._bias is not None
         and second._bias is not None
         and first._activation is second._activation
+        and is_elementwise(first._activation)  # applied to the two heads side by side
     )
 
 

@@ -40,8 +40,10 @@ NO_INIT = (
 )
 
 
-def _groups(draw: Any) -> int:
-    return 1 if draw(S.variants("groups", ("one", "several"))) == "one" else draw(st.integers(2, 3))
+def _groups(draw: Any, count: str | None = None) -> int:
+    """1, or 2-3 groups; ``count`` ("one" / "several") where the caller drew the variant."""
+    count = count or draw(S.variants("groups", ("one", "several")))
+    return 1 if count == "one" else draw(st.integers(2, 3))
 
 
 def _grouped_outer(cfg: dict, batch: int) -> tuple[int, ...]:
@@ -83,8 +85,16 @@ def _conv_sizes(spec: TensorSpec, convs: tuple, same: bool = False) -> list[int]
 def param_network_configs(draw: Any) -> dict:
     """FC layers on a vector, or convolutions (flattened) then FC layers on an image; 1 or
     2-3 groups; biases and layer norms on or off; an optional last layer."""
-    form = draw(S.variants("layers", ("fc", "conv")))
-    groups = _groups(draw)
+    # one axis for both choices: two axes of two options each would pair them the same way
+    # in every plan (fc with one group, conv with several), and FC layers over several
+    # groups, the layer most of the network's groups go through, would be left to chance
+    form, count = draw(
+        S.variants(
+            "layers, groups",
+            (("fc", "one"), ("fc", "several"), ("conv", "one"), ("conv", "several")),
+        )
+    )
+    groups = _groups(draw, count)
     if form == "conv":
         spec, convs, _ = draw(S.image_and_convs(max_layers=2, allow_same_padding=False))
     else:

@@ -136,11 +136,7 @@ class ParamConv2D(Twin, ref.ParamConv2D):
             y5 = F.layer_norm(y5, tuple(y5.shape[2:]), eps=LN_EPS)
             gamma = self.ln_weight.reshape(groups, -1, 1, 1)
             y = (y5 * gamma + self.ln_bias.reshape(groups, -1, 1, 1)).reshape(y.shape)
-        if is_elementwise(self._activation):
-            y = self._activation(y)
-        else:  # the reference's layout: each group's [B, C', H', W'] on its own
-            y5 = y.view(y.shape[0], groups, self._out_channels, *y.shape[2:])
-            y = torch.stack([self._activation(h) for h in y5.unbind(1)], 1).flatten(1, 2)
+        y = self._activation(y)  # on [B, G*C', H', W'], as the reference
         if self._pooling_kernel is not None:
             y = F.max_pool2d(y, self._pooling_kernel)
         if groups > 1 and keep_group_dim:

@@ -256,7 +256,9 @@ class ParamFC(HandedWeights):
 class ParamConv2D(HandedWeights):
     """A 2-D convolution handed its weights (ALF's ``alf.layers.ParamConv2D``): group ``g``
     computes ``maxpool(f(LN(conv2d(x_g, W_g, stride, padding) + b_g)))`` (module doc),
-    ``W_g [out_channels, in_channels, kh, kw]``."""
+    ``W_g [out_channels, in_channels, kh, kw]``. As in upstream's code, ``f`` is applied to
+    the groups' maps side by side, ``[B, G*C', H', W']`` (the same for an elementwise ``f``;
+    a softmax over dim 1 sees every group's channels)."""
 
     def __init__(
         self,
@@ -335,14 +337,13 @@ class ParamConv2D(HandedWeights):
                 gamma = self.ln_weight[g].reshape(-1, 1, 1)
                 beta = self.ln_bias[g].reshape(-1, 1, 1)
                 h = (h - mean) / torch.sqrt(var + LN_EPS) * gamma + beta
-            h = self._activation(h)
-            if self._pooling_kernel is not None:
-                h = F.max_pool2d(h, self._pooling_kernel)
             ys.append(h)
-        if groups == 1:
-            return ys[0]
-        y = torch.stack(ys, dim=1)
-        return y if keep_group_dim else y.flatten(1, 2)
+        y = self._activation(torch.cat(ys, dim=1))  # [B, G*C', H', W'] (class doc)
+        if self._pooling_kernel is not None:
+            y = F.max_pool2d(y, self._pooling_kernel)
+        if groups == 1 or not keep_group_dim:
+            return y
+        return y.unflatten(1, (groups, self._out_channels))
 
 
 def _default_initializer(activation: Callable) -> Initializer:

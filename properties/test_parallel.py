@@ -2,13 +2,22 @@
 one, on ``[B, n, ...]`` inputs and, where the form takes it, on a shared ``[B, ...]``
 input; its weights map onto the replicas' both ways (the kind's layout rules), and its
 state_dict has the keys and shapes of the reference's parallel form (upstream's layout,
-so a parallel checkpoint loads by key: contract item 2)."""
+so a parallel checkpoint loads by key: contract item 2).
+
+A config that takes activations also builds both parallel forms with every activation a
+softmax over dims 1 and -1 (``strategies.mixing_activation``) and compares the candidate's
+with the reference's, same weights: a vectorized form that applies an activation to
+another layout than the reference's parallel form (replica-major, replicas' channels side
+by side) computes another function. (Not with the independent replicas: upstream's
+parallel layers apply it to the ``[B, n, ...]`` stack, which for such an activation is not
+n replicas.)"""
 
 import torch
 
 from properties.compare import assert_expected, expect
 from properties.harness import Subject, spec_property
 from properties.kinds.base import state_of, to_device
+from properties.strategies import activations_replaced, mixing_activation
 from reference.specs import map_structure, sample_nest
 
 
@@ -72,3 +81,21 @@ def test_parallel(subject: Subject, dtype: torch.dtype, device: str, data) -> No
             got_shared = subject.observe(par, shared, case)
         expected = expect(replicas_shared, (singles, shared), dtype)
         assert_expected(got_shared, expected, f"{subject.name} n={n}, shared input")
+
+    with activations_replaced(mixing_activation) as replaced:
+        par = subject.build(
+            subject.candidate, case.cfg, dtype, device, case.seed, False, form.build
+        )
+        twin = subject.build(
+            subject.reference, case.cfg, dtype, device, case.seed, True, form.build
+        )
+    if replaced.resolved:
+        subject.share_weights(twin, par)
+
+        def observed(net, x):
+            with torch.no_grad():
+                return subject.observe(net, x, case)
+
+        expected = expect(observed, (twin, x), dtype)
+        what = f"{subject.name} n={n}, every activation a softmax over dims 1 and -1"
+        assert_expected(observed(par, x), expected, what)

@@ -76,11 +76,11 @@ ELEMENTWISE_MODULES = (
 def is_elementwise(activation: Callable) -> bool:
     """True for the known elementwise functions and modules, and for a ``partial`` of one
     that binds keywords only (a slope, ``inplace``); False for every other callable."""
-    if isinstance(activation, functools.partial):
-        return not activation.args and is_elementwise(activation.func)
-    if isinstance(activation, ELEMENTWISE_MODULES):
-        return True
     try:
-        return activation in ELEMENTWISE_FUNCTIONS
+        if activation in ELEMENTWISE_FUNCTIONS:  # first: the common case, one hash lookup
+            return True
     except TypeError:  # an unhashable callable
         return False
+    if isinstance(activation, functools.partial):
+        return not activation.args and is_elementwise(activation.func)
+    return isinstance(activation, ELEMENTWISE_MODULES)

@@ -13,7 +13,8 @@ GLOBAL_IDS: dict[str, str] = {
     "shape": "outputs and states match the declared specs for random configs and batch sizes >= 1",
     "signature": "constructor parameter names, order and defaults are the spec document's",
     "api": "every public method and property the spec documents for the class is present",
-    "parity": "candidate == reference with shared weights, float32 and float64",
+    "parity": "candidate == reference with shared weights, float32 and float64 (and with "
+    "every activation one that is not elementwise)",
     "grad_parity": "input and parameter gradients match (also in training mode where batch "
     "statistics apply)",
     "float64_exact": "parity and grad_parity in float64 at the float64 contract (1e-9), not "
@@ -21,7 +22,8 @@ GLOBAL_IDS: dict[str, str] = {
     "reparam_grad": "reparameterized samples and their parameter gradients match under the "
     "same noise",
     "batch_invariance": "row i of the output depends only on row i of the input",
-    "parallel": "make_parallel(n) == n independent replicas, [B, n, ...] and shared inputs",
+    "parallel": "make_parallel(n) == n independent replicas, [B, n, ...] and shared inputs "
+    "(== the reference's parallel form with activations that are not elementwise)",
     "device": "CPU == CUDA for the same weights and inputs",
     "state_dict": "upstream-layout keys; weights move between reference and candidate",
     "recurrent_steps": "step loop with carried state == whole-sequence unroll, with resets",

@@ -63,11 +63,11 @@ def mixing_activation(x: torch.Tensor) -> torch.Tensor:
 
 @dataclass
 class ActivationReplacement:
-    """The activation every name resolves to inside :func:`activations_replaced`, and the
-    names resolved so far (none: the built config takes no activation)."""
+    """The activation every name resolves to inside :func:`activations_replaced`, and how
+    many names were resolved so far (0: the built config takes no activation)."""
 
     activation: Callable[[torch.Tensor], torch.Tensor]
-    resolved: list[str] = field(default_factory=list)
+    resolved: int = 0
 
 
 _REPLACEMENT: ContextVar[ActivationReplacement | None] = ContextVar(
@@ -94,7 +94,7 @@ def resolve_activation(name: str | None):
     replacement = _REPLACEMENT.get()
     if replacement is None:
         return ACTIVATIONS[name]
-    replacement.resolved.append(name)
+    replacement.resolved += 1
     return replacement.activation
 
 

@@ -17,7 +17,7 @@ import optimized.alf.layers as opt
 import reference.alf.deconv as ref_deconv
 import reference.alf.layers as ref
 from properties.strategies import mixing_activation
-from tests.weighted_step import weighted_step
+from tests.weighted_step import assert_layers_equal
 
 ACTIVATIONS = pytest.mark.parametrize(
     "activation", [torch.tanh, mixing_activation], ids=["tanh", "mixing"]
@@ -42,6 +42,7 @@ def test_both_paths_equal_the_loop_over_replicas(
     cin, cout, k, n, strides, padding, bias, bn, h, w, shared, batch = config
     monkeypatch.setattr(opt, "_UNFOLD_POSITIONS", 10**9 if path == "unfold" else 0)
     kwargs = dict(strides=strides, padding=padding, use_bias=bias, use_bn=bn)
+    torch.manual_seed(0)
     assert_layers_equal(
         ref.ParallelConv2D(cin, cout, k, n, activation=activation, **kwargs),
         opt.ParallelConv2D(cin, cout, k, n, activation=activation, **kwargs),
@@ -56,24 +57,12 @@ def test_grouped_transposed_convolution_equals_the_loop_over_replicas(
 ) -> None:
     cin, cout, k, n, strides, padding, bias, bn, h, w, shared, batch = config
     kwargs = dict(strides=strides, padding=padding, use_bias=bias, use_bn=bn)
+    torch.manual_seed(0)
     assert_layers_equal(
         ref_deconv.ParallelConvTranspose2D(cin, cout, k, n, activation=activation, **kwargs),
         opt_deconv.ParallelConvTranspose2D(cin, cout, k, n, activation=activation, **kwargs),
         (batch, cin, h, w) if shared else (batch, n, cin, h, w),
     )
-
-
-def assert_layers_equal(reference: torch.nn.Module, candidate: torch.nn.Module, shape) -> None:
-    """Outputs and every gradient of the two layers (same weights) in float64."""
-    torch.manual_seed(0)
-    reference, candidate = reference.double(), candidate.double()
-    candidate.load_state_dict(reference.state_dict())
-    reference.eval(), candidate.eval()  # batch norm on running statistics: no update in place
-    x = torch.randn(shape, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
-    (want_y, want), (got_y, got) = (weighted_step(net, x, 2) for net in (reference, candidate))
-    torch.testing.assert_close(got_y, want_y, rtol=1e-9, atol=1e-10)
-    for got_g, want_g in zip(got, want):
-        torch.testing.assert_close(got_g, want_g, rtol=1e-9, atol=1e-10)
 
 
 @pytest.mark.parametrize("layout", ["contiguous", "shared", "channels_last_view"])

@@ -13,7 +13,7 @@ import torch
 import optimized.alf.layers as opt
 import reference.alf.layers as ref
 from properties.strategies import mixing_activation
-from tests.weighted_step import weighted_step
+from tests.weighted_step import assert_layers_equal
 
 CONFIGS = [
     # (in, out, n, use_bias, use_bn, shared input, batch)
@@ -34,16 +34,9 @@ def test_both_paths_equal_the_loop_over_replicas(
     cin, cout, n, bias, bn, shared, batch = config
     kwargs = dict(activation=activation, use_bias=bias, use_bn=bn)
     torch.manual_seed(0)
-    reference = ref.ParallelFC(cin, cout, n, **kwargs).double()
-    candidate = opt.ParallelFC(cin, cout, n, **kwargs).double()
-    candidate.load_state_dict(reference.state_dict())
-    reference.eval(), candidate.eval()  # batch norm on running statistics: no update in place
-    g = torch.Generator().manual_seed(1)
-    shape = (batch, cin) if shared else (batch, n, cin)
-    x = torch.randn(shape, generator=g, dtype=torch.float64)
-    (want_y, want), (got_y, got) = (
-        weighted_step(net, x, 2, input_grad) for net in (reference, candidate)
+    assert_layers_equal(
+        ref.ParallelFC(cin, cout, n, **kwargs),
+        opt.ParallelFC(cin, cout, n, **kwargs),
+        (batch, cin) if shared else (batch, n, cin),
+        input_grad,
     )
-    torch.testing.assert_close(got_y, want_y, rtol=1e-9, atol=1e-10)
-    for got_g, want_g in zip(got, want):
-        torch.testing.assert_close(got_g, want_g, rtol=1e-9, atol=1e-10)
